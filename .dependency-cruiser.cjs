@@ -1,0 +1,61 @@
+/**
+ * Import rules between folders: the folder layout is the architecture (see DESIGN.md, "Conventions").
+ * core ← wire ← decode ← normalize ← ingest ← app ← cli; storage backends are picked only by app.
+ */
+const layer = (name, allowed) => ({
+  name: `${name}-imports`,
+  comment: `src/${name} may import only: ${allowed.join(', ') || 'nothing else in src'}`,
+  severity: 'error',
+  from: { path: `^src/${name}/` },
+  to: {
+    path: '^src/',
+    pathNot: [`^src/${name}/`, ...allowed.map((a) => `^src/${a}/`)],
+  },
+});
+
+module.exports = {
+  forbidden: [
+    layer('core', []),
+    layer('wire', ['core']),
+    layer('decode', ['core', 'wire']),
+    layer('normalize', ['core', 'decode']),
+    layer('storage', ['core']),
+    layer('jobs', ['core', 'storage/port', 'storage/query']),
+    layer('deps', ['core', 'storage/port', 'storage/query']),
+    layer('ingest', ['core', 'wire', 'decode', 'normalize', 'storage/port', 'storage/query', 'jobs', 'deps']),
+    layer('api', ['core', 'storage/port', 'storage/query']),
+    {
+      name: 'decoders-are-independent',
+      comment: 'a protocol decoder never imports another protocol decoder (shared template code lives in decode/template)',
+      severity: 'error',
+      from: { path: '^src/decode/(netflow5|netflow9|ipfix|sflow)/' },
+      to: { path: '^src/decode/(netflow5|netflow9|ipfix|sflow)/', pathNot: '^src/decode/$1/' },
+    },
+    {
+      name: 'backends-are-independent',
+      comment: 'storage backends never import each other',
+      severity: 'error',
+      from: { path: '^src/storage/(chdb|postgres|clickhouse)/' },
+      to: { path: '^src/storage/(chdb|postgres|clickhouse)/', pathNot: '^src/storage/$1/' },
+    },
+    {
+      name: 'only-app-picks-backends',
+      comment: 'only the composition root (src/app) and the backend itself import a concrete store',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/app/', '^src/storage/', '^src/bench/'] },
+      to: { path: '^src/storage/(chdb|postgres|clickhouse)/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    exclude: { path: 'testdata' },
+  },
+};

@@ -1,0 +1,2 @@
+// Placeholder entry point; the CLI work replaces it.
+console.log('flowlens: CLI under construction');

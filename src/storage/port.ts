@@ -1,0 +1,114 @@
+import type { FlowRecord } from '../core/record.js';
+import type { Query, QueryResult } from './query/ast.js';
+
+/**
+ * The one storage port (DESIGN.md "Storage"). Backends (storage/chdb, storage/postgres) implement it and
+ * pass storage/conformance; only src/app picks one. Times are epoch milliseconds UTC throughout.
+ */
+export interface FlowStore {
+  readonly capabilities: StoreCapabilities;
+  /** Apply versioned migrations; idempotent. */
+  migrate(): Promise<MigrationReport>;
+  insertFlows(records: readonly FlowRecord[]): Promise<void>;
+  /** Re-aggregate every 5-minute window overlapping [from, to) by flow time; idempotent. */
+  aggregateWindows(from: number, to: number): Promise<AggregationReport>;
+  /** Roll the aggregates of the UTC day starting at `day` into dependency_stats for known edges; idempotent. */
+  rollupDaily(day: number): Promise<RollupReport>;
+  /** Insert or update dependency edges (the dependency issue fills them; tests give them). */
+  upsertDependencies(edges: readonly DependencyEdge[]): Promise<void>;
+  listDependencies(): Promise<DependencyEdge[]>;
+  dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]>;
+  /** Remove data older than each tier's retention; with dryRun only report. */
+  applyRetention(
+    policy: RetentionPolicy,
+    options: { dryRun: boolean; now?: number },
+  ): Promise<RetentionReport>;
+  /** Decoder template/sampling state, persisted so a restart or a second collector finds it. */
+  saveDecoderState(collector: string, snapshot: unknown): Promise<void>;
+  loadDecoderState(collector: string): Promise<unknown | null>;
+  query(q: Query): Promise<QueryResult>;
+  close(): Promise<void>;
+}
+
+export interface StoreCapabilities {
+  engine: 'chdb' | 'postgres' | 'clickhouse';
+  /** Partitions managed by the backend itself (TTL) rather than by FlowLens' retention job. */
+  nativeTtl: boolean;
+  /** Which partition manager is in use, if any (pg_partman on PostgreSQL). */
+  partitionManager: 'app' | 'pg_partman' | 'engine';
+  rowLevelSecurity: boolean;
+}
+
+export interface StoreOptions {
+  /** Networks counted as internal besides RFC 1918 and IPv6 ULA (CIDR strings). */
+  internalNetworks?: string[];
+}
+
+export interface RetentionPolicy {
+  /** Milliseconds. Defaults: raw 7 days, aggregates 90 days, daily 2 years (730 days). */
+  raw: number;
+  aggregates: number;
+  daily: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  raw: 7 * 86_400_000,
+  aggregates: 90 * 86_400_000,
+  daily: 730 * 86_400_000,
+};
+
+export interface MigrationReport {
+  from: number;
+  to: number;
+  applied: string[];
+}
+
+export interface AggregationReport {
+  windows: number;
+  rows: number;
+}
+
+export interface RollupReport {
+  day: number;
+  rows: number;
+}
+
+export interface RetentionReport {
+  dryRun: boolean;
+  /** One entry per tier: what is (or would be) removed, as partitions or a row count. */
+  tiers: { tier: 'raw' | 'aggregates' | 'daily'; cutoff: number; partitions: string[]; rows: number }[];
+}
+
+/** How the server side of an edge was decided (DESIGN.md "Dependency discovery"), in order of evidence. */
+export type DirectionRule = 'biflow' | 'tcp_flags' | 'service_port' | 'lower_port' | 'fan_in' | 'given';
+
+/** A dependency edge: client -> server:port/protocol. The design forgot this table; FlowLens defines it. */
+export interface DependencyEdge {
+  /** UUID. */
+  id: string;
+  client_ip: string;
+  server_ip: string;
+  server_port: number;
+  ip_protocol: number;
+  first_seen: number;
+  last_seen: number;
+  service_name: string | null;
+  direction_rule: DirectionRule;
+}
+
+export interface DependencyStatsRow {
+  stat_date: number;
+  dependency_id: string;
+  bytes_total: number;
+  packets_total: number;
+  flow_count: number;
+  sessions_total: number;
+  sessions_peak: number;
+  first_seen_today: number | null;
+  last_seen_today: number | null;
+  active_minutes: number;
+  bytes_per_hour: number[];
+  bytes_p50: number | null;
+  bytes_p95: number | null;
+  bytes_p99: number | null;
+}
