@@ -1,0 +1,57 @@
+import type { ProtocolType } from '../core/record.js';
+import { type DomainStats, newDomainStats } from './types.js';
+
+/**
+ * Everything the decoders remember about one exporter address. Each protocol keeps its private state
+ * (templates, sampling tables, pending data) in a named slot it creates on first use, so decoders stay
+ * independent of each other; the session snapshots and restores the slots (decode/session.ts).
+ * One exporter's state is owned by one worker at a time (ingest shards by exporter).
+ */
+export class ExporterState {
+  readonly stats = new Map<string, DomainStats>();
+  readonly slots = new Map<string, unknown>();
+
+  constructor(readonly exporter: string) {}
+
+  /** The stats record of (protocol, domain), created on first use. */
+  domain(protocol: ProtocolType, domain: number): DomainStats {
+    const key = `${protocol}:${domain}`;
+    let s = this.stats.get(key);
+    if (!s) {
+      s = newDomainStats(this.exporter, protocol, domain);
+      this.stats.set(key, s);
+    }
+    return s;
+  }
+
+  /** The slot `name`, created with `init` on first use. */
+  slot<T>(name: string, init: () => T): T {
+    let v = this.slots.get(name) as T | undefined;
+    if (v === undefined) {
+      v = init();
+      this.slots.set(name, v);
+    }
+    return v;
+  }
+}
+
+/**
+ * Sequence accounting shared by all protocols: `expected` is where the previous datagram said the next
+ * would start. A forward jump counts as loss; a backward one (restart, reorder) is a reset, never negative
+ * loss. Gaps beyond `maxGap` are treated as resets too (an exporter restart is not 2^31 lost flows).
+ */
+export function trackSequence(
+  s: DomainStats,
+  sequence: number,
+  advance: number,
+  maxGap = 1_000_000_000,
+): void {
+  if (s.lastSequence !== null) {
+    const gap = (sequence - s.lastSequence) >>> 0; // modulo 2^32
+    if (gap !== 0) {
+      if (gap < maxGap) s.sequenceLost += gap;
+      else s.sequenceResets++;
+    }
+  }
+  s.lastSequence = (sequence + advance) >>> 0;
+}
