@@ -24,6 +24,7 @@ module.exports = {
     layer('deps', ['core', 'storage/port', 'storage/query']),
     layer('ingest', ['core', 'wire', 'decode', 'normalize', 'storage/port', 'storage/query', 'jobs', 'deps']),
     layer('api', ['core', 'storage/port', 'storage/query']),
+    layer('config', ['core']),
     {
       name: 'decoders-are-independent',
       comment: 'a protocol decoder never imports another protocol decoder (shared template code lives in decode/template)',
