@@ -7,5 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // Lazily shared PostgreSQL for storage/postgres tests (starts only when a test asks for it).
+    globalSetup: ['src/storage/testing/postgres-global-setup.ts'],
   },
 });
