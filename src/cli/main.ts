@@ -1,2 +1,26 @@
-// Placeholder entry point; the CLI work replaces it.
-console.log('flowlens: CLI under construction');
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerDecode } from './commands/decode.js';
+import type { CliIO } from './io.js';
+
+const io: CliIO = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+};
+
+// Piped into `head`: the reader went away; stop quietly instead of crashing with EPIPE.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+const program = new Command('flowlens')
+  .description('network flow collector (NetFlow v5/v9, IPFIX, sFlow v5) and service-dependency mapper')
+  .showHelpAfterError();
+// Sub-commands: one registration line each.
+registerDecode(program, io);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,93 @@
+import type { DecodeError } from '../core/errors.js';
+import type { FlowRecord, ProtocolType } from '../core/record.js';
+import {
+  DecodeSession,
+  type SessionOutput,
+  type SessionSnapshot,
+  type StreamConn,
+} from '../decode/session.js';
+import type { Datagram, DomainStats } from '../decode/types.js';
+import { normalizeV5 } from './netflow5.js';
+import type { NormalizeOptions } from './options.js';
+
+export interface FlowDecoderOptions extends NormalizeOptions {
+  /** Also emit sFlow counter samples and options data records (marked with record_type). */
+  includeAll?: boolean;
+}
+
+export type DecoderSnapshot = SessionSnapshot;
+
+export interface FlowDecodeResult {
+  protocol: ProtocolType | null;
+  records: FlowRecord[];
+  errors: DecodeError[];
+}
+
+/**
+ * Bytes in, canonical FlowRecords out: one decode session (per-exporter template and sampling state) plus
+ * the per-protocol normalizers. This is what the CLI, the import command and the collector's workers use.
+ * Without includeAll only flow records come out; counter samples and options data still update state.
+ */
+export class FlowDecoder {
+  private readonly session = new DecodeSession();
+  private readonly opts: FlowDecoderOptions;
+
+  constructor(opts: FlowDecoderOptions = {}) {
+    this.opts = opts;
+  }
+
+  decode(dg: Datagram): FlowDecodeResult {
+    return this.normalize(this.session.decode(dg), dg);
+  }
+
+  decodeStream(conn: StreamConn, chunk: Uint8Array, receivedAt: number): FlowDecodeResult {
+    const outs = this.session.decodeStream(conn, chunk, receivedAt);
+    const dg: Datagram = {
+      bytes: chunk,
+      exporter: conn.exporter,
+      exporterPort: conn.exporterPort,
+      receivedAt,
+    };
+    if (outs.length === 1) return this.normalize(outs[0], dg);
+    const result: FlowDecodeResult = { protocol: null, records: [], errors: [] };
+    for (const out of outs) {
+      const r = this.normalize(out, dg);
+      result.protocol ??= r.protocol;
+      for (const rec of r.records) result.records.push(rec);
+      for (const e of r.errors) result.errors.push(e);
+    }
+    return result;
+  }
+
+  closeStream(id: string): void {
+    this.session.closeStream(id);
+  }
+
+  stats(): DomainStats[] {
+    return this.session.stats();
+  }
+
+  pendingCount(): number {
+    return this.session.pendingCount();
+  }
+
+  snapshot(): DecoderSnapshot {
+    return this.session.snapshot();
+  }
+
+  restore(s: DecoderSnapshot): void {
+    this.session.restore(s);
+  }
+
+  private normalize(out: SessionOutput, dg: Datagram): FlowDecodeResult {
+    const records: FlowRecord[] = [];
+    switch (out.protocol) {
+      case 'netflow_v5':
+        for (const r of out.records) records.push(normalizeV5(r, dg, this.opts));
+        break;
+      case null:
+        break;
+    }
+    return { protocol: out.protocol, records, errors: out.errors };
+  }
+}
