@@ -7,8 +7,7 @@ import type { NormalizeOptions } from './options.js';
  * A v5 record as a canonical FlowRecord.
  *
  * Times: First/Last are sysUptime milliseconds; the header gives sysUptime and wall clock (unix_secs,
- * unix_nsecs) at export, so a switched time is export wall clock minus (sysUptime - First). The difference
- * is taken as a signed 32-bit value so a flow that started before a sysUptime wrap (49.7 days) stays right.
+ * unix_nsecs) at export, so a switched time is export wall clock minus (sysUptime - First), see ago().
  *
  * Sampling (SamplingSource precedence): config_override > the header's interval (v5_header) >
  * config_default > none.
@@ -31,8 +30,8 @@ export function normalizeV5(rec: V5Record, dg: Datagram, opts: NormalizeOptions 
   }
   return {
     received_at: dg.receivedAt,
-    flow_start: exportMs - ((h.sysUptime - rec.first) | 0),
-    flow_end: exportMs - ((h.sysUptime - rec.last) | 0),
+    flow_start: exportMs - ago(h.sysUptime, rec.first),
+    flow_end: exportMs - ago(h.sysUptime, rec.last),
     exporter_ip: dg.exporter,
     exporter_id: h.engineId,
     protocol_type: 'netflow_v5',
@@ -63,4 +62,19 @@ export function normalizeV5(rec: V5Record, dg: Datagram, opts: NormalizeOptions 
       dst_mask: rec.dstMask,
     },
   };
+}
+
+const WRAP = 2 ** 32;
+/** How far ahead of the header's sysUptime a switched time may be before it is read as a wrap instead. */
+const AHEAD_TOLERANCE_MS = 3_600_000;
+
+/**
+ * Milliseconds between a switched time and export, modulo 2^32: a flow that started before sysUptime wrapped
+ * (49.7 days), or before boot (First = 0xffffffff at uptime 3381, logstash netflow5.pcap), is in the past,
+ * and a long uptime with a small First (32 days, logstash netflow5_invalid02) is not a negative age. Only a
+ * switched time slightly ahead of sysUptime (exporters that stamp the header first) counts as ahead.
+ */
+function ago(sysUptime: number, switched: number): number {
+  const d = (sysUptime - switched + WRAP) % WRAP;
+  return d > WRAP - AHEAD_TOLERANCE_MS ? d - WRAP : d;
 }
