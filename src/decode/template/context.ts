@@ -1,0 +1,26 @@
+/** What a set decoder needs to know about the message it came in. */
+import type { DecodeError } from '../../core/errors.js';
+import type { DomainStats } from '../types.js';
+import type { TemplateRecord } from './types.js';
+
+export interface MessageHeader {
+  exporter: string;
+  version: 9 | 10;
+  domain: number;
+  /** UNIX seconds. */
+  exportTime: number;
+  /** v9 only, ms. */
+  sysUptime: number | null;
+  sequence: number;
+}
+
+/** Accumulates one message's output. */
+export interface MessageOutput {
+  records: TemplateRecord[];
+  errors: DecodeError[];
+  /** Data records decoded from this message's own sets (IPFIX sequence accounting). */
+  ownDataRecords: number;
+  /** Sets of this message held for a missing template. */
+  held: number;
+  stats: DomainStats;
+}
