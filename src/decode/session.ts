@@ -1,13 +1,22 @@
 import { asDecodeError, DecodeError } from '../core/errors.js';
 import type { ProtocolType } from '../core/record.js';
 import { detectProtocol } from './detect.js';
+import { decodeIpfix, IpfixStreamFramer } from './ipfix/index.js';
 import { decodeNetflowV5, type V5Record } from './netflow5/index.js';
+import { decodeNetflowV9 } from './netflow9/index.js';
 import { ExporterState } from './state.js';
+import {
+  pendingCount,
+  restoreTemplateState,
+  snapshotTemplateState,
+  type TemplateRecord,
+} from './template/index.js';
 import type { Datagram, DecodeOutput, DomainStats } from './types.js';
 
 /** What one datagram decoded to, tagged by protocol so the normalizer picks the matching mapping. */
 export type SessionOutput =
   | ({ protocol: 'netflow_v5' } & DecodeOutput<V5Record>)
+  | ({ protocol: 'netflow_v9' | 'ipfix' } & DecodeOutput<TemplateRecord>)
   | ({ protocol: null } & DecodeOutput<never>);
 
 /** One TCP connection from an exporter. */
@@ -49,6 +58,10 @@ export class DecodeSession {
       switch (protocol) {
         case 'netflow_v5':
           return { protocol, ...decodeNetflowV5(dg, this.state(dg.exporter)) };
+        case 'netflow_v9':
+          return { protocol, ...decodeNetflowV9(dg, this.state(dg.exporter)) };
+        case 'ipfix':
+          return { protocol, ...decodeIpfix(dg, this.state(dg.exporter)) };
         case null:
           return {
             protocol: null,
@@ -81,10 +94,11 @@ export class DecodeSession {
       }
       this.sniff.delete(conn.id);
       const version = (head[0] << 8) | head[1];
-      if (version === 10) framer = new LengthFramer();
+      if (version === 10) framer = new IpfixFramer();
       else if (version === 9) framer = new V9Framer();
       else {
-        // Not a stream protocol we know: report once per chunk, keep nothing buffered.
+        // Not a stream protocol we know: reported once, the rest of the connection is ignored.
+        this.framers.set(conn.id, new IgnoreFramer());
         const ctx = { exporter: conn.exporter };
         return [
           {
@@ -100,6 +114,11 @@ export class DecodeSession {
     const out: SessionOutput[] = [];
     for (const bytes of framer.push(chunk)) {
       out.push(this.decode({ bytes, exporter: conn.exporter, exporterPort: conn.exporterPort, receivedAt }));
+    }
+    const errors = framer.takeErrors?.() ?? [];
+    if (errors.length) {
+      for (const e of errors) e.context.exporter ??= conn.exporter;
+      out.push({ protocol: null, records: [], errors });
     }
     return out;
   }
@@ -136,38 +155,39 @@ function describeUnknown(b: Uint8Array): string {
   return `not NetFlow v5/v9, IPFIX or sFlow v5 (${b.length} bytes, starts ${head || 'empty'})`;
 }
 
+/** The ExporterState slot the template protocols keep their state in (decode/template/state.ts). */
+const TEMPLATE_SLOT = 'template';
+
 /** Splits a TCP byte stream into export messages. */
 export interface MessageFramer {
   push(chunk: Uint8Array): Uint8Array[];
+  /** Framing errors since the last call (resynchronisation, dropped bytes). */
+  takeErrors?(): DecodeError[];
 }
 
-/** Longest message a framer buffers before it gives up on a connection (IPFIX length is 16 bits). */
+/** Longest message a framer buffers before it gives up on a connection (v9 messages fit a datagram). */
 const MAX_MESSAGE = 65535;
 
-/**
- * IPFIX over TCP (RFC 7011 section 10.4): messages back to back, each with its length at offset 2.
- * A length below the 16-byte header cannot be framed; the framer then drops the buffer so one bad
- * message cannot wedge the connection forever.
- */
-export class LengthFramer implements MessageFramer {
-  private buf: Uint8Array = new Uint8Array(0);
+/** IPFIX over TCP (RFC 7011 section 10.4) through the IPFIX framer, its resynchronisations as errors. */
+class IpfixFramer implements MessageFramer {
+  private readonly inner = new IpfixStreamFramer();
+  private seen = 0;
   push(chunk: Uint8Array): Uint8Array[] {
-    this.buf = concat(this.buf, chunk);
-    const out: Uint8Array[] = [];
-    let off = 0;
-    while (this.buf.length - off >= 4) {
-      const len = (this.buf[off + 2] << 8) | this.buf[off + 3];
-      if (len < 16) {
-        out.push(this.buf.slice(off));
-        off = this.buf.length;
-        break;
-      }
-      if (this.buf.length - off < len) break;
-      out.push(this.buf.slice(off, off + len));
-      off += len;
-    }
-    this.buf = this.buf.slice(off);
-    return out;
+    return this.inner.push(chunk);
+  }
+  takeErrors(): DecodeError[] {
+    if (this.inner.errorCount === this.seen || !this.inner.lastError) return [];
+    const n = this.inner.errorCount - this.seen;
+    this.seen = this.inner.errorCount;
+    const e = this.inner.lastError;
+    return [new DecodeError(e.code, n > 1 ? `${e.message} (${n} times)` : e.message, e.context)];
+  }
+}
+
+/** A connection that carries no export protocol (BMP, BGP next to IPFIX in pmacct captures): ignored. */
+class IgnoreFramer implements MessageFramer {
+  push(): Uint8Array[] {
+    return [];
   }
 }
 

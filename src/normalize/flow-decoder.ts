@@ -9,6 +9,7 @@ import {
 import type { Datagram, DomainStats } from '../decode/types.js';
 import { normalizeV5 } from './netflow5.js';
 import type { NormalizeOptions } from './options.js';
+import { normalizeTemplateRecord } from './template.js';
 
 export interface FlowDecoderOptions extends NormalizeOptions {
   /** Also emit sFlow counter samples and options data records (marked with record_type). */
@@ -84,6 +85,14 @@ export class FlowDecoder {
     switch (out.protocol) {
       case 'netflow_v5':
         for (const r of out.records) records.push(normalizeV5(r, dg, this.opts));
+        break;
+      case 'netflow_v9':
+      case 'ipfix':
+        for (const r of out.records) {
+          // Options data has already updated the sampling/state tables while decoding.
+          if (r.kind === 'options' && !this.opts.includeAll) continue;
+          records.push(normalizeTemplateRecord(r, dg, this.opts));
+        }
         break;
       case null:
         break;
