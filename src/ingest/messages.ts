@@ -1,0 +1,74 @@
+import type { FlowRecord, ProtocolType } from '../core/record.js';
+import type { DomainStats } from '../decode/types.js';
+
+/**
+ * Messages between the receive thread and the decode workers. Datagrams travel packed: one ArrayBuffer
+ * (transferred, not copied) holding every datagram's bytes, plus parallel arrays for who sent them and when;
+ * a 512-datagram message costs one postMessage instead of 512.
+ */
+export interface DatagramBatch {
+  t: 'dgrams';
+  /** Exporter addresses (canonical strings), one per datagram. */
+  exporters: string[];
+  ports: Uint16Array;
+  times: Float64Array;
+  /** offsets[i]..offsets[i+1] is datagram i inside `data`. */
+  offsets: Uint32Array;
+  data: ArrayBuffer;
+}
+
+export interface StreamChunk {
+  t: 'stream';
+  id: string;
+  exporter: string;
+  port: number;
+  receivedAt: number;
+  chunk: Uint8Array;
+}
+
+export interface StreamClose {
+  t: 'close';
+  id: string;
+}
+
+/** A request answered with a Reply of the same id. Messages are handled in order, so a reply to `drain`
+ * means every earlier message of that worker has been decoded and its records sent. */
+export interface Request {
+  t: 'req';
+  id: number;
+  op: 'drain' | 'snapshot' | 'restore' | 'stats';
+  arg?: unknown;
+}
+
+export type ToWorker = DatagramBatch | StreamChunk | StreamClose | Request;
+
+/** What one input message produced. */
+export interface DecodedBatch {
+  t: 'out';
+  /** Datagrams (or stream chunks) this answers, for the queue accounting. */
+  inputs: number;
+  records: FlowRecord[];
+  /** Flow records per protocol. */
+  flows: Partial<Record<ProtocolType, number>>;
+  /** Decode errors by code. */
+  errors: Record<string, number>;
+  /** A few examples for the (rate-limited) log. */
+  samples: { code: string; message: string; context: unknown }[];
+}
+
+export interface Reply {
+  t: 'reply';
+  id: number;
+  value?: unknown;
+  error?: string;
+}
+
+export type FromWorker = DecodedBatch | Reply;
+
+export interface WorkerInit {
+  includeAll?: boolean;
+  samplingDefault?: number;
+  samplingOverride?: Record<string, number>;
+}
+
+export type { DomainStats };

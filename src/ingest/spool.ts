@@ -1,0 +1,179 @@
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { FlowRecord } from '../core/record.js';
+
+export type FsyncPolicy = 'every' | 'interval' | 'never';
+
+export interface SpoolOptions {
+  dir: string;
+  maxBytes: number;
+  fsync: FsyncPolicy;
+  /** A segment file is closed and a new one begun beyond this size. */
+  segmentBytes?: number;
+}
+
+/**
+ * Bounded on-disk spool of flow batches, replayed in order when the store comes back (and at the next start
+ * after a crash).
+ *
+ * Layout: `<dir>/seg-<20-digit number>.ndjson`, segments in numeric order, one batch per line (JSON array of
+ * records; bigint counters as {"$n":"..."} and byte arrays as {"$b":"<hex>"}). A line is complete only with
+ * its trailing newline: a torn last line from a crash is ignored (counted as `torn`). Replay progress lives in
+ * memory; a fully replayed segment is deleted. A crash during replay re-inserts at most the batches of the
+ * current segment that were already replayed: delivery is at-least-once.
+ *
+ * fsync policy: `every` fsyncs each appended batch before append() returns (nothing acknowledged is lost on
+ * power failure); `interval` at most once per second (a second's worth may be lost); `never` leaves it to the
+ * OS (survives a process crash, not a power failure).
+ */
+export class Spool {
+  private segments: { seq: number; bytes: number; batches: number }[] = [];
+  private fd: number | null = null;
+  private lastSync = 0;
+  /** Batches already replayed from the oldest segment. */
+  private readOffset = 0;
+  private cache: { seq: number; lines: string[] } | null = null;
+  torn = 0;
+
+  constructor(private readonly opts: SpoolOptions) {}
+
+  open(): void {
+    mkdirSync(this.opts.dir, { recursive: true });
+    this.segments = readdirSync(this.opts.dir)
+      .map((f) => /^seg-(\d{20})\.ndjson$/.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => {
+        const seq = Number(m[1]);
+        const text = readFileSync(this.path(seq), 'utf8');
+        const complete = text.lastIndexOf('\n') + 1;
+        if (complete < text.length) this.torn++;
+        return { seq, bytes: statSync(this.path(seq)).size, batches: countLines(text, complete) };
+      })
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  get bytes(): number {
+    let b = 0;
+    for (const s of this.segments) b += s.bytes;
+    return b;
+  }
+
+  get batches(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.batches;
+    return n - this.readOffset;
+  }
+
+  get empty(): boolean {
+    return this.batches === 0;
+  }
+
+  /** false: the spool is full and the batch was not written (the caller counts spool_full). */
+  append(records: readonly FlowRecord[]): boolean {
+    const line = `${JSON.stringify(records, replacer)}\n`;
+    const size = Buffer.byteLength(line);
+    if (this.bytes + size > this.opts.maxBytes) return false;
+    let last = this.segments[this.segments.length - 1];
+    if (!last || this.fd === null || last.bytes + size > (this.opts.segmentBytes ?? 64 * 1024 * 1024)) {
+      this.closeSegment();
+      const seq = last ? last.seq + 1 : 1;
+      this.fd = openSync(this.path(seq), 'a');
+      last = { seq, bytes: 0, batches: 0 };
+      this.segments.push(last);
+    }
+    writeSync(this.fd, line);
+    last.bytes += size;
+    last.batches++;
+    const now = Date.now();
+    if (this.opts.fsync === 'every' || (this.opts.fsync === 'interval' && now - this.lastSync >= 1000)) {
+      fsyncSync(this.fd);
+      this.lastSync = now;
+    }
+    return true;
+  }
+
+  /** The oldest batch not yet replayed, or null. Call `ack()` once it is stored. */
+  peek(): FlowRecord[] | null {
+    while (this.segments.length) {
+      const seg = this.segments[0];
+      if (this.readOffset < seg.batches) {
+        if (this.cache?.seq !== seg.seq || this.cache.lines.length - 1 <= this.readOffset) {
+          // The segment being appended to is flushed by writeSync already; read what is complete.
+          const text = readFileSync(this.path(seg.seq), 'utf8');
+          this.cache = { seq: seg.seq, lines: text.slice(0, text.lastIndexOf('\n') + 1).split('\n') };
+        }
+        const line = this.cache.lines[this.readOffset];
+        if (line !== undefined && line !== '') return JSON.parse(line, reviver) as FlowRecord[];
+      }
+      if (this.segments.length === 1 && this.fd !== null) return null; // live segment, nothing more yet
+      this.dropOldest();
+    }
+    return null;
+  }
+
+  ack(): void {
+    this.readOffset++;
+    const seg = this.segments[0];
+    if (seg && this.readOffset >= seg.batches) {
+      if (this.segments.length === 1) this.closeSegment();
+      this.dropOldest();
+    }
+  }
+
+  close(): void {
+    this.closeSegment();
+  }
+
+  private dropOldest(): void {
+    const seg = this.segments.shift();
+    if (!seg) return;
+    if (this.segments.length === 0) this.closeSegment();
+    unlinkSync(this.path(seg.seq));
+    this.readOffset = 0;
+    this.cache = null;
+  }
+
+  private closeSegment(): void {
+    if (this.fd !== null) {
+      if (this.opts.fsync !== 'never') fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+
+  private path(seq: number): string {
+    return join(this.opts.dir, `seg-${String(seq).padStart(20, '0')}.ndjson`);
+  }
+}
+
+function countLines(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function replacer(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return { $n: v.toString() };
+  if (v instanceof Uint8Array) return { $b: Buffer.from(v).toString('hex') };
+  return v;
+}
+
+function reviver(_key: string, v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if (typeof o.$n === 'string' && Object.keys(o).length === 1) return BigInt(o.$n);
+    if (typeof o.$b === 'string' && Object.keys(o).length === 1)
+      return new Uint8Array(Buffer.from(o.$b, 'hex'));
+  }
+  return v;
+}
