@@ -31,7 +31,11 @@ describe('Spool', () => {
     expect(readdirSync(dir).length).toBeGreaterThan(1); // rotated
     expect(s.batches).toBe(10);
     // Replay 4, then "crash" (no close) and reopen: the unreplayed ones remain and come back in order.
-    const first = [s.peek(), (s.ack(), s.peek()), (s.ack(), s.peek()), (s.ack(), s.peek())];
+    const first: (FlowRecord[] | null)[] = [];
+    for (let i = 0; i < 4; i++) {
+      first.push(s.peek());
+      s.ack();
+    }
     expect(first[0]).toEqual(batches[0]);
     expect(first[3]).toEqual(batches[3]);
     const again = new Spool({ dir, maxBytes: 10_000_000, fsync: 'every', segmentBytes: 2000 });
@@ -39,7 +43,7 @@ describe('Spool', () => {
     const rest = drain(again);
     // At-least-once: the batches of the segment in progress may come back, never fewer, always in order.
     expect(rest.slice(-6)).toEqual(batches.slice(4));
-    expect(rest[0][0].bytes_total).toBeTypeOf('bigint');
+    expect(rest[rest.length - 1][0].bytes_total).toBe(18446744073709551615n);
     expect(again.empty).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
   });
