@@ -137,16 +137,27 @@ export class DecodeSession {
 
   /** Data waiting for a template, over all exporters. */
   pendingCount(): number {
-    return 0;
+    let n = 0;
+    for (const s of this.exporters.values()) n += pendingCount(s);
+    return n;
   }
 
+  /** Template, sampling-options and pending-data state of every exporter that has any. */
   snapshot(): SessionSnapshot {
     const exporters: Record<string, unknown> = {};
+    for (const [addr, s] of this.exporters) {
+      if (s.slots.has(TEMPLATE_SLOT)) exporters[addr] = { template: snapshotTemplateState(s) };
+    }
     return { version: 1, exporters };
   }
 
+  /** Adds the state of a snapshot (corrupt or unknown entries are skipped, never thrown on). */
   restore(snap: SessionSnapshot): void {
-    if (!snap || snap.version !== 1 || typeof snap.exporters !== 'object') return;
+    if (snap?.version !== 1 || typeof snap.exporters !== 'object' || snap.exporters === null) return;
+    for (const [addr, entry] of Object.entries(snap.exporters)) {
+      const template = (entry as { template?: unknown } | null)?.template;
+      if (template !== undefined) restoreTemplateState(this.state(addr), template);
+    }
   }
 }
 
