@@ -18,6 +18,7 @@ export function decodeDataSet(
   start: number,
   end: number,
   out: MessageOutput,
+  delayed = false,
 ): number {
   if (t.fixedLength === 0) {
     // Every field has length 0: records carry no bytes, so their number is unknowable.
@@ -109,6 +110,7 @@ export function decodeDataSet(
       exportTime: hdr.exportTime,
       sysUptime: hdr.sysUptime,
       sequence: hdr.sequence,
+      delayed,
       fields,
       values,
       sampling: options ? NO_SAMPLING : sampling,

@@ -21,7 +21,7 @@ export function installTemplate(
   const t = old && sameDefinition(old, head.kind, head.scopeCount, raw) ? old : compileTemplate(head, raw);
   if (t !== old) putTemplate(state, slot, t);
   for (const p of takePending(slot.pending, head.version, head.domain, head.id)) {
-    decodeDataSet(slot.sampling, t, p.header, p.body, 0, p.body.length, out);
+    decodeDataSet(slot.sampling, t, p.header, p.body, 0, p.body.length, out, true);
   }
 }
 

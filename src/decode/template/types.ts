@@ -83,6 +83,11 @@ export interface TemplateRecord {
   /** v9 header sysUptime in ms; null for IPFIX. */
   sysUptime: number | null;
   sequence: number;
+  /**
+   * True when the record's data set arrived before its template, was held, and was decoded when the
+   * template came (exportTime / sequence are still those of the message that carried the data).
+   */
+  delayed: boolean;
   /** The template's field list (shared by all records of the template: do not mutate). */
   fields: readonly FieldSpec[];
   /** Decoded values, parallel to `fields`. */
