@@ -54,7 +54,62 @@ export interface TopQuery {
   tier?: Tier;
 }
 
-export type Query = TopQuery;
+/**
+ * Rows of the 5-minute aggregate tier with window_start in [from, to), ordered by the tier's key
+ * (window_start, exporter_ip, src_ip, dst_ip, src_port, dst_port, ip_protocol). Columns: AGGREGATE_COLUMNS.
+ */
+export interface AggregateRowsQuery {
+  kind: 'aggregate_rows';
+  from: number;
+  to: number;
+  filter?: Filter;
+  limit?: number;
+}
+
+/** Raw flow records with flow_start in [from, to), newest first. Columns: the canonical record's. */
+export interface FlowsQuery {
+  kind: 'flows';
+  from: number;
+  to: number;
+  filter?: Filter;
+  limit: number;
+}
+
+/** `top` with `by: []` yields one row: the metric's total over the range (e.g. a raw flow count). */
+export type Query = TopQuery | AggregateRowsQuery | FlowsQuery;
+
+/**
+ * Columns of an aggregate row as every backend returns them: times in epoch ms, addresses as strings
+ * (IPv4 dotted), numbers as numbers, is_internal as 0/1, protocol_sources as JSON text of per-protocol
+ * flow COUNTS with keys sorted ({"ipfix":2,"netflow_v9":5}), interfaces as JSON text
+ * {"input":[sorted distinct],"output":[sorted distinct]} (nulls left out).
+ */
+export const AGGREGATE_COLUMNS = [
+  'window_start',
+  'window_end',
+  'exporter_ip',
+  'src_ip',
+  'dst_ip',
+  'src_port',
+  'dst_port',
+  'ip_protocol',
+  'flow_count',
+  'bytes_total',
+  'packets_total',
+  'bytes_sampled',
+  'packets_sampled',
+  'sampling_rate',
+  'tcp_flags_observed',
+  'new_sessions',
+  'closed_sessions',
+  'min_duration_ms',
+  'max_duration_ms',
+  'avg_duration_ms',
+  'protocol_sources',
+  'interfaces',
+  'is_internal',
+  'traffic_direction',
+] as const;
 
 export interface QueryResult {
   tier: Tier;

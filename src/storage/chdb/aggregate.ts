@@ -1,0 +1,151 @@
+/**
+ * Raw flows -> 5-minute aggregates, by FLOW time (window = floor(flow_start / 5 min)), and the daily rollup
+ * into dependency_stats. The rules (port collapsing, sessions, internal networks, percentiles) are stated
+ * in storage/query/rules.ts and src/jobs/README.md; the SQL below implements exactly those.
+ *
+ * Idempotency: a run deletes the rows of the windows (days) it covers and inserts them again from the tier
+ * below, so running twice, or again after late flows arrived, gives the same rows as one run over all data.
+ */
+import { ipv6ToString } from '../../core/ip.js';
+import {
+  DAY_MS,
+  EPHEMERAL_FROM,
+  type Ipv6Range,
+  PERCENTILE_RANKS,
+  WELL_KNOWN_LIMIT,
+  WINDOW_MS,
+  WINDOWS_PER_DAY,
+} from '../query/rules.js';
+import type { Params } from './db.js';
+
+/** `(x BETWEEN lo AND hi OR ...)` over bound IPv6 parameters named int_lo<i> / int_hi<i>. */
+export function internalPredicate(expr: string, ranges: readonly Ipv6Range[]): string {
+  if (ranges.length === 0) return 'false';
+  return `(${ranges.map((_r, i) => `${expr} BETWEEN {int_lo${i}:IPv6} AND {int_hi${i}:IPv6}`).join(' OR ')})`;
+}
+
+export function internalParams(ranges: readonly Ipv6Range[]): Params {
+  const p: Params = {};
+  ranges.forEach((r, i) => {
+    p[`int_lo${i}`] = ipv6ToString(r.lo);
+    p[`int_hi${i}`] = ipv6ToString(r.hi);
+  });
+  return p;
+}
+
+/**
+ * INSERT ... SELECT of every aggregate row of the windows [{lo:Int64}, {hi:Int64}) (ms, window-aligned).
+ * Port rule (rules.ts collapsePorts): for TCP/UDP/SCTP with both ports non-zero and different, the higher
+ * port becomes 0 when it is >= 1024 and the lower is < 1024, or it is >= 32768 and the lower is < 32768.
+ */
+export function aggregateSql(ranges: readonly Ipv6Range[]): string {
+  const win = WINDOW_MS;
+  return `INSERT INTO flow_aggregates
+SELECT
+  toDateTime(intDiv(toUnixTimestamp64Milli(flow_start), ${win}) * ${win / 1000}, 'UTC') AS ws,
+  ws + ${win / 1000} AS we,
+  exporter_ip,
+  sip, dip, sp, dp, proto,
+  count() AS flow_count,
+  sum(bytes_total * rate) AS bytes_scaled,
+  sum(packets_total * rate) AS packets_scaled,
+  sum(bytes_total) AS bytes_sampled,
+  sum(packets_total) AS packets_sampled,
+  max(rate) AS sampling_rate,
+  groupBitOr(flags) AS tcp_flags_observed,
+  countIf(proto = 6 AND bitAnd(flags, 2) != 0) AS new_sessions,
+  countIf(proto = 6 AND bitAnd(flags, 5) != 0) AS closed_sessions,
+  min(dur) AS min_duration_ms,
+  max(dur) AS max_duration_ms,
+  intDiv(sum(dur), count()) AS avg_duration_ms,
+  sumMap(map(toString(protocol_type), toUInt64(1))) AS protocol_sources,
+  arraySort(groupUniqArray(input_interface)) AS input_interfaces,
+  arraySort(groupUniqArray(output_interface)) AS output_interfaces,
+  any(src_int AND dst_int) AS is_internal,
+  any(multiIf(src_int AND dst_int, 'internal', src_int, 'egress', dst_int, 'ingress', 'external')) AS traffic_direction
+FROM (
+  SELECT
+    flow_start, exporter_ip, protocol_type, bytes_total, packets_total, input_interface, output_interface,
+    ifNull(src_ip, toIPv6('::')) AS sip,
+    ifNull(dst_ip, toIPv6('::')) AS dip,
+    toUInt16(ifNull(src_port, 0)) AS s,
+    toUInt16(ifNull(dst_port, 0)) AS d,
+    toUInt8(ifNull(ip_protocol, 0)) AS proto,
+    toUInt16(ifNull(tcp_flags, 0)) AS flags,
+    toUInt64(greatest(sampling_rate, 1)) AS rate,
+    greatest(toUnixTimestamp64Milli(flow_end) - toUnixTimestamp64Milli(flow_start), 0) AS dur,
+    proto IN (6, 17, 132) AND s > 0 AND d > 0 AND s != d
+      AND greatest(s, d) >= ${WELL_KNOWN_LIMIT}
+      AND (least(s, d) < ${WELL_KNOWN_LIMIT} OR (greatest(s, d) >= ${EPHEMERAL_FROM} AND least(s, d) < ${EPHEMERAL_FROM})) AS collapse,
+    if(collapse AND s > d, toUInt16(0), s) AS sp,
+    if(collapse AND d > s, toUInt16(0), d) AS dp,
+    ${internalPredicate('sip', ranges)} AS src_int,
+    ${internalPredicate('dip', ranges)} AS dst_int
+  FROM flow_records
+  WHERE flow_start >= fromUnixTimestamp64Milli({lo:Int64}, 'UTC')
+    AND flow_start < fromUnixTimestamp64Milli({hi:Int64}, 'UTC')
+)
+GROUP BY ws, exporter_ip, sip, dip, sp, dp, proto`;
+}
+
+export const DELETE_WINDOWS_SQL = `DELETE FROM flow_aggregates
+WHERE window_start >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC') AND window_start < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')`;
+
+const EDGES = `(SELECT id, client_ip, server_ip, server_port, ip_protocol FROM dependencies FINAL)`;
+const DAY_WHERE = `a.window_start >= toDateTime(intDiv({day:Int64}, 1000), 'UTC')
+    AND a.window_start < toDateTime(intDiv({day:Int64}, 1000) + ${DAY_MS / 1000}, 'UTC')`;
+
+/**
+ * Nearest rank over all 288 windows of the day, zero windows included (rules.ts PERCENTILE_RANKS);
+ * `sorted` holds the edge's active windows ascending, `zeros` the count of idle ones.
+ */
+const pct = (rank: number) => `if(${rank} <= zeros, toUInt64(0), sorted[${rank} - zeros])`;
+
+/**
+ * Daily rollup of one UTC day for every known edge. Per 5-minute window the edge's value is the sum over
+ * matching aggregate rows of BOTH directions: client -> server:port (src = client, dst = server,
+ * dst_port = server_port) and server:port -> client (src = server, src_port = server_port, dst = client).
+ * sessions count new_sessions of the client -> server rows only (the server's SYN-ACK flows carry SYN too).
+ */
+export const ROLLUP_SQL = `INSERT INTO dependency_stats
+WITH arraySort(groupArray(b)) AS sorted, ${WINDOWS_PER_DAY} - length(sorted) AS zeros
+SELECT
+  toDate(toDateTime(intDiv({day:Int64}, 1000), 'UTC')) AS stat_date,
+  id AS dependency_id,
+  sum(b) AS bytes_total,
+  sum(p) AS packets_total,
+  sum(f) AS flow_count,
+  sum(s) AS sessions_total,
+  max(s) AS sessions_peak,
+  min(w) AS first_seen_today,
+  max(w) + ${WINDOW_MS / 1000} AS last_seen_today,
+  toUInt32(count() * 5) AS active_minutes,
+  sumForEach(arrayMap(h -> if(h = toHour(w), b, toUInt64(0)), range(24))) AS bytes_per_hour,
+  ${pct(PERCENTILE_RANKS.p50)} AS bytes_p50,
+  ${pct(PERCENTILE_RANKS.p95)} AS bytes_p95,
+  ${pct(PERCENTILE_RANKS.p99)} AS bytes_p99
+FROM (
+  SELECT id, w, sum(b) AS b, sum(p) AS p, sum(f) AS f, sum(s) AS s
+  FROM (
+    SELECT e.id AS id, a.window_start AS w, a.bytes_total AS b, a.packets_total AS p, a.flow_count AS f,
+      a.new_sessions AS s
+    FROM flow_aggregates AS a
+    INNER JOIN ${EDGES} AS e
+      ON a.src_ip = e.client_ip AND a.dst_ip = e.server_ip AND a.dst_port = e.server_port
+      AND a.ip_protocol = e.ip_protocol
+    WHERE ${DAY_WHERE}
+    UNION ALL
+    SELECT e.id AS id, a.window_start AS w, a.bytes_total AS b, a.packets_total AS p, a.flow_count AS f,
+      toUInt64(0) AS s
+    FROM flow_aggregates AS a
+    INNER JOIN ${EDGES} AS e
+      ON a.src_ip = e.server_ip AND a.src_port = e.server_port AND a.dst_ip = e.client_ip
+      AND a.ip_protocol = e.ip_protocol
+    WHERE ${DAY_WHERE}
+  )
+  GROUP BY id, w
+)
+GROUP BY id`;
+
+export const DELETE_DAY_SQL = `DELETE FROM dependency_stats
+WHERE stat_date = toDate(toDateTime(intDiv({day:Int64}, 1000), 'UTC'))`;

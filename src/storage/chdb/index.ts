@@ -1,0 +1,24 @@
+/**
+ * The embedded ClickHouse backend. Only src/app (the composition root) imports this.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { drainPending, Session } from 'chdb';
+import type { ChdbSession } from './db.js';
+import { ChdbStore, type ChdbStoreOptions, setDrain } from './store.js';
+
+export { ChdbStore, type ChdbStoreOptions } from './store.js';
+
+setDrain(drainPending);
+
+/**
+ * Opens (creating if needed) the data directory. One process at a time may open a directory, and a process
+ * holds one chdb directory at a time: close() the store (it waits for the engine) before opening another.
+ */
+export async function openChdbStore(opts: ChdbStoreOptions): Promise<ChdbStore> {
+  const dir = resolve(opts.dir);
+  mkdirSync(dir, { recursive: true });
+  await drainPending();
+  const session = new Session(dir) as unknown as ChdbSession;
+  return new ChdbStore(session, { ...opts, dir });
+}

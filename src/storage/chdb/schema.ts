@@ -1,0 +1,159 @@
+/**
+ * Versioned DDL of the embedded ClickHouse store. Each migration runs once (recorded in
+ * schema_migrations); every statement is also written to be harmless when re-run (IF NOT EXISTS).
+ *
+ * Design choices (DESIGN.md "Storage", fixes of the flow-table DDL's known defects):
+ *
+ * - Sort keys are time-first. ntopng's IP-first key made every time-bounded query a full scan; here
+ *   `ORDER BY (toStartOfHour(flow_start), exporter_ip, flow_start)` lets the primary index prune by time,
+ *   keeps one exporter's flows together (per-exporter health and query 6), and keeps rows time-ordered
+ *   inside an exporter-hour so the Delta codecs on the time columns shrink them to about a byte.
+ *   Address lookups are served by bloom_filter skip indexes on src_ip/dst_ip, not by the key.
+ * - Raw flows are partitioned hourly by FLOW time, aggregates daily, daily stats monthly: retention drops
+ *   whole partitions, and TTL with ttl_only_drop_parts does the same inside the engine.
+ * - Every address is IPv6 (IPv4 as IPv4-mapped ::ffff:a.b.c.d).
+ * - The aggregate tier's sort key IS its aggregation key (window_start, exporter_ip, src_ip, dst_ip,
+ *   src_port, dst_port, ip_protocol): the design grouped by exporter_ip and src_port but keyed without
+ *   them. Windows are by flow_start, not received_at. Re-aggregating a window deletes its rows and inserts
+ *   them again from raw, so re-runs and late flows give the same rows (no `processed` UPDATE of raw).
+ * - `dependencies` is defined here (the design joined a table it never created).
+ *
+ * TTL clauses are not part of the versioned DDL: they follow the configured retention and are set by
+ * ttlStatements() after migrating (ALTER ... MODIFY TTL only when they differ).
+ */
+import type { RetentionPolicy } from '../port.js';
+import { RAW_COLUMNS } from './encode.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+const rawColumns = RAW_COLUMNS.map(([name, type]) => {
+  const codec =
+    name === 'received_at' || name === 'flow_start' || name === 'flow_end'
+      ? ' CODEC(Delta, ZSTD(1))'
+      : name === 'extended_fields'
+        ? ' CODEC(ZSTD(3))'
+        : '';
+  return `  ${name} ${type}${codec}`;
+}).join(',\n');
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'tiers: flow_records, flow_aggregates, dependencies, dependency_stats, decoder_state',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS flow_records (
+${rawColumns},
+  INDEX idx_src_ip src_ip TYPE bloom_filter(0.01) GRANULARITY 1,
+  INDEX idx_dst_ip dst_ip TYPE bloom_filter(0.01) GRANULARITY 1
+) ENGINE = MergeTree
+PARTITION BY toStartOfHour(flow_start)
+ORDER BY (toStartOfHour(flow_start), exporter_ip, flow_start)
+SETTINGS ttl_only_drop_parts = 1`,
+      `CREATE TABLE IF NOT EXISTS flow_aggregates (
+  window_start DateTime('UTC'),
+  window_end DateTime('UTC'),
+  exporter_ip IPv6,
+  src_ip IPv6,
+  dst_ip IPv6,
+  src_port UInt16,
+  dst_port UInt16,
+  ip_protocol UInt8,
+  flow_count UInt64,
+  bytes_total UInt64,
+  packets_total UInt64,
+  bytes_sampled UInt64,
+  packets_sampled UInt64,
+  sampling_rate UInt32,
+  tcp_flags_observed UInt16,
+  new_sessions UInt64,
+  closed_sessions UInt64,
+  min_duration_ms Int64,
+  max_duration_ms Int64,
+  avg_duration_ms Int64,
+  protocol_sources Map(LowCardinality(String), UInt64),
+  input_interfaces Array(UInt32),
+  output_interfaces Array(UInt32),
+  is_internal Bool,
+  traffic_direction LowCardinality(String),
+  INDEX idx_src_ip src_ip TYPE bloom_filter(0.01) GRANULARITY 1,
+  INDEX idx_dst_ip dst_ip TYPE bloom_filter(0.01) GRANULARITY 1
+) ENGINE = MergeTree
+PARTITION BY toDate(window_start)
+ORDER BY (window_start, exporter_ip, src_ip, dst_ip, src_port, dst_port, ip_protocol)
+SETTINGS ttl_only_drop_parts = 1`,
+      `CREATE TABLE IF NOT EXISTS dependencies (
+  id UUID,
+  client_ip IPv6,
+  server_ip IPv6,
+  server_port UInt16,
+  ip_protocol UInt8,
+  first_seen DateTime64(3, 'UTC'),
+  last_seen DateTime64(3, 'UTC'),
+  service_name Nullable(String),
+  direction_rule LowCardinality(String),
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+      `CREATE TABLE IF NOT EXISTS dependency_stats (
+  stat_date Date,
+  dependency_id UUID,
+  bytes_total UInt64,
+  packets_total UInt64,
+  flow_count UInt64,
+  sessions_total UInt64,
+  sessions_peak UInt64,
+  first_seen_today Nullable(DateTime('UTC')),
+  last_seen_today Nullable(DateTime('UTC')),
+  active_minutes UInt32,
+  bytes_per_hour Array(UInt64),
+  bytes_p50 Nullable(UInt64),
+  bytes_p95 Nullable(UInt64),
+  bytes_p99 Nullable(UInt64)
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(stat_date)
+ORDER BY (stat_date, dependency_id)
+SETTINGS ttl_only_drop_parts = 1`,
+      `CREATE TABLE IF NOT EXISTS decoder_state (
+  collector String,
+  snapshot String CODEC(ZSTD(3)),
+  updated_at DateTime64(3, 'UTC'),
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY collector`,
+    ],
+  },
+];
+
+export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version UInt32,
+  name String,
+  applied_at DateTime64(3, 'UTC')
+) ENGINE = MergeTree
+ORDER BY version`;
+
+/** Whole seconds / days of a retention, refused unless a positive safe integer (they are inlined in DDL). */
+function wholeUnits(ms: number, unit: number, what: string): number {
+  const n = Math.floor(ms / unit);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new Error(`retention ${what}: not a positive duration: ${ms}`);
+  return n;
+}
+
+/**
+ * The TTL clause each tier should carry for a retention policy. DDL cannot take bound parameters, so the
+ * only values inlined are integers produced here from numbers (never text from a user).
+ */
+export function ttlClauses(policy: RetentionPolicy): { table: string; ttl: string }[] {
+  const rawS = wholeUnits(policy.raw, 1000, 'raw');
+  const aggS = wholeUnits(policy.aggregates, 1000, 'aggregates');
+  const days = wholeUnits(policy.daily, 86_400_000, 'daily');
+  return [
+    { table: 'flow_records', ttl: `toDateTime(flow_start) + toIntervalSecond(${rawS})` },
+    { table: 'flow_aggregates', ttl: `window_start + toIntervalSecond(${aggS})` },
+    { table: 'dependency_stats', ttl: `stat_date + toIntervalDay(${days})` },
+  ];
+}

@@ -1,0 +1,398 @@
+/**
+ * FlowStore on the embedded ClickHouse engine (npm chdb): one process opens a data directory.
+ *
+ * Inserts: FlowRecord[] -> RowBinary (encode.ts) written to a temp file inside the data directory, then
+ * `INSERT INTO flow_records SELECT * FROM file(path, 'RowBinary', structure)`: chdb's buffer insert only
+ * takes text formats, and RowBinary via file() measured fastest (bench/storage-chdb.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { FlowRecord } from '../../core/record.js';
+import {
+  type AggregationReport,
+  DEFAULT_RETENTION,
+  type DependencyEdge,
+  type DependencyStatsRow,
+  type FlowStore,
+  type MigrationReport,
+  type RetentionPolicy,
+  type RetentionReport,
+  type RollupReport,
+  type StoreCapabilities,
+} from '../port.js';
+import type { Query, QueryResult } from '../query/ast.js';
+import { DAY_MS, dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../query/rules.js';
+import { pickTier } from '../query/tier.js';
+import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
+import { type ChdbSession, Db, dt64, ipOut, num, numOrNull, type Params } from './db.js';
+import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
+import { compileAggregateRows, compileFlows, compileTop } from './query.js';
+import { applyRetention } from './retention.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, ttlClauses } from './schema.js';
+
+export interface ChdbStoreOptions {
+  /** Data directory (created if missing). */
+  dir: string;
+  /** Retention the tables' TTL follows (defaults: 7 d / 90 d / 2 y). */
+  retention?: RetentionPolicy;
+  /** Internal networks besides RFC 1918 and fc00::/7 (CIDR). */
+  internalNetworks?: string[];
+  /** Clock for tier picking (tests). */
+  now?: () => number;
+}
+
+export class ChdbStore implements FlowStore {
+  readonly capabilities: StoreCapabilities = {
+    engine: 'chdb',
+    nativeTtl: true,
+    partitionManager: 'engine',
+    rowLevelSecurity: false,
+  };
+  private readonly db: Db;
+  private readonly tmpDir: string;
+  private readonly retention: RetentionPolicy;
+  private readonly ranges: Ipv6Range[];
+  private readonly internal: Params;
+  private readonly now: () => number;
+  private seq = 0;
+  private closed = false;
+
+  constructor(session: ChdbSession, opts: ChdbStoreOptions) {
+    this.db = new Db(session);
+    this.tmpDir = join(resolve(opts.dir), 'tmp-ingest');
+    mkdirSync(this.tmpDir, { recursive: true });
+    this.retention = opts.retention ?? DEFAULT_RETENTION;
+    this.ranges = internalRanges(opts.internalNetworks ?? []);
+    this.internal = internalParams(this.ranges);
+    this.now = opts.now ?? Date.now;
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    await this.db.exec(MIGRATIONS_TABLE);
+    const done = await this.db.rows<{ version: number }>('SELECT version FROM schema_migrations');
+    const have = new Set(done.map((r) => num(r.version)));
+    const from = have.size === 0 ? 0 : Math.max(...have);
+    const applied: string[] = [];
+    for (const m of MIGRATIONS) {
+      if (have.has(m.version)) continue;
+      for (const s of m.statements) await this.db.exec(s);
+      await this.db.insertJson('schema_migrations', [
+        { version: m.version, name: m.name, applied_at: dt64(Date.now()) },
+      ]);
+      applied.push(`${m.version}: ${m.name}`);
+    }
+    await this.syncTtl();
+    return { from, to: Math.max(from, ...MIGRATIONS.map((m) => m.version)), applied };
+  }
+
+  /** Keeps each tier's TTL equal to the configured retention (ALTER only when it differs). */
+  private async syncTtl(): Promise<void> {
+    for (const { table, ttl } of ttlClauses(this.retention)) {
+      const [t] = await this.db.rows<{ engine_full: string }>(
+        'SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {t:String}',
+        { t: table },
+      );
+      if (t?.engine_full.replace(/\s+/g, '').includes(`TTL${ttl.replace(/\s+/g, '')}`)) continue;
+      await this.db.exec(`ALTER TABLE ${table} MODIFY TTL ${ttl}`, undefined);
+    }
+  }
+
+  async insertFlows(records: readonly FlowRecord[]): Promise<void> {
+    const flows = records.some((r) => r.record_type !== undefined && r.record_type !== 'flow')
+      ? records.filter((r) => r.record_type === undefined || r.record_type === 'flow')
+      : records;
+    if (flows.length === 0) return;
+    const payload = encodeRowBinary(flows);
+    const file = join(this.tmpDir, `${process.pid}-${this.seq++}-${randomUUID()}.rowbinary`);
+    await writeFile(file, payload);
+    try {
+      await this.db.exec(
+        `INSERT INTO flow_records SELECT * FROM file({path:String}, 'RowBinary', {structure:String})`,
+        { path: file, structure: RAW_STRUCTURE },
+      );
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  async aggregateWindows(from: number, to: number): Promise<AggregationReport> {
+    const lo = windowStart(from);
+    const hi = windowStart(to - 1) + WINDOW_MS;
+    if (!(to > from)) return { windows: 0, rows: 0 };
+    const params = { lo, hi };
+    await this.db.exec(DELETE_WINDOWS_SQL, params);
+    await this.db.exec(aggregateSql(this.ranges), { ...params, ...this.internal });
+    const [c] = await this.db.rows<{ n: number; w: number }>(
+      `SELECT count() AS n, uniqExact(window_start) AS w FROM flow_aggregates
+       WHERE window_start >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC') AND window_start < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')`,
+      params,
+    );
+    return { windows: num(c.w), rows: num(c.n) };
+  }
+
+  async rollupDaily(day: number): Promise<RollupReport> {
+    const d = dayStart(day);
+    await this.db.exec(DELETE_DAY_SQL, { day: d });
+    await this.db.exec(ROLLUP_SQL, { day: d });
+    const [c] = await this.db.rows<{ n: number }>(
+      `SELECT count() AS n FROM dependency_stats WHERE stat_date = toDate(toDateTime(intDiv({day:Int64}, 1000), 'UTC'))`,
+      { day: d },
+    );
+    return { day: d, rows: num(c.n) };
+  }
+
+  /**
+   * Upsert by id: first_seen keeps the earlier, last_seen the later of stored and given; the other fields
+   * take the given values (ReplacingMergeTree keeps the highest version).
+   */
+  async upsertDependencies(edges: readonly DependencyEdge[]): Promise<void> {
+    if (edges.length === 0) return;
+    const existing = new Map<string, DependencyEdge>();
+    for (const e of await this.selectDependencies(edges.map((e) => e.id))) existing.set(e.id, e);
+    const merged = new Map<string, DependencyEdge>();
+    for (const e of edges) {
+      const old = merged.get(e.id) ?? existing.get(e.id);
+      merged.set(
+        e.id,
+        old
+          ? {
+              ...e,
+              first_seen: Math.min(old.first_seen, e.first_seen),
+              last_seen: Math.max(old.last_seen, e.last_seen),
+            }
+          : e,
+      );
+    }
+    const version = this.now() * 1000 + (this.seq++ % 1000);
+    await this.db.insertJson(
+      'dependencies',
+      [...merged.values()].map((e) => ({
+        id: e.id,
+        client_ip: e.client_ip,
+        server_ip: e.server_ip,
+        server_port: e.server_port,
+        ip_protocol: e.ip_protocol,
+        first_seen: dt64(e.first_seen),
+        last_seen: dt64(e.last_seen),
+        service_name: e.service_name,
+        direction_rule: e.direction_rule,
+        version,
+      })),
+    );
+  }
+
+  listDependencies(): Promise<DependencyEdge[]> {
+    return this.selectDependencies(null);
+  }
+
+  private async selectDependencies(ids: string[] | null): Promise<DependencyEdge[]> {
+    const rows = await this.db.rows<Record<string, unknown>>(
+      `SELECT toString(id) AS id, client_ip, server_ip, server_port, ip_protocol,
+         toUnixTimestamp64Milli(first_seen) AS first_ms, toUnixTimestamp64Milli(last_seen) AS last_ms,
+         service_name, direction_rule
+       FROM dependencies FINAL ${ids ? 'WHERE id IN {ids:Array(UUID)}' : ''}
+       ORDER BY client_ip, server_ip, server_port, ip_protocol, id`,
+      ids ? { ids } : undefined,
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      client_ip: ipOut(r.client_ip) as string,
+      server_ip: ipOut(r.server_ip) as string,
+      server_port: num(r.server_port),
+      ip_protocol: num(r.ip_protocol),
+      first_seen: num(r.first_ms),
+      last_seen: num(r.last_ms),
+      service_name: (r.service_name as string | null) ?? null,
+      direction_rule: r.direction_rule as DependencyEdge['direction_rule'],
+    }));
+  }
+
+  async dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]> {
+    const rows = await this.db.rows<Record<string, unknown>>(
+      `SELECT toUnixTimestamp(toDateTime(stat_date, 'UTC')) * 1000 AS stat_ms, toString(dependency_id) AS dep,
+         bytes_total, packets_total, flow_count, sessions_total, sessions_peak,
+         toUnixTimestamp(first_seen_today) * 1000 AS first_ms, toUnixTimestamp(last_seen_today) * 1000 AS last_ms,
+         active_minutes, bytes_per_hour, bytes_p50, bytes_p95, bytes_p99
+       FROM dependency_stats
+       WHERE stat_date >= {d0:Date} AND stat_date < {d1:Date}
+       ORDER BY stat_date, dependency_id`,
+      {
+        d0: new Date(Math.ceil(from / DAY_MS) * DAY_MS).toISOString().slice(0, 10),
+        d1: new Date(Math.ceil(to / DAY_MS) * DAY_MS).toISOString().slice(0, 10),
+      },
+    );
+    return rows.map((r) => ({
+      stat_date: num(r.stat_ms),
+      dependency_id: String(r.dep),
+      bytes_total: num(r.bytes_total),
+      packets_total: num(r.packets_total),
+      flow_count: num(r.flow_count),
+      sessions_total: num(r.sessions_total),
+      sessions_peak: num(r.sessions_peak),
+      first_seen_today: numOrNull(r.first_ms),
+      last_seen_today: numOrNull(r.last_ms),
+      active_minutes: num(r.active_minutes),
+      bytes_per_hour: (r.bytes_per_hour as unknown[]).map(num),
+      bytes_p50: numOrNull(r.bytes_p50),
+      bytes_p95: numOrNull(r.bytes_p95),
+      bytes_p99: numOrNull(r.bytes_p99),
+    }));
+  }
+
+  applyRetention(
+    policy: RetentionPolicy,
+    options: { dryRun: boolean; now?: number },
+  ): Promise<RetentionReport> {
+    return applyRetention(this.db, policy, { dryRun: options.dryRun, now: options.now ?? this.now() });
+  }
+
+  async saveDecoderState(collector: string, snapshot: unknown): Promise<void> {
+    const text = JSON.stringify(snapshot, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    const now = this.now();
+    await this.db.insertJson('decoder_state', [
+      { collector, snapshot: text, updated_at: dt64(now), version: now * 1000 + (this.seq++ % 1000) },
+    ]);
+  }
+
+  async loadDecoderState(collector: string): Promise<unknown | null> {
+    const [r] = await this.db.rows<{ snapshot: string }>(
+      'SELECT snapshot FROM decoder_state FINAL WHERE collector = {c:String} LIMIT 1',
+      { c: collector },
+    );
+    return r ? JSON.parse(r.snapshot) : null;
+  }
+
+  async query(q: Query): Promise<QueryResult> {
+    if (q.kind === 'top') {
+      const tier = pickTier(q, this.now(), this.retention);
+      const c = compileTop(q, tier);
+      const rows = await this.db.rows<Record<string, unknown>>(c.sql, c.params);
+      return {
+        tier,
+        columns: [...q.by, q.metric],
+        rows: rows.map((r) => {
+          const out: Record<string, string | number | null> = {};
+          for (const f of q.by) out[f] = outValue(f, r[f]);
+          out[q.metric] = num(r[q.metric]);
+          return out;
+        }),
+      };
+    }
+    if (q.kind === 'aggregate_rows') {
+      const c = compileAggregateRows(q);
+      const rows = await this.db.rows<Record<string, unknown>>(c.sql, c.params);
+      return {
+        tier: 'aggregates',
+        columns: AGG_OUT.map(([n]) => n),
+        rows: rows.map((r) => mapRow(r, AGG_OUT)),
+      };
+    }
+    const c = compileFlows(q);
+    const rows = await this.db.rows<Record<string, unknown>>(c.sql, c.params);
+    return { tier: 'raw', columns: FLOW_OUT.map(([n]) => n), rows: rows.map((r) => mapRow(r, FLOW_OUT)) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.session.close();
+    await drain();
+  }
+}
+
+let drain: () => Promise<void> = async () => {};
+/** Set by index.ts to chdb's drainPending (kept out of this module so it has no addon import). */
+export function setDrain(fn: () => Promise<void>): void {
+  drain = fn;
+}
+
+const IP_OUT = new Set(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']);
+
+function outValue(field: string, v: unknown): string | number | null {
+  if (v === null || v === undefined) return null;
+  if (IP_OUT.has(field)) return ipOut(v);
+  if (typeof v === 'number') return v;
+  if (field === 'protocol_type' || field === 'traffic_direction') return String(v);
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : String(v);
+}
+
+type OutSpec = [name: string, source: string][];
+
+const AGG_OUT: OutSpec = [
+  ['window_start', 'window_start_o'],
+  ['window_end', 'window_end_o'],
+  ...[
+    'exporter_ip',
+    'src_ip',
+    'dst_ip',
+    'src_port',
+    'dst_port',
+    'ip_protocol',
+    'flow_count',
+    'bytes_total',
+    'packets_total',
+    'bytes_sampled',
+    'packets_sampled',
+    'sampling_rate',
+    'tcp_flags_observed',
+    'new_sessions',
+    'closed_sessions',
+    'min_duration_ms',
+    'max_duration_ms',
+    'avg_duration_ms',
+  ].map((n): [string, string] => [n, n]),
+  ['protocol_sources', 'protocol_sources_o'],
+  ['interfaces', 'interfaces_o'],
+  ['is_internal', 'is_internal_o'],
+  ['traffic_direction', 'traffic_direction'],
+];
+
+const FLOW_OUT: OutSpec = [
+  ['received_at', 'received_at_o'],
+  ['flow_start', 'flow_start_o'],
+  ['flow_end', 'flow_end_o'],
+  ...[
+    'exporter_ip',
+    'exporter_id',
+    'protocol_type',
+    'src_ip',
+    'dst_ip',
+    'src_port',
+    'dst_port',
+    'ip_protocol',
+    'bytes_total',
+    'packets_total',
+    'tcp_flags',
+    'input_interface',
+    'output_interface',
+    'src_as',
+    'dst_as',
+    'next_hop',
+    'src_vlan',
+    'dst_vlan',
+    'tos',
+    'direction',
+    'sampling_rate',
+    'extended_fields',
+  ].map((n): [string, string] => [n, n]),
+];
+
+const TEXT_OUT = new Set([
+  'protocol_sources',
+  'interfaces',
+  'extended_fields',
+  'protocol_type',
+  'traffic_direction',
+]);
+
+function mapRow(r: Record<string, unknown>, spec: OutSpec): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {};
+  for (const [name, src] of spec) {
+    const v = r[src];
+    out[name] = TEXT_OUT.has(name) ? (v === null || v === undefined ? null : String(v)) : outValue(name, v);
+  }
+  return out;
+}
