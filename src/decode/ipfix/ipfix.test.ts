@@ -313,7 +313,7 @@ describe('template state snapshot', () => {
     const snap = JSON.parse(JSON.stringify(snapshotTemplateState(a)));
     const b = new ExporterState(EXPORTER);
     restoreTemplateState(b, snap);
-    expect(b.domain('ipfix', DOMAIN).templates).toBe(1);
+    expect(b.domain('ipfix', DOMAIN).templates).toBe(2);
     expect(b.domain('ipfix', DOMAIN).optionsTemplates).toBe(1);
     const out = decodeIpfix(dg(message([dataSet(300, simpleRecord('10.0.0.1', '10.0.0.2', 7))])), b);
     expect(out.records[0].values).toEqual(['10.0.0.1', '10.0.0.2', 7]);
