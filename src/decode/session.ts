@@ -4,6 +4,7 @@ import { detectProtocol } from './detect.js';
 import { decodeIpfix, IpfixStreamFramer } from './ipfix/index.js';
 import { decodeNetflowV5, type V5Record } from './netflow5/index.js';
 import { decodeNetflowV9 } from './netflow9/index.js';
+import { decodeSflow, type SflowSample } from './sflow/index.js';
 import { ExporterState } from './state.js';
 import {
   pendingCount,
@@ -17,6 +18,7 @@ import type { Datagram, DecodeOutput, DomainStats } from './types.js';
 export type SessionOutput =
   | ({ protocol: 'netflow_v5' } & DecodeOutput<V5Record>)
   | ({ protocol: 'netflow_v9' | 'ipfix' } & DecodeOutput<TemplateRecord>)
+  | ({ protocol: 'sflow_v5' } & DecodeOutput<SflowSample>)
   | ({ protocol: null } & DecodeOutput<never>);
 
 /** One TCP connection from an exporter. */
@@ -62,17 +64,13 @@ export class DecodeSession {
           return { protocol, ...decodeNetflowV9(dg, this.state(dg.exporter)) };
         case 'ipfix':
           return { protocol, ...decodeIpfix(dg, this.state(dg.exporter)) };
+        case 'sflow_v5':
+          return { protocol, ...decodeSflow(dg, this.state(dg.exporter)) };
         case null:
           return {
             protocol: null,
             records: [],
             errors: [new DecodeError('unknown_protocol', describeUnknown(dg.bytes), ctx)],
-          };
-        default:
-          return {
-            protocol: null,
-            records: [],
-            errors: [new DecodeError('unsupported', `no decoder for ${protocol} yet`, ctx)],
           };
       }
     } catch (err) {

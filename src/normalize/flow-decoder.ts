@@ -9,6 +9,7 @@ import {
 import type { Datagram, DomainStats } from '../decode/types.js';
 import { normalizeV5 } from './netflow5.js';
 import type { NormalizeOptions } from './options.js';
+import { normalizeSflowSample } from './sflow.js';
 import { normalizeTemplateRecord } from './template.js';
 
 export interface FlowDecoderOptions extends NormalizeOptions {
@@ -92,6 +93,13 @@ export class FlowDecoder {
           // Options data has already updated the sampling/state tables while decoding.
           if (r.kind === 'options' && !this.opts.includeAll) continue;
           records.push(normalizeTemplateRecord(r, dg, this.opts));
+        }
+        break;
+      case 'sflow_v5':
+        for (const r of out.records) {
+          // Counter samples and drop notifications are not flows: only on request.
+          if (r.kind !== 'flow' && !this.opts.includeAll) continue;
+          records.push(normalizeSflowSample(r, dg, this.opts));
         }
         break;
       case null:
