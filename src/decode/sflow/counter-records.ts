@@ -8,7 +8,15 @@ import type { ByteReader } from '../../wire/reader.js';
 import type { SflowCounterRecord } from './types.js';
 import { readMac, readString } from './xdr.js';
 
-type FieldType = 'u32' | 'u64' | 'mac' | 'str';
+type FieldType = 'u8' | 'u32' | 'u64' | 'mac' | 'str';
+
+const READ: Record<FieldType, (r: ByteReader) => Counter | string> = {
+  u8: (r) => r.u8(),
+  u32: (r) => r.u32(),
+  u64: (r) => r.u64(),
+  mac: readMac,
+  str: readString,
+};
 interface CounterLayout {
   name: string;
   fields: [string, FieldType][];
@@ -137,10 +145,14 @@ const LAYOUTS = new Map<number, CounterLayout>([
       fields: [
         ['actor_system_id', 'mac'],
         ['partner_oper_system_id', 'mac'],
-        // port_state is opaque[4]: actor admin, actor oper, partner admin, partner oper state bytes.
+        ['attached_agg_id', 'u32'],
+        // dot3adAggPortState is opaque[4]: byte 0 actor admin, 1 actor oper, 2 partner admin, 3 partner
+        // oper state (IEEE 802.1AX LACP state bits).
+        ['actor_admin_state', 'u8'],
+        ['actor_oper_state', 'u8'],
+        ['partner_admin_state', 'u8'],
+        ['partner_oper_state', 'u8'],
         ...u32s(
-          'attached_agg_id',
-          'port_state',
           'lacpdus_rx',
           'marker_pdus_rx',
           'marker_response_pdus_rx',
@@ -187,8 +199,7 @@ export function parseCounterRecord(
   if (!layout) return null;
   const values: Record<string, Counter | string> = {};
   for (const [name, type] of layout.fields) {
-    values[name] =
-      type === 'u32' ? r.u32() : type === 'u64' ? r.u64() : type === 'mac' ? readMac(r) : readString(r);
+    values[name] = READ[type](r);
   }
   return { enterprise, format, name: layout.name, values };
 }
