@@ -1,0 +1,11 @@
+/**
+ * Synthetic exporter: builds real wire-format NetFlow v5 / v9, IPFIX and sFlow v5 datagrams from generated
+ * flows, and keeps an exact account of what it sent. Used by `flowlens gen`, the demo and the benchmarks.
+ */
+
+export type { Exporter, ExporterOptions, GenPacket, GenProtocol, GenTotals, Tally } from './exporter.js';
+export { createExporter, GEN_PROTOCOLS } from './exporter.js';
+export type { FlowGeneratorOptions, GenFlow, Service } from './flows.js';
+export { DEFAULT_SERVICES, FlowGenerator } from './flows.js';
+export { Prng } from './prng.js';
+export { PacketSource, type PacketSourceOptions, type SourcePacket } from './source.js';

@@ -1,0 +1,141 @@
+import { ByteWriter } from '../wire/writer.js';
+import type { EncodedPacket, EncoderOptions, PacketEncoder } from './encoder.js';
+import { type FieldDef, ipfixFields, type WriteContext } from './fields.js';
+import type { GenFlow } from './flows.js';
+
+const HEADER_LEN = 16;
+export const IPFIX_TEMPLATE_IPV4 = 256;
+export const IPFIX_TEMPLATE_IPV6 = 257;
+export const IPFIX_TEMPLATE_SELECTOR = 258;
+const SET_TEMPLATE = 2;
+const SET_OPTIONS_TEMPLATE = 3;
+
+export interface IpfixOptions extends EncoderOptions {
+  /** Send the templates (and sampling options) in the first message and then every N messages. */
+  templateRefresh: number;
+  /** Add applicationName (IE 96) as a variable-length field (RFC 7011 section 7). */
+  variableLength: boolean;
+  /** PSAMP selectorId (IE 302) the data records point at. */
+  selectorId?: number;
+}
+
+/**
+ * IPFIX (RFC 7011): 16-byte message header, Template Set (2), Options Template Set (3) and Data Sets.
+ * Sampling is described the PSAMP way (RFC 5477): an options record scoped by selectorId (302) with
+ * selectorAlgorithm (304) = 1 (systematic count-based), samplingPacketInterval (305) = 1 and
+ * samplingPacketSpace (306) = N - 1, i.e. one packet of every N; data records carry the same selectorId.
+ * Sets are padded to 4 bytes (section 3.3.1 allows padding). The sequence number counts Data Records
+ * (options data included) sent before the message (section 3.1).
+ */
+export class IpfixEncoder implements PacketEncoder {
+  readonly ipv4Only = false;
+  private readonly templates: Record<4 | 6, FieldDef[]>;
+  private readonly ctx: WriteContext;
+  private readonly sampled: boolean;
+  private w = new ByteWriter(1500);
+  private messages = 0;
+  private sequence = 0;
+  private dataRecords = 0;
+  private templateCount = 0;
+  private optionsRecords = 0;
+  private openId = -1;
+  private openAt = 0;
+
+  constructor(private readonly opts: IpfixOptions) {
+    this.sampled = opts.samplingRate > 1;
+    this.templates = {
+      4: ipfixFields(4, this.sampled, opts.variableLength),
+      6: ipfixFields(6, this.sampled, opts.variableLength),
+    };
+    this.ctx = { bootTime: opts.bootTime, samplerId: opts.selectorId ?? 1 };
+  }
+
+  begin(now: number): void {
+    this.w = new ByteWriter(this.opts.mtu + 64);
+    this.dataRecords = 0;
+    this.templateCount = 0;
+    this.optionsRecords = 0;
+    this.openId = -1;
+    this.w
+      .u16(10)
+      .u16(0) // length, patched in finish()
+      .u32(Math.floor(now / 1000))
+      .u32(this.sequence)
+      .u32(this.opts.exporterId);
+    if (this.messages % Math.max(1, this.opts.templateRefresh) === 0) this.writeTemplates();
+  }
+
+  private writeTemplates(): void {
+    const w = this.w;
+    const ts = w.mark();
+    w.u16(SET_TEMPLATE).u16(0);
+    for (const v of [4, 6] as const) {
+      const fields = this.templates[v];
+      w.u16(v === 4 ? IPFIX_TEMPLATE_IPV4 : IPFIX_TEMPLATE_IPV6).u16(fields.length);
+      for (const f of fields) {
+        if (f.pen)
+          w.u16(f.id | 0x8000)
+            .u16(f.length)
+            .u32(f.pen);
+        else w.u16(f.id).u16(f.length);
+      }
+      this.templateCount++;
+    }
+    this.closeSet(ts);
+    if (!this.sampled) return;
+    const os = w.mark();
+    w.u16(SET_OPTIONS_TEMPLATE).u16(0);
+    // Template id, field count 4, scope field count 1 (RFC 7011 section 3.4.2.2).
+    w.u16(IPFIX_TEMPLATE_SELECTOR).u16(4).u16(1);
+    w.u16(302).u16(4).u16(304).u16(2).u16(305).u16(4).u16(306).u16(4);
+    this.closeSet(os);
+    this.templateCount++;
+    const ds = w.mark();
+    w.u16(IPFIX_TEMPLATE_SELECTOR).u16(0);
+    w.u32(this.ctx.samplerId)
+      .u16(1)
+      .u32(1)
+      .u32(this.opts.samplingRate - 1);
+    this.closeSet(ds);
+    this.optionsRecords++;
+  }
+
+  private closeSet(at: number): void {
+    while ((this.w.length - at) % 4 !== 0) this.w.u8(0);
+    this.w.patchU16(at + 2, this.w.length - at);
+  }
+
+  add(f: GenFlow): GenFlow | null {
+    const id = f.ipVersion === 4 ? IPFIX_TEMPLATE_IPV4 : IPFIX_TEMPLATE_IPV6;
+    const fields = this.templates[f.ipVersion];
+    let size = 0;
+    for (const d of fields) size += d.size ? d.size(f) : d.length;
+    const opening = this.openId !== id;
+    const needed = (opening ? (this.openId >= 0 ? 3 : 0) + 4 : 0) + size + 3;
+    if (this.w.length + needed > this.opts.mtu) return null;
+    if (opening) {
+      if (this.openId >= 0) this.closeSet(this.openAt);
+      this.openId = id;
+      this.openAt = this.w.mark();
+      this.w.u16(id).u16(0);
+    }
+    for (const d of fields) d.write(this.w, f, this.ctx);
+    this.dataRecords++;
+    return f;
+  }
+
+  finish(): EncodedPacket {
+    if (this.openId >= 0) this.closeSet(this.openAt);
+    this.w.patchU16(2, this.w.length);
+    this.messages++;
+    this.sequence = (this.sequence + this.dataRecords + this.optionsRecords) >>> 0;
+    return {
+      bytes: this.w.finish(),
+      templates: this.templateCount,
+      optionsRecords: this.optionsRecords,
+      counterSamples: 0,
+    };
+  }
+}
+
+export const IPFIX_HEADER_LEN = HEADER_LEN;

@@ -1,0 +1,129 @@
+import { ByteWriter } from '../wire/writer.js';
+import type { EncodedPacket, EncoderOptions, PacketEncoder } from './encoder.js';
+import { type FieldDef, v9Fields, type WriteContext } from './fields.js';
+import type { GenFlow } from './flows.js';
+
+export const V9_TEMPLATE_IPV4 = 256;
+export const V9_TEMPLATE_IPV6 = 257;
+export const V9_TEMPLATE_SAMPLER = 258;
+/** RFC 3954 section 6.1 scope field type 1 = System. */
+const SCOPE_SYSTEM = 1;
+
+export interface V9Options extends EncoderOptions {
+  /** Send the templates (and sampler options) in the first datagram and then every N datagrams. */
+  templateRefresh: number;
+  /** FLOW_SAMPLER_ID the data records point at (1..255). */
+  samplerId?: number;
+}
+
+/**
+ * NetFlow v9 (RFC 3954): header, then FlowSets. Templates (FlowSet 0) for IPv4 and IPv6 records and, when
+ * sampling, an options template (FlowSet 1) plus its data record naming the sampler (FLOW_SAMPLER_ID 48,
+ * FLOW_SAMPLER_MODE 49, FLOW_SAMPLER_RANDOM_INTERVAL 50) are resent every `templateRefresh` datagrams, as
+ * exporters do over UDP (section 9). Every FlowSet is padded to 4 bytes (section 5.3 "Padding").
+ */
+export class V9Encoder implements PacketEncoder {
+  readonly ipv4Only = false;
+  private readonly templates: Record<4 | 6, FieldDef[]>;
+  private readonly ctx: WriteContext;
+  private readonly sampled: boolean;
+  private w = new ByteWriter(1500);
+  private packets = 0;
+  private records = 0;
+  private templateCount = 0;
+  private optionsRecords = 0;
+  /** Open data FlowSet: its template id and where its length field is; -1 when none is open. */
+  private openId = -1;
+  private openAt = 0;
+  private exportSecs = 0;
+
+  constructor(private readonly opts: V9Options) {
+    this.sampled = opts.samplingRate > 1;
+    this.templates = { 4: v9Fields(4, this.sampled), 6: v9Fields(6, this.sampled) };
+    this.ctx = { bootTime: opts.bootTime, samplerId: opts.samplerId ?? 1 };
+  }
+
+  begin(now: number): void {
+    this.w = new ByteWriter(this.opts.mtu + 64);
+    this.records = 0;
+    this.templateCount = 0;
+    this.optionsRecords = 0;
+    this.openId = -1;
+    // v9 export time has whole seconds only: sysUptime is taken at that same second so that
+    // unix_secs * 1000 - sysUptime + FIRST_SWITCHED gives the flow's time back exactly.
+    this.exportSecs = Math.floor(now / 1000);
+    this.w
+      .u16(9)
+      .u16(0) // count, patched in finish()
+      .u32(this.exportSecs * 1000 - this.opts.bootTime)
+      .u32(this.exportSecs)
+      .u32(this.packets) // sequence: export packets sent before this one (section 5.1)
+      .u32(this.opts.exporterId);
+    if (this.packets % Math.max(1, this.opts.templateRefresh) === 0) this.writeTemplates();
+  }
+
+  private writeTemplates(): void {
+    const w = this.w;
+    const start = w.mark();
+    w.u16(0).u16(0);
+    for (const v of [4, 6] as const) {
+      const fields = this.templates[v];
+      w.u16(v === 4 ? V9_TEMPLATE_IPV4 : V9_TEMPLATE_IPV6).u16(fields.length);
+      for (const f of fields) w.u16(f.id).u16(f.length);
+      this.templateCount++;
+    }
+    this.closeSet(start);
+    if (!this.sampled) return;
+    // Options template: scope System (4 bytes, the source id), then sampler id / mode / interval.
+    const ot = w.mark();
+    w.u16(1).u16(0);
+    w.u16(V9_TEMPLATE_SAMPLER).u16(4).u16(12);
+    w.u16(SCOPE_SYSTEM).u16(4);
+    w.u16(48).u16(1).u16(49).u16(1).u16(50).u16(4);
+    this.closeSet(ot);
+    this.templateCount++;
+    const od = w.mark();
+    w.u16(V9_TEMPLATE_SAMPLER).u16(0);
+    w.u32(this.opts.exporterId).u8(this.ctx.samplerId).u8(2).u32(this.opts.samplingRate);
+    this.closeSet(od);
+    this.optionsRecords++;
+  }
+
+  /** Pad the FlowSet that starts at `at` to 4 bytes and write its length. */
+  private closeSet(at: number): void {
+    while ((this.w.length - at) % 4 !== 0) this.w.u8(0);
+    this.w.patchU16(at + 2, this.w.length - at);
+  }
+
+  add(f: GenFlow): GenFlow | null {
+    const id = f.ipVersion === 4 ? V9_TEMPLATE_IPV4 : V9_TEMPLATE_IPV6;
+    const fields = this.templates[f.ipVersion];
+    let size = 0;
+    for (const d of fields) size += d.length;
+    const opening = this.openId !== id;
+    const needed = (opening ? (this.openId >= 0 ? 3 : 0) + 4 : 0) + size + 3;
+    if (this.w.length + needed > this.opts.mtu) return null;
+    if (opening) {
+      if (this.openId >= 0) this.closeSet(this.openAt);
+      this.openId = id;
+      this.openAt = this.w.mark();
+      this.w.u16(id).u16(0);
+    }
+    for (const d of fields) d.write(this.w, f, this.ctx);
+    this.records++;
+    return f;
+  }
+
+  finish(): EncodedPacket {
+    if (this.openId >= 0) this.closeSet(this.openAt);
+    // Count: every record in the packet, template and options records included (section 5.1).
+    this.w.patchU16(2, this.records + this.templateCount + this.optionsRecords);
+    this.packets = (this.packets + 1) >>> 0;
+    return {
+      bytes: this.w.finish(),
+      templates: this.templateCount,
+      optionsRecords: this.optionsRecords,
+      counterSamples: 0,
+    };
+  }
+}
