@@ -3,31 +3,24 @@
  * record with the tshark 4.0.17 ground truth (testdata/corpus/PROVENANCE.md). Where tshark is wrong or
  * shows "Unknown sample format" the test says so and asserts the value the sFlow spec gives.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { FlowRecord } from '../../core/record.js';
-import { normalizeSflowSample } from '../../normalize/sflow.js';
-import { readCapture } from '../../wire/pcap.js';
-import { ExporterState } from '../state.js';
-import { listCaptures, loadTruth, type TsharkSample } from '../testing/corpus.js';
-import type { Datagram } from '../types.js';
+import type { FlowRecord } from '../core/record.js';
 import {
   decodeSflow,
   type SflowCounterRecord,
   type SflowFlowRecord,
   type SflowFlowSample,
   type SflowSample,
-} from './index.js';
-import { num, Tally } from './testing/tally.js';
-
-/** sFlow by content: 32-bit version 5 and agent address type 1 or 2 (never by port). */
-function isSflow(b: Uint8Array): boolean {
-  if (b.length < 8 || b[0] !== 0 || b[1] !== 0 || b[2] !== 0 || b[3] !== 5) return false;
-  return b[4] === 0 && b[5] === 0 && b[6] === 0 && (b[7] === 1 || b[7] === 2);
-}
+} from '../decode/sflow/index.js';
+import { capturePayloads, isSflow } from '../decode/sflow/testing/captures.js';
+import { num, Tally } from '../decode/sflow/testing/tally.js';
+import { ExporterState } from '../decode/state.js';
+import { listCaptures, loadTruth, type TsharkSample } from '../decode/testing/corpus.js';
+import type { Datagram } from '../decode/types.js';
+import { normalizeSflowSample } from './sflow.js';
 
 const captures = listCaptures().filter((c) => {
-  for (const p of readCapture(readFileSync(c.path))) if (isSflow(p.payload)) return true;
+  for (const p of capturePayloads(c.path)) if (isSflow(p.payload)) return true;
   return false;
 });
 
@@ -371,7 +364,7 @@ function run(name: string): Result {
     bySample: new Map(),
   };
   const t = res.tally;
-  for (const p of readCapture(readFileSync(capture.path))) {
+  for (const p of capturePayloads(capture.path)) {
     if (!isSflow(p.payload)) {
       res.skipped++;
       continue;

@@ -2,21 +2,20 @@
  * Robustness: every sFlow datagram of the corpus cut at every offset, and 200 seeded random mutations of
  * each, through decode + normalize. Nothing may throw; every outcome is samples and/or typed errors.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '../../core/errors.js';
-import { normalizeSflowSample } from '../../normalize/sflow.js';
-import { readCapture } from '../../wire/pcap.js';
-import { ExporterState } from '../state.js';
-import { listCaptures } from '../testing/corpus.js';
-import { decodeSflow } from './index.js';
+import { DecodeError } from '../core/errors.js';
+import { decodeSflow } from '../decode/sflow/index.js';
+import { capturePayloads, isSflow } from '../decode/sflow/testing/captures.js';
+import { ExporterState } from '../decode/state.js';
+import { listCaptures } from '../decode/testing/corpus.js';
+import { normalizeSflowSample } from './sflow.js';
 
 function corpusDatagrams(): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const c of listCaptures()) {
-    for (const p of readCapture(readFileSync(c.path))) {
+    for (const p of capturePayloads(c.path)) {
       const b = p.payload;
-      if (b.length >= 8 && b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 5 && b[7] >= 1 && b[7] <= 2) {
+      if (isSflow(b)) {
         out.push(b.slice());
       }
     }

@@ -1,11 +1,18 @@
 /** sFlow v5 edge cases built byte by byte (ByteWriter), expected values computed by hand from the spec. */
 import { describe, expect, it } from 'vitest';
-import { normalizeSflowSample } from '../../normalize/sflow.js';
-import { ByteWriter } from '../../wire/writer.js';
-import { ExporterState } from '../state.js';
-import type { Datagram } from '../types.js';
-import { decodeSflow, type SflowFlowSample } from './index.js';
-import { datagram, ethIpv4Tcp, extendedSwitch, flowSample, rawHeader, tlv } from './testing/build.js';
+import { decodeSflow, type SflowFlowSample } from '../decode/sflow/index.js';
+import {
+  ByteWriter,
+  datagram,
+  ethIpv4Tcp,
+  extendedSwitch,
+  flowSample,
+  rawHeader,
+  tlv,
+} from '../decode/sflow/testing/build.js';
+import { ExporterState } from '../decode/state.js';
+import type { Datagram } from '../decode/types.js';
+import { normalizeSflowSample } from './sflow.js';
 
 const dg = (bytes: Uint8Array, exporter = '192.0.2.10'): Datagram => ({
   bytes,

@@ -94,3 +94,6 @@ export function ethIpv4Tcp(o: {
   w.u16(o.sport).u16(o.dport).u32(0).u32(0).u8(0x50).u8(o.flags).u16(100).u32(0);
   return w.finish();
 }
+
+/** Tests above the decode layer (normalize) build record bodies with the same writer. */
+export { ByteWriter };
