@@ -117,10 +117,15 @@ export class ChdbStore implements FlowStore {
     }
   }
 
+  /**
+   * Windows that start before now - raw retention are left alone: their raw rows may already be gone, and
+   * re-aggregating them would replace good aggregates with partial ones.
+   */
   async aggregateWindows(from: number, to: number): Promise<AggregationReport> {
-    const lo = windowStart(from);
+    const oldest = Math.ceil((this.now() - this.retention.raw) / WINDOW_MS) * WINDOW_MS;
+    const lo = Math.max(windowStart(from), oldest);
     const hi = windowStart(to - 1) + WINDOW_MS;
-    if (!(to > from)) return { windows: 0, rows: 0 };
+    if (!(to > from) || hi <= lo) return { windows: 0, rows: 0 };
     const params = { lo, hi };
     await this.db.exec(DELETE_WINDOWS_SQL, params);
     await this.db.exec(aggregateSql(this.ranges), { ...params, ...this.internal });
@@ -189,7 +194,7 @@ export class ChdbStore implements FlowStore {
 
   private async selectDependencies(ids: string[] | null): Promise<DependencyEdge[]> {
     const rows = await this.db.rows<Record<string, unknown>>(
-      `SELECT toString(id) AS id, client_ip, server_ip, server_port, ip_protocol,
+      `SELECT toString(id) AS id_s, client_ip, server_ip, server_port, ip_protocol,
          toUnixTimestamp64Milli(first_seen) AS first_ms, toUnixTimestamp64Milli(last_seen) AS last_ms,
          service_name, direction_rule
        FROM dependencies FINAL ${ids ? 'WHERE id IN {ids:Array(UUID)}' : ''}
@@ -197,7 +202,7 @@ export class ChdbStore implements FlowStore {
       ids ? { ids } : undefined,
     );
     return rows.map((r) => ({
-      id: String(r.id),
+      id: String(r.id_s),
       client_ip: ipOut(r.client_ip) as string,
       server_ip: ipOut(r.server_ip) as string,
       server_port: num(r.server_port),
