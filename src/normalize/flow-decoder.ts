@@ -1,4 +1,4 @@
-import type { DecodeError } from '../core/errors.js';
+import { DecodeError } from '../core/errors.js';
 import type { FlowRecord, ProtocolType } from '../core/record.js';
 import {
   DecodeSession,
@@ -105,6 +105,34 @@ export class FlowDecoder {
       case null:
         break;
     }
-    return { protocol: out.protocol, records, errors: out.errors };
+    return { protocol: out.protocol, records, errors: saneTimes(records, out.errors, dg) };
   }
+}
+
+/** Date's range (ECMA-262 section 21.4.1.1): beyond it a time cannot even be printed. */
+const MAX_TIME_MS = 8.64e15;
+
+/**
+ * Last line of defence: a garbage template (or a mutated one) can produce a flow time that is NaN or out
+ * of Date's range; such a record would break every consumer (JSON, storage). Its times fall back to the
+ * receive time and the datagram gets a 'bad_value' error, so the problem is counted, not hidden.
+ */
+function saneTimes(records: FlowRecord[], errors: DecodeError[], dg: Datagram): DecodeError[] {
+  let bad = 0;
+  for (const r of records) {
+    if (!(Math.abs(r.flow_start) <= MAX_TIME_MS) || !(Math.abs(r.flow_end) <= MAX_TIME_MS)) {
+      r.flow_start = dg.receivedAt;
+      r.flow_end = dg.receivedAt;
+      bad++;
+    }
+  }
+  if (bad === 0) return errors;
+  const e = new DecodeError(
+    'bad_value',
+    `${bad} record(s) with a flow time out of range; receive time used`,
+    {
+      exporter: dg.exporter,
+    },
+  );
+  return [...errors, e];
 }
