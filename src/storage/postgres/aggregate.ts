@@ -1,0 +1,137 @@
+/**
+ * Raw flows -> 5-minute aggregates and aggregates -> daily dependency stats, in PostgreSQL SQL, implementing
+ * the shared rules of storage/query/rules.ts (prose in src/jobs/README.md) exactly like the other backends.
+ *
+ * Fixes of design-notes/flow-table.md section 3 (DESIGN.md "Known defects"):
+ * - windows by FLOW time: window_start = date_bin('5 minutes', flow_start), selection by flow_start;
+ * - the grouping key is the primary key (exporter_ip and the collapsed src_port included), so the INSERT can
+ *   never hit one key twice;
+ * - ephemeral client ports collapse to 0 (rules.ts collapsePorts): for TCP/UDP/SCTP with both ports
+ *   non-zero and different, the higher port becomes 0 when it is >= 1024 and the lower is < 1024, or it is
+ *   >= 32768 and the lower is < 32768;
+ * - idempotent: one transaction deletes the windows (the day) and inserts them again from the tier below,
+ *   so re-runs and late flows give the same rows; no `processed` UPDATE (a watermark row records progress);
+ * - active_minutes = active 5-minute windows x 5; bytes_per_hour (24 UTC hours), sessions_peak (max new
+ *   sessions of one window) and p50/p95/p99 of 5-minute bytes (nearest rank over all 288 windows of the
+ *   day, idle windows count as 0: rules.ts PERCENTILE_RANKS) are filled.
+ *
+ * Only bound parameters carry values: $1/$2 the time range, $3 the internal networks (inet[]).
+ */
+import { EPHEMERAL_FROM, PERCENTILE_RANKS, WELL_KNOWN_LIMIT, WINDOWS_PER_DAY } from '../query/rules.js';
+
+const INT8_MAX = '9223372036854775807';
+
+/** `COALESCE(x <<= ANY($3::inet[]), false)`: the address lies in one of the internal networks. */
+const internal = (expr: string) => `COALESCE(${expr} <<= ANY($3::inet[]), false)`;
+
+const protocolSources = ['ipfix', 'netflow_v5', 'netflow_v9', 'sflow_v5']
+  .map((p) => `'${p}', NULLIF(count(*) FILTER (WHERE protocol_type = '${p}'), 0)`)
+  .join(', ');
+
+const ifaceList = (col: string) =>
+  `COALESCE(jsonb_agg(DISTINCT ${col} ORDER BY ${col}) FILTER (WHERE ${col} IS NOT NULL), '[]'::jsonb)`;
+
+/** DELETE of the aggregate windows in [$1, $2). */
+export const DELETE_WINDOWS_SQL =
+  'DELETE FROM flow_aggregates WHERE window_start >= $1 AND window_start < $2';
+
+/** INSERT ... SELECT of every aggregate row of the windows [$1, $2) (window-aligned timestamps). */
+export const AGGREGATE_SQL = `
+INSERT INTO flow_aggregates (
+  window_start, window_end, exporter_ip, src_ip, dst_ip, src_port, dst_port, ip_protocol,
+  flow_count, bytes_total, packets_total, bytes_sampled, packets_sampled, sampling_rate, tcp_flags_observed,
+  active_sessions, new_sessions, closed_sessions, min_duration_ms, max_duration_ms, avg_duration_ms,
+  protocol_sources, interfaces, is_internal, traffic_direction)
+SELECT
+  ws, ws + interval '5 minutes', exporter_ip, sip, dip, sp, dp, proto,
+  count(*),
+  LEAST(sum(bytes_total::numeric * rate), ${INT8_MAX}),
+  LEAST(sum(packets_total::numeric * rate), ${INT8_MAX}),
+  LEAST(sum(bytes_total), ${INT8_MAX}),
+  LEAST(sum(packets_total), ${INT8_MAX}),
+  max(rate),
+  bit_or(flags),
+  count(*),
+  count(*) FILTER (WHERE proto = 6 AND flags & 2 <> 0),
+  count(*) FILTER (WHERE proto = 6 AND flags & 5 <> 0),
+  min(dur), max(dur), sum(dur) / count(*),
+  jsonb_strip_nulls(jsonb_build_object(${protocolSources})),
+  jsonb_build_object('input', ${ifaceList('input_interface')}, 'output', ${ifaceList('output_interface')}),
+  ${internal('sip')} AND ${internal('dip')},
+  CASE WHEN ${internal('sip')} AND ${internal('dip')} THEN 'internal'
+       WHEN ${internal('sip')} THEN 'egress'
+       WHEN ${internal('dip')} THEN 'ingress'
+       ELSE 'external' END
+FROM (
+  SELECT
+    date_bin('5 minutes', flow_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS ws,
+    exporter_ip, protocol_type, bytes_total, packets_total, input_interface, output_interface,
+    COALESCE(src_ip, '::'::inet) AS sip,
+    COALESCE(dst_ip, '::'::inet) AS dip,
+    CASE WHEN c.collapse AND c.s > c.d THEN 0 ELSE c.s END AS sp,
+    CASE WHEN c.collapse AND c.d > c.s THEN 0 ELSE c.d END AS dp,
+    c.proto,
+    COALESCE(tcp_flags, 0) AS flags,
+    GREATEST(sampling_rate, 1) AS rate,
+    GREATEST((extract(epoch FROM flow_end - flow_start) * 1000)::bigint, 0) AS dur
+  FROM flow_records,
+  LATERAL (SELECT COALESCE(src_port, 0) AS s, COALESCE(dst_port, 0) AS d, COALESCE(ip_protocol, 0) AS proto) p,
+  LATERAL (SELECT p.s, p.d, p.proto,
+      p.proto IN (6, 17, 132) AND p.s > 0 AND p.d > 0 AND p.s <> p.d
+      AND GREATEST(p.s, p.d) >= ${WELL_KNOWN_LIMIT}
+      AND (LEAST(p.s, p.d) < ${WELL_KNOWN_LIMIT}
+           OR (GREATEST(p.s, p.d) >= ${EPHEMERAL_FROM} AND LEAST(p.s, p.d) < ${EPHEMERAL_FROM})) AS collapse) c
+  WHERE flow_start >= $1 AND flow_start < $2
+) r
+GROUP BY ws, exporter_ip, sip, dip, sp, dp, proto`;
+
+export const DELETE_DAY_SQL = 'DELETE FROM dependency_stats WHERE stat_date = $1::date';
+
+const hourSums = Array.from(
+  { length: 24 },
+  (_v, h) => `COALESCE(sum(b) FILTER (WHERE extract(hour FROM w AT TIME ZONE 'UTC') = ${h}), 0)`,
+).join(', ');
+
+/** Nearest-rank percentile over the day's 288 windows: rank r hits an idle (0) window when r <= 288 - n. */
+const pct = (rank: number) => `COALESCE(max(b) FILTER (WHERE rn = ${rank} - (${WINDOWS_PER_DAY} - n)), 0)`;
+
+const DAY = `a.window_start >= $1::date::timestamptz AND a.window_start < ($1::date + 1)::timestamptz`;
+
+/**
+ * Daily rollup of the UTC day $1 ('YYYY-MM-DD') for every known edge. An edge's 5-minute value is the sum
+ * over aggregate rows of BOTH directions: client -> server:port and server:port -> client. Sessions count
+ * new_sessions of client -> server rows only (the server's SYN-ACK flows carry SYN too).
+ */
+export const ROLLUP_SQL = `
+INSERT INTO dependency_stats (
+  stat_date, dependency_id, bytes_total, packets_total, flow_count, sessions_total, sessions_peak,
+  first_seen_today, last_seen_today, active_minutes, bytes_per_hour, bytes_p50, bytes_p95, bytes_p99)
+SELECT
+  $1::date, id, LEAST(sum(b), ${INT8_MAX}), LEAST(sum(p), ${INT8_MAX}), sum(f), sum(s), max(s),
+  min(w), max(w) + interval '5 minutes', count(*) * 5,
+  ARRAY[${hourSums}]::bigint[],
+  ${pct(PERCENTILE_RANKS.p50)}, ${pct(PERCENTILE_RANKS.p95)}, ${pct(PERCENTILE_RANKS.p99)}
+FROM (
+  SELECT id, w, b, p, f, s,
+    row_number() OVER (PARTITION BY id ORDER BY b) AS rn,
+    count(*) OVER (PARTITION BY id) AS n
+  FROM (
+    SELECT id, w, sum(b) AS b, sum(p) AS p, sum(f) AS f, sum(s) AS s
+    FROM (
+      SELECT e.id, a.window_start AS w, a.bytes_total AS b, a.packets_total AS p, a.flow_count AS f,
+             a.new_sessions AS s
+        FROM flow_aggregates a
+        JOIN dependencies e ON a.src_ip = e.client_ip AND a.dst_ip = e.server_ip
+         AND a.dst_port = e.server_port AND a.ip_protocol = e.ip_protocol
+       WHERE ${DAY}
+      UNION ALL
+      SELECT e.id, a.window_start, a.bytes_total, a.packets_total, a.flow_count, 0
+        FROM flow_aggregates a
+        JOIN dependencies e ON a.src_ip = e.server_ip AND a.src_port = e.server_port
+         AND a.dst_ip = e.client_ip AND a.ip_protocol = e.ip_protocol
+       WHERE ${DAY}
+    ) both_directions
+    GROUP BY id, w
+  ) per_window
+) ranked
+GROUP BY id`;

@@ -1,0 +1,223 @@
+/**
+ * The flow-table DDL (design-notes/flow-table.md section 2) as versioned migrations, with the defects that
+ * DESIGN.md "Known defects in the flow-table DDL" lists fixed:
+ *
+ * - Raw tier partitioned (hourly) by `flow_start`, not `received_at`: aggregation windows and retention go by
+ *   flow time, and a late flow lands in (and is pruned with) the hour it describes. Rows whose hour has no
+ *   partition (far past or future, bad exporter clocks) go to `flow_records_default`.
+ * - No `processed` / `processed_at` columns and no `idx_flow_records_unprocessed`: progress is a time
+ *   watermark (`job_watermarks`), so aggregation never rewrites the raw tier with an UPDATE.
+ * - No `id` identity / primary key on the raw tier: nothing addresses a raw flow by id, and the identity
+ *   sequence plus its btree would be one more per-row cost at ingest (the raw tier is an append-only log).
+ * - `flow_aggregates` primary key == aggregation key: (window_start, exporter_ip, src_ip, dst_ip, src_port,
+ *   dst_port, ip_protocol), where src_port/dst_port hold the *collapsed* ports (ephemeral client port -> 0,
+ *   see aggregate.ts), so one aggregation INSERT can never hit the same key twice.
+ * - `dependencies` is defined (the design's rollup joined a table it never created).
+ * - 32-bit unsigned exporter fields (observation domain, ifIndex, 4-byte ASNs, sampling rate) are BIGINT and
+ *   tcp_flags is INTEGER (IPFIX tcpControlBits is 16 bits): the design's INTEGER/SMALLINT overflow on them.
+ * - Addresses, ports and protocol are nullable in the raw tier (non-IP sFlow samples have none); the
+ *   aggregate tier stores 0.0.0.0 / 0 for them.
+ *
+ * Raw-tier indexes are not here: they depend on the configured index profile (indexes.ts).
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const RAW_COLUMNS = `
+  received_at      TIMESTAMPTZ NOT NULL,
+  flow_start       TIMESTAMPTZ NOT NULL,
+  flow_end         TIMESTAMPTZ NOT NULL,
+  exporter_ip      INET NOT NULL,
+  exporter_id      BIGINT,
+  protocol_type    flow_protocol_type NOT NULL,
+  src_ip           INET,
+  dst_ip           INET,
+  src_port         INTEGER,
+  dst_port         INTEGER,
+  ip_protocol      SMALLINT,
+  bytes_total      BIGINT NOT NULL DEFAULT 0,
+  packets_total    BIGINT NOT NULL DEFAULT 0,
+  tcp_flags        INTEGER,
+  input_interface  BIGINT,
+  output_interface BIGINT,
+  src_as           BIGINT,
+  dst_as           BIGINT,
+  next_hop         INET,
+  src_vlan         INTEGER,
+  dst_vlan         INTEGER,
+  tos              SMALLINT,
+  direction        SMALLINT,
+  sampling_rate    BIGINT NOT NULL DEFAULT 1,
+  extended_fields  JSONB NOT NULL DEFAULT '{}',
+  CONSTRAINT extended_fields_is_object CHECK (jsonb_typeof(extended_fields) = 'object')`;
+
+/** Column order of the raw tier, as COPY sends it (insert.ts encodes in exactly this order). */
+export const RAW_COPY_COLUMNS = [
+  'received_at',
+  'flow_start',
+  'flow_end',
+  'exporter_ip',
+  'exporter_id',
+  'protocol_type',
+  'src_ip',
+  'dst_ip',
+  'src_port',
+  'dst_port',
+  'ip_protocol',
+  'bytes_total',
+  'packets_total',
+  'tcp_flags',
+  'input_interface',
+  'output_interface',
+  'src_as',
+  'dst_as',
+  'next_hop',
+  'src_vlan',
+  'dst_vlan',
+  'tos',
+  'direction',
+  'sampling_rate',
+  'extended_fields',
+] as const;
+
+const V1_TABLES = `
+DO $$ BEGIN
+  CREATE TYPE flow_protocol_type AS ENUM ('netflow_v5', 'netflow_v9', 'ipfix', 'sflow_v5');
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+
+DO $$ BEGIN
+  CREATE TYPE ip_protocol AS ENUM ('tcp', 'udp', 'icmp', 'icmpv6', 'gre', 'esp', 'other');
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+
+-- Kept from the design for reporting SQL (Grafana): protocol number -> name.
+CREATE OR REPLACE FUNCTION ip_protocol_from_number(proto_num INTEGER) RETURNS ip_protocol
+LANGUAGE sql IMMUTABLE AS $f$
+  SELECT CASE proto_num WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp' WHEN 1 THEN 'icmp' WHEN 58 THEN 'icmpv6'
+    WHEN 47 THEN 'gre' WHEN 50 THEN 'esp' ELSE 'other' END::ip_protocol
+$f$;
+
+CREATE TABLE flow_records (${RAW_COLUMNS}
+) PARTITION BY RANGE (flow_start);
+CREATE TABLE flow_records_default PARTITION OF flow_records DEFAULT;
+
+CREATE TABLE flow_aggregates (
+  window_start        TIMESTAMPTZ NOT NULL,
+  window_end          TIMESTAMPTZ NOT NULL,
+  exporter_ip         INET NOT NULL,
+  src_ip              INET NOT NULL,
+  dst_ip              INET NOT NULL,
+  src_port            INTEGER NOT NULL,  -- collapsed: an ephemeral client port is 0
+  dst_port            INTEGER NOT NULL,  -- collapsed likewise
+  ip_protocol         SMALLINT NOT NULL,
+  flow_count          BIGINT NOT NULL DEFAULT 0,
+  bytes_total         BIGINT NOT NULL DEFAULT 0,  -- scaled by sampling_rate
+  packets_total       BIGINT NOT NULL DEFAULT 0,  -- scaled by sampling_rate
+  tcp_flags_observed  INTEGER NOT NULL DEFAULT 0,
+  active_sessions     INTEGER NOT NULL DEFAULT 0,
+  new_sessions        INTEGER NOT NULL DEFAULT 0,
+  closed_sessions     INTEGER NOT NULL DEFAULT 0,
+  min_duration_ms     BIGINT,
+  max_duration_ms     BIGINT,
+  avg_duration_ms     BIGINT,
+  bytes_sampled       BIGINT NOT NULL DEFAULT 0,  -- unscaled, as exported
+  packets_sampled     BIGINT NOT NULL DEFAULT 0,
+  sampling_rate       BIGINT NOT NULL DEFAULT 1,
+  protocol_sources    JSONB NOT NULL DEFAULT '{}',
+  interfaces          JSONB NOT NULL DEFAULT '{}',
+  is_internal         BOOLEAN,
+  traffic_direction   VARCHAR(10),
+  PRIMARY KEY (window_start, exporter_ip, src_ip, dst_ip, src_port, dst_port, ip_protocol)
+) PARTITION BY RANGE (window_start);
+CREATE TABLE flow_aggregates_default PARTITION OF flow_aggregates DEFAULT;
+CREATE INDEX idx_flow_agg_src_ip ON flow_aggregates (src_ip, window_start DESC);
+CREATE INDEX idx_flow_agg_dst_ip ON flow_aggregates (dst_ip, window_start DESC);
+CREATE INDEX idx_flow_agg_pair ON flow_aggregates (src_ip, dst_ip, window_start DESC);
+CREATE INDEX idx_flow_agg_port ON flow_aggregates (dst_port, window_start DESC);
+CREATE INDEX idx_flow_agg_internal ON flow_aggregates (is_internal, window_start DESC);
+
+-- The table the design's rollup joins but never defines: one edge client -> server:port/protocol.
+CREATE TABLE dependencies (
+  id              UUID PRIMARY KEY,
+  client_ip       INET NOT NULL,
+  server_ip       INET NOT NULL,
+  server_port     INTEGER NOT NULL,
+  ip_protocol     SMALLINT NOT NULL,
+  first_seen      TIMESTAMPTZ NOT NULL,
+  last_seen       TIMESTAMPTZ NOT NULL,
+  service_name    TEXT,
+  direction_rule  TEXT NOT NULL
+    CHECK (direction_rule IN ('biflow', 'tcp_flags', 'service_port', 'lower_port', 'fan_in', 'given')),
+  CONSTRAINT dependencies_edge UNIQUE (client_ip, server_ip, server_port, ip_protocol)
+);
+CREATE INDEX idx_dependencies_server ON dependencies (server_ip, server_port, ip_protocol);
+
+CREATE TABLE dependency_stats (
+  stat_date         DATE NOT NULL,
+  dependency_id     UUID NOT NULL,
+  bytes_total       BIGINT NOT NULL DEFAULT 0,
+  packets_total     BIGINT NOT NULL DEFAULT 0,
+  flow_count        BIGINT NOT NULL DEFAULT 0,
+  sessions_total    INTEGER NOT NULL DEFAULT 0,
+  sessions_peak     INTEGER NOT NULL DEFAULT 0,
+  first_seen_today  TIMESTAMPTZ,
+  last_seen_today   TIMESTAMPTZ,
+  active_minutes    INTEGER NOT NULL DEFAULT 0,
+  bytes_per_hour    BIGINT[] NOT NULL DEFAULT ARRAY[]::BIGINT[],
+  bytes_p50         BIGINT,
+  bytes_p95         BIGINT,
+  bytes_p99         BIGINT,
+  PRIMARY KEY (stat_date, dependency_id)
+) PARTITION BY RANGE (stat_date);
+CREATE TABLE dependency_stats_default PARTITION OF dependency_stats DEFAULT;
+CREATE INDEX idx_dep_stats_dependency ON dependency_stats (dependency_id, stat_date DESC);
+
+-- Progress of the periodic jobs (replaces the design's processed = TRUE UPDATE of every raw row).
+CREATE TABLE job_watermarks (
+  job         TEXT PRIMARY KEY,
+  watermark   TIMESTAMPTZ NOT NULL,
+  updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- Decoder template / sampling state, so a restart or a second collector finds it.
+CREATE TABLE decoder_state (
+  collector   TEXT PRIMARY KEY,
+  snapshot    JSONB NOT NULL,
+  updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+`;
+
+/**
+ * Roles (DESIGN.md "Storage"): admin owns/changes everything, writer ingests and runs jobs, reporting reads.
+ * NOLOGIN group roles; operators GRANT them to login roles. Skipped (not failed) without CREATEROLE.
+ */
+const V2_ROLES = `
+DO $$
+DECLARE r TEXT;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['flowlens_admin', 'flowlens_writer', 'flowlens_reporting'] LOOP
+    BEGIN
+      -- Roles are cluster-wide: another database's migration may create them concurrently.
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN EXECUTE format('CREATE ROLE %I NOLOGIN', r); END IF;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    END;
+  END LOOP;
+  EXECUTE format('GRANT USAGE ON SCHEMA %I TO flowlens_admin, flowlens_writer, flowlens_reporting', current_schema());
+  GRANT ALL ON flow_records, flow_aggregates, dependencies, dependency_stats, job_watermarks, decoder_state
+    TO flowlens_admin;
+  GRANT SELECT, INSERT ON flow_records TO flowlens_writer;
+  GRANT SELECT, INSERT, UPDATE, DELETE ON flow_aggregates, dependencies, dependency_stats, job_watermarks,
+    decoder_state TO flowlens_writer;
+  GRANT SELECT ON flow_records, flow_aggregates, dependencies, dependency_stats TO flowlens_reporting;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE NOTICE 'flowlens roles not created: %', SQLERRM;
+END $$;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '001_flow_tables', sql: V1_TABLES },
+  { version: 2, name: '002_roles', sql: V2_ROLES },
+];
