@@ -3,16 +3,14 @@
  * computed from the tshark 4.0.17 ground truth (template-expect.ts). One ExporterState per exporter
  * address, datagrams in capture order, as the collector runs.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../core/record.js';
 import { decodeIpfix } from '../decode/ipfix/index.js';
 import { decodeNetflowV9 } from '../decode/netflow9/index.js';
-import { ExporterState } from '../decode/state.js';
 import { pendingCount, type TemplateRecord } from '../decode/template/index.js';
+import { ExporterStates, templateDatagrams } from '../decode/template/testing.js';
 import { listCaptures, loadTruth, type TsharkPacket } from '../decode/testing/corpus.js';
 import type { Datagram } from '../decode/types.js';
-import { readCapture } from '../wire/pcap.js';
 import { normalizeTemplateRecord } from './template.js';
 import { expectedColumns, expectedTimes, type TsharkRecord, tsharkDateToMs } from './template-expect.js';
 
@@ -24,25 +22,14 @@ interface FrameResult {
 }
 
 function replay(path: string): { frames: Map<number, FrameResult>; pending: number } {
-  const states = new Map<string, ExporterState>();
+  const states = new ExporterStates();
   const out = new Map<number, FrameResult>();
-  for (const p of readCapture(new Uint8Array(readFileSync(path)))) {
-    if (p.transport !== 'udp' || p.payload.length < 2) continue;
-    const version = (p.payload[0] << 8) | p.payload[1];
-    if (version !== 9 && version !== 10) continue;
-    let st = states.get(p.src);
-    if (!st) {
-      st = new ExporterState(p.src);
-      states.set(p.src, st);
-    }
-    const dg: Datagram = {
-      bytes: p.payload,
-      exporter: p.src,
-      exporterPort: p.srcPort,
-      receivedAt: Math.floor(p.timestamp),
-    };
+  for (const d of templateDatagrams(path)) {
+    const { frame, ...dg } = d;
+    const st = states.get(dg.exporter);
+    const version = dg.bytes[1];
     const res = version === 9 ? decodeNetflowV9(dg, st) : decodeIpfix(dg, st);
-    out.set(p.frame, {
+    out.set(frame, {
       dg,
       records: res.records,
       flows: res.records.map((r) => normalizeTemplateRecord(r, dg, {})),
@@ -50,7 +37,7 @@ function replay(path: string): { frames: Map<number, FrameResult>; pending: numb
     });
   }
   let pending = 0;
-  for (const st of states.values()) pending += pendingCount(st);
+  for (const st of states.all.values()) pending += pendingCount(st);
   return { frames: out, pending };
 }
 

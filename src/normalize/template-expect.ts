@@ -30,7 +30,7 @@ function str(r: TsharkRecord, ...keys: string[]): string | null {
 /** "626836.636000000" (seconds, 9 decimals) -> exact integer milliseconds without float rounding. */
 export function secondsToMs(s: string): number {
   const [whole, frac = ''] = s.split('.');
-  return Number(whole) * 1000 + Number((frac + '000').slice(0, 3));
+  return Number(whole) * 1000 + Number(`${frac}000`.slice(0, 3));
 }
 
 const MONTHS: Record<string, number> = {
@@ -52,7 +52,7 @@ const MONTHS: Record<string, number> = {
 export function tsharkDateToMs(s: string): number {
   const m = /^(\w{3})\s+(\d+), (\d{4}) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? UTC$/.exec(s.trim());
   if (!m) return Number.NaN;
-  const ms = Number(((m[7] ?? '') + '000').slice(0, 3));
+  const ms = Number(`${m[7] ?? ''}000`.slice(0, 3));
   return Date.UTC(Number(m[3]), MONTHS[m[1]], Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6])) + ms;
 }
 

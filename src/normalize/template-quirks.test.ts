@@ -3,24 +3,18 @@
  * read by hand from the raw bytes at offsets derived from tshark's own template dump, independently of
  * our compiled plans.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeIpfix } from '../decode/ipfix/index.js';
 import { decodeNetflowV9 } from '../decode/netflow9/index.js';
 import { ExporterState } from '../decode/state.js';
 import { pendingCount } from '../decode/template/index.js';
+import { ExporterStates, templateDatagrams } from '../decode/template/testing.js';
 import { CORPUS_DIR } from '../decode/testing/corpus.js';
 import type { Datagram } from '../decode/types.js';
-import { readCapture } from '../wire/pcap.js';
 import { normalizeTemplateRecord } from './template.js';
 
 function datagrams(name: string): Datagram[] {
-  const out: Datagram[] = [];
-  for (const p of readCapture(new Uint8Array(readFileSync(`${CORPUS_DIR}/${name}`)))) {
-    if (p.transport === 'udp')
-      out.push({ bytes: p.payload, exporter: p.src, exporterPort: p.srcPort, receivedAt: 0 });
-  }
-  return out;
+  return templateDatagrams(`${CORPUS_DIR}/${name}`);
 }
 
 const u16 = (b: Uint8Array, o: number) => (b[o] << 8) | b[o + 1];
@@ -92,19 +86,18 @@ describe('netflow9_invalid01: header count 2 for 3 templates + 3 records (tshark
 
 describe('data sets without a (single-pass) template', () => {
   it('pmacct 112: sets from another source port decode with the template of the same exporter address', () => {
-    const st = new Map<string, ExporterState>();
+    const st = new ExporterStates();
     let decodedFrom11and21 = 0;
-    datagrams('pmacct/112-IPFIXv10-CISCO-options-map-reassignment--traffic-00.pcap').forEach((d, i) => {
-      if (d.bytes[1] !== 10) return;
-      let s = st.get(d.exporter);
-      if (!s) st.set(d.exporter, (s = new ExporterState(d.exporter)));
-      const out = decodeIpfix(d, s);
-      if (i === 10 || i === 20) decodedFrom11and21 += out.records.length;
-    });
+    for (const d of templateDatagrams(
+      `${CORPUS_DIR}/pmacct/112-IPFIXv10-CISCO-options-map-reassignment--traffic-00.pcap`,
+    )) {
+      const out = decodeIpfix(d, st.get(d.exporter));
+      if (d.frame === 11 || d.frame === 21) decodedFrom11and21 += out.records.length;
+    }
     // tshark: 6 undecodable sets in frames 11/21. Two of them use a template we know (9 records), four
     // reference templates 313/341/348 that never appear, and stay held.
     expect(decodedFrom11and21).toBe(9);
-    expect([...st.values()].reduce((n, s) => n + pendingCount(s), 0)).toBe(4);
+    expect([...st.all.values()].reduce((n, s) => n + pendingCount(s), 0)).toBe(4);
   });
 
   it.each([
@@ -113,13 +106,12 @@ describe('data sets without a (single-pass) template', () => {
     ['nDPI/netflowv9.pcap', 23],
     ['vflow/ipfix_hammer_samples.pcap', 4],
   ])('%s: %i sets without template are held, not dropped, not errors', (name, held) => {
-    const st = new Map<string, ExporterState>();
+    const st = new ExporterStates();
     for (const d of datagrams(name)) {
-      let s = st.get(d.exporter);
-      if (!s) st.set(d.exporter, (s = new ExporterState(d.exporter)));
+      const s = st.get(d.exporter);
       const out = d.bytes[1] === 9 ? decodeNetflowV9(d, s) : decodeIpfix(d, s);
       expect(out.errors.map((e) => e.code)).not.toContain('internal');
     }
-    expect([...st.values()].reduce((n, s) => n + pendingCount(s), 0)).toBe(held);
+    expect([...st.all.values()].reduce((n, s) => n + pendingCount(s), 0)).toBe(held);
   });
 });

@@ -3,39 +3,33 @@ import { describe, expect, it } from 'vitest';
 import { decodeIpfix } from '../decode/ipfix/index.js';
 import { decodeNetflowV9 } from '../decode/netflow9/index.js';
 import { ExporterState } from '../decode/state.js';
+import { ipfixMessage, type SetBody, v9Packet } from '../decode/template/testing.js';
 import type { Datagram } from '../decode/types.js';
-import { ByteWriter } from '../wire/writer.js';
 import { normalizeTemplateRecord } from './template.js';
 
 const EXPORTER = '192.0.2.20';
 const UNIX = 1_700_000_000;
 const UPTIME = 3_600_000; // ms
 
-/** A v9 packet: header then FlowSets given as [id, body writer]. */
-function v9(flowsets: [number, (w: ByteWriter) => void][], sourceId = 5, seq = 1): Uint8Array {
-  const w = new ByteWriter();
-  w.u16(9).u16(flowsets.length).u32(UPTIME).u32(UNIX).u32(seq).u32(sourceId);
-  for (const [id, body] of flowsets) {
-    const at = w.mark();
-    w.u16(id).u16(0);
-    body(w);
-    while ((w.length - at) % 4) w.u8(0); // FlowSet padding to 32 bits (RFC 3954 section 5.3)
-    w.patchU16(at + 2, w.length - at);
-  }
-  return w.finish();
+function v9(flowsets: [number, SetBody][], sourceId = 5, seq = 1): Uint8Array {
+  return v9Packet(flowsets, { uptime: UPTIME, unixSecs: UNIX, sequence: seq, sourceId });
 }
 
-const tpl = (id: number, fields: [number, number][]) => (w: ByteWriter) => {
-  w.u16(id).u16(fields.length);
-  for (const [t, l] of fields) w.u16(t).u16(l);
-};
+const tpl =
+  (id: number, fields: [number, number][]): SetBody =>
+  (w) => {
+    w.u16(id).u16(fields.length);
+    for (const [t, l] of fields) w.u16(t).u16(l);
+  };
 
-const optTpl = (id: number, scope: [number, number][], fields: [number, number][]) => (w: ByteWriter) => {
-  w.u16(id)
-    .u16(scope.length * 4)
-    .u16(fields.length * 4);
-  for (const [t, l] of [...scope, ...fields]) w.u16(t).u16(l);
-};
+const optTpl =
+  (id: number, scope: [number, number][], fields: [number, number][]): SetBody =>
+  (w) => {
+    w.u16(id)
+      .u16(scope.length * 4)
+      .u16(fields.length * 4);
+    for (const [t, l] of [...scope, ...fields]) w.u16(t).u16(l);
+  };
 
 function dg(bytes: Uint8Array): Datagram {
   return { bytes, exporter: EXPORTER, exporterPort: 2055, receivedAt: UNIX * 1000 + 500 };
@@ -53,18 +47,20 @@ const FLOW: [number, number][] = [
   [21, 4],
   [48, 1], // FLOW_SAMPLER_ID
 ];
-const flow = (sampler: number) => (w: ByteWriter) =>
-  w
-    .ip('10.0.0.1')
-    .ip('10.0.0.2')
-    .u16(1234)
-    .u16(80)
-    .u8(6)
-    .u32(1000)
-    .u32(10)
-    .u32(UPTIME - 5000)
-    .u32(UPTIME - 1000)
-    .u8(sampler);
+const flow =
+  (sampler: number): SetBody =>
+  (w) =>
+    w
+      .ip('10.0.0.1')
+      .ip('10.0.0.2')
+      .u16(1234)
+      .u16(80)
+      .u8(6)
+      .u32(1000)
+      .u32(10)
+      .u32(UPTIME - 5000)
+      .u32(UPTIME - 1000)
+      .u8(sampler);
 
 describe('NetFlow v9 normalization', () => {
   it('maps columns, sysUptime-relative times, and extended fields', () => {
@@ -260,17 +256,8 @@ describe('NetFlow v9 normalization', () => {
 });
 
 describe('IPFIX normalization', () => {
-  function ipfix(sets: [number, (w: ByteWriter) => void][], domain = 1): Uint8Array {
-    const w = new ByteWriter();
-    w.u16(10).u16(0).u32(UNIX).u32(0).u32(domain);
-    for (const [id, body] of sets) {
-      const at = w.mark();
-      w.u16(id).u16(0);
-      body(w);
-      w.patchU16(at + 2, w.length - at);
-    }
-    w.patchU16(2, w.length);
-    return w.finish();
+  function ipfix(sets: [number, SetBody][], domain = 1): Uint8Array {
+    return ipfixMessage(sets, { exportTime: UNIX, domain });
   }
 
   it('absolute times (ms, NTP µs), IPv6 columns, Cisco NSEL initiator/responder octets', () => {

@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../wire/pcap.js';
 import { decodeIpfix } from '../ipfix/index.js';
 import { decodeNetflowV9 } from '../netflow9/index.js';
-import { ExporterState } from '../state.js';
+import type { ExporterState } from '../state.js';
 import { listCaptures } from '../testing/corpus.js';
 import type { Datagram, DecodeOutput } from '../types.js';
 import { pendingCount } from './index.js';
 import { PENDING_MAX_SETS } from './pending.js';
+import { ExporterStates } from './testing.js';
 import type { TemplateRecord } from './types.js';
 
 function decode(d: Datagram, st: ExporterState): DecodeOutput<TemplateRecord> {
@@ -60,12 +61,8 @@ describe('template decoders never throw on damaged input', () => {
     if (dgs.length === 0) continue;
     it(`${cap.name}: ${dgs.length} datagrams cut at every offset and mutated 200x`, () => {
       const c: Count = { decodes: 0, records: 0, errors: 0, internal: [] };
-      const states = new Map<string, ExporterState>();
-      const stateOf = (e: string) => {
-        let s = states.get(e);
-        if (!s) states.set(e, (s = new ExporterState(e)));
-        return s;
-      };
+      const states = new ExporterStates();
+      const stateOf = (e: string) => states.get(e);
       const random = rng(0x5eed ^ dgs.length);
       expect(() => {
         for (const d of dgs) {
@@ -85,7 +82,7 @@ describe('template decoders never throw on damaged input', () => {
           }
         }
       }).not.toThrow();
-      for (const s of states.values()) expect(pendingCount(s)).toBeLessThanOrEqual(PENDING_MAX_SETS);
+      for (const s of states.all.values()) expect(pendingCount(s)).toBeLessThanOrEqual(PENDING_MAX_SETS);
       expect(c.internal).toEqual([]);
       totals.decodes += c.decodes;
       totals.records += c.records;
