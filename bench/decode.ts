@@ -1,0 +1,150 @@
+/**
+ * Decode + normalize throughput of each protocol through the project's FlowDecoder (the path the collector's
+ * workers run), on datagrams pre-built by the synthetic exporter (src/gen). Building is not timed.
+ * Targets (BRIEF): >= 1,000,000 flow records per CPU-second for NetFlow v5 / v9 / IPFIX, >= 300,000 sFlow
+ * samples per CPU-second.
+ */
+import { createExporter, type ExporterOptions } from '../src/gen/index.js';
+import { FlowDecoder } from '../src/normalize/flow-decoder.js';
+import { type Benchmark, type BenchResult, type Measured, measure, median } from './harness.js';
+
+const START = 1_700_000_000_000;
+const EXPORTER = '192.0.2.10';
+
+interface Prebuilt {
+  packets: Uint8Array[];
+  times: number[];
+  records: number;
+  wireBytes: number;
+}
+
+/** Datagrams holding at least `records` flow records (sFlow: flow samples), 1 ms apart. */
+function prebuild(opts: ExporterOptions, records: number): Prebuilt {
+  const exp = createExporter({ seed: 1, bootTime: START - 3_600_000, ...opts });
+  const packets: Uint8Array[] = [];
+  const times: number[] = [];
+  let n = 0;
+  for (let i = 0; n < records; i++) {
+    const now = START + i;
+    const p = exp.next(now);
+    packets.push(p.bytes);
+    times.push(now);
+    n += p.flows.length;
+  }
+  const t = exp.totals();
+  return { packets, times, records: t.flows, wireBytes: t.wireBytes };
+}
+
+/** Decode every datagram with a fresh decoder (fresh template state, as after a collector start). */
+function decodeAll(pb: Prebuilt, count: number): number {
+  const dec = new FlowDecoder();
+  let records = 0;
+  let errors = 0;
+  for (let i = 0; i < count; i++) {
+    const out = dec.decode({
+      bytes: pb.packets[i],
+      exporter: EXPORTER,
+      exporterPort: 40000,
+      receivedAt: pb.times[i],
+    });
+    records += out.records.length;
+    errors += out.errors.length;
+  }
+  if (errors > 0) throw new Error(`${errors} decode errors in generated traffic`);
+  return records;
+}
+
+function decodeBench(
+  name: string,
+  description: string,
+  opts: ExporterOptions,
+  baseRecords: number,
+  target: number,
+  unit: string,
+): Benchmark {
+  return {
+    group: 'decode',
+    name,
+    description,
+    async run({ scale, repeats }): Promise<BenchResult> {
+      const pb = prebuild(opts, Math.max(1000, Math.round(baseRecords * scale)));
+      // Warm-up: let the JIT settle on the hot paths before anything is timed.
+      decodeAll(pb, Math.min(pb.packets.length, Math.ceil(pb.packets.length / 5)));
+      const runs: Measured[] = [];
+      for (let r = 0; r < repeats; r++) {
+        let got = 0;
+        runs.push(measure(() => (got = decodeAll(pb, pb.packets.length))));
+        if (got !== pb.records) throw new Error(`decoded ${got} records, generator sent ${pb.records}`);
+      }
+      const cpu = median(runs.map((m) => m.cpuSeconds));
+      const wall = median(runs.map((m) => m.wallSeconds));
+      const perCpu = `${unit} per CPU-second`;
+      return {
+        figures: [
+          { label: perCpu, value: pb.records / cpu },
+          { label: `${unit} per wall-second`, value: pb.records / wall },
+          { label: unit, value: pb.records },
+          { label: 'datagrams', value: pb.packets.length },
+          { label: 'MB on the wire', value: pb.wireBytes / 1e6 },
+          { label: 'CPU seconds (median)', value: cpu, unit: 's' },
+          { label: 'wall seconds (median)', value: wall, unit: 's' },
+          {
+            label: 'user / system CPU (median run)',
+            value: median(runs.map((m) => m.userSeconds)),
+            unit: 's user',
+          },
+        ],
+        targets: [{ figure: perCpu, min: target }],
+        notes: [
+          `runs: ${runs.map((m) => `${m.cpuSeconds.toFixed(2)}s cpu / ${m.wallSeconds.toFixed(2)}s wall`).join(', ')}`,
+        ],
+      };
+    },
+  };
+}
+
+const FLOWS = 1_000_000;
+const SAMPLES = 300_000;
+
+export const decodeBenchmarks: Benchmark[] = [
+  decodeBench(
+    'netflow_v5',
+    'NetFlow v5, 28 records/datagram, sampled 1:100',
+    { protocol: 'v5', samplingRate: 100 },
+    FLOWS,
+    1_000_000,
+    'flow records',
+  ),
+  decodeBench(
+    'netflow_v9',
+    'NetFlow v9, IPv4+IPv6 templates (20% IPv6), sampler options, template refresh every 20 datagrams',
+    { protocol: 'v9', samplingRate: 100 },
+    FLOWS,
+    1_000_000,
+    'flow records',
+  ),
+  decodeBench(
+    'ipfix',
+    'IPFIX, IPv4+IPv6 templates (20% IPv6), PSAMP selector options, template refresh every 20 messages',
+    { protocol: 'ipfix', samplingRate: 100 },
+    FLOWS,
+    1_000_000,
+    'flow records',
+  ),
+  decodeBench(
+    'ipfix_varlen',
+    'IPFIX as above plus the variable-length applicationName string in every record',
+    { protocol: 'ipfix', samplingRate: 100, variableLength: true },
+    FLOWS,
+    1_000_000,
+    'flow records',
+  ),
+  decodeBench(
+    'sflow',
+    'sFlow v5 compact flow samples (raw Ethernet/IP/L4 header + extended switch), counter samples every 10 datagrams',
+    { protocol: 'sflow', samplingRate: 1000 },
+    SAMPLES,
+    300_000,
+    'flow samples',
+  ),
+];
