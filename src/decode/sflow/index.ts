@@ -14,7 +14,7 @@ import { ipv4ToString, ipv6ToString } from '../../core/ip.js';
 import { ByteReader } from '../../wire/reader.js';
 import { type ExporterState, trackSequence } from '../state.js';
 import type { Datagram, DecodeOutput } from '../types.js';
-import { parseSample, type SampleSink } from './samples.js';
+import { fail, parseSample, type SampleSink } from './samples.js';
 import type { SflowDatagramHeader, SflowSample } from './types.js';
 
 export * from './types.js';
@@ -107,17 +107,7 @@ function decodeSamples(
       if (sample) out.push(sample);
       else sink.stats.errors.unsupported = (sink.stats.errors.unsupported ?? 0) + 1;
     } catch (err) {
-      const e = asDecodeError(err);
-      sink.errors.push(
-        new DecodeError(e.code, e.message, {
-          ...sink.ctx,
-          ...e.context,
-          offset: sr.pos,
-          sampleIndex: i,
-          sampleFormat: format,
-          enterprise,
-        }),
-      );
+      fail(sink, err, sr.pos, { sampleIndex: i, sampleFormat: format, enterprise });
     }
   }
   if (i < n) {

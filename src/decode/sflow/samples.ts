@@ -31,9 +31,16 @@ function unsupported(sink: SampleSink): void {
   sink.stats.errors.unsupported = (sink.stats.errors.unsupported ?? 0) + 1;
 }
 
-function fail(sink: SampleSink, err: unknown, offset: number, extra: DecodeErrorContext): void {
+/**
+ * Record an error with the datagram context and an offset from the datagram start (the reader's own
+ * offset is relative to its sub-range). The error object is completed in place, not re-created: building
+ * an Error captures a stack trace, which dominates the cost of a malformed datagram.
+ */
+export function fail(sink: SampleSink, err: unknown, offset: number, extra: DecodeErrorContext): void {
   const e = asDecodeError(err);
-  sink.errors.push(new DecodeError(e.code, e.message, { ...sink.ctx, ...e.context, ...extra, offset }));
+  Object.assign(e.context, sink.ctx, extra);
+  e.context.offset = offset;
+  sink.errors.push(e);
 }
 
 /** Compact interface word: format in the top 2 bits, value in the low 30 (spec "interface"). */
