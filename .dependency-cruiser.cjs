@@ -12,7 +12,7 @@ const layer = (name, allowed) => ({
   from: { path: `^src/${name}/`, pathNot: TEST_CODE },
   to: {
     path: '^src/',
-    pathNot: [`^src/${name}/`, ...allowed.map((a) => `^src/${a}/`)],
+    pathNot: [`^src/${name}/`, ...allowed.map((a) => `^src/${a}(/|\\.ts$)`)],
   },
 });
 
