@@ -54,7 +54,7 @@ SELECT
   count(*),
   count(*) FILTER (WHERE proto = 6 AND flags & 2 <> 0),
   count(*) FILTER (WHERE proto = 6 AND flags & 5 <> 0),
-  min(dur), max(dur), sum(dur) / count(*),
+  min(dur), max(dur), floor(sum(dur) / count(*)),
   jsonb_strip_nulls(jsonb_build_object(${protocolSources})),
   jsonb_build_object('input', ${ifaceList('input_interface')}, 'output', ${ifaceList('output_interface')}),
   ${internal('sip')} AND ${internal('dip')},

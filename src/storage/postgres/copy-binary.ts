@@ -236,16 +236,14 @@ function clampInt(v: number, min: number, max: number): number {
 /**
  * JSON text PostgreSQL's jsonb accepts. jsonb cannot hold U+0000 and rejects unpaired surrogate escapes
  * (which JSON.stringify emits for lone surrogates): both become U+FFFD. bigint values (64-bit counters in
- * extended fields) become numbers when exact, else decimal strings, as in the JSON-lines form.
+ * extended fields) become exact decimal strings, as every backend stores them.
  */
 export function toJsonbText(value: unknown): string {
   let text: string;
   try {
     text = JSON.stringify(value ?? {});
   } catch {
-    text = JSON.stringify(value, (_k, v) =>
-      typeof v === 'bigint' ? (v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v.toString()) : v,
-    );
+    text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   }
   if (text.includes('\\u')) {
     text = text.replace(/(\\*)\\u(0000|d[89a-f][0-9a-f]{2})/gi, (m: string, slashes: string) =>

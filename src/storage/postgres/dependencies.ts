@@ -1,7 +1,7 @@
 /**
  * The `dependencies` table (client -> server:port/protocol edges, which the design's rollup joined but never
- * defined) and reading `dependency_stats`. Edges are keyed by id; an upsert replaces the edge's values
- * (last write wins), as in the other backends.
+ * defined) and reading `dependency_stats`. Edges are keyed by id; an upsert keeps the earliest first_seen
+ * and the latest last_seen and takes the other fields from the given edge, as in the other backends.
  */
 import type pg from 'pg';
 import type { DependencyEdge, DependencyStatsRow, DirectionRule } from '../port.js';
@@ -19,9 +19,23 @@ function ip(text: string, field: string): string {
 
 export async function writeDependencies(pool: pg.Pool, edges: readonly DependencyEdge[]): Promise<void> {
   if (edges.length === 0) return;
-  // One row per id (the last one wins): ON CONFLICT cannot touch the same row twice in one statement.
+  // One row per id: ON CONFLICT cannot touch the same row twice in one statement. Within a batch the
+  // same rule as against the table: earliest first_seen, latest last_seen, other fields from the last.
   const byId = new Map<string, DependencyEdge>();
-  for (const e of edges) byId.set(e.id.toLowerCase(), e);
+  for (const e of edges) {
+    const id = e.id.toLowerCase();
+    const old = byId.get(id);
+    byId.set(
+      id,
+      old
+        ? {
+            ...e,
+            first_seen: Math.min(old.first_seen, e.first_seen),
+            last_seen: Math.max(old.last_seen, e.last_seen),
+          }
+        : e,
+    );
+  }
   const list = [...byId.values()];
   await pool.query(
     `INSERT INTO dependencies (id, client_ip, server_ip, server_port, ip_protocol, first_seen, last_seen,
@@ -30,7 +44,9 @@ export async function writeDependencies(pool: pg.Pool, edges: readonly Dependenc
                           $7::timestamptz[], $8::text[], $9::text[])
      ON CONFLICT (id) DO UPDATE SET
        client_ip = EXCLUDED.client_ip, server_ip = EXCLUDED.server_ip, server_port = EXCLUDED.server_port,
-       ip_protocol = EXCLUDED.ip_protocol, first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
+       ip_protocol = EXCLUDED.ip_protocol,
+       first_seen = LEAST(dependencies.first_seen, EXCLUDED.first_seen),
+       last_seen = GREATEST(dependencies.last_seen, EXCLUDED.last_seen),
        service_name = EXCLUDED.service_name, direction_rule = EXCLUDED.direction_rule`,
     [
       list.map((e) => e.id),

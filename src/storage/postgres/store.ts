@@ -147,15 +147,22 @@ export class PostgresFlowStore implements FlowStore {
     }
   }
 
+  /** Windows [floor(from), ceil(to)) by flow_start; reports the windows that got rows and the rows. */
   async aggregateWindows(from: number, to: number): Promise<AggregationReport> {
     const lo = Math.floor(from / WINDOW_MS) * WINDOW_MS;
     const hi = Math.ceil(to / WINDOW_MS) * WINDOW_MS;
     if (hi <= lo) return { windows: 0, rows: 0 };
     await ensurePartitions(this.pool, tierSpec('aggregates'), lo, hi);
     const range = [new Date(lo).toISOString(), new Date(hi).toISOString()];
+    let windows = 0;
     const rows = await inTransaction(this.pool, async (c) => {
       await c.query(DELETE_WINDOWS_SQL, range);
       const r = await c.query(AGGREGATE_SQL, [...range, this.internal]);
+      const w = await c.query<{ n: number }>(
+        'SELECT count(DISTINCT window_start) AS n FROM flow_aggregates WHERE window_start >= $1 AND window_start < $2',
+        range,
+      );
+      windows = Number(w.rows[0].n);
       await c.query(
         `INSERT INTO job_watermarks (job, watermark) VALUES ('aggregate_windows', $1)
          ON CONFLICT (job) DO UPDATE SET watermark = GREATEST(job_watermarks.watermark, EXCLUDED.watermark),
@@ -164,7 +171,7 @@ export class PostgresFlowStore implements FlowStore {
       );
       return r.rowCount ?? 0;
     });
-    return { windows: (hi - lo) / WINDOW_MS, rows };
+    return { windows, rows };
   }
 
   async rollupDaily(day: number): Promise<RollupReport> {
