@@ -73,8 +73,8 @@ export interface Exporter {
   readonly samplingRate: number;
   /** The next datagram, exported at `now` (epoch ms, integer). */
   nextPacket(now: number): Uint8Array;
-  /** The next datagram with the flows it carries. */
-  next(now: number): GenPacket;
+  /** The next datagram with the flows it carries; at most `limit` flow records when given. */
+  next(now: number, limit?: number): GenPacket;
   totals(): GenTotals;
 }
 
@@ -150,13 +150,14 @@ class SyntheticExporter implements Exporter {
     return this.next(now).bytes;
   }
 
-  next(now: number): GenPacket {
+  next(now: number, limit = Number.MAX_SAFE_INTEGER): GenPacket {
     if (!Number.isInteger(now)) throw new Error('now must be an integer epoch ms');
+    const max = Math.max(1, Math.min(this.maxRecords, limit));
     this.encoder ??= this.create(now);
     const enc = this.encoder;
     enc.begin(now);
     const flows: GenFlow[] = [];
-    while (flows.length < this.maxRecords) {
+    while (flows.length < max) {
       const flow = this.carry ?? this.generator.next(now, enc.ipv4Only);
       this.carry = null;
       const written = enc.add(flow);

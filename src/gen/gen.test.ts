@@ -164,6 +164,16 @@ describe('createExporter', () => {
     expect(e.totals().counterSamples).toBeGreaterThan(0);
   });
 
+  it('next(now, limit) cuts the datagram to the limit and carries the rest over', () => {
+    const a = createExporter({ protocol: 'ipfix', seed: 4 });
+    const b = createExporter({ protocol: 'ipfix', seed: 4 });
+    const cut = [...a.next(START, 3).flows, ...a.next(START + 1000).flows];
+    expect(cut.slice(0, 3).length).toBe(3);
+    const whole = b.next(START).flows;
+    expect(cut.slice(0, whole.length)).toEqual(whole);
+    expect(a.totals().flows).toBe(cut.length);
+  });
+
   it('refuses what it cannot encode honestly', () => {
     expect(() => createExporter({ protocol: 'v5' }).next(START + 0.5)).toThrow(/integer/);
     expect(() => createExporter({ protocol: 'v9', bootTime: START }).next(START)).toThrow(/bootTime/);

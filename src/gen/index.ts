@@ -7,5 +7,7 @@ export type { Exporter, ExporterOptions, GenPacket, GenProtocol, GenTotals, Tall
 export { createExporter, GEN_PROTOCOLS } from './exporter.js';
 export type { FlowGeneratorOptions, GenFlow, Service } from './flows.js';
 export { DEFAULT_SERVICES, FlowGenerator } from './flows.js';
+export { DEFAULT_PORTS, type PcapDatagram, writePcap } from './pcap.js';
 export { Prng } from './prng.js';
+export { type LoadOptions, type LoadResult, sendLoad } from './send.js';
 export { PacketSource, type PacketSourceOptions, type SourcePacket } from './source.js';
