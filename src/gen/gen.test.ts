@@ -169,7 +169,7 @@ describe('createExporter', () => {
     const b = createExporter({ protocol: 'ipfix', seed: 4 });
     const first = a.next(START, 3).flows;
     expect(first.length).toBe(3);
-    const cut = [...first, ...a.next(START + 1000).flows];
+    const cut = [...first, ...a.next(START).flows];
     const whole = b.next(START).flows;
     expect(cut.slice(0, whole.length)).toEqual(whole);
     expect(a.totals().flows).toBe(cut.length);
