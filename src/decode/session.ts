@@ -1,5 +1,4 @@
 import { asDecodeError, DecodeError } from '../core/errors.js';
-import type { ProtocolType } from '../core/record.js';
 import { detectProtocol } from './detect.js';
 import { decodeIpfix, IpfixStreamFramer } from './ipfix/index.js';
 import { decodeNetflowV5, type V5Record } from './netflow5/index.js';

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toJsonRecord } from '../core/json.js';
+import { type CapturedPayload, capturePayloads } from '../decode/testing/captures.js';
 import { CORPUS_DIR } from '../decode/testing/corpus.js';
-import { type CapturedPayload, readCapture } from '../wire/pcap.js';
 import { type FlowDecodeResult, FlowDecoder } from './flow-decoder.js';
 
 const udp = (name: string): CapturedPayload[] =>
-  [...readCapture(readFileSync(`${CORPUS_DIR}/${name}`))].filter((p) => p.transport === 'udp');
+  capturePayloads(`${CORPUS_DIR}/${name}`).filter((p) => p.transport === 'udp');
 
 function viaDatagrams(d: FlowDecoder, ps: CapturedPayload[]): FlowDecodeResult[] {
   return ps.map((p) =>

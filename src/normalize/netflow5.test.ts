@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { normalizeV5 } from '../../normalize/netflow5.js';
-import { readCapture } from '../../wire/pcap.js';
-import { ByteWriter } from '../../wire/writer.js';
-import { detectProtocol } from '../detect.js';
-import { ExporterState } from '../state.js';
-import { type CorpusCapture, listCaptures, loadTruth, type TsharkPacket } from '../testing/corpus.js';
-import type { Datagram } from '../types.js';
-import { decodeNetflowV5 } from './index.js';
+import { detectProtocol } from '../decode/detect.js';
+import { decodeNetflowV5 } from '../decode/netflow5/index.js';
+import { v5Datagram } from '../decode/netflow5/testing.js';
+import { ExporterState } from '../decode/state.js';
+import { capturePayloads } from '../decode/testing/captures.js';
+import { type CorpusCapture, listCaptures, loadTruth, type TsharkPacket } from '../decode/testing/corpus.js';
+import type { Datagram } from '../decode/types.js';
+import { normalizeV5 } from './netflow5.js';
 
 /** tshark prints seconds with 9 decimals; to integer milliseconds without float drift. */
 const secToMs = (s: string) => Math.round(Number(s) * 1000);
@@ -57,7 +56,7 @@ describe('NetFlow v5 against tshark, record by record', () => {
   for (const { capture, packets } of cases) {
     it(capture.name, () => {
       const frames = new Map<number, { payload: Uint8Array; src: string; sport: number; ts: number }>();
-      for (const p of readCapture(readFileSync(capture.path))) {
+      for (const p of capturePayloads(capture.path)) {
         if (p.transport === 'udp')
           frames.set(p.frame, { payload: p.payload, src: p.src, sport: p.srcPort, ts: p.timestamp });
       }
@@ -140,41 +139,7 @@ describe('NetFlow v5 against tshark, record by record', () => {
   });
 });
 
-/** A v5 datagram built by hand: header fields as given, `records` 48-byte records with known values. */
-function v5(opts: {
-  count?: number;
-  records?: number;
-  sampling?: number;
-  seq?: number;
-  uptime?: number;
-  first?: number;
-}) {
-  const n = opts.records ?? 1;
-  const w = new ByteWriter();
-  w.u16(5)
-    .u16(opts.count ?? n)
-    .u32(opts.uptime ?? 10_000)
-    .u32(1_700_000_000)
-    .u32(500_000_000);
-  w.u32(opts.seq ?? 100)
-    .u8(1)
-    .u8(7)
-    .u16(opts.sampling ?? 0);
-  for (let i = 0; i < n; i++) {
-    w.ip('192.0.2.1').ip('198.51.100.2').ip('203.0.113.9').u16(3).u16(4).u32(10).u32(1500);
-    w.u32(opts.first ?? 9_000)
-      .u32(9_500)
-      .u16(443)
-      .u16(51000)
-      .u8(0)
-      .u8(0x12)
-      .u8(6)
-      .u8(0xb8);
-    w.u16(64500).u16(64501).u8(24).u8(16).u16(0);
-  }
-  return w.finish();
-}
-
+const v5 = v5Datagram;
 const dgOf = (bytes: Uint8Array): Datagram => ({
   bytes,
   exporter: '192.0.2.254',
@@ -182,7 +147,7 @@ const dgOf = (bytes: Uint8Array): Datagram => ({
   receivedAt: 0,
 });
 
-describe('NetFlow v5 edge cases (byte builder)', () => {
+describe('NetFlow v5 normalization edge cases (byte builder)', () => {
   it('splits the sampling field into mode (2 bits) and interval (14 bits)', () => {
     const out = decodeNetflowV5(dgOf(v5({ sampling: (1 << 14) | 100 })), new ExporterState('e'));
     expect(out.records[0].header.samplingMode).toBe(1);
@@ -255,32 +220,5 @@ describe('NetFlow v5 edge cases (byte builder)', () => {
     expect(start(days30, 60_000)).toBe(1_700_000_000_500 - (days30 - 60_000));
     // First stamped 20 ms after the header's uptime: 20 ms after export, not 49.7 days before.
     expect(start(10_000, 10_020)).toBe(1_700_000_000_500 + 20);
-  });
-
-  it('reports a lying count, decodes what is present, allocates nothing by the count', () => {
-    const bytes = v5({ count: 65535, records: 2 });
-    const out = decodeNetflowV5(dgOf(bytes), new ExporterState('e'));
-    expect(out.records.length).toBe(2);
-    expect(out.errors.map((e) => [e.code, e.context.version, e.context.exporter])).toEqual([
-      ['bad_count', 5, '192.0.2.254'],
-    ]);
-  });
-
-  it('reports a truncated header as a typed error', () => {
-    const out = decodeNetflowV5(dgOf(v5({}).subarray(0, 20)), new ExporterState('e'));
-    expect(out.records).toEqual([]);
-    expect(out.errors.map((e) => e.code)).toEqual(['truncated']);
-  });
-
-  it('tracks the flow sequence per engine: gaps are loss, backward jumps are resets', () => {
-    const state = new ExporterState('e');
-    decodeNetflowV5(dgOf(v5({ seq: 100, records: 2 })), state);
-    decodeNetflowV5(dgOf(v5({ seq: 102, records: 2 })), state); // in order
-    decodeNetflowV5(dgOf(v5({ seq: 110, records: 1 })), state); // 6 flows lost
-    decodeNetflowV5(dgOf(v5({ seq: 5, records: 1 })), state); // exporter restart
-    const s = state.domain('netflow_v5', (1 << 8) | 7);
-    expect([s.datagrams, s.records, s.sequenceLost, s.sequenceResets, s.lastSequence]).toEqual([
-      4, 6, 6, 1, 6,
-    ]);
   });
 });

@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, type DecodeErrorCode } from '../core/errors.js';
 import { toJsonRecord } from '../core/json.js';
-import { FlowDecoder } from '../normalize/flow-decoder.js';
-import { type CapturedPayload, readCapture } from '../wire/pcap.js';
-import { listCaptures } from './testing/corpus.js';
-import type { Datagram } from './types.js';
+import { type CapturedPayload, capturePayloads, readCaptureForTest } from '../decode/testing/captures.js';
+import { listCaptures } from '../decode/testing/corpus.js';
+import type { Datagram } from '../decode/types.js';
+import { FlowDecoder } from './flow-decoder.js';
 
 const KNOWN: ReadonlySet<DecodeErrorCode> = new Set<DecodeErrorCode>([
   'truncated',
@@ -125,7 +125,7 @@ describe('robustness: every corpus capture, cut and mutated, through FlowDecoder
     for (const c of captures) {
       totals.captures++;
       const file = readFileSync(c.path);
-      const payloads: CapturedPayload[] = [...readCapture(file, { onError: () => {} })];
+      const payloads: CapturedPayload[] = capturePayloads(file);
       // includeAll: options data and counter samples go through their normalizers too.
       const d = new FlowDecoder({ includeAll: true });
       const rnd = prng(seed++);
@@ -192,7 +192,7 @@ describe('robustness: every corpus capture, cut and mutated, through FlowDecoder
         check(`${c.name} file damage ${k}`, () => {
           const errors: DecodeError[] = [];
           // Read to the end: what matters is that the reader never throws.
-          for (const _p of readCapture(damaged, { onError: (e) => errors.push(e) })) totals.framesRead++;
+          for (const _p of readCaptureForTest(damaged, (e) => errors.push(e))) totals.framesRead++;
           return { records: [], errors };
         });
       }

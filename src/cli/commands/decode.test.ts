@@ -9,8 +9,18 @@ async function run(files: string[], opts: { all?: boolean; summary?: boolean; js
   let stderr = '';
   let code = -1;
   const io: CliIO = {
-    stdout: { write: (s: string) => ((stdout += s), true) },
-    stderr: { write: (s: string) => ((stderr += s), true) },
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+        return true;
+      },
+    },
+    stderr: {
+      write: (s: string) => {
+        stderr += s;
+        return true;
+      },
+    },
     setExitCode: (c) => {
       code = c;
     },
