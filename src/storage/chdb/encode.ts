@@ -105,9 +105,12 @@ class Writer {
     this.buf.writeUInt32LE(Math.floor(v / TWO32), this.pos + 4);
     this.pos += 8;
   }
+  /** Epoch ms; a fractional part (capture timestamps have µs) is truncated: DateTime64(3) keeps ms. */
   i64ms(v: number, field: string): void {
-    if (!Number.isSafeInteger(v) || v < 0) throw new StoreInputError(`${field}: not an epoch ms time: ${v}`);
-    this.u64n(v);
+    const ms = Math.floor(v);
+    if (!Number.isSafeInteger(ms) || ms < 0)
+      throw new StoreInputError(`${field}: not an epoch ms time: ${v}`);
+    this.u64n(ms);
   }
   bytes(b: Uint8Array): void {
     this.buf.set(b, this.pos);

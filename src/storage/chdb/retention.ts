@@ -62,7 +62,7 @@ export async function applyRetention(
     const params = { cut: t.cutParam(cutoff) };
     const parts = await db.rows<{ partition_id: string }>(
       `SELECT DISTINCT partition_id FROM system.parts
-       WHERE active AND database = currentDatabase() AND table = {t:String} ORDER BY partition_id`,
+       WHERE active AND rows > 0 AND database = currentDatabase() AND table = {t:String} ORDER BY partition_id`,
       { t: t.table },
     );
     const droppable = parts

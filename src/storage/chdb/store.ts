@@ -299,6 +299,16 @@ export class ChdbStore implements FlowStore {
     return { tier: 'raw', columns: FLOW_OUT.map(([n]) => n), rows: rows.map((r) => mapRow(r, FLOW_OUT)) };
   }
 
+  /** Direct read access for backend tests, benchmarks and operators (parametrized like everything else). */
+  sql<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
+    return this.db.rows<T>(sql, params);
+  }
+
+  /** Runs a statement (tests/benchmarks: OPTIMIZE to force merges and TTL). */
+  exec(sql: string, params?: Params): Promise<void> {
+    return this.db.exec(sql, params);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -1,6 +1,7 @@
 /** Result comparisons that do not depend on how a backend orders equal values. */
 import { expect } from 'vitest';
 import type { FlowRecord } from '../../core/record.js';
+import { canonicalIp } from '../query/rules.js';
 import type { Row } from './reference.js';
 
 const keyOf = (r: Row, metric: string) =>
@@ -30,17 +31,20 @@ export function expectTop(actual: Row[], expected: Row[], metric: string, limit:
   }
 }
 
-/** A canonical record as the `flows` query returns it (times ms, counters numbers, extended JSON text). */
+/**
+ * A canonical record as the `flows` query returns it (times whole ms, counters numbers, extended JSON
+ * text, addresses as stored: IPv4-mapped IPv6 reads back as IPv4, see rules.ts canonicalIp).
+ */
 export function flowRow(f: FlowRecord): Row {
   return {
-    received_at: f.received_at,
-    flow_start: f.flow_start,
-    flow_end: f.flow_end,
-    exporter_ip: f.exporter_ip,
+    received_at: Math.floor(f.received_at),
+    flow_start: Math.floor(f.flow_start),
+    flow_end: Math.floor(f.flow_end),
+    exporter_ip: canonicalIp(f.exporter_ip),
     exporter_id: f.exporter_id,
     protocol_type: f.protocol_type,
-    src_ip: f.src_ip,
-    dst_ip: f.dst_ip,
+    src_ip: canonicalIp(f.src_ip),
+    dst_ip: canonicalIp(f.dst_ip),
     src_port: f.src_port,
     dst_port: f.dst_port,
     ip_protocol: f.ip_protocol,
@@ -51,7 +55,7 @@ export function flowRow(f: FlowRecord): Row {
     output_interface: f.output_interface,
     src_as: f.src_as,
     dst_as: f.dst_as,
-    next_hop: f.next_hop,
+    next_hop: canonicalIp(f.next_hop),
     src_vlan: f.src_vlan,
     dst_vlan: f.dst_vlan,
     tos: f.tos,

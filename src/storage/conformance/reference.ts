@@ -9,6 +9,7 @@ import type { FlowRecord } from '../../core/record.js';
 import type { DependencyEdge, DependencyStatsRow } from '../port.js';
 import type { GroupField, Metric } from '../query/ast.js';
 import {
+  canonicalIp,
   collapsePorts,
   DAY_MS,
   type Ipv6Range,
@@ -21,8 +22,10 @@ export type Row = Record<string, string | number | null>;
 
 /** Canonical text of an address as backends print it (IPv4 dotted, IPv6 RFC 5952), null as '::'. */
 function keyIp(ip: string | null): string {
-  return ip ?? '::';
+  return canonicalIp(ip) ?? '::';
 }
+
+const IP_FIELDS = new Set(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']);
 
 export interface RefAggregate {
   window_start: number;
@@ -62,7 +65,7 @@ export function referenceAggregates(
     const src = keyIp(f.src_ip);
     const dst = keyIp(f.dst_ip);
     const proto = f.ip_protocol ?? 0;
-    const k = `${ws}|${f.exporter_ip}|${src}|${dst}|${sp}|${dp}|${proto}`;
+    const k = `${ws}|${keyIp(f.exporter_ip)}|${src}|${dst}|${sp}|${dp}|${proto}`;
     let g = groups.get(k);
     if (!g) {
       const si = inRanges(src, internal);
@@ -72,7 +75,7 @@ export function referenceAggregates(
         key: {
           window_start: ws,
           window_end: ws + WINDOW_MS,
-          exporter_ip: f.exporter_ip,
+          exporter_ip: keyIp(f.exporter_ip),
           src_ip: src,
           dst_ip: dst,
           src_port: sp,
@@ -234,7 +237,11 @@ export function referenceTopRaw(flows: readonly FlowRecord[], by: GroupField[], 
           : metric === 'packets'
             ? Number(f.packets_total) * rate
             : 1;
-      return { key: by.map((b) => (f as unknown as Record<string, string | number | null>)[b] ?? null), v };
+      const rec = f as unknown as Record<string, string | number | null>;
+      return {
+        key: by.map((b) => (IP_FIELDS.has(b) ? canonicalIp(rec[b] as string | null) : (rec[b] ?? null))),
+        v,
+      };
     }),
     by,
     metric,

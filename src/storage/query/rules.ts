@@ -6,7 +6,7 @@
  * It lives under storage/query (not jobs/) because storage may import only core and itself
  * (.dependency-cruiser.cjs); src/jobs re-exports it.
  */
-import { parseIp, toIpv6Bytes } from '../../core/ip.js';
+import { ipv4ToString, ipv6ToString, parseIp, toIpv6Bytes } from '../../core/ip.js';
 
 export const MINUTE_MS = 60_000;
 /** Aggregate window: 5 minutes of FLOW time (flow_start), never receive time (DESIGN.md defects). */
@@ -150,4 +150,17 @@ export function percentileOfDay(activeWindowBytes: readonly number[], rank: numb
   const sorted = [...activeWindowBytes].sort((a, b) => a - b);
   const zeros = WINDOWS_PER_DAY - sorted.length;
   return rank <= zeros ? 0 : sorted[rank - zeros - 1];
+}
+
+/**
+ * How every backend prints a stored address: all addresses are kept as IPv6, so an IPv4-mapped address
+ * (::ffff:a.b.c.d) reads back as plain IPv4 a.b.c.d; IPv6 in RFC 5952 form. Null stays null.
+ */
+export function canonicalIp(ip: string | null): string | null {
+  if (ip === null) return null;
+  const b = parseIp(ip);
+  if (!b) return ip;
+  if (b.length === 4) return ipv4ToString(b);
+  const mapped = b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
+  return mapped ? ipv4ToString(b, 12) : ipv6ToString(b);
 }
