@@ -20,6 +20,16 @@ export interface IpSegment {
   proto: number;
   /** Transport header + payload, trimmed to the IP length (Ethernet padding removed). */
   segment: Uint8Array;
+  /** Set when this is one fragment of a larger datagram: `segment` is then the fragment's data only. */
+  fragment?: IpFragment;
+}
+
+export interface IpFragment {
+  /** Identification (IPv4 16 bits, IPv6 fragment header 32 bits). */
+  id: number;
+  /** Byte offset of this fragment's data in the original payload. */
+  offset: number;
+  more: boolean;
 }
 
 const ETH_IPV4 = 0x0800;
@@ -80,17 +90,24 @@ function parseIpv4(d: Uint8Array, off: number): IpSegment | null {
   const ihl = (d[off] & 15) * 4;
   const total = (d[off + 2] << 8) | d[off + 3];
   if (ihl < 20 || total < ihl) return null;
-  // Fragments other than a complete datagram are not reassembled (none in the corpus): skip them.
-  const frag = ((d[off + 6] << 8) | d[off + 7]) & 0x3fff;
-  if (frag !== 0) return null;
   const end = Math.min(d.length, off + total);
   if (off + ihl > end) return null;
-  return {
+  const seg: IpSegment = {
     src: ipv4ToString(d, off + 12),
     dst: ipv4ToString(d, off + 16),
     proto: d[off + 9],
     segment: d.subarray(off + ihl, end),
   };
+  // MF flag or a non-zero offset: one fragment (RFC 791 section 3.1), reassembled by the caller.
+  const flags = (d[off + 6] << 8) | d[off + 7];
+  if ((flags & 0x3fff) !== 0) {
+    seg.fragment = {
+      id: (d[off + 4] << 8) | d[off + 5],
+      offset: (flags & 0x1fff) * 8,
+      more: (flags & 0x2000) !== 0,
+    };
+  }
+  return seg;
 }
 
 /** IPv6 extension headers that chain by (next header, length in 8-octet units) (RFC 8200 section 4). */
@@ -104,6 +121,7 @@ function parseIpv6(d: Uint8Array, off: number): IpSegment | null {
   const end = Math.min(d.length, off + 40 + plen);
   let next = d[off + 6];
   let p = off + 40;
+  let fragment: IpFragment | undefined;
   for (let hops = 0; hops < 16; hops++) {
     if (EXT_HEADERS.has(next)) {
       if (p + 8 > end) return null;
@@ -119,17 +137,24 @@ function parseIpv6(d: Uint8Array, off: number): IpSegment | null {
     } else if (next === IPV6_FRAGMENT) {
       if (p + 8 > end) return null;
       const fragWord = (d[p + 2] << 8) | d[p + 3];
-      // Offset 0 and no more fragments: an atomic fragment (RFC 6946), otherwise not reassembled.
-      if ((fragWord & 0xfff9) !== 0) return null;
+      // Offset 0 and no more fragments is an atomic fragment (RFC 6946): the packet is whole.
+      if ((fragWord & 0xfff9) !== 0) {
+        const id = ((d[p + 4] << 24) | (d[p + 5] << 16) | (d[p + 6] << 8) | d[p + 7]) >>> 0;
+        fragment = { id, offset: fragWord & 0xfff8, more: (fragWord & 1) !== 0 };
+      }
       next = d[p];
       p += 8;
+      // The headers after a fragment header belong to the fragmentable part (RFC 8200 section 4.5).
+      if (fragment) break;
     } else break;
   }
   if (p > end) return null;
-  return {
+  const seg: IpSegment = {
     src: ipv6ToString(d, off + 8),
     dst: ipv6ToString(d, off + 24),
     proto: next,
     segment: d.subarray(p, end),
   };
+  if (fragment) seg.fragment = fragment;
+  return seg;
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { DecodeError } from '../core/errors.js';
 import { LINKTYPE } from './link.js';
 import { type CapturedPayload, readCapture } from './pcap.js';
+import { TcpReassembler } from './tcp-stream.js';
 import { ByteWriter } from './writer.js';
 
 /** Little- or big-endian integer bytes (ByteWriter is big-endian; capture headers follow the file's order). */
@@ -436,5 +437,128 @@ describe('corpus captures', () => {
     }
     // SOURCES.md counts 2969 PDUs: 2964 here plus the 5 v5 frames of the separate netflow-v5-frames truth.
     expect(pdus).toBe(2964);
+  });
+});
+
+describe('IP fragments', () => {
+  /** The UDP datagram of `ipv4Udp` split into IPv4 fragments of `size` payload bytes (multiple of 8). */
+  function v4Fragments(whole: Uint8Array, size: number): Uint8Array[] {
+    const ihl = 20;
+    const body = whole.subarray(ihl);
+    const out: Uint8Array[] = [];
+    for (let off = 0; off < body.length; off += size) {
+      const part = body.subarray(off, off + size);
+      const more = off + size < body.length;
+      const w = new ByteWriter()
+        .u8(0x45)
+        .u8(0)
+        .u16(ihl + part.length)
+        .u16(0x1234);
+      w.u16((more ? 0x2000 : 0) | (off / 8))
+        .u8(64)
+        .u8(17)
+        .u16(0)
+        .bytes(whole.subarray(12, 20))
+        .bytes(part);
+      out.push(w.finish());
+    }
+    return out;
+  }
+
+  function v6Fragments(src: string, dst: string, udpDatagram: Uint8Array, size: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let off = 0; off < udpDatagram.length; off += size) {
+      const part = udpDatagram.subarray(off, off + size);
+      const more = off + size < udpDatagram.length;
+      const w = new ByteWriter()
+        .u32(0x60000000)
+        .u16(8 + part.length)
+        .u8(44)
+        .u8(64)
+        .ip(src)
+        .ip(dst);
+      w.u8(17)
+        .u8(0)
+        .u16(off | (more ? 1 : 0))
+        .u32(0xabcdef01)
+        .bytes(part);
+      out.push(w.finish());
+    }
+    return out;
+  }
+
+  const big = new Uint8Array(3000).map((_, i) => (i * 7) & 255);
+
+  it('reassembles an IPv4 datagram from fragments arriving out of order', () => {
+    const whole = ipv4Udp('198.51.100.1', '203.0.113.1', 50000, 2055, big);
+    const frags = v4Fragments(whole, 1480);
+    expect(frags.length).toBe(3);
+    const order = [frags[2], frags[0], frags[1]];
+    const got = [
+      ...readCapture(
+        classicPcap(
+          LINKTYPE.RAW,
+          order.map((data, i) => ({ sec: i, frac: 0, data })),
+        ),
+      ),
+    ];
+    expect(got.length).toBe(1);
+    expect(got[0].frame).toBe(3);
+    expect([got[0].src, got[0].srcPort, got[0].dstPort]).toEqual(['198.51.100.1', 50000, 2055]);
+    expect(got[0].payload).toEqual(big);
+  });
+
+  it('reassembles IPv6 fragments (fragment extension header)', () => {
+    const udpDatagram = new ByteWriter()
+      .u16(50000)
+      .u16(2055)
+      .u16(8 + big.length)
+      .u16(0)
+      .bytes(big)
+      .finish();
+    const frags = v6Fragments('2001:db8::1', '2001:db8::2', udpDatagram, 1232);
+    const got = [
+      ...readCapture(
+        classicPcap(
+          LINKTYPE.RAW,
+          frags.map((data, i) => ({ sec: i, frac: 0, data })),
+        ),
+      ),
+    ];
+    expect(got.map((p) => [p.src, p.dst, p.srcPort, p.dstPort])).toEqual([
+      ['2001:db8::1', '2001:db8::2', 50000, 2055],
+    ]);
+    expect(got[0].payload).toEqual(big);
+  });
+
+  it('yields nothing for a datagram with a missing fragment', () => {
+    const frags = v4Fragments(ipv4Udp('198.51.100.1', '203.0.113.1', 50000, 2055, big), 1480);
+    const file = classicPcap(
+      LINKTYPE.RAW,
+      [frags[0], frags[2]].map((data) => ({ sec: 0, frac: 0, data })),
+    );
+    expect([...readCapture(file)]).toEqual([]);
+  });
+});
+
+describe('TCP reassembly bounds', () => {
+  it('gives up on a gap that never fills once the held bytes exceed the limit, and goes on', () => {
+    const r = new TcpReassembler({ maxBufferedPerConn: 100 });
+    const key = 'a>b';
+    const seg = (seq: number, len: number, fill: number) => ({
+      key,
+      seq,
+      syn: false,
+      fin: false,
+      rst: false,
+      payload: new Uint8Array(len).fill(fill),
+    });
+    expect(r.push(seg(1000, 10, 1)).data.length).toBe(10);
+    // Bytes 1010..1019 are lost; later segments are held until the limit is passed.
+    expect(r.push(seg(1020, 60, 2)).data.length).toBe(0);
+    const out = r.push(seg(1080, 60, 3)).data;
+    expect(out.length).toBe(120);
+    expect(r.lostBytes).toBe(10);
+    expect(r.push(seg(1140, 5, 4)).data).toEqual(new Uint8Array(5).fill(4));
   });
 });

@@ -1,4 +1,5 @@
 import { DecodeError } from '../core/errors.js';
+import { IpDefragmenter } from './ip-defrag.js';
 import { parseLink } from './link.js';
 import { TcpReassembler } from './tcp-stream.js';
 
@@ -40,16 +41,19 @@ const PCAPNG_SHB = 0x0a0d0d0a;
 /**
  * Classic pcap (both byte orders, µs and ns) and pcapng (SHB/IDB/EPB/SPB/OPB, per-interface link type
  * and timestamp resolution). Yields UDP datagrams and TCP stream chunks (reassembled in sequence order)
- * in capture order. Link types: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback (see link.ts).
+ * in capture order (a fragmented datagram at the frame of its last fragment). Link types: Ethernet, Linux
+ * cooked v1/v2, raw IP, BSD loopback (see link.ts).
  */
 export function* readCapture(file: Uint8Array, opts: ReadCaptureOptions = {}): Generator<CapturedPayload> {
   const tcp = new TcpReassembler();
+  const defrag = new IpDefragmenter();
   let failure: DecodeError | null = null;
   const frames = captureFrames(file, (e) => {
     failure = e;
   });
   for (const f of frames) {
-    const ip = parseLink(f.linkType, f.data);
+    const packet = parseLink(f.linkType, f.data);
+    const ip = packet && defrag.push(packet);
     if (!ip) continue;
     const seg = ip.segment;
     if (ip.proto === 17) {
