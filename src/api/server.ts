@@ -48,8 +48,8 @@ export class HttpServer {
       const store = this.opts.store;
       if (!store) return problem(reply, 404, 'no store attached');
       const q = req.body as Query;
-      if (!q || typeof q !== 'object' || q.kind !== 'top') {
-        return problem(reply, 400, 'invalid query', 'expected a query AST object with kind "top"');
+      if (!q || typeof q !== 'object' || typeof (q as { kind?: unknown }).kind !== 'string') {
+        return problem(reply, 400, 'invalid query', 'expected a query AST object (storage/query/ast.ts)');
       }
       try {
         return await store.query(q);

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerConfig } from './commands/config.js';
 import { registerDecode } from './commands/decode.js';
+import { registerGen } from './commands/gen.js';
+import { registerServe } from './commands/serve.js';
 import type { CliIO } from './io.js';
 
 const io: CliIO = {
@@ -22,5 +25,8 @@ const program = new Command('flowlens')
   .showHelpAfterError();
 // Sub-commands: one registration line each.
 registerDecode(program, io);
+registerServe(program, io);
+registerConfig(program, io);
+registerGen(program, io);
 
 await program.parseAsync(process.argv);

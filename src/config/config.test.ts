@@ -46,7 +46,7 @@ describe('config', () => {
     expect(c.listen.ipfix).toEqual(['[::]:4739']); // default
     expect(c.http.listen).toBe('127.0.0.1:3'); // flag beats env and file
     expect(c.ingest.workers).toBe(3); // env string coerced
-    expect(c.data).toBe('./flowlens-data'); // undefined flag ignored
+    expect(c.data).toBe('./data'); // undefined flag ignored
   });
 
   it('names the key of a bad value', () => {

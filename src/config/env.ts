@@ -2,7 +2,7 @@
  * FLOWLENS_* environment variables and the config keys they set. The table is the documentation:
  * `flowlens config dump --env` prints it. Lists are comma-separated; booleans true/false/1/0.
  *
- *   FLOWLENS_DATA=./flowlens-data           data
+ *   FLOWLENS_DATA=./data                    data
  *   FLOWLENS_STORE=postgres://u@h/db        store
  *   FLOWLENS_LISTEN_NETFLOW=0.0.0.0:2055    listen.netflow
  *   FLOWLENS_HTTP=127.0.0.1:8080            http.listen

@@ -3,6 +3,8 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { configFromEnv } from './env.js';
 import { type Config, configSchema } from './schema.js';
 
+export type { Config };
+
 /** A configuration that cannot be used: one message naming the key, e.g. `listen.netflow: expected ...`. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

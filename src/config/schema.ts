@@ -74,7 +74,7 @@ const bool = z.preprocess(
 
 export const configSchema = z.strictObject({
   /** Embedded store data directory (chdb), also home of the spool and the serve lock. */
-  data: z.string().min(1).default('./flowlens-data'),
+  data: z.string().min(1).default('./data'),
   /** Store URL (postgres://...). Absent: the embedded store in `data`. */
   store: z.string().optional(),
   /** Name under which decoder template/sampling state is saved in the store. */

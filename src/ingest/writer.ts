@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { FlowRecord } from '../core/record.js';
 import type { FlowStore } from '../storage/port.js';
+import { LogLimiter } from './log-limit.js';
 import type { IngestMetrics } from './metrics.js';
 import type { Spool } from './spool.js';
 
@@ -33,6 +34,8 @@ export class StoreWriter {
   private backoff: number;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
+  private lastError = '';
+  private readonly rejectLog = new LogLimiter();
   storeUp = true;
 
   constructor(private readonly opts: WriterOptions) {
@@ -138,7 +141,39 @@ export class StoreWriter {
     }, delay);
   }
 
+  /**
+   * Inserts a batch. A store that refuses records as invalid (StoreInputError: a value outside a column's
+   * range) is not "down": retrying would wedge the pipeline on one poison record forever. The batch is split
+   * in halves until the refused records are isolated; those are dropped (counted store_rejected, logged with
+   * the reason) and every other record is stored.
+   */
   private async insert(records: FlowRecord[], path: 'direct' | 'spool'): Promise<boolean> {
+    const r = await this.tryInsert(records, path);
+    if (r !== 'rejected') return r === 'ok';
+    if (records.length === 1) {
+      this.opts.metrics.drops.labels('store_rejected', 'flows').inc();
+      const suppressed = this.rejectLog.allow('rejected');
+      if (suppressed !== null) {
+        this.opts.log.warn(
+          {
+            err: this.lastError,
+            exporter: records[0].exporter_ip,
+            protocol: records[0].protocol_type,
+            suppressed,
+          },
+          'store refused a flow record as invalid: dropped',
+        );
+      }
+      return true;
+    }
+    const mid = records.length >> 1;
+    return (await this.insert(records.slice(0, mid), path)) && (await this.insert(records.slice(mid), path));
+  }
+
+  private async tryInsert(
+    records: FlowRecord[],
+    path: 'direct' | 'spool',
+  ): Promise<'ok' | 'failed' | 'rejected'> {
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -154,9 +189,13 @@ export class StoreWriter {
       this.storeUp = true;
       this.opts.metrics.storeUp.set(1);
       this.backoff = this.opts.backoffMs ?? 500;
-      return true;
+      return 'ok';
     } catch (err) {
       this.opts.metrics.insertSeconds.labels('error').observe((performance.now() - t0) / 1000);
+      if ((err as Error)?.name === 'StoreInputError') {
+        this.lastError = (err as Error).message;
+        return 'rejected';
+      }
       if (this.storeUp) {
         this.opts.log.warn(
           { err: (err as Error).message, flows: records.length },
@@ -165,7 +204,7 @@ export class StoreWriter {
       }
       this.storeUp = false;
       this.opts.metrics.storeUp.set(0);
-      return false;
+      return 'failed';
     } finally {
       clearTimeout(timer);
     }

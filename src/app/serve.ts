@@ -1,0 +1,307 @@
+import { cpus } from 'node:os';
+import pino, { type Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { HttpServer } from '../api/server.js';
+import { type Config, spoolDir } from '../config/load.js';
+import { parseHostPort } from '../config/schema.js';
+import { shardOf } from '../ingest/address.js';
+import { Batcher } from '../ingest/batcher.js';
+import type { BoundInfo, ListenSpec } from '../ingest/listeners.js';
+import { LogLimiter } from '../ingest/log-limit.js';
+import { createIngestMetrics } from '../ingest/metrics.js';
+import { WorkerPool } from '../ingest/pool.js';
+import { Receiver } from '../ingest/receiver.js';
+import { Spool } from '../ingest/spool.js';
+import { StoreWriter } from '../ingest/writer.js';
+import type { FlowStore, RetentionPolicy } from '../storage/port.js';
+import { registerDecoderMetrics } from './decoder-metrics.js';
+import { JobScheduler } from './jobs.js';
+import { ServeLock } from './lock.js';
+import { openStore } from './store.js';
+
+export interface ServeOptions {
+  log?: Logger;
+  /** Opens the store (default: openStore of src/app/store.ts, which picks the backend from the config). */
+  openStore?: (o: StoreOpenOptions) => Promise<FlowStore>;
+  /** Tests: wrap the opened store (e.g. to make it fail for a while). */
+  wrapStore?: (store: FlowStore) => FlowStore;
+}
+
+export interface StoreOpenOptions {
+  store?: string;
+  data?: string;
+  retention?: RetentionPolicy;
+  internalNetworks?: string[];
+}
+
+export interface RunningServe {
+  listeners: BoundInfo[];
+  http: { host: string; port: number } | null;
+  registry: Registry;
+  store: FlowStore;
+  writer: StoreWriter;
+  pool: WorkerPool;
+  jobs: JobScheduler | null;
+  /** Waits until every datagram received so far is decoded and its flows stored (or spooled). */
+  settle(): Promise<void>;
+  /** Graceful stop: receiving ends, queues drain, batches flush, decoder state is saved. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const DAY = 86_400_000;
+
+export function listenSpecs(config: Config): ListenSpec[] {
+  const out: ListenSpec[] = [];
+  const add = (name: string, transport: 'udp' | 'tcp', list: string[]) => {
+    for (const s of list) {
+      const hp = parseHostPort(s)!;
+      out.push({ name, transport, host: hp.host, port: hp.port });
+    }
+  };
+  add('netflow', 'udp', config.listen.netflow);
+  add('ipfix', 'udp', config.listen.ipfix);
+  add('ipfix_tcp', 'tcp', config.listen.ipfixTcp);
+  add('sflow', 'udp', config.listen.sflow);
+  return out;
+}
+
+/** Decoder state of all workers as one SessionSnapshot-shaped object, keyed by exporter (worker-count free). */
+function mergeSnapshots(snaps: unknown[]): { version: 1; exporters: Record<string, unknown> } {
+  const exporters: Record<string, unknown> = {};
+  for (const s of snaps)
+    Object.assign(exporters, (s as { exporters?: Record<string, unknown> })?.exporters ?? {});
+  return { version: 1, exporters };
+}
+
+function splitSnapshot(snap: unknown, workers: number): unknown[] {
+  const exporters = (snap as { exporters?: Record<string, unknown> })?.exporters;
+  if (!exporters || typeof exporters !== 'object') return [];
+  const out = Array.from({ length: workers }, () => ({
+    version: 1,
+    exporters: {} as Record<string, unknown>,
+  }));
+  for (const [addr, v] of Object.entries(exporters)) out[shardOf(addr, workers)].exporters[addr] = v;
+  return out;
+}
+
+/**
+ * The composition root of `flowlens serve`: builds every component, starts them in order (store, spool
+ * writer, batcher, workers, jobs, listeners, HTTP) and stops them in reverse.
+ */
+export async function startServe(config: Config, opts: ServeOptions = {}): Promise<RunningServe> {
+  const log = opts.log ?? pino({ level: config.log.level }, pino.destination(2));
+  const stack: { name: string; stop: () => Promise<void> | void }[] = [];
+  const stopAll = async () => {
+    while (stack.length) {
+      const c = stack.pop()!;
+      try {
+        await c.stop();
+      } catch (err) {
+        log.error({ component: c.name, err: (err as Error).message }, 'stop failed');
+      }
+    }
+  };
+
+  try {
+    const lock = new ServeLock(config.data);
+    lock.acquire();
+    stack.push({ name: 'lock', stop: () => lock.release() });
+
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'flowlens_process_' });
+    const metrics = createIngestMetrics(registry);
+
+    const retention = {
+      raw: config.jobs.retentionDays.raw * DAY,
+      aggregates: config.jobs.retentionDays.aggregates * DAY,
+      daily: config.jobs.retentionDays.daily * DAY,
+    };
+    const open = opts.openStore ?? openStore;
+    let store = await open({
+      store: config.store,
+      data: config.data,
+      retention,
+      internalNetworks: config.internalNetworks,
+    });
+    stack.push({ name: 'store', stop: () => store.close() });
+    await store.migrate();
+    if (opts.wrapStore) store = opts.wrapStore(store);
+
+    const spool = new Spool({
+      dir: spoolDir(config),
+      maxBytes: config.spool.maxBytes,
+      fsync: config.spool.fsync,
+    });
+    spool.open();
+    if (spool.torn)
+      log.warn({ torn: spool.torn }, 'spool had a torn last line (crash while writing): ignored');
+    const writer = new StoreWriter({
+      store,
+      spool,
+      metrics,
+      log,
+      insertTimeoutMs: config.batch.insertTimeoutMs,
+    });
+    writer.start();
+    stack.push({ name: 'writer', stop: () => writer.stop() });
+
+    const batcher = new Batcher({
+      maxRecords: config.batch.maxRecords,
+      maxAgeMs: config.batch.maxAgeMs,
+      flush: (records) => writer.write(records),
+    });
+    stack.push({ name: 'batcher', stop: () => batcher.stop() });
+
+    const logLimit = new LogLimiter();
+    const flowsBy = new Map<string, ReturnType<typeof metrics.flows.labels>>();
+    const workers = config.ingest.workers || Math.max(1, cpus().length - 1);
+    const pool = new WorkerPool({
+      workers,
+      queueCapacity: config.ingest.queueCapacity,
+      queueMaxBytes: Math.max(config.ingest.queueCapacity * 2048, 64 * 1024 * 1024),
+      init: {
+        samplingDefault: config.decode.samplingDefault,
+        samplingOverride: config.decode.samplingOverride,
+      },
+      onBatch: (out) => {
+        for (const [p, n] of Object.entries(out.flows)) {
+          let c = flowsBy.get(p);
+          if (!c) {
+            c = metrics.flows.labels(p);
+            flowsBy.set(p, c);
+          }
+          c.inc(n);
+        }
+        for (const [code, n] of Object.entries(out.errors)) metrics.decodeErrors.labels(code).inc(n);
+        for (const s of out.samples) {
+          const suppressed = logLimit.allow(s.code);
+          if (suppressed !== null) log.warn({ code: s.code, context: s.context, suppressed }, s.message);
+        }
+        if (out.records.length) batcher.add(out.records);
+        metrics.queueDepth.set(pool.depth());
+        metrics.batchRecords.set(batcher.pending);
+      },
+      onWorkerExit: (worker, lost, err) => {
+        metrics.drops.labels('worker_died', 'datagrams').inc(lost);
+        log.error(
+          { worker, lost, err: err instanceof Error ? err.message : String(err) },
+          'decode worker died',
+        );
+      },
+    });
+    await pool.start();
+    const saved = await store.loadDecoderState(config.collector);
+    if (saved) {
+      await pool.restore(splitSnapshot(saved, pool.size));
+      log.info(
+        { exporters: Object.keys((saved as { exporters?: object }).exporters ?? {}).length },
+        'decoder state restored',
+      );
+    }
+    stack.push({
+      name: 'workers',
+      stop: async () => {
+        await pool.drain();
+        batcher.flush();
+        const snap = mergeSnapshots(await pool.snapshot());
+        try {
+          await store.saveDecoderState(config.collector, snap);
+        } catch (err) {
+          log.error({ err: (err as Error).message }, 'could not save decoder state');
+        }
+        await pool.stop();
+      },
+    });
+    registerDecoderMetrics(registry, pool);
+    metrics.queueDepth.set(0);
+
+    let jobs: JobScheduler | null = null;
+    if (config.jobs.enabled) {
+      const j = new JobScheduler({
+        store,
+        registry,
+        log,
+        aggregateGraceMs: config.jobs.aggregateGraceMs,
+        aggregateEveryMs: config.jobs.aggregateEveryMs,
+        rollupEveryMs: config.jobs.rollupEveryMs,
+        retentionEveryMs: config.jobs.retentionEveryMs,
+        retention,
+      });
+      j.start();
+      jobs = j;
+      stack.push({ name: 'jobs', stop: () => j.stop() });
+    }
+
+    const receiver = new Receiver({
+      listen: listenSpecs(config),
+      recvBufferSize: config.ingest.recvBufferSize,
+      admission: {
+        allow: config.ingest.allow,
+        rateLimit: config.ingest.rateLimit,
+        rateBurst: config.ingest.rateBurst,
+      },
+      pool,
+      metrics,
+      log,
+    });
+    const listeners = await receiver.start();
+    stack.push({ name: 'listeners', stop: () => receiver.stop() });
+
+    let http: { host: string; port: number } | null = null;
+    if (config.http.listen) {
+      const hp = parseHostPort(config.http.listen)!;
+      const server = new HttpServer({
+        host: hp.host,
+        port: hp.port,
+        registry,
+        store,
+        readiness: () => ({
+          ready: receiver.ready && writer.storeUp,
+          checks: { listeners: receiver.ready, store: writer.storeUp },
+        }),
+      });
+      http = await server.start();
+      stack.push({ name: 'http', stop: () => server.stop() });
+      const h = http.host.includes(':') ? `[${http.host}]` : http.host;
+      lock.write(`http://${h}:${http.port}`);
+    }
+
+    log.info(
+      {
+        listeners: listeners.map((l) => `${l.transport}/${l.name} ${l.address}:${l.port}`),
+        http: http ? `${http.host}:${http.port}` : null,
+        workers: pool.size,
+        store: store.capabilities.engine,
+        data: config.data,
+      },
+      'flowlens serve started',
+    );
+
+    let stopping: Promise<void> | null = null;
+    return {
+      listeners,
+      http,
+      registry,
+      store,
+      writer,
+      pool,
+      jobs,
+      settle: async () => {
+        await pool.drain();
+        batcher.flush();
+        await writer.idle();
+      },
+      stop: () => {
+        stopping ??= (async () => {
+          log.info('flowlens serve stopping');
+          await stopAll();
+          log.info('flowlens serve stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
