@@ -4,7 +4,7 @@
  * Targets (BRIEF): >= 1,000,000 flow records per CPU-second for NetFlow v5 / v9 / IPFIX, >= 300,000 sFlow
  * samples per CPU-second.
  */
-import { createExporter, type ExporterOptions } from '../src/gen/index.js';
+import { createExporter, type ExporterOptions, PacketSource } from '../src/gen/index.js';
 import { FlowDecoder } from '../src/normalize/flow-decoder.js';
 import { type Benchmark, type BenchResult, type Measured, measure, median } from './harness.js';
 
@@ -14,6 +14,8 @@ const EXPORTER = '192.0.2.10';
 interface Prebuilt {
   packets: Uint8Array[];
   times: number[];
+  /** Exporter address per datagram (one exporter unless mixed). */
+  exporters?: string[];
   records: number;
   wireBytes: number;
 }
@@ -54,10 +56,32 @@ function decodeAll(pb: Prebuilt, count: number): number {
   return records;
 }
 
+/** Datagrams from several exporters in turn (a collector's real input), at least `records` records. */
+function prebuildMixed(exporters: ExporterOptions[], records: number): Prebuilt {
+  const src = new PacketSource({
+    start: START,
+    packetsPerSecond: 1000,
+    exporters: exporters.map((o, i) => ({ bootTime: START - 3_600_000, address: `192.0.2.${i + 1}`, ...o })),
+  });
+  const packets: Uint8Array[] = [];
+  const times: number[] = [];
+  const addrs: string[] = [];
+  let n = 0;
+  while (n < records) {
+    const p = src.next();
+    packets.push(p.bytes);
+    times.push(p.receivedAt);
+    addrs.push(p.exporter);
+    n += p.flows.length;
+  }
+  const t = src.totals().all;
+  return { packets, times, exporters: addrs, records: t.flows, wireBytes: t.wireBytes };
+}
+
 function decodeBench(
   name: string,
   description: string,
-  opts: ExporterOptions,
+  opts: ExporterOptions | ExporterOptions[],
   baseRecords: number,
   target: number,
   unit: string,
@@ -67,7 +91,8 @@ function decodeBench(
     name,
     description,
     async run({ scale, repeats }): Promise<BenchResult> {
-      const pb = prebuild(opts, Math.max(1000, Math.round(baseRecords * scale)));
+      const want = Math.max(1000, Math.round(baseRecords * scale));
+      const pb = Array.isArray(opts) ? prebuildMixed(opts, want) : prebuild(opts, want);
       // Warm-up: let the JIT settle on the hot paths before anything is timed.
       decodeAll(pb, Math.min(pb.packets.length, Math.ceil(pb.packets.length / 5)));
       const runs: Measured[] = [];
@@ -135,6 +160,18 @@ export const decodeBenchmarks: Benchmark[] = [
     'ipfix_varlen',
     'IPFIX as above plus the variable-length applicationName string in every record',
     { protocol: 'ipfix', samplingRate: 100, variableLength: true },
+    FLOWS,
+    1_000_000,
+    'flow records',
+  ),
+  decodeBench(
+    'mixed',
+    'v5 + v9 + IPFIX exporters interleaved in one decoder (what a collector worker sees): shared template code turns polymorphic',
+    [
+      { protocol: 'v5', samplingRate: 100 },
+      { protocol: 'v9', samplingRate: 100 },
+      { protocol: 'ipfix', samplingRate: 100 },
+    ],
     FLOWS,
     1_000_000,
     'flow records',

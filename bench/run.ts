@@ -1,11 +1,17 @@
 /**
  * Benchmark runner: `npm run bench` runs everything; `node dist/bench/run.js decode` one group;
  * `node dist/bench/run.js decode/ipfix` one benchmark. Options: --scale=0.1 (smaller work), --repeats=N,
- * --json (machine-readable results), --check (exit 1 when a figure misses its target).
+ * --json (machine-readable results), --check (exit 1 when a figure misses its target), --list,
+ * --in-process (run everything in this process instead of one child process per benchmark).
+ *
+ * Each benchmark runs in its own node process (with --expose-gc) by default: JIT state left by one
+ * benchmark (e.g. v9 making the shared template decoder polymorphic) must not colour the next one's
+ * figures. Node flags given to the runner (e.g. --cpu-prof) are passed on to the children.
  *
  * To add benchmarks: export a Benchmark[] from a file in bench/ (see harness.ts) and append it to ALL.
- * For CPU figures that include a full GC between runs, start node with --expose-gc.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { decodeBenchmarks } from './decode.js';
 import { type Benchmark, type BenchResult, fmt, missedTargets } from './harness.js';
 
@@ -17,15 +23,30 @@ interface Args {
   repeats: number;
   json: boolean;
   check: boolean;
+  inProcess: boolean;
+  /** Internal: run exactly one benchmark and print its result as one JSON line. */
+  child: boolean;
 }
 
+const CHILD_MARK = '@@bench-result ';
+
 function parseArgs(argv: string[]): Args {
-  const a: Args = { selectors: [], scale: 1, repeats: 3, json: false, check: false };
+  const a: Args = {
+    selectors: [],
+    scale: 1,
+    repeats: 3,
+    json: false,
+    check: false,
+    inProcess: false,
+    child: false,
+  };
   for (const arg of argv) {
     if (arg.startsWith('--scale=')) a.scale = Number(arg.slice(8));
     else if (arg.startsWith('--repeats=')) a.repeats = Math.max(1, Number(arg.slice(10)));
     else if (arg === '--json') a.json = true;
     else if (arg === '--check') a.check = true;
+    else if (arg === '--in-process') a.inProcess = true;
+    else if (arg === '--child') a.child = true;
     else if (arg === '--list') {
       for (const b of ALL) console.log(`${b.group}/${b.name}\t${b.description}`);
       process.exit(0);
@@ -52,9 +73,36 @@ function print(b: Benchmark, r: BenchResult): void {
   for (const n of r.notes ?? []) console.log(`  ${n}`);
 }
 
+/** Run one benchmark in a fresh node process and read its result back. */
+function runInChild(b: Benchmark, args: Args): BenchResult {
+  const self = fileURLToPath(import.meta.url);
+  const nodeArgs = [...new Set(['--expose-gc', ...process.execArgv])];
+  const res = spawnSync(
+    process.execPath,
+    [
+      ...nodeArgs,
+      self,
+      `${b.group}/${b.name}`,
+      '--child',
+      `--scale=${args.scale}`,
+      `--repeats=${args.repeats}`,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 },
+  );
+  const line = res.stdout.split('\n').find((l) => l.startsWith(CHILD_MARK));
+  if (res.status !== 0 || !line)
+    throw new Error(`benchmark ${b.group}/${b.name} failed (exit ${res.status})`);
+  return JSON.parse(line.slice(CHILD_MARK.length)) as BenchResult;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const benches = ALL.filter((b) => selected(b, args.selectors));
+  if (args.child) {
+    const result = await benches[0].run({ scale: args.scale, repeats: args.repeats });
+    console.log(`${CHILD_MARK}${JSON.stringify(result)}`);
+    return;
+  }
   if (benches.length === 0) {
     console.error(`no benchmark matches ${args.selectors.join(' ')}; try --list`);
     process.exit(2);
@@ -67,7 +115,9 @@ async function main(): Promise<void> {
   const results: { id: string; result: BenchResult }[] = [];
   let missed = 0;
   for (const b of benches) {
-    const result = await b.run({ scale: args.scale, repeats: args.repeats });
+    const result = args.inProcess
+      ? await b.run({ scale: args.scale, repeats: args.repeats })
+      : runInChild(b, args);
     results.push({ id: `${b.group}/${b.name}`, result });
     missed += missedTargets(result).length;
     if (!args.json) print(b, result);
