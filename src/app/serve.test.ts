@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FlowRecord } from '../core/record.js';
 import { listCaptures } from '../decode/testing/corpus.js';
 import { createExporter } from '../gen/index.js';
 import { FlowDecoder } from '../normalize/flow-decoder.js';
+import type { FlowStore } from '../storage/port.js';
 import { readCapture } from '../wire/pcap.js';
 import { type RunningServe, startServe } from './serve.js';
 import {
@@ -118,6 +120,161 @@ describe('flowlens serve', () => {
     );
     await serve.settle();
     expect(await storedTotals(serve.store)).toEqual({ ipfix: { flows: sent.flows, bytes: sent.bytes } });
+  });
+
+  it('restarts without losing templates: template+data, stop, start, data only -> decoded', async () => {
+    const data = tempDir();
+    const exp = createExporter({ protocol: 'v9', seed: 5, exporterId: 3, templateRefresh: 1_000_000 });
+    const t0 = Date.now();
+    const packets = Array.from({ length: 40 }, (_, i) => exp.next(t0 + i * 10));
+    const flowsIn = (ps: typeof packets) => ps.reduce((a, p) => a + p.flows.length, 0);
+    expect(packets[0].templates).toBeGreaterThan(0);
+    expect(packets.slice(1).every((p) => p.templates === 0)).toBe(true);
+
+    let serve = await start(data);
+    const sender = await udpSender('127.0.0.7');
+    await sendAll(
+      sender,
+      portOf(serve, 'netflow'),
+      packets.slice(0, 10).map((p) => p.bytes),
+    );
+    await waitFor(
+      async () =>
+        (await metricValue(serve.registry, 'flowlens_flows_decoded_total')) >= flowsIn(packets.slice(0, 10)),
+    );
+    await stop(serve);
+
+    serve = await start(data);
+    await sendAll(
+      sender,
+      portOf(serve, 'netflow'),
+      packets.slice(10).map((p) => p.bytes),
+    );
+    await sender.close();
+    await waitFor(async () => (await metricValue(serve.registry, 'flowlens_datagrams_received_total')) >= 30);
+    await serve.settle();
+    // Every data-only datagram after the restart decoded with the restored template: nothing pending.
+    expect(await metricValue(serve.registry, 'flowlens_flows_decoded_total')).toBe(
+      flowsIn(packets.slice(10)),
+    );
+    const sent = exp.totals();
+    expect(await storedTotals(serve.store)).toEqual({ netflow_v9: { flows: sent.flows, bytes: sent.bytes } });
+  });
+
+  it('loses nothing while the store is down: spools, replays in order, and replays at the next start', async () => {
+    const data = tempDir();
+    let down = false;
+    const flaky = (store: FlowStore): FlowStore =>
+      Object.assign(Object.create(store) as FlowStore, {
+        insertFlows: (records: readonly FlowRecord[]) =>
+          down
+            ? Promise.reject(new Error('connection refused (test: store down)'))
+            : store.insertFlows(records),
+      });
+    const exp = createExporter({ protocol: 'ipfix', seed: 9, exporterId: 1 });
+    let now = Date.now();
+    const batch = (n: number) =>
+      Array.from({ length: n }, () => {
+        now += 5;
+        return exp.nextPacket(now);
+      });
+
+    let serve = await start(data, {}, { wrapStore: flaky });
+    const sender = await udpSender('127.0.0.8');
+    const port = portOf(serve, 'ipfix');
+    await sendAll(sender, port, batch(50));
+    await serve.settle();
+    down = true;
+    await sendAll(sender, port, batch(100));
+    await waitFor(async () => (await metricValue(serve.registry, 'flowlens_spool_batches')) > 0);
+    const http = `http://127.0.0.1:${serve.http!.port}`;
+    expect((await fetch(`${http}/readyz`)).status).toBe(503);
+    expect(await metricValue(serve.registry, 'flowlens_store_up')).toBe(0);
+    await sendAll(sender, port, batch(100));
+    await new Promise((r) => setTimeout(r, 1500));
+    down = false;
+    await serve.settle(); // the spool is replayed once inserts succeed again
+    expect(await metricValue(serve.registry, 'flowlens_spool_batches')).toBe(0);
+    expect((await fetch(`${http}/readyz`)).status).toBe(200);
+    let sent = exp.totals();
+    expect(await storedTotals(serve.store)).toEqual({ ipfix: { flows: sent.flows, bytes: sent.bytes } });
+
+    // Down again, then stopped: what could not be stored stays in the spool and is replayed at the next start.
+    down = true;
+    await sendAll(sender, port, batch(80));
+    await waitFor(
+      async () => (await metricValue(serve.registry, 'flowlens_datagrams_received_total')) >= 330,
+    );
+    await stop(serve);
+    down = false;
+    serve = await start(data, {}, { wrapStore: flaky });
+    await serve.settle();
+    await sender.close();
+    sent = exp.totals();
+    expect(await storedTotals(serve.store)).toEqual({ ipfix: { flows: sent.flows, bytes: sent.bytes } });
+    expect(await metricValue(serve.registry, 'flowlens_drops_total')).toBe(0);
+  });
+
+  it('under a flood drops only counted datagrams, keeps the queue bounded and stores every accepted flow', async () => {
+    const capacity = 64;
+    const serve = await start(tempDir(), { 'ingest.workers': 1, 'ingest.queueCapacity': capacity });
+    // sFlow datagrams are self-contained (no templates), 8 flow samples each: loss is countable per datagram.
+    const exp = createExporter({
+      protocol: 'sflow',
+      seed: 2,
+      maxRecordsPerPacket: 8,
+      counterEvery: 0,
+      mtu: 9000,
+    });
+    const t0 = Date.now();
+    const datagrams = Array.from({ length: 6000 }, (_, i) => exp.next(t0 + i));
+    expect(datagrams.every((d) => d.flows.length === 8)).toBe(true);
+    let maxDepth = 0;
+    const probe = setInterval(() => {
+      maxDepth = Math.max(maxDepth, serve.pool.depth());
+    }, 1);
+    const heapBefore = process.memoryUsage().rss;
+    const sender = await udpSender('127.0.0.9');
+    const port = portOf(serve, 'sflow');
+    await Promise.all(datagrams.map((d) => sender.send(d.bytes, port))); // no pacing: a flood
+    await sender.close();
+    await new Promise((r) => setTimeout(r, 300));
+    await serve.settle();
+    clearInterval(probe);
+    const received = await metricValue(serve.registry, 'flowlens_datagrams_received_total');
+    const dropped = await metricValue(serve.registry, 'flowlens_drops_total', { reason: 'queue_full' });
+    expect(dropped).toBeGreaterThan(0); // it really was a flood
+    expect(received).toBeLessThanOrEqual(datagrams.length);
+    const decoded = await metricValue(serve.registry, 'flowlens_flows_decoded_total');
+    expect(decoded).toBe((received - dropped) * 8);
+    expect((await storedTotals(serve.store)).sflow_v5.flows).toBe(decoded);
+    expect(maxDepth).toBeLessThanOrEqual(capacity);
+    expect(process.memoryUsage().rss - heapBefore).toBeLessThan(256 * 1024 * 1024);
+  });
+
+  it('refuses exporters outside the allow-list (counted) and keeps the allowed ones', async () => {
+    const serve = await start(tempDir(), { 'ingest.allow': ['127.0.0.5/32', '2001:db8::/32'] });
+    const exp = createExporter({ protocol: 'sflow', seed: 4, counterEvery: 0 });
+    const t0 = Date.now();
+    const port = portOf(serve, 'netflow');
+    const bad = await udpSender('127.0.0.1');
+    await sendAll(
+      bad,
+      port,
+      Array.from({ length: 20 }, (_, i) => createExporter({ protocol: 'sflow' }).nextPacket(t0 + i)),
+    );
+    await bad.close();
+    const good = await udpSender('127.0.0.5');
+    await sendAll(
+      good,
+      port,
+      Array.from({ length: 20 }, (_, i) => exp.nextPacket(t0 + i)),
+    );
+    await good.close();
+    await waitFor(async () => (await metricValue(serve.registry, 'flowlens_datagrams_received_total')) >= 40);
+    await serve.settle();
+    expect(await metricValue(serve.registry, 'flowlens_drops_total', { reason: 'not_allowed' })).toBe(20);
+    expect((await storedTotals(serve.store)).sflow_v5.flows).toBe(exp.totals().flows);
   });
 });
 
