@@ -2,7 +2,12 @@
 import { Command } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDecode } from './commands/decode.js';
+import { registerDemo } from './commands/demo.js';
 import { registerGen } from './commands/gen.js';
+import { registerImport } from './commands/import.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerQuery } from './commands/query.js';
+import { registerRetention } from './commands/retention.js';
 import { registerServe } from './commands/serve.js';
 import type { CliIO } from './io.js';
 
@@ -28,5 +33,10 @@ registerDecode(program, io);
 registerServe(program, io);
 registerConfig(program, io);
 registerGen(program, io);
+registerDemo(program, io);
+registerMigrate(program, io);
+registerImport(program, io);
+registerQuery(program, io);
+registerRetention(program, io);
 
 await program.parseAsync(process.argv);

@@ -52,7 +52,9 @@ export class ChdbStore implements FlowStore {
   };
   private readonly db: Db;
   private readonly tmpDir: string;
-  private readonly retention: RetentionPolicy;
+  /** Effective retention: the configured one, else the one the tables' TTLs carry (read at migrate). */
+  private retention: RetentionPolicy;
+  private readonly retentionGiven: boolean;
   private readonly ranges: Ipv6Range[];
   private readonly internal: Params;
   private readonly now: () => number;
@@ -64,6 +66,7 @@ export class ChdbStore implements FlowStore {
     this.tmpDir = join(resolve(opts.dir), 'tmp-ingest');
     mkdirSync(this.tmpDir, { recursive: true });
     this.retention = opts.retention ?? DEFAULT_RETENTION;
+    this.retentionGiven = opts.retention !== undefined;
     this.ranges = internalRanges(opts.internalNetworks ?? []);
     this.internal = internalParams(this.ranges);
     this.now = opts.now ?? Date.now;
@@ -87,16 +90,35 @@ export class ChdbStore implements FlowStore {
     return { from, to: Math.max(from, ...MIGRATIONS.map((m) => m.version)), applied };
   }
 
-  /** Keeps each tier's TTL equal to the configured retention (ALTER only when it differs). */
+  /**
+   * Keeps each tier's TTL equal to the configured retention (ALTER only when it differs). Without a
+   * configured retention only tables without a TTL get the default one, so a command run with defaults
+   * does not undo the retention a collector configured.
+   */
   private async syncTtl(): Promise<void> {
     for (const { table, ttl } of ttlClauses(this.retention)) {
       const [t] = await this.db.rows<{ engine_full: string }>(
         'SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {t:String}',
         { t: table },
       );
-      if (t?.engine_full.replace(/\s+/g, '').includes(`TTL${ttl.replace(/\s+/g, '')}`)) continue;
+      const current = t?.engine_full.replace(/\s+/g, '') ?? '';
+      if (current.includes(`TTL${ttl.replace(/\s+/g, '')}`)) continue;
+      if (!this.retentionGiven && current.includes('TTL')) {
+        this.adoptTtl(table, current);
+        continue;
+      }
       await this.db.exec(`ALTER TABLE ${table} MODIFY TTL ${ttl}`, undefined);
     }
+  }
+
+  private adoptTtl(table: string, engineFull: string): void {
+    const sec = /toIntervalSecond\((\d+)\)/.exec(engineFull);
+    const day = /toIntervalDay\((\d+)\)/.exec(engineFull);
+    if (table === 'flow_records' && sec) this.retention = { ...this.retention, raw: Number(sec[1]) * 1000 };
+    if (table === 'flow_aggregates' && sec)
+      this.retention = { ...this.retention, aggregates: Number(sec[1]) * 1000 };
+    if (table === 'dependency_stats' && day)
+      this.retention = { ...this.retention, daily: Number(day[1]) * DAY_MS };
   }
 
   async insertFlows(records: readonly FlowRecord[]): Promise<void> {
@@ -137,8 +159,10 @@ export class ChdbStore implements FlowStore {
     return { windows: num(c.w), rows: num(c.n) };
   }
 
+  /** A day that starts before now - aggregate retention is left alone (some of its windows may be gone). */
   async rollupDaily(day: number): Promise<RollupReport> {
     const d = dayStart(day);
+    if (d < this.now() - this.retention.aggregates) return { day: d, rows: 0 };
     await this.db.exec(DELETE_DAY_SQL, { day: d });
     await this.db.exec(ROLLUP_SQL, { day: d });
     const [c] = await this.db.rows<{ n: number }>(
