@@ -14,8 +14,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeBenchmarks } from './decode.js';
 import { type Benchmark, type BenchResult, fmt, missedTargets } from './harness.js';
+import { storagePostgresBenchmarks } from './storage-postgres.js';
 
-const ALL: Benchmark[] = [...decodeBenchmarks];
+const ALL: Benchmark[] = [...decodeBenchmarks, ...storagePostgresBenchmarks];
 
 interface Args {
   selectors: string[];

