@@ -90,7 +90,7 @@ export const configSchema = z.strictObject({
   ingest: z
     .strictObject({
       /** SO_RCVBUF asked for every UDP socket; the kernel caps it at net.core.rmem_max. */
-      recvBufferSize: posInt.default(8 * 1024 * 1024),
+      recvBufferSize: posInt.default(4 * 1024 * 1024),
       /** Decode worker threads (sharded by exporter). 0 = one less than the CPU count, at least 1. */
       workers: nonNegInt.default(0),
       /** Datagrams waiting for (or inside) the workers before new ones are dropped (queue_full). */

@@ -106,8 +106,8 @@ export class Receiver {
     const effective = process.platform === 'linux' ? granted / 2 : granted;
     if (effective < (info.recvBufferAsked ?? 0)) {
       this.opts.log.warn(
-        { listener: info.name, port: info.port, asked: info.recvBufferAsked, granted },
-        `receive buffer capped by the kernel at ${granted} bytes (asked ${info.recvBufferAsked}); ` +
+        { listener: info.name, port: info.port, asked: info.recvBufferAsked, granted: effective },
+        `receive buffer capped by the kernel at ${effective} bytes (asked ${info.recvBufferAsked}); ` +
           `raise it with: sysctl -w net.core.rmem_max=${info.recvBufferAsked}`,
       );
     }
