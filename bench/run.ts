@@ -13,10 +13,17 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeBenchmarks } from './decode.js';
+import { e2eBenchmarks } from './e2e.js';
 import { type Benchmark, type BenchResult, fmt, missedTargets } from './harness.js';
+import { storageChdbBenchmarks } from './storage-chdb.js';
 import { storagePostgresBenchmarks } from './storage-postgres.js';
 
-const ALL: Benchmark[] = [...decodeBenchmarks, ...storagePostgresBenchmarks];
+const ALL: Benchmark[] = [
+  ...decodeBenchmarks,
+  ...storagePostgresBenchmarks,
+  ...storageChdbBenchmarks,
+  ...e2eBenchmarks,
+];
 
 interface Args {
   selectors: string[];

@@ -281,7 +281,14 @@ describe('flowlens serve', () => {
 async function waitFor(cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
+    if (Date.now() > end) {
+      const r = running[running.length - 1]?.registry;
+      const m = r ? await r.metrics() : '';
+      const lines = m
+        .split('\n')
+        .filter((l) => /^flowlens_(datagrams|flows|drops|decode_errors|queue)/.test(l));
+      throw new Error(`timed out waiting for ${cond.toString()}\n${lines.join('\n')}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -3,6 +3,7 @@ import { DecodeError } from '../core/errors.js';
 import type { Datagram } from '../decode/types.js';
 import { type FlowDecodeResult, FlowDecoder } from '../normalize/flow-decoder.js';
 import type { DecodedBatch, FromWorker, ToWorker, WorkerInit } from './messages.js';
+import { packRecords } from './record-codec.js';
 
 /**
  * Decode worker: owns the template/sampling state of the exporters sharded to it (one FlowDecoder), decodes
@@ -19,6 +20,18 @@ const MAX_SAMPLES = 3;
 
 function post(m: FromWorker): void {
   port.postMessage(m);
+}
+
+/** Records go packed (record-codec.ts): far cheaper to receive than cloned objects. */
+function postOut(out: DecodedBatch): void {
+  if (out.records.length === 0) {
+    port.postMessage(out);
+    return;
+  }
+  const { packed, transfer } = packRecords(out.records);
+  out.records = [];
+  out.packed = packed;
+  port.postMessage(out, transfer);
 }
 
 function collect(out: DecodedBatch, r: FlowDecodeResult): void {
@@ -66,14 +79,14 @@ port.on('message', (m: ToWorker) => {
         };
         safely(out, () => decoder.decode(dg), dg.exporter);
       }
-      post(out);
+      postOut(out);
       break;
     }
     case 'stream': {
       const out = emptyOut(1);
       const conn = { id: m.id, exporter: m.exporter, exporterPort: m.port };
       safely(out, () => decoder.decodeStream(conn, m.chunk, m.receivedAt), m.exporter);
-      post(out);
+      postOut(out);
       break;
     }
     case 'close':

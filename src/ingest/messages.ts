@@ -1,5 +1,6 @@
 import type { FlowRecord, ProtocolType } from '../core/record.js';
 import type { DomainStats } from '../decode/types.js';
+import type { PackedRecords } from './record-codec.js';
 
 /**
  * Messages between the receive thread and the decode workers. Datagrams travel packed: one ArrayBuffer
@@ -47,7 +48,9 @@ export interface DecodedBatch {
   t: 'out';
   /** Datagrams (or stream chunks) this answers, for the queue accounting. */
   inputs: number;
+  /** Filled on the receive thread from `packed` (see record-codec.ts); empty on the wire. */
   records: FlowRecord[];
+  packed?: PackedRecords;
   /** Flow records per protocol. */
   flows: Partial<Record<ProtocolType, number>>;
   /** Decode errors by code. */

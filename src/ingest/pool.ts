@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { shardOf } from './address.js';
 import type { DecodedBatch, DomainStats, FromWorker, Request, ToWorker, WorkerInit } from './messages.js';
+import { unpackRecords } from './record-codec.js';
 
 export interface PoolOptions {
   workers: number;
@@ -208,6 +209,10 @@ export class WorkerPool {
       return;
     }
     const f = shard.inflight.shift();
+    if (m.packed) {
+      m.records = unpackRecords(m.packed);
+      m.packed = undefined;
+    }
     try {
       this.opts.onBatch(m, index);
     } finally {
