@@ -160,6 +160,27 @@ describe('chdb store', () => {
     expect(rows).toEqual([{ b: big.toString(), n: 1 }]);
   });
 
+  it('a batch larger than one INSERT chunk is stored whole (encode/insert pipeline)', async () => {
+    const n = 150_000;
+    const flows = Array.from({ length: n }, (_, i) => ({
+      ...flow(hourNow - HOUR_MS + (i % 3_600_000), `10.8.${(i >> 8) & 255}.${i & 255}`),
+      bytes_total: i,
+    }));
+    await store.insertFlows(flows);
+    const [c] = await store.sql<{ n: number; b: string; u: number }>(
+      `SELECT count() AS n, toString(sum(bytes_total)) AS b, uniqExact(src_ip) AS u FROM flow_records
+       WHERE src_ip BETWEEN toIPv6('10.8.0.0') AND toIPv6('10.8.255.255')`,
+    );
+    expect({ n: Number(c.n), b: c.b, u: Number(c.u) }).toEqual({
+      n,
+      b: String((n * (n - 1)) / 2),
+      u: 65_536,
+    });
+    await store.exec(
+      `DELETE FROM flow_records WHERE src_ip BETWEEN toIPv6('10.8.0.0') AND toIPv6('10.8.255.255')`,
+    );
+  });
+
   it('reopens the same directory with data and schema intact', async () => {
     await store.close();
     store = await openChdbStore({

@@ -79,8 +79,8 @@ function stringifyExtended(v: unknown): string {
 class Writer {
   buf: Buffer;
   pos = 0;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(size);
+  constructor(size: number, scratch?: Buffer) {
+    this.buf = scratch && scratch.length >= size ? scratch : Buffer.allocUnsafe(size);
   }
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -91,19 +91,29 @@ class Writer {
   u8(v: number): void {
     this.buf[this.pos++] = v;
   }
+  // Plain byte stores: Buffer.writeUInt*LE re-check their arguments on every call, which showed in profiles.
   u16(v: number): void {
-    this.buf.writeUInt16LE(v, this.pos);
-    this.pos += 2;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v;
+    b[p + 1] = v >>> 8;
+    this.pos = p + 2;
   }
   u32(v: number): void {
-    this.buf.writeUInt32LE(v, this.pos);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v;
+    b[p + 1] = v >>> 8;
+    b[p + 2] = v >>> 16;
+    b[p + 3] = v >>> 24;
+    this.pos = p + 4;
   }
   /** Non-negative integer below 2^53 as 64-bit little endian without BigInt. */
   u64n(v: number): void {
-    this.buf.writeUInt32LE(v % TWO32, this.pos);
-    this.buf.writeUInt32LE(Math.floor(v / TWO32), this.pos + 4);
-    this.pos += 8;
+    const lo = v % TWO32;
+    const hi = (v - lo) / TWO32;
+    this.u32(lo);
+    this.u32(hi);
   }
   /** Epoch ms; a fractional part (capture timestamps have µs) is truncated: DateTime64(3) keeps ms. */
   i64ms(v: number, field: string): void {
@@ -116,7 +126,16 @@ class Writer {
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
+  /** LEB128 length + UTF-8. Short strings (the usual case) are written once, without measuring first. */
   str(s: string): void {
+    if (s.length < 42) {
+      // At most 3 UTF-8 bytes per UTF-16 unit: < 128 bytes, so the length fits one LEB128 byte.
+      this.ensure(128);
+      const n = this.buf.write(s, this.pos + 1, 'utf8');
+      this.buf[this.pos] = n;
+      this.pos += 1 + n;
+      return;
+    }
     const n = Buffer.byteLength(s);
     this.ensure(n + 10);
     let len = n;
@@ -170,25 +189,77 @@ function nU32(w: Writer, v: number | null, field: string): void {
   w.u8(0);
   w.u32(uint(v, 0xffffffff, field));
 }
+/**
+ * Writes an address as 16 bytes. Dotted IPv4 is parsed straight into the buffer as IPv4-mapped (no regex,
+ * no allocation: random addresses defeat any cache); anything else goes through core parseIp (cached).
+ */
+function ip16(w: Writer, s: string, field: string): void {
+  const buf = w.buf;
+  const p = w.pos;
+  const n = s.length;
+  if (n >= 7 && n <= 15) {
+    let octet = 0;
+    let digits = 0;
+    let dots = 0;
+    let ok = true;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        octet = octet * 10 + (c - 48);
+        if (++digits > 3 || octet > 255) {
+          ok = false;
+          break;
+        }
+      } else if (c === 46 && digits > 0 && dots < 3) {
+        buf[p + 12 + dots++] = octet;
+        octet = 0;
+        digits = 0;
+      } else {
+        ok = false;
+        break;
+      }
+    }
+    if (ok && dots === 3 && digits > 0) {
+      for (let i = 0; i < 10; i++) buf[p + i] = 0;
+      buf[p + 10] = 0xff;
+      buf[p + 11] = 0xff;
+      buf[p + 15] = octet;
+      w.pos = p + 16;
+      return;
+    }
+  }
+  w.bytes(ipBytes(s, field));
+}
+
 function nIp(w: Writer, v: string | null, field: string): void {
   if (v === null || v === undefined) {
     w.u8(1);
     return;
   }
   w.u8(0);
-  w.bytes(ipBytes(v, field));
+  ip16(w, v, field);
 }
 
-/** Encodes the records (flow records only: counter samples / options data are the caller's to drop). */
-export function encodeRowBinary(records: readonly FlowRecord[]): Buffer {
-  const w = new Writer(Math.max(4096, records.length * 192));
-  for (const r of records) {
+/**
+ * Encodes records[from, to) (flow records only: counter samples / options data are the caller's to drop).
+ * With a scratch buffer large enough the result is a view of it (valid until the scratch is reused); a
+ * larger payload gets its own buffer (see `buffer` of the result for reuse).
+ */
+export function encodeRowBinary(
+  records: readonly FlowRecord[],
+  from = 0,
+  to = records.length,
+  scratch?: Buffer,
+): Buffer {
+  const w = new Writer(Math.max(4096, (to - from) * 192), scratch);
+  for (let i = from; i < to; i++) {
+    const r = records[i];
     // Fixed part is at most 8*3 + 16 + 5 + 1 + 17*2 + 3*3 + 16 + ... < 160 bytes; strings ensure themselves.
     w.ensure(176);
     w.i64ms(r.received_at, 'received_at');
     w.i64ms(r.flow_start, 'flow_start');
     w.i64ms(r.flow_end, 'flow_end');
-    w.bytes(ipBytes(r.exporter_ip, 'exporter_ip'));
+    ip16(w, r.exporter_ip, 'exporter_ip');
     nU32(w, r.exporter_id, 'exporter_id');
     w.str(r.protocol_type);
     w.ensure(176);

@@ -38,7 +38,7 @@ const rawColumns = RAW_COLUMNS.map(([name, type]) => {
     name === 'received_at' || name === 'flow_start' || name === 'flow_end'
       ? ' CODEC(Delta, ZSTD(1))'
       : name === 'extended_fields'
-        ? ' CODEC(ZSTD(3))'
+        ? ' CODEC(ZSTD(1))'
         : '';
   return `  ${name} ${type}${codec}`;
 }).join(',\n');

@@ -1,0 +1,346 @@
+/**
+ * Embedded ClickHouse (chdb) store benchmarks.
+ *
+ * - storage/chdb-insert-formats: the same 1,000,000 flows (scale 1) into flow_records through each insert
+ *   path tried: RowBinary via a temp file + file() (what the store uses), JSONEachRow and TSV through
+ *   chdb's Buffer insert, JSONEachRow via file(). Flows/s wall, encode included. Target >= 500,000.
+ * - storage/chdb-10m: 10,000,000 flows (scale 1) spread over the last 24 h through FlowStore.insertFlows
+ *   (200,000 per call), bytes on disk per raw flow (system.parts, before and after merging; target <= 40),
+ *   aggregation of the 24 h into 5-minute windows, then the design's six example queries
+ *   (src/storage/chdb/examples.ts, query 5 fixed) and a top-20 by bytes over 24 h of aggregates through
+ *   FlowStore.query (target < 300 ms), each the median of --repeats runs.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FlowRecord, ProtocolType } from '../src/core/record.js';
+import { encodeRowBinary, RAW_COLUMNS } from '../src/storage/chdb/encode.js';
+import { EXAMPLE_QUERIES } from '../src/storage/chdb/examples.js';
+import { type ChdbStore, openChdbStore } from '../src/storage/chdb/index.js';
+import { rng } from '../src/storage/conformance/generator.js';
+import type { Benchmark, BenchResult, Figure } from './harness.js';
+import { median } from './harness.js';
+
+const H = 3_600_000;
+const PROTOCOLS: ProtocolType[] = ['netflow_v9', 'ipfix', 'sflow_v5', 'netflow_v5'];
+const APPS = ['HTTPS', 'DNS', 'SSH', 'postgres', 'kafka'];
+const SERVICES = [443, 80, 53, 22, 5432, 9092, 8080, 123];
+
+/**
+ * Synthetic traffic, roughly in time order over [start, start + span): 20,000 internal hosts in 10/8,
+ * external peers from a large IPv4 space and 10% IPv6, 16 exporters, service ports against ephemeral client
+ * ports, replies, sampling 1 or 1000, application names on 20%, a vendor field on 2%, and a port scanner
+ * (SYN only, up to 2,000 ports, every 50th flow) in the last 5 minutes.
+ */
+export function* syntheticBatches(
+  n: number,
+  start: number,
+  span: number,
+  batch: number,
+  seed = 11,
+): Generator<FlowRecord[]> {
+  const r = rng(seed);
+  const internal = () => `10.${Math.floor(r() * 78)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
+  const external = () =>
+    r() < 0.1
+      ? `2001:db8:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`
+      : `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
+  const scanAt = start + span - 120_000;
+  for (let b = 0; b < n; b += batch) {
+    const m = Math.min(batch, n - b);
+    const out: FlowRecord[] = new Array(m);
+    for (let j = 0; j < m; j++) {
+      const i = b + j;
+      const t = start + Math.floor((i / n) * span) - Math.floor(r() * 30_000);
+      const client = i % 50 === 0 ? '10.1.2.3' : internal();
+      const server = r() < 0.6 ? external() : internal();
+      const svc = SERVICES[Math.floor(r() * SERVICES.length)];
+      const eph = 32768 + Math.floor(r() * 28000);
+      const reply = r() < 0.5;
+      const v6 = server.includes(':');
+      const a = v6 ? '2001:db8:aa::1' : client;
+      const bytes = 40 + Math.floor(r() * 1_500_000);
+      const ext: FlowRecord['extended_fields'] = { sampling_source: 'options', template_id: 256 + (i % 4) };
+      if (r() < 0.2) ext.application_name = APPS[Math.floor(r() * APPS.length)];
+      if (r() < 0.02) ext.vendor = { cisco: { firewall_event: 1 + Math.floor(r() * 4) } };
+      const scan = i % 50 === 0 && i > n - n / 288;
+      out[j] = {
+        received_at: t + 1000 + Math.floor(r() * 5000),
+        flow_start: scan ? scanAt + (i % 1000) : t,
+        flow_end: (scan ? scanAt : t) + Math.floor(r() * 60_000),
+        exporter_ip: `192.0.2.${1 + (i % 16)}`,
+        exporter_id: 1,
+        protocol_type: PROTOCOLS[i % 4],
+        src_ip: scan ? '203.0.113.66' : reply ? server : a,
+        dst_ip: scan ? internal() : reply ? a : server,
+        src_port: scan ? 40000 : reply ? svc : eph,
+        dst_port: scan ? 1 + (Math.floor(i / 50) % 2000) : reply ? eph : svc,
+        ip_protocol: !scan && (svc === 53 || svc === 123) ? 17 : 6,
+        bytes_total: bytes,
+        packets_total: 1 + Math.floor(bytes / 1200),
+        tcp_flags: scan ? 0x02 : svc === 53 || svc === 123 ? null : reply ? 0x1b : [0x02, 0x1b, 0x10][i % 3],
+        input_interface: 1 + (i % 8),
+        output_interface: 9 + (i % 8),
+        src_as: null,
+        dst_as: null,
+        next_hop: null,
+        src_vlan: null,
+        dst_vlan: null,
+        tos: 0,
+        direction: 0,
+        sampling_rate: i % 16 < 4 ? 1000 : 1,
+        extended_fields: ext,
+      };
+    }
+    yield out;
+  }
+}
+
+interface RawSession {
+  insert(p: { table: string; values: Buffer; format: string }): Promise<unknown>;
+}
+/** Bench only: the store's chdb session, to try the insert paths the store does not use. */
+const sessionOf = (s: ChdbStore) => (s as unknown as { db: { session: RawSession } }).db.session;
+
+const dt = (ms: number) => new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
+
+function jsonEachRow(rows: FlowRecord[]): Buffer {
+  const parts: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const f = rows[i];
+    parts[i] = JSON.stringify({
+      ...f,
+      received_at: dt(f.received_at),
+      flow_start: dt(f.flow_start),
+      flow_end: dt(f.flow_end),
+      extended_fields: JSON.stringify(f.extended_fields),
+    });
+  }
+  return Buffer.from(`${parts.join('\n')}\n`);
+}
+
+const tsvEscape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n');
+
+function tsv(rows: FlowRecord[]): Buffer {
+  const parts: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const f = rows[i] as unknown as Record<string, unknown>;
+    const cells: string[] = [];
+    for (const [name] of RAW_COLUMNS) {
+      const v = f[name];
+      if (name === 'received_at' || name === 'flow_start' || name === 'flow_end') cells.push(dt(v as number));
+      else if (name === 'extended_fields') cells.push(tsvEscape(JSON.stringify(v)));
+      else cells.push(v === null || v === undefined ? '\\N' : String(v));
+    }
+    parts[i] = cells.join('\t');
+  }
+  return Buffer.from(`${parts.join('\n')}\n`);
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+async function insertFormats(opts: { scale: number; repeats: number }): Promise<BenchResult> {
+  const n = Math.max(10_000, Math.round(1_000_000 * opts.scale));
+  const batch = 100_000;
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-bench-chdb-'));
+  const store = await openChdbStore({ dir });
+  try {
+    await store.migrate();
+    const now = Date.now();
+    const batches = [...syntheticBatches(n, now - 2 * H, 2 * H, batch)];
+    const session = sessionOf(store);
+    const structure = RAW_COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ');
+    const tmp = join(dir, 'bench.payload');
+    const paths: [string, (b: FlowRecord[]) => Promise<void>][] = [
+      ['RowBinary via file() (store path)', (b) => store.insertFlows(b)],
+      [
+        'JSONEachRow via file()',
+        async (b) => {
+          writeFileSync(tmp, jsonEachRow(b));
+          await store.exec(
+            `INSERT INTO flow_records SELECT * FROM file({p:String}, 'JSONEachRow', {s:String})`,
+            {
+              p: tmp,
+              s: structure,
+            },
+          );
+        },
+      ],
+      [
+        'JSONEachRow Buffer insert',
+        async (b) => {
+          await session.insert({ table: 'flow_records', values: jsonEachRow(b), format: 'JSONEachRow' });
+        },
+      ],
+      [
+        'TSV Buffer insert',
+        async (b) => {
+          await session.insert({ table: 'flow_records', values: tsv(b), format: 'TSV' });
+        },
+      ],
+    ];
+    const figures: Figure[] = [];
+    for (const [label, fn] of paths) {
+      const runs: number[] = [];
+      for (let rep = 0; rep < opts.repeats; rep++) {
+        await store.exec('TRUNCATE TABLE flow_records');
+        runs.push(
+          await timed(async () => {
+            for (const b of batches) await fn(b);
+          }),
+        );
+      }
+      const [c] = await store.sql<{ n: string }>('SELECT count() AS n FROM flow_records');
+      if (Number(c.n) !== n) throw new Error(`${label}: stored ${c.n} of ${n}`);
+      figures.push({ label: `${label} flows/s`, value: n / median(runs) });
+    }
+    const enc = median(
+      await Promise.all(
+        [0, 1, 2].map(async () => {
+          const t0 = performance.now();
+          for (const b of batches) encodeRowBinary(b);
+          return (performance.now() - t0) / 1000;
+        }),
+      ),
+    );
+    figures.push({ label: 'RowBinary encode only flows/s', value: n / enc });
+    return {
+      figures,
+      targets: [{ figure: 'RowBinary via file() (store path) flows/s', min: 500_000 }],
+      notes: [
+        `${n.toLocaleString('en-US')} flows in batches of ${batch.toLocaleString('en-US')}, wall time, encode included`,
+      ],
+    };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function tenMillion(opts: { scale: number; repeats: number }): Promise<BenchResult> {
+  const n = Math.max(100_000, Math.round(10_000_000 * opts.scale));
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-bench-chdb10m-'));
+  const store = await openChdbStore({ dir });
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  try {
+    await store.migrate();
+    const now = Date.now();
+    const start = now - 24 * H;
+    let insertS = 0;
+    for (const b of syntheticBatches(n, start, 24 * H, 200_000))
+      insertS += await timed(() => store.insertFlows(b));
+    figures.push({ label: 'insertFlows flows/s (wall)', value: n / insertS });
+    const disk = async () => {
+      const [p] = await store.sql<{ b: string; r: string; parts: string }>(
+        `SELECT sum(bytes_on_disk) AS b, sum(rows) AS r, count() AS parts FROM system.parts
+         WHERE active AND database = currentDatabase() AND table = 'flow_records'`,
+      );
+      return { perRow: Number(p.b) / Number(p.r), parts: Number(p.parts), bytes: Number(p.b) };
+    };
+    const d0 = await disk();
+    figures.push({
+      label: 'raw bytes on disk per flow (as inserted)',
+      value: d0.perRow,
+      unit: `B (${d0.parts} parts)`,
+    });
+    const optS = await timed(() => store.exec('OPTIMIZE TABLE flow_records FINAL'));
+    const d1 = await disk();
+    figures.push({
+      label: 'raw bytes on disk per flow (merged)',
+      value: d1.perRow,
+      unit: `B (${d1.parts} parts)`,
+    });
+    notes.push(
+      `merging all parts (OPTIMIZE FINAL) took ${optS.toFixed(1)} s; total ${(d1.bytes / 1e6).toFixed(0)} MB`,
+    );
+    const cols = await store.sql<{ name: string; c: string; u: string }>(
+      `SELECT name, sum(data_compressed_bytes) AS c, sum(data_uncompressed_bytes) AS u FROM system.columns
+       WHERE database = currentDatabase() AND table = 'flow_records' GROUP BY name ORDER BY sum(data_compressed_bytes) DESC LIMIT 6`,
+    );
+    notes.push(
+      `largest columns (compressed B/flow): ${cols.map((c) => `${c.name} ${(Number(c.c) / n).toFixed(1)}`).join(', ')}`,
+    );
+    const aggS = await timed(async () => {
+      const rep = await store.aggregateWindows(start, now + 1);
+      notes.push(`aggregation: ${rep.windows} windows, ${rep.rows.toLocaleString('en-US')} aggregate rows`);
+    });
+    figures.push({ label: 'aggregation of 24 h flows/s', value: n / aggS });
+    for (const q of EXAMPLE_QUERIES) {
+      const runs: number[] = [];
+      let rows = 0;
+      for (let i = 0; i < opts.repeats; i++) {
+        runs.push(
+          await timed(async () => {
+            rows = (await store.sql(q.sql, q.params(now))).length;
+          }),
+        );
+      }
+      figures.push({ label: q.name, value: median(runs) * 1000, unit: `ms (${rows} rows)` });
+    }
+    const topRuns: number[] = [];
+    let tier = '';
+    for (let i = 0; i < opts.repeats; i++) {
+      topRuns.push(
+        await timed(async () => {
+          const r = await store.query({
+            kind: 'top',
+            by: ['src_ip', 'dst_ip'],
+            metric: 'bytes',
+            from: now - 24 * H,
+            to: now,
+            limit: 20,
+          });
+          tier = r.tier;
+        }),
+      );
+    }
+    figures.push({
+      label: `top-20 src_ip,dst_ip by bytes 24 h (${tier})`,
+      value: median(topRuns) * 1000,
+      unit: 'ms',
+    });
+    const rawTop: number[] = [];
+    for (let i = 0; i < opts.repeats; i++) {
+      rawTop.push(
+        await timed(async () => {
+          await store.query({
+            kind: 'top',
+            by: ['dst_port'],
+            metric: 'bytes',
+            from: now - 6 * H,
+            to: now,
+            limit: 20,
+          });
+        }),
+      );
+    }
+    figures.push({ label: 'top-20 dst_port by bytes 6 h (raw)', value: median(rawTop) * 1000, unit: 'ms' });
+    notes.push(
+      `${n.toLocaleString('en-US')} flows over 24 h; targets: insert >= 500,000 flows/s, <= 40 B per raw flow, top-N over 24 h of aggregates < 300 ms`,
+    );
+    return { figures, targets: [{ figure: 'insertFlows flows/s (wall)', min: 500_000 }], notes };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const storageChdbBenchmarks: Benchmark[] = [
+  {
+    group: 'storage',
+    name: 'chdb-insert-formats',
+    description: 'chdb insert paths compared (RowBinary file, JSONEachRow, TSV), 1 M flows',
+    run: insertFormats,
+  },
+  {
+    group: 'storage',
+    name: 'chdb-10m',
+    description: 'chdb: 10 M flows over 24 h: insert, bytes/flow, aggregation, six example queries, top-20',
+    run: tenMillion,
+  },
+];
