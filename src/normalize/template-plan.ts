@@ -69,25 +69,40 @@ export const TIME_IES = {
 } as const;
 type TimeKey = keyof typeof TIME_IES;
 
-export interface ColumnSlot {
-  column: ColumnName;
-  type: ColumnType;
-  index: number;
-  /** extended_fields name used when the value does not fit the column (e.g. a 2-byte IPv4 address). */
-  name: string;
-}
+/** Column positions in NormPlan.col (COLUMN_TABLE order): the normalizer reads them by constant index. */
+export const Col = {
+  SRC_IP: 0,
+  DST_IP: 1,
+  SRC_PORT: 2,
+  DST_PORT: 3,
+  IP_PROTOCOL: 4,
+  BYTES: 5,
+  PACKETS: 6,
+  TCP_FLAGS: 7,
+  TOS: 8,
+  INPUT_IF: 9,
+  OUTPUT_IF: 10,
+  SRC_AS: 11,
+  DST_AS: 12,
+  NEXT_HOP: 13,
+  SRC_VLAN: 14,
+  DST_VLAN: 15,
+  DIRECTION: 16,
+} as const;
 
 export interface NormPlan {
-  columns: ColumnSlot[];
+  /** Field index feeding each column (Col order), -1 when the template has none. */
+  col: Int32Array;
+  /** extended_fields name of each column's field, used when a value does not fit its column. */
+  colName: string[];
   /** Fields that go to extended_fields: index and unique name. */
   extIndex: Int32Array;
   extName: string[];
   /** Field index of each time element, -1 when absent. */
   time: Record<TimeKey, number>;
+  /** False when the template has no time element at all: every record takes the export time. */
+  hasTime: boolean;
 }
-
-const planCache = new WeakMap<readonly FieldSpec[], NormPlan>();
-const optionsPlanCache = new WeakMap<readonly FieldSpec[], NormPlan>();
 
 function uniqueNames(fields: readonly FieldSpec[]): string[] {
   const seen = new Map<string, number>();
@@ -99,12 +114,14 @@ function uniqueNames(fields: readonly FieldSpec[]): string[] {
   });
 }
 
-function compile(fields: readonly FieldSpec[], options: boolean): NormPlan {
+/** Compile the normalization plan of one template (once per template: the caller caches it). */
+export function compileNormPlan(fields: readonly FieldSpec[], options: boolean): NormPlan {
   const names = uniqueNames(fields);
   const used = new Set<number>();
-  const columns: ColumnSlot[] = [];
+  const col = new Int32Array(COLUMN_TABLE.length).fill(-1);
+  const colName: string[] = COLUMN_TABLE.map(() => '');
   if (!options) {
-    for (const [column, type, ies] of COLUMN_TABLE) {
+    COLUMN_TABLE.forEach(([, , ies], c) => {
       let best = -1;
       for (const ie of ies) {
         best = fields.findIndex((f, i) => f.pen === 0 && !f.scope && f.id === ie && !used.has(i));
@@ -112,25 +129,18 @@ function compile(fields: readonly FieldSpec[], options: boolean): NormPlan {
       }
       if (best >= 0) {
         used.add(best);
-        columns.push({ column, type, index: best, name: names[best] });
+        col[c] = best;
+        colName[c] = names[best];
       }
-    }
+    });
   }
   const time = {} as Record<TimeKey, number>;
+  let hasTime = false;
   for (const key of Object.keys(TIME_IES) as TimeKey[]) {
     time[key] = options ? -1 : fields.findIndex((f) => f.pen === 0 && !f.scope && f.id === TIME_IES[key]);
+    if (time[key] >= 0 && key !== 'systemInitTimeMilliseconds') hasTime = true;
   }
   const ext: number[] = [];
   for (let i = 0; i < fields.length; i++) if (!used.has(i)) ext.push(i);
-  return { columns, extIndex: Int32Array.from(ext), extName: ext.map((i) => names[i]), time };
-}
-
-export function normPlan(fields: readonly FieldSpec[], options: boolean): NormPlan {
-  const cache = options ? optionsPlanCache : planCache;
-  let p = cache.get(fields);
-  if (!p) {
-    p = compile(fields, options);
-    cache.set(fields, p);
-  }
-  return p;
+  return { col, colName, extIndex: Int32Array.from(ext), extName: ext.map((i) => names[i]), time, hasTime };
 }

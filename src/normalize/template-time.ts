@@ -8,6 +8,9 @@
  *  - 'export_relative': IPFIX IE 22/21 without IE 160: the flow is taken to end at the export time (best
  *    estimate; the duration stays exact)
  *  - 'export_time': nothing in the record: the export time
+ *  - 'out_of_range': the record's times lie beyond what a Date can hold (ECMA-262 section 21.4.1.1,
+ *    +-8.64e15 ms; seen as IE 152 = 9.7e18 from corrupted templates): the export time, and this mark so
+ *    the substitution is visible
  */
 import type { TemplateRecord } from '../decode/template/index.js';
 import type { NormPlan } from './template-plan.js';
@@ -18,7 +21,11 @@ export type TimeSource =
   | 'sysuptime'
   | 'system_init'
   | 'export_relative'
-  | 'export_time';
+  | 'export_time'
+  | 'out_of_range';
+
+/** Date's range in ms (ECMA-262 section 21.4.1.1). */
+const MAX_TIME_MS = 8.64e15;
 
 export interface FlowTimes {
   start: number;
@@ -36,10 +43,24 @@ function pick(values: TemplateRecord['values'], i: number, scale: number): numbe
   return Number.isFinite(v) ? Math.floor(v * scale) : Number.NaN;
 }
 
+/** Flow times of one record (allocates the result; the normalizer uses flowTimesInto). */
 export function flowTimes(rec: TemplateRecord, plan: NormPlan): FlowTimes {
+  const out: FlowTimes = { start: 0, end: 0, source: 'export_time' };
+  flowTimesInto(rec, plan, out);
+  return out;
+}
+
+/** Fill `out` (a scratch object the caller reuses: no allocation per record on the hot path). */
+export function flowTimesInto(rec: TemplateRecord, plan: NormPlan, out: FlowTimes): void {
+  const exportMs = rec.exportTime * 1000;
+  if (!plan.hasTime) {
+    out.start = exportMs;
+    out.end = exportMs;
+    out.source = 'export_time';
+    return;
+  }
   const t = plan.time;
   const v = rec.values;
-  const exportMs = rec.exportTime * 1000;
   let start = pick(v, t.startMilliseconds, 1);
   let end = pick(v, t.endMilliseconds, 1);
   if (Number.isNaN(start)) start = pick(v, t.startSeconds, 1000);
@@ -82,9 +103,20 @@ export function flowTimes(rec: TemplateRecord, plan: NormPlan): FlowTimes {
       }
     }
   }
-  if (Number.isNaN(start) && Number.isNaN(end))
-    return { start: exportMs, end: exportMs, source: 'export_time' };
-  if (Number.isNaN(start)) start = end;
-  if (Number.isNaN(end)) end = start;
-  return { start, end, source };
+  if (Number.isNaN(start) && Number.isNaN(end)) {
+    start = exportMs;
+    end = exportMs;
+    source = 'export_time';
+  } else {
+    if (Number.isNaN(start)) start = end;
+    if (Number.isNaN(end)) end = start;
+    if (!(Math.abs(start) <= MAX_TIME_MS && Math.abs(end) <= MAX_TIME_MS)) {
+      start = exportMs;
+      end = exportMs;
+      source = 'out_of_range';
+    }
+  }
+  out.start = start;
+  out.end = end;
+  out.source = source;
 }

@@ -369,4 +369,47 @@ describe('IPFIX normalization', () => {
     ]);
     expect(r.extended_fields).toMatchObject({ pen4242_77: 5, ie32000: 0x010203 });
   });
+
+  it('times beyond what a Date holds (IE 152 = 9.7e18 from a corrupt template) take the export time', () => {
+    const st = new ExporterState(EXPORTER);
+    const abs: [number, number][] = [
+      [152, 8],
+      [153, 8],
+      [1, 4],
+    ];
+    const d = dg(
+      ipfix([
+        [2, tpl(303, abs)],
+        [
+          303,
+          (w) =>
+            w
+              .u64(9_700_000_000_000_000_000n)
+              .u64(BigInt(UNIX * 1000 - 1000))
+              .u32(64),
+        ],
+        [
+          303,
+          (w) =>
+            w
+              .u64(BigInt(UNIX * 1000 - 2000))
+              .u64(BigInt(UNIX * 1000 - 1000))
+              .u32(64),
+        ],
+      ]),
+    );
+    const [bad, good] = decodeIpfix(d, st).records.map((x) => normalizeTemplateRecord(x, d, {}));
+    // 8.64e15 ms is the Date limit (ECMA-262 21.4.1.1); the corrupt record keeps its counters.
+    expect([bad.flow_start, bad.flow_end, bad.extended_fields.time_source, bad.bytes_total]).toEqual([
+      UNIX * 1000,
+      UNIX * 1000,
+      'out_of_range',
+      64,
+    ]);
+    expect([good.flow_start, good.flow_end, good.extended_fields.time_source]).toEqual([
+      UNIX * 1000 - 2000,
+      UNIX * 1000 - 1000,
+      'absolute',
+    ]);
+  });
 });

@@ -137,6 +137,7 @@ export function compileTemplate(head: TemplateHead, raw: readonly RawField[]): T
     minLength: min,
     samplerIdIndex,
     recordSampling,
+    normCache: null,
   };
 }
 

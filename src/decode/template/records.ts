@@ -111,6 +111,7 @@ export function decodeDataSet(
       sysUptime: hdr.sysUptime,
       sequence: hdr.sequence,
       delayed,
+      template: t,
       fields,
       values,
       sampling: options ? NO_SAMPLING : sampling,

@@ -60,6 +60,11 @@ export interface Template {
   readonly samplerIdIndex: number;
   /** True when a data record carries its own sampling rate (34, 50, 305/306, 309/310, 311). */
   readonly recordSampling: boolean;
+  /**
+   * Consumer-owned cache of whatever a consumer compiles per template (normalize/ keeps its column plan
+   * here), so the per-record path needs no lookup. Opaque to the decoder; null until a consumer sets it.
+   */
+  normCache: unknown;
 }
 
 export type FieldValue = number | bigint | string | boolean | null;
@@ -88,6 +93,8 @@ export interface TemplateRecord {
    * template came (exportTime / sequence are still those of the message that carried the data).
    */
   delayed: boolean;
+  /** The template the record was decoded with (shared: do not mutate, except its normCache). */
+  template: Template;
   /** The template's field list (shared by all records of the template: do not mutate). */
   fields: readonly FieldSpec[];
   /** Decoded values, parallel to `fields`. */
