@@ -9,43 +9,41 @@ export function ipv4FromU32(v: number): string {
 }
 
 export function ipv6ToString(b: Uint8Array, off = 0): string {
-  const words: number[] = new Array(8);
-  for (let i = 0; i < 8; i++) words[i] = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
+  // No arrays or closures: this runs for every IPv6 address of every flow (hot decode path).
   // IPv4-mapped addresses keep their dotted tail (RFC 5952 section 5).
   if (
-    words[0] === 0 &&
-    words[1] === 0 &&
-    words[2] === 0 &&
-    words[3] === 0 &&
-    words[4] === 0 &&
-    words[5] === 0xffff
+    (b[off] | b[off + 1] | b[off + 2] | b[off + 3] | b[off + 4] | b[off + 5] | b[off + 6] | b[off + 7]) ===
+      0 &&
+    (b[off + 8] | b[off + 9]) === 0 &&
+    b[off + 10] === 0xff &&
+    b[off + 11] === 0xff
   ) {
-    return `::ffff:${ipv4ToString(b, off + 12)}`;
+    return `::ffff:${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
   }
   // Longest run of two or more zero words; the first one wins a tie (RFC 5952 section 4.2.3).
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
+  let runStart = -1;
+  for (let i = 0; i < 8; i++) {
+    if ((b[off + 2 * i] | b[off + 2 * i + 1]) === 0) {
+      if (runStart < 0) runStart = i;
+      if (i - runStart + 1 > bestLen) {
+        bestStart = runStart;
+        bestLen = i - runStart + 1;
+      }
+    } else runStart = -1;
+  }
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += '::';
+      i += bestLen - 1;
       continue;
     }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
+    if (s.length > 0 && i !== bestStart + bestLen) s += ':';
+    s += ((b[off + 2 * i] << 8) | b[off + 2 * i + 1]).toString(16);
   }
-  const hex = (w: number) => w.toString(16);
-  if (bestStart < 0) return words.map(hex).join(':');
-  const head = words.slice(0, bestStart).map(hex).join(':');
-  const tail = words
-    .slice(bestStart + bestLen)
-    .map(hex)
-    .join(':');
-  return `${head}::${tail}`;
+  return s;
 }
 
 /** Address of 4 or 16 bytes to its canonical string; anything else is not an address. */
