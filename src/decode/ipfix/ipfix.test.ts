@@ -101,6 +101,31 @@ describe('IPFIX templates', () => {
     expect(st.domain('ipfix', DOMAIN).templates).toBe(1);
   });
 
+  it('a byte-identical refresh keeps the compiled template; a changed one (same id) replaces it', () => {
+    const st = new ExporterState(EXPORTER);
+    const data = dataSet(300, simpleRecord('10.0.0.1', '10.0.0.2', 1500));
+    const first = decodeIpfix(dg(message([templateSet(300, SIMPLE), data])), st).records[0];
+    const again = decodeIpfix(dg(message([templateSet(300, SIMPLE), data])), st).records[0];
+    expect(again.template).toBe(first.template);
+    // Same id, one byte different (octetDeltaCount sent in 4 bytes): must be re-parsed, not mistaken.
+    const changed = decodeIpfix(
+      dg(
+        message([
+          templateSet(300, [
+            [8, 4],
+            [12, 4],
+            [1, 4],
+          ]),
+          dataSet(300, (w) => w.ip('10.0.0.3').ip('10.0.0.4').u32(77)),
+        ]),
+      ),
+      st,
+    ).records[0];
+    expect(changed.template).not.toBe(first.template);
+    expect(changed.values).toEqual(['10.0.0.3', '10.0.0.4', 77]);
+    expect(st.domain('ipfix', DOMAIN).templates).toBe(1);
+  });
+
   it('withdraws a single template (field count 0)', () => {
     const st = new ExporterState(EXPORTER);
     decodeIpfix(dg(message([templateSet(300, SIMPLE), templateSet(301, SIMPLE)])), st);

@@ -10,6 +10,7 @@ import {
   type MessageHeader,
   type MessageOutput,
   type RawField,
+  refreshTemplate,
   removeAll,
   removeTemplate,
   templateSlot,
@@ -45,6 +46,15 @@ function readFields(
     raw[i] = { id, pen, length, scope: i < scopeCount };
   }
   return [raw, p];
+}
+
+/** End offset of `count` field specifiers at p, or -1 if they overrun (no allocation). */
+function specifiersEnd(buf: Uint8Array, p: number, end: number, count: number): number {
+  for (let i = 0; i < count; i++) {
+    if (end - p < 4) return -1;
+    p += buf[p] & 0x80 ? 8 : 4;
+  }
+  return p <= end ? p : -1;
 }
 
 function withdraw(state: ExporterState, hdr: MessageHeader, setId: number, id: number): void {
@@ -120,6 +130,18 @@ export function parseTemplateSet(
         return;
       }
     }
+    const head = {
+      version: 10,
+      domain: hdr.domain,
+      id,
+      kind: options ? 'options' : 'data',
+      scopeCount,
+    } as const;
+    const specEnd = specifiersEnd(buf, p, end, count);
+    if (specEnd >= 0 && refreshTemplate(state, head, buf, p, specEnd, out)) {
+      p = specEnd;
+      continue;
+    }
     const parsed = readFields(buf, p, end, count, scopeCount);
     if (!parsed) {
       out.errors.push(
@@ -127,12 +149,7 @@ export function parseTemplateSet(
       );
       return;
     }
+    installTemplate(state, head, parsed[0], out, buf.subarray(p, parsed[1]));
     p = parsed[1];
-    installTemplate(
-      state,
-      { version: 10, domain: hdr.domain, id, kind: options ? 'options' : 'data', scopeCount },
-      parsed[0],
-      out,
-    );
   }
 }

@@ -9,6 +9,7 @@ import {
   type MessageHeader,
   type MessageOutput,
   type RawField,
+  refreshTemplate,
 } from '../template/index.js';
 
 /** FlowSet id 0: { template id, field count, (type, length) x count } repeated, then padding. */
@@ -46,6 +47,12 @@ export function parseTemplateFlowSet(
       );
       return;
     }
+    const head = { version: 9, domain: hdr.domain, id, kind: 'data', scopeCount: 0 } as const;
+    const wire = buf.subarray(p, p + count * 4);
+    if (refreshTemplate(state, head, buf, p, p + count * 4, out)) {
+      p += count * 4;
+      continue;
+    }
     const raw: RawField[] = new Array(count);
     for (let i = 0; i < count; i++, p += 4) {
       raw[i] = {
@@ -55,7 +62,7 @@ export function parseTemplateFlowSet(
         scope: false,
       };
     }
-    installTemplate(state, { version: 9, domain: hdr.domain, id, kind: 'data', scopeCount: 0 }, raw, out);
+    installTemplate(state, head, raw, out, wire);
   }
 }
 
@@ -100,6 +107,12 @@ export function parseOptionsFlowSet(
     }
     const scopeCount = scopeLen / 4;
     const total = scopeCount + optLen / 4;
+    const head = { version: 9, domain: hdr.domain, id, kind: 'options', scopeCount } as const;
+    const wire = buf.subarray(p, p + total * 4);
+    if (refreshTemplate(state, head, buf, p, p + total * 4, out)) {
+      p += total * 4;
+      continue;
+    }
     const raw: RawField[] = new Array(total);
     for (let i = 0; i < total; i++, p += 4) {
       raw[i] = {
@@ -109,6 +122,6 @@ export function parseOptionsFlowSet(
         scope: i < scopeCount,
       };
     }
-    installTemplate(state, { version: 9, domain: hdr.domain, id, kind: 'options', scopeCount }, raw, out);
+    installTemplate(state, head, raw, out, wire);
   }
 }

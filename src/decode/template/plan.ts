@@ -138,6 +138,7 @@ export function compileTemplate(head: TemplateHead, raw: readonly RawField[]): T
     samplerIdIndex,
     recordSampling,
     normCache: null,
+    wire: null,
   };
 }
 

@@ -7,22 +7,56 @@ import type { MessageHeader, MessageOutput } from './context.js';
 import { holdSet, takePending } from './pending.js';
 import { compileTemplate, type RawField, sameDefinition, type TemplateHead } from './plan.js';
 import { decodeDataSet } from './records.js';
-import { putTemplate, templateKey, templateSlot } from './state.js';
+import { putTemplate, type TemplateSlot, templateKey, templateSlot } from './state.js';
+import type { Template } from './types.js';
 
-/** Store a template (a refresh with the same definition keeps the compiled plan) and flush held data. */
+/**
+ * Store a template (a refresh with the same definition keeps the compiled plan) and flush held data.
+ * `wire`: the field specifier bytes the template came in (kept to recognise byte-identical refreshes).
+ */
 export function installTemplate(
   state: ExporterState,
   head: TemplateHead,
   raw: readonly RawField[],
   out: MessageOutput,
+  wire?: Uint8Array,
 ): void {
   const slot = templateSlot(state);
   const old = slot.templates.get(templateKey(head.version, head.domain, head.id));
   const t = old && sameDefinition(old, head.kind, head.scopeCount, raw) ? old : compileTemplate(head, raw);
+  if (wire) t.wire = wire.slice();
   if (t !== old) putTemplate(state, slot, t);
-  for (const p of takePending(slot.pending, head.version, head.domain, head.id)) {
+  flushPending(slot, t, out);
+}
+
+function flushPending(slot: TemplateSlot, t: Template, out: MessageOutput): void {
+  if (slot.pending.sets.length === 0) return;
+  for (const p of takePending(slot.pending, t.version, t.domain, t.id)) {
     decodeDataSet(slot.sampling, t, p.header, p.body, 0, p.body.length, out, true);
   }
+}
+
+/**
+ * A template refresh whose field specifiers `buf[start, end)` equal the installed template's bytes: keep
+ * it as is (and flush held data) without parsing or allocating. False when it differs or is unknown; the
+ * caller then parses it and calls installTemplate.
+ */
+export function refreshTemplate(
+  state: ExporterState,
+  head: TemplateHead,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  out: MessageOutput,
+): boolean {
+  const slot = templateSlot(state);
+  const old = slot.templates.get(templateKey(head.version, head.domain, head.id));
+  if (!old || old.kind !== head.kind || old.scopeCount !== head.scopeCount) return false;
+  const w = old.wire;
+  if (w === null || w.length !== end - start) return false;
+  for (let i = 0; i < w.length; i++) if (w[i] !== buf[start + i]) return false;
+  flushPending(slot, old, out);
+  return true;
 }
 
 /** Decode a data set now, or hold it until its template arrives. Returns the records decoded. */

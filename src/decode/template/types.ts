@@ -65,6 +65,12 @@ export interface Template {
    * here), so the per-record path needs no lookup. Opaque to the decoder; null until a consumer sets it.
    */
   normCache: unknown;
+  /**
+   * The template's field specifiers exactly as received (a private copy), so a refresh that repeats them
+   * byte for byte (exporters resend every template every few seconds) is recognised without parsing.
+   * Null for templates restored from a snapshot until their first refresh.
+   */
+  wire: Uint8Array | null;
 }
 
 export type FieldValue = number | bigint | string | boolean | null;
