@@ -1,11 +1,12 @@
 /**
  * Embedded ClickHouse (chdb) store benchmarks.
  *
- * - storage/chdb-insert-formats: the same 1,000,000 flows (scale 1) into flow_records through each insert
+ * - storage/chdb-insert-formats: the same 1,000,000 flows (scale 1, calls of 262,144) into flow_records through each insert
  *   path tried: RowBinary via a temp file + file() (what the store uses), JSONEachRow and TSV through
  *   chdb's Buffer insert, JSONEachRow via file(). Flows/s wall, encode included. Target >= 500,000.
- * - storage/chdb-10m: 10,000,000 flows (scale 1) spread over the last 24 h through FlowStore.insertFlows
- *   (200,000 per call), bytes on disk per raw flow (system.parts, before and after merging; target <= 40),
+ * - storage/chdb-10m: 10,000,000 flows (scale 1) of 50,000 skewed conversations over the last 24 h
+ *   (chdb-10m-high-cardinality: every flow a new random pair) through FlowStore.insertFlows
+ *   (262,144 per call), bytes on disk per raw flow (system.parts, before and after merging; target <= 40),
  *   aggregation of the 24 h into 5-minute windows, then the design's six example queries
  *   (src/storage/chdb/examples.ts, query 5 fixed) and a top-20 by bytes over 24 h of aggregates through
  *   FlowStore.query (target < 300 ms), each the median of --repeats runs.
@@ -26,10 +27,48 @@ const PROTOCOLS: ProtocolType[] = ['netflow_v9', 'ipfix', 'sflow_v5', 'netflow_v
 const APPS = ['HTTPS', 'DNS', 'SSH', 'postgres', 'kafka'];
 const SERVICES = [443, 80, 53, 22, 5432, 9092, 8080, 123];
 
+interface Edge {
+  client: string;
+  server: string;
+  port: number;
+  exporter: string;
+}
+
 /**
- * Synthetic traffic, roughly in time order over [start, start + span): 20,000 internal hosts in 10/8,
- * external peers from a large IPv4 space and 10% IPv6, 16 exporters, service ports against ephemeral client
- * ports, replies, sampling 1 or 1000, application names on 20%, a vendor field on 2%, and a port scanner
+ * Conversation edges (client -> server:port) with their exporter. `edges` = 0 means no fixed set: every
+ * flow gets a fresh random client and peer (the worst case for aggregation, about one aggregate row per
+ * flow).
+ */
+function makeEdges(r: () => number, edges: number): Edge[] {
+  const internal = () => `10.${Math.floor(r() * 78)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
+  const external = () =>
+    r() < 0.1
+      ? `2001:db8:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`
+      : `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
+  const clients = Array.from({ length: 20_000 }, (_, i) => (i === 0 ? '10.1.2.3' : internal()));
+  const servers = Array.from({ length: 2_000 }, internal);
+  const peers = Array.from({ length: 20_000 }, external);
+  return Array.from({ length: edges }, (_, i) => {
+    const client = i % 500 === 0 ? clients[0] : clients[Math.floor(r() * clients.length)];
+    const server =
+      r() < 0.6
+        ? peers[Math.floor(r() * r() * peers.length)]
+        : servers[Math.floor(r() * r() * servers.length)];
+    const port = SERVICES[Math.floor(r() * SERVICES.length)];
+    return {
+      client: server.includes(':') ? '2001:db8:aa::1' : client,
+      server,
+      port,
+      exporter: `192.0.2.${1 + (i % 16)}`,
+    };
+  });
+}
+
+/**
+ * Synthetic traffic, roughly in time order over [start, start + span): flows of `edges` conversations
+ * (20,000 internal clients in 10/8; 2,000 internal servers and 20,000 external peers, 10% IPv6; popularity
+ * skewed: edge index = floor(edges * r^3)), service ports against ephemeral client ports, replies,
+ * sampling 1 or 1000, application names on 20%, a vendor field on 2%, 16 exporters, and a port scanner
  * (SYN only, up to 2,000 ports, every 50th flow) in the last 5 minutes.
  */
 export function* syntheticBatches(
@@ -37,14 +76,12 @@ export function* syntheticBatches(
   start: number,
   span: number,
   batch: number,
-  seed = 11,
+  opts: { seed?: number; edges?: number } = {},
 ): Generator<FlowRecord[]> {
-  const r = rng(seed);
+  const r = rng(opts.seed ?? 11);
+  const edgeCount = opts.edges ?? 50_000;
+  const edges = edgeCount > 0 ? makeEdges(r, edgeCount) : [];
   const internal = () => `10.${Math.floor(r() * 78)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
-  const external = () =>
-    r() < 0.1
-      ? `2001:db8:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`
-      : `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
   const scanAt = start + span - 120_000;
   for (let b = 0; b < n; b += batch) {
     const m = Math.min(batch, n - b);
@@ -52,13 +89,16 @@ export function* syntheticBatches(
     for (let j = 0; j < m; j++) {
       const i = b + j;
       const t = start + Math.floor((i / n) * span) - Math.floor(r() * 30_000);
-      const client = i % 50 === 0 ? '10.1.2.3' : internal();
-      const server = r() < 0.6 ? external() : internal();
-      const svc = SERVICES[Math.floor(r() * SERVICES.length)];
+      const e =
+        edgeCount > 0
+          ? edges[Math.floor(edgeCount * r() * r() * r())]
+          : (() => {
+              const [x] = makeEdgesCheap(r, internal);
+              return x;
+            })();
       const eph = 32768 + Math.floor(r() * 28000);
       const reply = r() < 0.5;
-      const v6 = server.includes(':');
-      const a = v6 ? '2001:db8:aa::1' : client;
+      const svc = e.port;
       const bytes = 40 + Math.floor(r() * 1_500_000);
       const ext: FlowRecord['extended_fields'] = { sampling_source: 'options', template_id: 256 + (i % 4) };
       if (r() < 0.2) ext.application_name = APPS[Math.floor(r() * APPS.length)];
@@ -68,11 +108,11 @@ export function* syntheticBatches(
         received_at: t + 1000 + Math.floor(r() * 5000),
         flow_start: scan ? scanAt + (i % 1000) : t,
         flow_end: (scan ? scanAt : t) + Math.floor(r() * 60_000),
-        exporter_ip: `192.0.2.${1 + (i % 16)}`,
+        exporter_ip: e.exporter,
         exporter_id: 1,
         protocol_type: PROTOCOLS[i % 4],
-        src_ip: scan ? '203.0.113.66' : reply ? server : a,
-        dst_ip: scan ? internal() : reply ? a : server,
+        src_ip: scan ? '203.0.113.66' : reply ? e.server : e.client,
+        dst_ip: scan ? internal() : reply ? e.client : e.server,
         src_port: scan ? 40000 : reply ? svc : eph,
         dst_port: scan ? 1 + (Math.floor(i / 50) % 2000) : reply ? eph : svc,
         ip_protocol: !scan && (svc === 53 || svc === 123) ? 17 : 6,
@@ -94,6 +134,24 @@ export function* syntheticBatches(
     }
     yield out;
   }
+}
+
+/** One random edge (high-cardinality mode): random internal client, random peer, random exporter. */
+function makeEdgesCheap(r: () => number, internal: () => string): Edge[] {
+  const v6 = r() < 0.1;
+  const peer = v6
+    ? `2001:db8:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`
+    : r() < 0.6
+      ? `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`
+      : internal();
+  return [
+    {
+      client: v6 ? '2001:db8:aa::1' : internal(),
+      server: peer,
+      port: SERVICES[Math.floor(r() * SERVICES.length)],
+      exporter: `192.0.2.${1 + Math.floor(r() * 16)}`,
+    },
+  ];
 }
 
 interface RawSession {
@@ -149,7 +207,7 @@ async function timed(fn: () => Promise<void>, cpu?: { s: number }): Promise<numb
 
 async function insertFormats(opts: { scale: number; repeats: number }): Promise<BenchResult> {
   const n = Math.max(10_000, Math.round(1_000_000 * opts.scale));
-  const batch = 100_000;
+  const batch = 262_144;
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-bench-chdb-'));
   const store = await openChdbStore({ dir });
   try {
@@ -229,7 +287,7 @@ async function insertFormats(opts: { scale: number; repeats: number }): Promise<
   }
 }
 
-async function tenMillion(opts: { scale: number; repeats: number }): Promise<BenchResult> {
+async function tenMillion(opts: { scale: number; repeats: number; edges?: number }): Promise<BenchResult> {
   const n = Math.max(100_000, Math.round(10_000_000 * opts.scale));
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-bench-chdb10m-'));
   const store = await openChdbStore({ dir });
@@ -241,7 +299,7 @@ async function tenMillion(opts: { scale: number; repeats: number }): Promise<Ben
     const start = now - 24 * H;
     let insertS = 0;
     const cpu = { s: 0 };
-    for (const b of syntheticBatches(n, start, 24 * H, 200_000))
+    for (const b of syntheticBatches(n, start, 24 * H, 262_144, { edges: opts.edges }))
       insertS += await timed(() => store.insertFlows(b), cpu);
     figures.push({ label: 'insertFlows flows/s (wall)', value: n / insertS });
     figures.push({ label: 'insertFlows flows per CPU-second', value: n / cpu.s });
@@ -353,5 +411,12 @@ export const storageChdbBenchmarks: Benchmark[] = [
     name: 'chdb-10m',
     description: 'chdb: 10 M flows over 24 h: insert, bytes/flow, aggregation, six example queries, top-20',
     run: tenMillion,
+  },
+  {
+    group: 'storage',
+    name: 'chdb-10m-high-cardinality',
+    description:
+      'chdb-10m with a fresh random client and peer per flow (worst case: ~1 aggregate row per flow)',
+    run: (o) => tenMillion({ ...o, edges: 0 }),
   },
 ];

@@ -33,7 +33,7 @@ import { applyRetention } from './retention.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, ttlClauses } from './schema.js';
 
 /** Rows per INSERT: big enough for few parts, small enough to overlap encoding with the engine. */
-const INSERT_CHUNK = 65_536;
+const INSERT_CHUNK = 131_072;
 
 export interface ChdbStoreOptions {
   /** Data directory (created if missing). */
