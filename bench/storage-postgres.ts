@@ -34,25 +34,50 @@ const PROTOCOLS: ProtocolType[] = ['netflow_v9', 'ipfix', 'sflow_v5', 'netflow_v
 const APPS = ['HTTPS', 'DNS', 'SSH', 'postgres', 'kafka'];
 
 /**
- * Synthetic traffic: 20,000 internal hosts (10.0.0.0/16-ish), external peers from a large space, 16
- * exporters, service ports with ephemeral client ports, 10% IPv6, some application names and vendor fields.
- * Flows arrive roughly in time order over [start, start + span).
+ * Synthetic traffic, flows arriving roughly in time order over [start, start + span). 10% IPv6, service
+ * ports with ephemeral client ports, half of the flows are replies, some application names and vendor
+ * fields. Two address mixes:
+ * - 'high' (index-cost, insert): 20,000 internal hosts talking to external peers drawn from the whole
+ *   address space, 16 exporters round-robin: nearly every flow is its own 5-minute aggregate (worst case
+ *   for indexes and aggregation);
+ * - 'typical' (queries): 5,000 internal clients, 3,000 servers with a skewed popularity (a few servers get
+ *   most flows), each client behind one exporter: conversations repeat within a window as on real links.
  */
-export function syntheticFlows(n: number, start: number, span: number, seed = 7): FlowRecord[] {
+export function syntheticFlows(
+  n: number,
+  start: number,
+  span: number,
+  seed = 7,
+  mix: 'high' | 'typical' = 'high',
+): FlowRecord[] {
   const r = rng(seed);
   const out: FlowRecord[] = new Array(n);
-  const internal = () => `10.${Math.floor(r() * 78)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
-  const external = () =>
-    r() < 0.1
+  const v4 = (a: number) => `10.${(a >> 16) & 255}.${(a >> 8) & 255}.${1 + (a & 127)}`;
+  const internal = () =>
+    mix === 'high'
+      ? `10.${Math.floor(r() * 78)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`
+      : v4(Math.floor(r() * 5000));
+  const external = () => {
+    if (mix === 'typical') {
+      const k = Math.floor(3000 * r() ** 3); // popularity skew
+      return k % 10 === 0
+        ? `2001:db8:${k.toString(16)}::1`
+        : `${11 + (k % 200)}.${(k >> 3) & 255}.${k & 255}.${1 + (k % 250)}`;
+    }
+    return r() < 0.1
       ? `2001:db8:${Math.floor(r() * 65536).toString(16)}::${Math.floor(r() * 65536).toString(16)}`
       : `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
+  };
   const services = [443, 80, 53, 22, 5432, 9092, 8080, 123];
   for (let i = 0; i < n; i++) {
     const t = start + Math.floor((i / n) * span) - Math.floor(r() * 30_000);
     const outbound = r() < 0.6;
     const client = internal();
     const server = outbound ? external() : internal();
-    const svc = services[Math.floor(r() * services.length)];
+    const svc =
+      mix === 'typical'
+        ? services[(server.length + server.charCodeAt(server.length - 1)) % services.length]
+        : services[Math.floor(r() * services.length)];
     const eph = 32768 + Math.floor(r() * 28000);
     const reply = r() < 0.5;
     const v6 = server.includes(':');
@@ -60,13 +85,14 @@ export function syntheticFlows(n: number, start: number, span: number, seed = 7)
     const ext: FlowRecord['extended_fields'] = { sampling_source: 'options', template_id: 256 + (i % 4) };
     if (r() < 0.2) ext.application_name = APPS[Math.floor(r() * APPS.length)];
     if (r() < 0.02) ext.vendor = { cisco: { firewall_event: 1 + Math.floor(r() * 4) } };
+    const exporter = mix === 'typical' ? 1 + (client.charCodeAt(client.length - 1) % 16) : 1 + (i % 16);
     out[i] = {
       received_at: t + 1000 + Math.floor(r() * 5000),
       flow_start: t,
       flow_end: t + Math.floor(r() * 60_000),
-      exporter_ip: `192.0.2.${1 + (i % 16)}`,
+      exporter_ip: `192.0.2.${exporter}`,
       exporter_id: 1,
-      protocol_type: PROTOCOLS[i % 4],
+      protocol_type: PROTOCOLS[exporter % 4],
       src_ip: v6 ? (reply ? server : '2001:db8:aa::1') : reply ? server : client,
       dst_ip: v6 ? (reply ? '2001:db8:aa::1' : server) : reply ? client : server,
       src_port: reply ? svc : eph,
@@ -84,7 +110,7 @@ export function syntheticFlows(n: number, start: number, span: number, seed = 7)
       dst_vlan: null,
       tos: 0,
       direction: 0,
-      sampling_rate: i % 3 === 0 ? 100 : 1,
+      sampling_rate: exporter % 3 === 0 ? 100 : 1,
       extended_fields: ext,
     };
   }
@@ -176,7 +202,7 @@ async function ingest(
 const BLOOM: IndexName[] = ['brin_time', 'src_ip_bloom', 'dst_ip_bloom'];
 const DEFAULT: IndexName[] = ['brin_time', 'src_ip', 'dst_ip'];
 
-async function indexCost(scale: number): Promise<BenchResult> {
+async function indexCost(scale: number, rounds: number): Promise<BenchResult> {
   const rows = Math.round(1_000_000 * scale);
   const start = Math.floor(Date.now() / H) * H - H;
   const batches = encodeBatches(syntheticFlows(rows, start, H));
@@ -188,20 +214,47 @@ async function indexCost(scale: number): Promise<BenchResult> {
     ['all nine', [...DESIGN_INDEXES]],
   ];
   const server = await startTestPostgres({ durable: true });
-  const figures: Figure[] = [];
-  const notes: string[] = [`${rows} rows per set, COPY BINARY batches of ${BATCH}, one connection`];
+  const best = new Map<string, IngestFigures>();
   try {
-    for (const [label, profile] of sets) {
-      const f = await ingest(server, batches, rows, profile);
-      figures.push({ label: `${label}: rows/s`, value: f.rowsPerSecond });
-      notes.push(
-        `${label.padEnd(36)} ${Math.round(f.rowsPerSecond).toLocaleString('en-US').padStart(8)} rows/s  ` +
-          `server CPU ${f.serverCpuUsPerRow === null ? 'n/a' : f.serverCpuUsPerRow.toFixed(2)} µs/row  ` +
-          `WAL ${f.walBytesPerRow.toFixed(0)} B/row  size ${f.sizeMb.toFixed(0)} MB`,
-      );
+    // Rounds interleave the sets so a burst of load on a shared machine does not hit one set only; the best
+    // rate and the lowest server CPU per row of the rounds are kept.
+    for (let round = 0; round < rounds; round++) {
+      for (const [label, profile] of sets) {
+        const f = await ingest(server, batches, rows, profile);
+        const b = best.get(label);
+        best.set(label, {
+          rowsPerSecond: Math.max(f.rowsPerSecond, b?.rowsPerSecond ?? 0),
+          serverCpuUsPerRow:
+            f.serverCpuUsPerRow === null
+              ? null
+              : Math.min(f.serverCpuUsPerRow, b?.serverCpuUsPerRow ?? Infinity),
+          walBytesPerRow: Math.min(f.walBytesPerRow, b?.walBytesPerRow ?? Infinity),
+          sizeMb: f.sizeMb,
+        });
+      }
     }
   } finally {
     await server.stop();
+  }
+  const figures: Figure[] = [];
+  const notes: string[] = [
+    `${rows} rows per set, COPY BINARY batches of ${BATCH}, one connection, best of ${rounds} round(s)`,
+  ];
+  const none = best.get('none');
+  for (const [label] of sets) {
+    const f = best.get(label)!;
+    figures.push({ label: `${label}: rows/s`, value: f.rowsPerSecond });
+    if (f.serverCpuUsPerRow !== null)
+      figures.push({ label: `${label}: server µs/row`, value: f.serverCpuUsPerRow });
+    const rel =
+      none?.serverCpuUsPerRow && f.serverCpuUsPerRow
+        ? ` (${(f.serverCpuUsPerRow / none.serverCpuUsPerRow).toFixed(1)}x)`
+        : '';
+    notes.push(
+      `${label.padEnd(36)} ${Math.round(f.rowsPerSecond).toLocaleString('en-US').padStart(8)} rows/s  ` +
+        `server CPU ${f.serverCpuUsPerRow === null ? 'n/a' : f.serverCpuUsPerRow.toFixed(2)} µs/row${rel}  ` +
+        `WAL ${f.walBytesPerRow.toFixed(0)} B/row  size ${f.sizeMb.toFixed(0)} MB`,
+    );
   }
   return { figures, targets: [{ figure: 'default (brin_time+src_ip+dst_ip): rows/s', min: 80_000 }], notes };
 }
@@ -257,19 +310,23 @@ async function queries(scale: number): Promise<BenchResult> {
     return await withDatabase(server, async (url) => {
       const store = new PostgresFlowStore({ url });
       await store.migrate();
-      const t0 = performance.now();
+      let insertS = 0;
       for (let i = 0; i < rows; i += 200_000) {
         const part = syntheticFlows(
           Math.min(200_000, rows - i),
           start + (i / rows) * 24 * H,
           (200_000 / rows) * 24 * H,
-          i,
+          i + 1,
+          'typical',
         );
+        const t0 = performance.now(); // generation is not timed
         for (let j = 0; j < part.length; j += BATCH) await store.insertFlows(part.slice(j, j + BATCH));
+        insertS += (performance.now() - t0) / 1000;
       }
-      const insertS = (performance.now() - t0) / 1000;
+      // Hour by hour, as a catching-up job would (each call is one transaction).
       const a0 = performance.now();
-      const agg = await store.aggregateWindows(start, now);
+      let aggRows = 0;
+      for (let h = start; h < now; h += H) aggRows += (await store.aggregateWindows(h, h + H)).rows;
       const aggS = (performance.now() - a0) / 1000;
       await store.pool.query('ANALYZE');
       const at = new Date(now).toISOString();
@@ -291,7 +348,7 @@ async function queries(scale: number): Promise<BenchResult> {
         ],
         [
           'q4 subnet to subnet, 7 d aggregates',
-          () => store.pool.query(q.q4_subnet_to_subnet.sql, ['10.1.0.0/16', '10.2.0.0/16', at]),
+          () => store.pool.query(q.q4_subnet_to_subnet.sql, ['10.0.0.0/20', '10.0.16.0/20', at]),
         ],
         ['q5 port scans, 5 min', () => store.pool.query(q.q5_port_scans.sql, [at, 100])],
         [
@@ -316,8 +373,8 @@ async function queries(scale: number): Promise<BenchResult> {
         figures,
         notes: [
           `${rows} raw flows over 24 h inserted in ${insertS.toFixed(1)} s (${Math.round(rows / insertS)} flows/s)`,
-          `aggregateWindows over 24 h: ${agg.rows} aggregate rows in ${aggS.toFixed(1)} s`,
-          'default index profile; median of 3 after one warm-up run',
+          `aggregateWindows over 24 h (24 hourly calls): ${aggRows} aggregate rows in ${aggS.toFixed(1)} s (${Math.round(rows / aggS)} raw flows/s)`,
+          "default index profile, 'typical' address mix; median of 3 after one warm-up run",
         ],
       };
     });
@@ -332,7 +389,7 @@ export const storagePostgresBenchmarks: Benchmark[] = [
     name: 'index-cost',
     description:
       'COPY BINARY ingest rate per raw-tier index set (none, each alone, default, bloom, all nine)',
-    run: (o) => indexCost(o.scale),
+    run: (o) => indexCost(o.scale, o.repeats),
   },
   {
     group: 'storage-postgres',

@@ -36,6 +36,7 @@ import {
   DEFAULT_PREMAKE,
   ensurePartitions,
   listPartitions,
+  maintainPartitions,
   type PremakePolicy,
   tierSpec,
 } from './partitions.js';
@@ -213,11 +214,23 @@ export class PostgresFlowStore implements FlowStore {
     return readDependencyStats(this.pool, from, to);
   }
 
-  applyRetention(
+  /**
+   * Retention, and (not in a dry run) partition upkeep: the periodic retention job is also what keeps
+   * partitions created ahead of the real clock, by FlowLens or by pg_partman's run_maintenance().
+   */
+  async applyRetention(
     policy: RetentionPolicy,
     options: { dryRun: boolean; now?: number },
   ): Promise<RetentionReport> {
-    return applyRetention(this.pool, policy, options);
+    const report = await applyRetention(this.pool, policy, options);
+    if (!options.dryRun) {
+      if (this.capabilities.partitionManager === 'pg_partman') {
+        await this.pool.query('SELECT partman.run_maintenance()');
+      } else {
+        await maintainPartitions(this.pool, Date.now(), this.options.premake ?? DEFAULT_PREMAKE);
+      }
+    }
+    return report;
   }
 
   async saveDecoderState(collector: string, snapshot: unknown): Promise<void> {
