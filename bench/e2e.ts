@@ -5,13 +5,14 @@
  * receives `flowlens gen --protocol ipfix` from a separate node process for 30 s (x --scale); afterwards the
  * stored totals (flows and bytes, raw tier) are compared with what gen printed it sent. The lossless rate is
  * the highest rate at which both are >= 99.99 % of the sent totals. CPU seconds per million flows are those
- * of the serve process (main thread + decode workers + the engine), measured over the run.
+ * of the serve process (main thread + decode workers + the engine, from /proc), measured over the run.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startServe } from '../src/app/serve.js';
-import { storedTotals, tempDir, testConfig } from '../src/app/testing/harness.js';
+import { openStore } from '../src/app/store.js';
+import { storedTotals, tempDir } from '../src/app/testing/harness.js';
 import type { Benchmark, BenchResult, Figure } from './harness.js';
 
 const RATES = [50_000, 100_000, 200_000, 300_000, 400_000];
@@ -62,38 +63,106 @@ interface Trial {
   drops: number;
 }
 
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** utime + stime of a process (all its threads), seconds. */
+function cpuOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
+}
+
+async function metric(http: string, name: string): Promise<number> {
+  const text = await (await fetch(`${http}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith(name)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+/**
+ * One trial: `flowlens serve` in its own process (a fresh engine, nothing left over from the previous
+ * trial; its CPU read from /proc), gen in another, stored totals read back after serve stopped.
+ */
 async function trial(rate: number, seconds: number): Promise<Trial> {
   const data = tempDir('flowlens-e2e-');
-  const serve = await startServe(
-    testConfig(data, {
-      'ingest.workers': 0,
-      'batch.maxAgeMs': 1000,
-      'jobs.retentionDays.raw': 7,
-      'jobs.retentionDays.aggregates': 90,
-      'jobs.retentionDays.daily': 730,
-      'ingest.recvBufferSize': 32 * 1024 * 1024,
-    }),
+  const [udp, tcp, nf, sf, web] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const http = `http://127.0.0.1:${web}`;
+  const serve = spawn(
+    process.execPath,
+    [
+      CLI,
+      'serve',
+      '--data',
+      data,
+      '--listen-ipfix',
+      `127.0.0.1:${udp}`,
+      '--listen-ipfix-tcp',
+      `127.0.0.1:${tcp}`,
+      '--listen-netflow',
+      `127.0.0.1:${nf}`,
+      '--listen-sflow',
+      `127.0.0.1:${sf}`,
+      '--http',
+      `127.0.0.1:${web}`,
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, FLOWLENS_JOBS: 'false' } },
   );
+  const exited = new Promise<number | null>((r) => serve.on('exit', (code) => r(code)));
   try {
-    const port = serve.listeners.find((l) => l.name === 'ipfix')!.port;
-    const c0 = process.cpuUsage();
-    const sent = await runGen(port, rate, seconds);
-    await new Promise((r) => setTimeout(r, 500));
-    await serve.settle();
-    const c = process.cpuUsage(c0);
-    const stored = (await storedTotals(serve.store)).ipfix ?? { flows: 0, bytes: 0 };
-    const dropMetric = await serve.registry.getSingleMetric('flowlens_drops_total')?.get();
-    const drops = dropMetric?.values.reduce((a, v) => a + v.value, 0) ?? 0;
-    return {
-      rate,
-      sent,
-      storedFlows: stored.flows,
-      storedBytes: stored.bytes,
-      cpuPerMillion: ((c.user + c.system) / 1e6 / Math.max(1, stored.flows)) * 1e6,
-      drops,
-    };
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${http}/readyz`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (i > 600) throw new Error('serve did not become ready');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const cpu0 = cpuOf(serve.pid!);
+    const sent = await runGen(udp, rate, seconds);
+    // Settled: every received datagram decoded, the queue empty, the stored count no longer moving.
+    let last = -1;
+    for (let i = 0; i < 300; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const stored = await metric(http, 'flowlens_flows_stored_total');
+      if (stored === last && (await metric(http, 'flowlens_queue_depth')) === 0) break;
+      last = stored;
+    }
+    const cpu = cpuOf(serve.pid!) - cpu0;
+    const drops = await metric(http, 'flowlens_drops_total');
+    serve.kill('SIGINT');
+    if ((await exited) !== 0) throw new Error('serve did not stop cleanly');
+    const store = await openStore({ data });
+    try {
+      const stored = (await storedTotals(store)).ipfix ?? { flows: 0, bytes: 0 };
+      return {
+        rate,
+        sent,
+        storedFlows: stored.flows,
+        storedBytes: stored.bytes,
+        cpuPerMillion: (cpu / Math.max(1, stored.flows)) * 1e6,
+        drops,
+      };
+    } finally {
+      await store.close();
+    }
   } finally {
-    await serve.stop();
+    if (serve.exitCode === null) serve.kill('SIGKILL');
     rmSync(data, { recursive: true, force: true });
   }
 }

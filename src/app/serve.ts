@@ -8,7 +8,7 @@ import { shardOf } from '../ingest/address.js';
 import { Batcher } from '../ingest/batcher.js';
 import type { BoundInfo, ListenSpec } from '../ingest/listeners.js';
 import { LogLimiter } from '../ingest/log-limit.js';
-import { createIngestMetrics } from '../ingest/metrics.js';
+import { createIngestMetrics, type MetricProbes } from '../ingest/metrics.js';
 import { WorkerPool } from '../ingest/pool.js';
 import { Receiver } from '../ingest/receiver.js';
 import { Spool } from '../ingest/spool.js';
@@ -109,7 +109,8 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'flowlens_process_' });
-    const metrics = createIngestMetrics(registry);
+    const probes: MetricProbes = {};
+    const metrics = createIngestMetrics(registry, probes);
 
     const retention = {
       raw: config.jobs.retentionDays.raw * DAY,
@@ -178,8 +179,6 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
           if (suppressed !== null) log.warn({ code: s.code, context: s.context, suppressed }, s.message);
         }
         if (out.records.length) batcher.add(out.records);
-        metrics.queueDepth.set(pool.depth());
-        metrics.batchRecords.set(batcher.pending);
       },
       onWorkerExit: (worker, lost, err) => {
         metrics.drops.labels('worker_died', 'datagrams').inc(lost);
@@ -213,7 +212,8 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       },
     });
     registerDecoderMetrics(registry, pool);
-    metrics.queueDepth.set(0);
+    probes.queue = () => ({ depth: pool.depth(), bytes: pool.bytes() });
+    probes.batcher = () => batcher.pending;
 
     let jobs: JobScheduler | null = null;
     if (config.jobs.enabled) {

@@ -1,7 +1,13 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+/** Live values read when /metrics is scraped (set once the components exist). */
+export interface MetricProbes {
+  queue?: () => { depth: number; bytes: number };
+  batcher?: () => number;
+}
+
 /** Every counter the collector exposes on /metrics (names documented by their help text). */
-export function createIngestMetrics(registry: Registry) {
+export function createIngestMetrics(registry: Registry, probes: MetricProbes = {}) {
   const r = [registry];
   return {
     datagrams: new Counter({
@@ -38,16 +44,25 @@ export function createIngestMetrics(registry: Registry) {
       name: 'flowlens_queue_depth',
       help: 'Datagrams waiting for or inside the decode workers',
       registers: r,
+      collect() {
+        if (probes.queue) this.set(probes.queue().depth);
+      },
     }),
     queueBytes: new Gauge({
       name: 'flowlens_queue_bytes',
       help: 'Bytes of the queued datagrams',
       registers: r,
+      collect() {
+        if (probes.queue) this.set(probes.queue().bytes);
+      },
     }),
     batchRecords: new Gauge({
       name: 'flowlens_batcher_pending_records',
       help: 'Decoded flows waiting in the batcher',
       registers: r,
+      collect() {
+        if (probes.batcher) this.set(probes.batcher());
+      },
     }),
     batchSize: new Histogram({
       name: 'flowlens_batch_size_records',
