@@ -2,10 +2,10 @@
  * The conformance suite through the composition root (openStore), with the decoded corpus captures stored
  * alongside the generated flows (times moved into the test day, see storage/conformance).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../core/record.js';
 import { listCaptures } from '../decode/testing/corpus.js';
 import { FlowDecoder } from '../normalize/flow-decoder.js';
@@ -45,15 +45,19 @@ describe('corpus', () => {
   });
 });
 
+const dirs: string[] = [];
 runConformance(
   'chdb via openStore, with the corpus',
-  () =>
-    openStore({
-      data: mkdtempSync(join(tmpdir(), 'flowlens-app-')),
-      internalNetworks: CONFORMANCE_INTERNAL_NETWORKS,
-    }),
+  () => {
+    const data = mkdtempSync(join(tmpdir(), 'flowlens-app-'));
+    dirs.push(data);
+    return openStore({ data, internalNetworks: CONFORMANCE_INTERNAL_NETWORKS });
+  },
   { corpus: corpusFlows, conversations: 500, seed: 7 },
 );
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('openStore', () => {
   it('names an unsupported store URL scheme', async () => {

@@ -1,8 +1,8 @@
 /** The storage commands end to end on a real embedded store: migrate, import, query top, retention. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../core/record.js';
 import { CORPUS_DIR, listCaptures } from '../../decode/testing/corpus.js';
 import { FlowDecoder } from '../../normalize/flow-decoder.js';
@@ -66,6 +66,7 @@ describe('storage commands', () => {
   const data = mkdtempSync(join(tmpdir(), 'flowlens-cli-'));
   // Captures are years old: keep them (retention flags configure the store's TTLs).
   const keep = { data, retentionRaw: '30y', retentionAggregates: '30y', retentionDaily: '30y' };
+  afterAll(() => rmSync(data, { recursive: true, force: true }));
 
   it('migrate creates the schema once', async () => {
     const io = capture();

@@ -1,5 +1,5 @@
 /** Backend-specific behaviour of the embedded ClickHouse store (the shared behaviour: conformance.test.ts). */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,7 @@ describe('chdb store', () => {
   });
   afterAll(async () => {
     await store?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('sorts every tier time-first and partitions raw hourly, aggregates daily, daily stats monthly', async () => {

@@ -1,12 +1,16 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { CONFORMANCE_INTERNAL_NETWORKS, runConformance } from '../conformance/index.js';
 import { openChdbStore } from './index.js';
 
-runConformance('chdb', () =>
-  openChdbStore({
-    dir: mkdtempSync(join(tmpdir(), 'flowlens-chdb-')),
-    internalNetworks: CONFORMANCE_INTERNAL_NETWORKS,
-  }),
-);
+const dirs: string[] = [];
+runConformance('chdb', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlens-chdb-'));
+  dirs.push(dir);
+  return openChdbStore({ dir, internalNetworks: CONFORMANCE_INTERNAL_NETWORKS });
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
