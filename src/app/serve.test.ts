@@ -6,6 +6,7 @@ import { createExporter } from '../gen/index.js';
 import { FlowDecoder } from '../normalize/flow-decoder.js';
 import type { FlowStore } from '../storage/port.js';
 import { readCapture } from '../wire/pcap.js';
+import { queryVia } from './query-via.js';
 import { type RunningServe, startServe } from './serve.js';
 import {
   metricValue,
@@ -101,6 +102,24 @@ describe('flowlens serve', () => {
     expect(text).toMatch(/flowlens_flows_decoded_total\{protocol="ipfix"\} \d+/);
     expect(text).toMatch(/flowlens_exporter_templates\{exporter="127\.0\.0\.\d+",protocol="netflow_v9"/);
     expect((await fetch(`http://127.0.0.1:${serve.http!.port}/readyz`)).status).toBe(200);
+    // Asking while it runs: the same query through serve's HTTP port answers what the store answers.
+    const q = {
+      kind: 'top',
+      by: ['exporter_ip'],
+      metric: 'flows',
+      from: 0,
+      to: 4_102_444_800_000,
+      limit: 20,
+      tier: 'raw',
+    } as const;
+    const via = await queryVia(`http://127.0.0.1:${serve.http!.port}`, { ...q, by: [...q.by] });
+    expect(via).toEqual(await serve.store.query({ ...q, by: [...q.by] }));
+    expect(via.rows.reduce((a, r) => a + Number(r.flows), 0)).toBe(
+      Object.values(expected).reduce((a, e) => a + e.flows, 0),
+    );
+    await expect(
+      queryVia(`http://127.0.0.1:${serve.http!.port}`, { ...q, by: ['no_such_field' as 'src_ip'] }),
+    ).rejects.toThrow(/query failed/);
     expect((await fetch(`http://127.0.0.1:${serve.http!.port}/healthz`)).status).toBe(200);
   });
 
