@@ -53,6 +53,15 @@ const topSchema = z.object({
 
 /** Flags -> TopQuery; throws UsageError naming the offending flag. */
 export function parseTopFlags(flags: TopFlags, now: number): TopQuery {
+  const unknown = String(flags.by ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0 && !(GROUP_FIELDS as readonly string[]).includes(x));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--by: unknown field ${JSON.stringify(unknown[0])} (fields: ${GROUP_FIELDS.join(', ')})`,
+    );
+  }
   const r = topSchema.safeParse({ by: flags.by, metric: flags.metric, limit: flags.limit, tier: flags.tier });
   if (!r.success) {
     const issue = r.error.issues[0];
