@@ -1,7 +1,7 @@
 /**
  * The canonical flow record (DESIGN.md "Canonical record"; column names of design-notes/flow-table.md).
  *
- * In memory times are epoch milliseconds (numbers) and addresses are strings (IPv4 dotted, IPv6 RFC 5952),
+ * In memory times are whole epoch milliseconds (integers) and addresses are strings (IPv4 dotted, IPv6 RFC 5952),
  * so every layer can compare and hash them cheaply; `toJsonRecord` renders the wire/JSON-lines form.
  */
 

@@ -79,7 +79,8 @@ describe('NetFlow v5 against tshark, record by record', () => {
           expect(out.errors.map((e) => e.code)).toEqual(['bad_count']);
         } else expect(out.errors).toEqual([]);
         totals.datagrams++;
-        const exportMs = num(h['cflow.unix_secs']) * 1000 + num(h['cflow.unix_nsecs']) / 1e6;
+        // The record keeps whole milliseconds (nanoseconds below 1 ms are dropped, not rounded).
+        const exportMs = num(h['cflow.unix_secs']) * 1000 + Math.floor(num(h['cflow.unix_nsecs']) / 1e6);
         const uptimeMs = secToMs(h['cflow.sysuptime']);
         const interval = num(h['cflow.samplerate']);
         truthRecords.forEach((t, i) => {

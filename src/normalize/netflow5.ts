@@ -14,7 +14,8 @@ import type { NormalizeOptions } from './options.js';
  */
 export function normalizeV5(rec: V5Record, dg: Datagram, opts: NormalizeOptions = {}): FlowRecord {
   const h = rec.header;
-  const exportMs = h.unixSecs * 1000 + h.unixNsecs / 1e6;
+  // Whole milliseconds: the canonical record (and both stores) keep times at ms precision.
+  const exportMs = h.unixSecs * 1000 + Math.floor(h.unixNsecs / 1e6);
   let rate = 1;
   let source: SamplingSource = 'none';
   const override = opts.samplingOverride?.[dg.exporter];

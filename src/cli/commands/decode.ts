@@ -83,7 +83,7 @@ export async function runDecode(files: string[], opts: DecodeOptions, io: CliIO)
               bytes: p.payload,
               exporter: p.src,
               exporterPort: p.srcPort,
-              receivedAt: p.timestamp,
+              receivedAt: Math.floor(p.timestamp), // records keep whole milliseconds
             }),
           );
         } else {

@@ -74,7 +74,7 @@ export async function runImport(files: string[], flags: StoreFlags, io: CliIO): 
                   bytes: p.payload,
                   exporter: p.src,
                   exporterPort: p.srcPort,
-                  receivedAt: p.timestamp,
+                  receivedAt: Math.floor(p.timestamp), // records keep whole milliseconds
                 })
               : decoder.decodeStream(
                   { id, exporter: p.src, exporterPort: p.srcPort },
