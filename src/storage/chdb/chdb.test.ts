@@ -182,6 +182,14 @@ describe('chdb store', () => {
     );
   });
 
+  it('a refused record anywhere in a multi-chunk batch stores nothing of it (the writer may split and retry)', async () => {
+    const before = await store.sql<{ n: string }>('SELECT count() AS n FROM flow_records');
+    const flows = Array.from({ length: 140_000 }, (_, i) => flow(hourNow + i));
+    flows[139_999] = { ...flows[139_999], src_port: -5 };
+    await expect(store.insertFlows(flows)).rejects.toThrow(StoreInputError);
+    expect(await store.sql<{ n: string }>('SELECT count() AS n FROM flow_records')).toEqual(before);
+  });
+
   it('reopens the same directory with data and schema intact', async () => {
     await store.close();
     store = await openChdbStore({
@@ -191,5 +199,24 @@ describe('chdb store', () => {
     expect((await store.migrate()).applied).toEqual([]);
     const [c] = await store.sql<{ n: number }>('SELECT count() AS n FROM flow_records');
     expect(Number(c.n)).toBe(3);
+  });
+});
+
+describe('chdb store insert failures', () => {
+  it('an engine error rejects the call and leaves no payload files behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowlens-chdb-fail-'));
+    const s = await openChdbStore({ dir });
+    try {
+      await s.migrate();
+      await s.exec('DROP TABLE flow_records');
+      const flows = Array.from({ length: 300_000 }, (_, i) => flow(hourNow + (i % 1000)));
+      await expect(s.insertFlows(flows)).rejects.toThrow(/flow_records/);
+      // Nothing left behind in the payload folder.
+      const left = await import('node:fs').then((fs) => fs.readdirSync(join(dir, 'tmp-ingest')));
+      expect(left).toEqual([]);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
