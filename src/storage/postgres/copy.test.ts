@@ -200,4 +200,34 @@ describe('insertFlows round trip of tricky values', () => {
     await expect(store.insertFlows([flow({ src_ip: '10.0.0.256' })])).rejects.toThrow(StoreInputError);
     await expect(store.insertFlows([flow({ dst_ip: 'not-an-ip' })])).rejects.toThrow(/dst_ip/);
   });
+
+  it('stores a call larger than one COPY completely, and a failing one not at all', async () => {
+    const base = Date.UTC(2024, 5, 1);
+    const many = Array.from({ length: 120_000 }, (_v, i) =>
+      flow({ flow_start: base + i, flow_end: base + i }),
+    );
+    const count = async () =>
+      (
+        await client.query(
+          'SELECT count(*)::int AS n FROM flow_records WHERE flow_start >= $1 AND flow_start < $2',
+          [new Date(base).toISOString(), new Date(base + 200_000).toISOString()],
+        )
+      ).rows[0].n;
+    await expect(store.insertFlows([...many, flow({ flow_start: base, src_ip: 'bad' })])).rejects.toThrow(
+      /src_ip/,
+    );
+    expect(await count()).toBe(0);
+    await store.insertFlows(many);
+    expect(await count()).toBe(120_000);
+  });
+});
+
+describe('job progress', () => {
+  it('aggregation records a time watermark instead of updating raw rows', async () => {
+    const t = Date.UTC(2024, 5, 2, 10);
+    await store.insertFlows([flow({ flow_start: t + 1000, flow_end: t + 2000 })]);
+    const rep = await store.aggregateWindows(t, t + 3_600_000);
+    expect(rep).toEqual({ windows: 1, rows: 1 });
+    expect(await store.watermark('aggregate_windows')).toBeGreaterThanOrEqual(t + 3_600_000);
+  });
 });

@@ -43,6 +43,9 @@ import {
 import { compileAggregateRows, compileFlows, compileTop } from './query.js';
 import { applyRetention } from './retention.js';
 
+/** Rows per COPY: about 10 MB of COPY BINARY. */
+const COPY_ROWS = 50_000;
+
 export interface PostgresStoreOptions extends StoreOptions {
   url: string;
   /** Schema to use (created by migrate if missing); default: the connection's search_path. */
@@ -97,27 +100,34 @@ export class PostgresFlowStore implements FlowStore {
     return { from: result.from, to: result.to, applied: result.applied };
   }
 
+  /**
+   * One COPY per COPY_ROWS records (bounded encode buffer); a larger call runs its COPYs in one
+   * transaction, so a call stores all of its flows or none.
+   */
   async insertFlows(records: readonly FlowRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.ensureRawPartitions(records);
     const w = this.writers.pop() ?? new CopyBinaryWriter();
+    const client = await this.pool.connect();
+    const multi = records.length > COPY_ROWS;
     try {
-      w.begin();
-      let n = 0;
-      for (const r of records) {
-        if (!isFlow(r)) continue;
-        writeFlowRow(w, r);
-        n++;
+      if (multi) await client.query('BEGIN');
+      for (let i = 0; i < records.length; i += COPY_ROWS) {
+        w.begin();
+        let n = 0;
+        for (let j = i; j < Math.min(i + COPY_ROWS, records.length); j++) {
+          if (!isFlow(records[j])) continue;
+          writeFlowRow(w, records[j]);
+          n++;
+        }
+        if (n > 0) await copyBinaryFrom(client, 'flow_records', w.finish());
       }
-      if (n === 0) return;
-      const data = w.finish();
-      const client = await this.pool.connect();
-      try {
-        await copyBinaryFrom(client, 'flow_records', data);
-      } finally {
-        client.release();
-      }
+      if (multi) await client.query('COMMIT');
+    } catch (err) {
+      if (multi) await client.query('ROLLBACK').catch(() => {});
+      throw err;
     } finally {
+      client.release();
       this.writers.push(w);
     }
   }
