@@ -18,8 +18,8 @@ describe('serve lock', () => {
       const info = readServeLock(dir);
       expect(info?.pid).toBe(child.pid);
       expect(serveLockMessage(dir, info!)).toBe(
-        `flowlens serve (pid ${child.pid}) is using ${dir}; the embedded store allows one process: ` +
-          'use --via http://127.0.0.1:8080, or stop serve first',
+        `flowlens serve (pid ${child.pid}) is using ${dir} and the embedded store allows one process: ` +
+          'stop serve first; queries go through it (flowlens query finds http://127.0.0.1:8080 by itself)',
       );
       expect(() => new ServeLock(dir).acquire()).toThrow(/another flowlens serve/);
     } finally {

@@ -36,10 +36,10 @@ export function readServeLock(dataDir: string): ServeLockInfo | null {
 
 /** One sentence for commands that find the data directory held by serve. */
 export function serveLockMessage(dataDir: string, info: ServeLockInfo): string {
-  const via = info.http
-    ? `use --via ${info.http}`
-    : 'start serve with an HTTP port and use --via http://HOST:PORT';
-  return `flowlens serve (pid ${info.pid}) is using ${dataDir}; the embedded store allows one process: ${via}, or stop serve first`;
+  const queries = info.http
+    ? `queries go through it (flowlens query finds ${info.http} by itself)`
+    : 'to query it, start serve with an HTTP port (--http) and use flowlens query --via http://HOST:PORT';
+  return `flowlens serve (pid ${info.pid}) is using ${dataDir} and the embedded store allows one process: stop serve first; ${queries}`;
 }
 
 export class ServeLock {

@@ -1,11 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runTop } from '../cli/commands/query.js';
 import type { FlowRecord } from '../core/record.js';
 import { listCaptures } from '../decode/testing/corpus.js';
 import { createExporter } from '../gen/index.js';
 import { FlowDecoder } from '../normalize/flow-decoder.js';
 import type { FlowStore } from '../storage/port.js';
 import { readCapture } from '../wire/pcap.js';
+import { LOCK_FILE } from './lock.js';
 import { queryVia } from './query-via.js';
 import { type RunningServe, startServe } from './serve.js';
 import {
@@ -19,9 +23,8 @@ import {
   udpSender,
 } from './testing/harness.js';
 
-// NetFlow v5 captures are left out for now: the v5 normalizer yields fractional-millisecond flow times
-// (unix_nsecs), which the store refuses (StoreInputError, counted as store_rejected drops).
 const CAPTURES = [
+  'logstash-codec-netflow/netflow5.pcap',
   'fluent-plugin-netflow/netflow_v9.pcap',
   'logstash-codec-netflow/netflow9_cisco_asr1001x.pcap',
   'logstash-codec-netflow/ipfix_mikrotik_routeros_6.39.2.pcap',
@@ -78,7 +81,7 @@ describe('flowlens serve', () => {
       }
       plan.push({ address, datagrams });
     });
-    expect(Object.keys(expected).sort()).toEqual(['ipfix', 'netflow_v9', 'sflow_v5']);
+    expect(Object.keys(expected).sort()).toEqual(['ipfix', 'netflow_v5', 'netflow_v9', 'sflow_v5']);
 
     const serve = await start(tempDir());
     // Any port accepts any protocol: everything goes to the dual-stack "netflow" listener on [::].
@@ -121,6 +124,37 @@ describe('flowlens serve', () => {
       queryVia(`http://127.0.0.1:${serve.http!.port}`, { ...q, by: ['no_such_field' as 'src_ip'] }),
     ).rejects.toThrow(/query failed/);
     expect((await fetch(`http://127.0.0.1:${serve.http!.port}/healthz`)).status).toBe(200);
+
+    // `flowlens query top --data DIR` finds the running serve through its lock file and asks it over HTTP
+    // (the lock names another live process here: a serve in this same process is not "another" one).
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      const http = `http://127.0.0.1:${serve.http!.port}`;
+      // A directory holding only the lock: the answer can only have come through serve's HTTP port.
+      const lockOnly = tempDir();
+      writeFileSync(join(lockOnly, LOCK_FILE), JSON.stringify({ pid: holder.pid, started: '', http }));
+      const out: string[] = [];
+      const io = {
+        stdout: { write: (c: string) => out.push(c) > 0 },
+        stderr: { write: (c: string) => out.push(c) > 0 },
+        setExitCode: (c: number) => out.push(`exit ${c}`),
+      };
+      await runTop(
+        {
+          by: 'exporter_ip',
+          metric: 'flows',
+          from: '1970-01-01',
+          to: '2100-01-01',
+          tier: 'raw',
+          data,
+          json: true,
+        },
+        io,
+      );
+      expect(JSON.parse(out.join(''))).toEqual(via);
+    } finally {
+      holder.kill();
+    }
   });
 
   it('stores every flow of a synthetic IPFIX stream over TCP', async () => {

@@ -2,8 +2,10 @@
  * `flowlens migrate [--store URL | --data DIR]`, plus the store flags and value parsers the other storage
  * commands (import, query, retention) share.
  */
+
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { readServeLock, serveLockMessage } from '../../app/lock.js';
 import { openStore } from '../../app/store.js';
 import { DEFAULT_RETENTION, type FlowStore, type RetentionPolicy } from '../../storage/port.js';
 import type { CliIO } from '../io.js';
@@ -89,6 +91,9 @@ export async function withStore(
     if (flags.store !== undefined && flags.data !== undefined && flags.data !== './data') {
       throw new UsageError('--store and --data: give one or the other');
     }
+    // The embedded engine allows one process per data directory: say what to do instead of an engine error.
+    const serving = flags.store === undefined ? readServeLock(flags.data ?? './data') : null;
+    if (serving) throw new Error(serveLockMessage(flags.data ?? './data', serving));
     store = await openStore({ store: flags.store, data: flags.data, retention });
     await fn(store);
   } catch (err) {

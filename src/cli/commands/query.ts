@@ -5,6 +5,8 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { readServeLock } from '../../app/lock.js';
+import { queryVia } from '../../app/query-via.js';
 import { GROUP_FIELDS, type GroupField, type QueryResult, type TopQuery } from '../../storage/query/ast.js';
 import type { CliIO } from '../io.js';
 import { addStoreFlags, parseDuration, type StoreFlags, UsageError, withStore } from './migrate.js';
@@ -16,6 +18,7 @@ export interface TopFlags extends StoreFlags {
   to?: string;
   limit?: string;
   tier?: string;
+  via?: string;
 }
 
 /**
@@ -107,6 +110,19 @@ export async function runTop(flags: TopFlags, io: CliIO): Promise<void> {
     io.setExitCode(2);
     return;
   }
+  // While serve holds the embedded store, ask it over HTTP (explicit --via, or found through its lock file).
+  const via =
+    flags.via ?? (flags.store === undefined ? readServeLock(flags.data ?? './data')?.http : undefined);
+  if (via) {
+    try {
+      const res = await queryVia(via, q);
+      io.stdout.write(flags.json ? `${JSON.stringify(res)}\n` : formatTable(res));
+    } catch (err) {
+      io.stderr.write(`flowlens query top: ${(err as Error).message}\n`);
+      io.setExitCode(1);
+    }
+    return;
+  }
   await withStore('query top', flags, io, async (store) => {
     await store.migrate();
     const res = await store.query(q);
@@ -128,7 +144,8 @@ export function registerQuery(program: Command, io: CliIO): void {
       .option('--to <time>', 'end: ISO-8601, relative or now', 'now')
       .option('--limit <n>', 'number of groups', '10')
       .option('--tier <tier>', 'force a tier: raw | aggregates | daily')
-      .option('--json', 'print {tier, columns, rows} as JSON'),
+      .option('--json', 'print {tier, columns, rows} as JSON')
+      .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)'),
   ).action(async (flags: TopFlags) => {
     await runTop(flags, io);
   });
