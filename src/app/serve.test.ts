@@ -146,7 +146,7 @@ describe('flowlens serve', () => {
           from: '1970-01-01',
           to: '2100-01-01',
           tier: 'raw',
-          data,
+          data: lockOnly,
           json: true,
         },
         io,
