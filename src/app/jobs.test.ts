@@ -75,4 +75,48 @@ describe('JobScheduler (jobs inside serve)', () => {
       await store.close();
     }
   });
+
+  it('counts a flow that arrives hours late: its window is re-aggregated by the next run', async () => {
+    const start = Math.floor(Date.now() / WINDOW) * WINDOW - 6 * 3_600_000;
+    let now = start;
+    const store = await openStore({ data: tempDir() });
+    await store.migrate();
+    try {
+      const jobs = new JobScheduler({
+        store,
+        registry: new Registry(),
+        log: pino({ level: 'silent' }),
+        aggregateGraceMs: 60_000,
+        aggregateEveryMs: 60_000,
+        rollupEveryMs: 3_600_000,
+        retentionEveryMs: 3_600_000,
+        retention: DEFAULT_RETENTION,
+        now: () => now,
+      });
+      const early = start - 2 * WINDOW;
+      await store.insertFlows([flow(early + 1000, 100)]);
+      await jobs.run('aggregate');
+      // Three hours on, the regular run has long left that window behind; then a late flow for it lands.
+      now = start + 3 * 3_600_000;
+      await jobs.run('aggregate');
+      const late = [flow(early + 2000, 40)];
+      await store.insertFlows(late);
+      jobs.noteStored(late);
+      now += WINDOW;
+      await jobs.run('aggregate');
+      await jobs.stop();
+      const agg = await store.query({
+        kind: 'top',
+        by: ['dst_port'],
+        metric: 'bytes',
+        from: early,
+        to: early + WINDOW,
+        limit: 5,
+        tier: 'aggregates',
+      });
+      expect(agg.rows).toEqual([{ dst_port: 443, bytes: 140 }]);
+    } finally {
+      await store.close();
+    }
+  });
 });

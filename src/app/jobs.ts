@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { FlowRecord } from '../core/record.js';
+import { windowRanges } from '../jobs/windows.js';
 import type { FlowStore, RetentionPolicy } from '../storage/port.js';
 
 export interface JobsOptions {
@@ -19,6 +21,8 @@ const WINDOW = 5 * 60_000;
 const DAY = 86_400_000;
 /** Closed windows re-aggregated on every run (idempotent), so stragglers past the grace still count. */
 const RECHECK_WINDOWS = 3;
+/** Bound on remembered late windows (about 35 days of 5-minute windows); beyond it the oldest are dropped. */
+const MAX_LATE_WINDOWS = 10_000;
 
 type JobName = 'aggregate' | 'rollup' | 'retention';
 
@@ -33,6 +37,8 @@ export class JobScheduler {
   private aggregatedTo: number | null = null;
   private rolledDay: number | null = null;
   private stopped = false;
+  /** Windows that received flows after the regular run had passed them (late beyond the re-check). */
+  private readonly lateWindows = new Set<number>();
   private readonly runs: Counter<'job' | 'result'>;
   private readonly duration: Histogram<'job'>;
   private readonly lastSuccess: Gauge<'job'>;
@@ -81,6 +87,26 @@ export class JobScheduler {
     this.timers.push(t);
   }
 
+  /**
+   * Notes the windows a stored batch touched. Windows the regular aggregation run has already left behind
+   * (older than its re-check) are remembered and re-aggregated by the next run, and their day re-rolled if
+   * it was rolled up already, so a flow arriving hours late is still counted (the jobs are idempotent).
+   */
+  noteStored(records: readonly FlowRecord[]): void {
+    if (this.aggregatedTo === null) return; // the first run covers the last day anyway
+    const recheckFrom = this.aggregatedTo - RECHECK_WINDOWS * WINDOW;
+    for (const r of records) {
+      if (r.flow_start >= recheckFrom) continue;
+      const w = Math.floor(r.flow_start / WINDOW) * WINDOW;
+      if (this.lateWindows.has(w)) continue;
+      if (this.lateWindows.size >= MAX_LATE_WINDOWS) {
+        const oldest = Math.min(...this.lateWindows);
+        this.lateWindows.delete(oldest);
+      }
+      this.lateWindows.add(w);
+    }
+  }
+
   /** Runs one job now (queued behind any running job); resolves when it finished. */
   run(job: JobName): Promise<void> {
     const next = this.chain.then(() => (this.stopped ? undefined : this.execute(job)));
@@ -112,6 +138,19 @@ export class JobScheduler {
     }
   }
 
+  /** Re-aggregates remembered late windows before `coveredFrom` and re-rolls their already rolled days. */
+  private async aggregateLate(coveredFrom: number): Promise<Record<string, number>> {
+    const windows = [...this.lateWindows].filter((w) => w < coveredFrom);
+    if (windows.length === 0) return {};
+    const { store } = this.opts;
+    for (const range of windowRanges(windows)) await store.aggregateWindows(range.from, range.to);
+    const days = [...new Set(windows.map((w) => Math.floor(w / DAY) * DAY))];
+    const rerolled = days.filter((d) => this.rolledDay !== null && d <= this.rolledDay);
+    for (const d of rerolled) await store.rollupDaily(d);
+    for (const w of windows) this.lateWindows.delete(w); // only once done: a failed run retries them
+    return { lateWindows: windows.length, rerolledDays: rerolled.length };
+  }
+
   /** Returns a summary to log, or null when there was nothing to do. */
   private async work(job: JobName): Promise<Record<string, unknown> | null> {
     const { store } = this.opts;
@@ -123,7 +162,8 @@ export class JobScheduler {
       if (to <= from) return null;
       const r = await store.aggregateWindows(from, to);
       this.aggregatedTo = to;
-      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...r };
+      const late = await this.aggregateLate(from);
+      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...r, ...late };
     }
     if (job === 'rollup') {
       // A day is rolled up once its last window is aggregated (grace plus one aggregation period).

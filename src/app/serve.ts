@@ -136,12 +136,15 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     spool.open();
     if (spool.torn)
       log.warn({ torn: spool.torn }, 'spool had a torn last line (crash while writing): ignored');
+    // Declared before the writer, which tells the jobs which windows each stored batch touched.
+    let jobs: JobScheduler | null = null;
     const writer = new StoreWriter({
       store,
       spool,
       metrics,
       log,
       insertTimeoutMs: config.batch.insertTimeoutMs,
+      onStored: (records) => jobs?.noteStored(records),
     });
     writer.start();
     stack.push({ name: 'writer', stop: () => writer.stop() });
@@ -215,7 +218,6 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     probes.queue = () => ({ depth: pool.depth(), bytes: pool.bytes() });
     probes.batcher = () => batcher.pending;
 
-    let jobs: JobScheduler | null = null;
     if (config.jobs.enabled) {
       const j = new JobScheduler({
         store,

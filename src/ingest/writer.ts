@@ -17,6 +17,8 @@ export interface WriterOptions {
   /** First retry delay after a failure; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** Called with every batch the store accepted (serve's jobs re-aggregate windows that late flows reach). */
+  onStored?: (records: readonly FlowRecord[]) => void;
 }
 
 class TimeoutError extends Error {}
@@ -185,6 +187,7 @@ export class StoreWriter {
       ]);
       this.opts.metrics.insertSeconds.labels('ok').observe((performance.now() - t0) / 1000);
       this.opts.metrics.storedFlows.labels(path).inc(records.length);
+      this.opts.onStored?.(records);
       if (!this.storeUp) this.opts.log.info('store reachable again');
       this.storeUp = true;
       this.opts.metrics.storeUp.set(1);
