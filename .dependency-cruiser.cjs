@@ -1,6 +1,7 @@
 /**
  * Import rules between folders: the folder layout is the architecture (see DESIGN.md, "Conventions").
- * core ← wire ← decode ← normalize ← ingest ← app ← cli; storage backends are picked only by app.
+ * core ← wire ← decode ← normalize ← ingest ← app ← cli; storage backends are picked only by app;
+ * gen (synthetic exporter) builds on wire, demo on gen; cli and app may import anything (they compose).
  */
 const TEST_CODE = ['\\.test\\.ts$', '/testing/'];
 
@@ -28,6 +29,8 @@ module.exports = {
     layer('ingest', ['core', 'wire', 'decode', 'normalize', 'storage/port', 'storage/query', 'jobs', 'deps']),
     layer('api', ['core', 'storage/port', 'storage/query']),
     layer('config', ['core']),
+    layer('gen', ['core', 'wire']),
+    layer('demo', ['core', 'gen']),
     {
       name: 'decoders-are-independent',
       comment: 'a protocol decoder never imports another protocol decoder (shared template code lives in decode/template)',
