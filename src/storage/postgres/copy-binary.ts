@@ -233,22 +233,24 @@ function clampInt(v: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, t));
 }
 
-/**
- * JSON text PostgreSQL's jsonb accepts. jsonb cannot hold U+0000 and rejects unpaired surrogate escapes
- * (which JSON.stringify emits for lone surrogates): both become U+FFFD. bigint values (64-bit counters in
- * extended fields) become exact decimal strings, as every backend stores them.
- */
-export function toJsonbText(value: unknown): string {
-  let text: string;
+/** Exact JSON text of a value; bigint values (64-bit counters) become decimal strings, as every backend stores them. */
+export function jsonText(value: unknown): string {
   try {
-    text = JSON.stringify(value ?? {});
+    return JSON.stringify(value === undefined ? {} : value);
   } catch {
-    text = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   }
-  if (text.includes('\\u')) {
-    text = text.replace(/(\\*)\\u(0000|d[89a-f][0-9a-f]{2})/gi, (m: string, slashes: string) =>
-      slashes.length % 2 === 0 ? `${slashes}\\ufffd` : m,
-    );
-  }
-  return text;
+}
+
+/**
+ * JSON text PostgreSQL's jsonb accepts: jsonb cannot hold U+0000 and rejects the unpaired surrogate escapes
+ * JSON.stringify emits for lone surrogates; both become U+FFFD. Returns the input itself when nothing had to
+ * change (callers compare by identity to know whether to keep the exact text as well).
+ */
+export function jsonbSafe(text: string): string {
+  if (!text.includes('\\u')) return text;
+  const out = text.replace(/(\\*)\\u(0000|d[89a-f][0-9a-f]{2})/gi, (m: string, slashes: string) =>
+    slashes.length % 2 === 0 ? `${slashes}\\ufffd` : m,
+  );
+  return out === text ? text : out;
 }

@@ -1,11 +1,15 @@
 /**
  * FlowRecord[] -> COPY BINARY rows of flow_records, in schema.ts RAW_COPY_COLUMNS order.
  *
+ * extended_fields is jsonb; when jsonb cannot hold the exact value (U+0000 or a lone surrogate in a
+ * string, e.g. padded application names) those characters become U+FFFD there and the exact JSON text is
+ * kept in extended_fields_raw, which the flows query returns instead (NULL, one bit, for every other row).
+ *
  * IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are stored as the IPv4 address: every backend works in one
  * IPv6 space where the two are the same address, and PostgreSQL's inet would otherwise keep them apart.
  */
 import type { FlowRecord } from '../../core/record.js';
-import { type CopyBinaryWriter, toJsonbText } from './copy-binary.js';
+import { type CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { RAW_COPY_COLUMNS } from './schema.js';
 
 const FIELDS = RAW_COPY_COLUMNS.length;
@@ -61,5 +65,8 @@ export function writeFlowRow(w: CopyBinaryWriter, r: FlowRecord): void {
   w.int2(r.tos);
   w.int2(r.direction);
   w.int8(r.sampling_rate ?? 1);
-  w.jsonb(toJsonbText(r.extended_fields ?? {}));
+  const exact = jsonText(r.extended_fields ?? {});
+  const safe = jsonbSafe(exact);
+  w.jsonb(safe);
+  w.text(safe === exact ? null : exact);
 }

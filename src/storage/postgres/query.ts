@@ -191,7 +191,7 @@ export function compileFlows(q: FlowsQuery): Compiled {
   host(exporter_ip) AS exporter_ip, exporter_id, protocol_type::text AS protocol_type,
   host(src_ip) AS src_ip, host(dst_ip) AS dst_ip, src_port, dst_port, ip_protocol, bytes_total, packets_total,
   tcp_flags, input_interface, output_interface, src_as, dst_as, host(next_hop) AS next_hop, src_vlan, dst_vlan,
-  tos, direction, sampling_rate, extended_fields
+  tos, direction, sampling_rate, COALESCE(extended_fields_raw, extended_fields::text) AS extended_fields
 FROM flow_records r WHERE ${where.join(' AND ')}
 ORDER BY r.flow_start DESC, ${ipOrder('r.exporter_ip')}, ${ipOrder('r.src_ip')}, ${ipOrder('r.dst_ip')},
   r.src_port, r.dst_port

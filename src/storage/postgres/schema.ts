@@ -53,6 +53,8 @@ const RAW_COLUMNS = `
   direction        SMALLINT,
   sampling_rate    BIGINT NOT NULL DEFAULT 1,
   extended_fields  JSONB NOT NULL DEFAULT '{}',
+  -- The exact JSON text, only when jsonb could not hold it (U+0000, lone surrogates; see insert.ts).
+  extended_fields_raw TEXT,
   CONSTRAINT extended_fields_is_object CHECK (jsonb_typeof(extended_fields) = 'object')`;
 
 /** Column order of the raw tier, as COPY sends it (insert.ts encodes in exactly this order). */
@@ -82,6 +84,7 @@ export const RAW_COPY_COLUMNS = [
   'direction',
   'sampling_rate',
   'extended_fields',
+  'extended_fields_raw',
 ] as const;
 
 const V1_TABLES = `
@@ -188,6 +191,7 @@ CREATE TABLE job_watermarks (
 CREATE TABLE decoder_state (
   collector   TEXT PRIMARY KEY,
   snapshot    JSONB NOT NULL,
+  snapshot_raw TEXT,  -- exact JSON text when jsonb could not hold it (as extended_fields_raw)
   updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 `;

@@ -25,7 +25,7 @@ import type { Query, QueryResult } from '../query/ast.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../query/rules.js';
 import { pickTier } from '../query/tier.js';
 import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from './aggregate.js';
-import { CopyBinaryWriter, toJsonbText } from './copy-binary.js';
+import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';
 import { createPool, inTransaction } from './db.js';
 import { readDependencies, readDependencyStats, writeDependencies } from './dependencies.js';
@@ -244,19 +244,24 @@ export class PostgresFlowStore implements FlowStore {
   }
 
   async saveDecoderState(collector: string, snapshot: unknown): Promise<void> {
+    const exact = jsonText(snapshot ?? null);
+    const safe = jsonbSafe(exact);
     await this.pool.query(
-      `INSERT INTO decoder_state (collector, snapshot, updated_at) VALUES ($1, $2::jsonb, now())
-       ON CONFLICT (collector) DO UPDATE SET snapshot = EXCLUDED.snapshot, updated_at = now()`,
-      [collector, toJsonbText(snapshot ?? null)],
+      `INSERT INTO decoder_state (collector, snapshot, snapshot_raw, updated_at) VALUES ($1, $2::jsonb, $3, now())
+       ON CONFLICT (collector) DO UPDATE SET snapshot = EXCLUDED.snapshot, snapshot_raw = EXCLUDED.snapshot_raw,
+                                             updated_at = now()`,
+      [collector, safe, safe === exact ? null : exact],
     );
   }
 
   async loadDecoderState(collector: string): Promise<unknown | null> {
-    const r = await this.pool.query<{ snapshot: unknown }>(
-      'SELECT snapshot FROM decoder_state WHERE collector = $1',
+    const r = await this.pool.query<{ snapshot: unknown; snapshot_raw: string | null }>(
+      'SELECT snapshot, snapshot_raw FROM decoder_state WHERE collector = $1',
       [collector],
     );
-    return r.rows.length === 0 ? null : r.rows[0].snapshot;
+    if (r.rows.length === 0) return null;
+    const row = r.rows[0];
+    return row.snapshot_raw === null ? row.snapshot : JSON.parse(row.snapshot_raw);
   }
 
   async query(q: Query): Promise<QueryResult> {
