@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyRecord, type FlowRecord } from '../../core/record.js';
+import type { Filter } from '../query/ast.js';
+import { cidrToRange, inRanges } from '../query/rules.js';
+import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
+import { compileTop, QueryError } from './query.js';
+import { PostgresFlowStore } from './store.js';
+
+describe('query compiler', () => {
+  it('binds every user value as a numbered parameter, never as SQL text', () => {
+    const filter: Filter = {
+      op: 'and',
+      filters: [
+        { op: 'eq', field: 'protocol_type', value: "ipfix' OR '1'='1" },
+        { op: 'in_cidr', field: 'src_ip', cidr: '10.0.0.0/8' },
+        { op: 'not', filter: { op: 'eq', field: 'dst_port', value: 443 } },
+      ],
+    };
+    const c = compileTop(
+      { kind: 'top', by: ['src_ip'], metric: 'bytes', from: 0, to: 1000, limit: 5, filter },
+      'raw',
+    );
+    expect(c.sql).not.toContain("'1'='1");
+    expect(c.sql).not.toContain('10.0.0.0');
+    expect(c.sql).not.toContain('443');
+    expect(c.values).toEqual([
+      '1970-01-01T00:00:00.000Z',
+      '1970-01-01T00:00:01.000Z',
+      "ipfix' OR '1'='1",
+      '10.0.0.0/8',
+      443,
+      5,
+    ]);
+    for (let i = 1; i <= c.values.length; i++) expect(c.sql).toContain(`$${i}`);
+    expect(c.sql).not.toContain(`$${c.values.length + 1}`);
+  });
+
+  it('refuses fields a tier does not have and values that are not addresses or integers', () => {
+    const q = { kind: 'top', by: ['src_as'], metric: 'flows', from: 0, to: 1, limit: 1 } as const;
+    expect(() => compileTop({ ...q, by: ['src_as'] }, 'aggregates')).toThrow(QueryError);
+    expect(() =>
+      compileTop({ ...q, by: [], filter: { op: 'eq', field: 'src_port', value: '1; DROP TABLE x' } }, 'raw'),
+    ).toThrow(/src_port/);
+    expect(() =>
+      compileTop({ ...q, by: [], filter: { op: 'in_cidr', field: 'dst_ip', cidr: '10.0.0.0/33' } }, 'raw'),
+    ).toThrow(/dst_ip/);
+  });
+});
+
+describe('CIDR filters in the shared IPv6 space (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let store: PostgresFlowStore;
+  const t = Date.UTC(2025, 0, 1, 12);
+  const addrs = ['10.1.2.3', '10.200.0.1', '192.168.1.1', '2001:db8::5', 'fd00::1', '::1'];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresFlowStore({ url: db.url });
+    await store.migrate();
+    const flows: FlowRecord[] = addrs.map((a, i) => ({
+      ...emptyRecord('ipfix', '192.0.2.1', t),
+      flow_start: t + i,
+      flow_end: t + i,
+      src_ip: a,
+      dst_ip: '192.0.2.99',
+    }));
+    await store.insertFlows(flows);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  // Expected sets come from rules.ts (cidrToRange / inRanges), the TypeScript statement of the rule.
+  for (const cidr of [
+    '10.0.0.0/8',
+    '0.0.0.0/0',
+    '::/0',
+    '::ffff:10.0.0.0/104',
+    '::ffff:0:0/96',
+    'fd00::/8',
+    '::/127',
+  ]) {
+    it(`src_ip in ${cidr}`, async () => {
+      const r = await store.query({
+        kind: 'top',
+        by: ['src_ip'],
+        metric: 'flows',
+        from: t,
+        to: t + 1000,
+        limit: 100,
+        tier: 'raw',
+        filter: { op: 'in_cidr', field: 'src_ip', cidr },
+      });
+      const range = cidrToRange(cidr)!;
+      const want = addrs.filter((a) => inRanges(a, [range])).sort();
+      expect(r.rows.map((x) => x.src_ip).sort()).toEqual(want);
+    });
+  }
+});
