@@ -1,6 +1,6 @@
 /**
- * The conformance suite through the composition root (openStore), with the decoded corpus captures stored
- * alongside the generated flows (times moved into the test day, see storage/conformance).
+ * The conformance suite through the composition root (openStore) on both engines, with the decoded corpus
+ * captures stored alongside the generated flows (times moved into the test day, see storage/conformance).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import type { FlowRecord } from '../core/record.js';
 import { listCaptures } from '../decode/testing/corpus.js';
 import { FlowDecoder } from '../normalize/flow-decoder.js';
 import { CONFORMANCE_INTERNAL_NETWORKS, runConformance } from '../storage/conformance/index.js';
+import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
 import { readCapture } from '../wire/pcap.js';
 import { openStore } from './store.js';
 
@@ -55,8 +56,20 @@ runConformance(
   },
   { corpus: corpusFlows, conversations: 500, seed: 7 },
 );
-afterAll(() => {
+const dbs: TestDatabase[] = [];
+runConformance(
+  'postgres via openStore, with the corpus',
+  async () => {
+    const db = await createTestDatabase('flowlens_app');
+    dbs.push(db);
+    return openStore({ store: db.url, internalNetworks: CONFORMANCE_INTERNAL_NETWORKS });
+  },
+  { corpus: corpusFlows, conversations: 500, seed: 7 },
+);
+
+afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const db of dbs) await db.drop();
 });
 
 describe('openStore', () => {
