@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { FlowStore } from '../storage/port.js';
-import type { Query } from '../storage/query/ast.js';
+import { QueryError } from '../storage/query/tier.js';
+import { parseQuery } from '../storage/query/validate.js';
 
 export interface Readiness {
   ready: boolean;
@@ -47,14 +48,15 @@ export class HttpServer {
     app.post('/api/v1/query', async (req, reply) => {
       const store = this.opts.store;
       if (!store) return problem(reply, 404, 'no store attached');
-      const q = req.body as Query;
-      if (!q || typeof q !== 'object' || typeof (q as { kind?: unknown }).kind !== 'string') {
-        return problem(reply, 400, 'invalid query', 'expected a query AST object (storage/query/ast.ts)');
-      }
+      const parsed = parseQuery(req.body);
+      if (!parsed.ok) return problem(reply, 400, 'invalid query', parsed.error);
       try {
-        return await store.query(q);
+        return await store.query(parsed.query);
       } catch (err) {
-        return problem(reply, 400, 'query failed', err instanceof Error ? err.message : String(err));
+        const message = err instanceof Error ? err.message : String(err);
+        // The caller's mistake (a field the tier does not keep, a malformed address) is a 400; the rest is ours.
+        if (err instanceof QueryError) return problem(reply, 400, 'invalid query', message);
+        return problem(reply, 500, 'query failed', message);
       }
     });
     app.setNotFoundHandler((_req, reply) => problem(reply, 404, 'not found'));

@@ -5,31 +5,13 @@
 import { ipv6ToString, parseIp } from '../../core/ip.js';
 import type { AggregateRowsQuery, Filter, FlowsQuery, Metric, Tier, TopQuery } from '../query/ast.js';
 import { cidrToRange, DAY_MS } from '../query/rules.js';
-import { TIER_FIELDS } from '../query/tier.js';
+import { IP_FIELDS, QueryError, tierColumn } from '../query/tier.js';
+
 import type { Params } from './db.js';
 
-export class QueryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'QueryError';
-  }
-}
+export { QueryError };
 
-const IP_FIELDS = new Set(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']);
-
-/** Column expression of a field on a tier (daily: the dependency edge's columns). */
-const DAILY_COLUMN: Record<string, string> = {
-  src_ip: 'd.client_ip',
-  dst_ip: 'd.server_ip',
-  dst_port: 'd.server_port',
-  ip_protocol: 'd.ip_protocol',
-};
-
-export function column(tier: Tier, field: string): string {
-  if (!TIER_FIELDS[tier].has(field))
-    throw new QueryError(`field ${field} is not available on the ${tier} tier`);
-  return tier === 'daily' ? DAILY_COLUMN[field] : field;
-}
+export const column = tierColumn;
 
 class Binder {
   readonly params: Params = {};

@@ -9,31 +9,14 @@
 import { parseIp } from '../../core/ip.js';
 import type { AggregateRowsQuery, Filter, FlowsQuery, Metric, Tier, TopQuery } from '../query/ast.js';
 import { DAY_MS } from '../query/rules.js';
-import { TIER_FIELDS } from '../query/tier.js';
+import { IP_FIELDS, QueryError, tierColumn } from '../query/tier.js';
 
-export class QueryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'QueryError';
-  }
-}
-
-const IP_FIELDS = new Set(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']);
-
-/** Daily stats are per dependency edge: src = client, dst = server, dst_port = server port. */
-const DAILY_COLUMN: Record<string, string> = {
-  src_ip: 'd.client_ip',
-  dst_ip: 'd.server_ip',
-  dst_port: 'd.server_port',
-  ip_protocol: 'd.ip_protocol',
-};
+export { QueryError };
 
 export function column(tier: Tier, field: string): string {
-  if (!TIER_FIELDS[tier].has(field))
-    throw new QueryError(`field ${field} is not available on the ${tier} tier`);
-  if (tier === 'daily') return DAILY_COLUMN[field];
+  const col = tierColumn(tier, field);
   // Output and ordering treat the enum as its label (alphabetical), like the other backends' strings.
-  return field === 'protocol_type' ? 'protocol_type::text' : field;
+  return col === 'protocol_type' ? 'protocol_type::text' : col;
 }
 
 /** Sort key of an address in the IPv6 space (IPv4 as ::ffff:a.b.c.d), as the other backends sort. */

@@ -79,3 +79,32 @@ export function pickTier(
   if (tier === 'aggregates' && !tierHasFields('aggregates', fields)) tier = 'raw';
   return tier;
 }
+
+/** A query the store refuses (unknown field for the tier, a value of the wrong kind): the caller's error. */
+export class QueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryError';
+  }
+}
+
+/** Fields holding addresses: their values are parsed and bound as addresses. */
+export const IP_FIELDS: ReadonlySet<string> = new Set(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']);
+
+/** Daily stats are per dependency edge: src = client, dst = server, dst_port = server port. */
+const DAILY_COLUMN: Record<string, string> = {
+  src_ip: 'd.client_ip',
+  dst_ip: 'd.server_ip',
+  dst_port: 'd.server_port',
+  ip_protocol: 'd.ip_protocol',
+};
+
+/**
+ * The column a field reads on a tier (the daily tier reads the dependency edge joined as `d`); throws
+ * QueryError for a field the tier does not keep. Names come from this fixed table, never from query text.
+ */
+export function tierColumn(tier: Tier, field: string): string {
+  if (!TIER_FIELDS[tier].has(field))
+    throw new QueryError(`field ${field} is not available on the ${tier} tier`);
+  return tier === 'daily' ? DAILY_COLUMN[field] : field;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { parseQuery } from './validate.js';
+
+const top = { kind: 'top', by: ['dst_ip'], metric: 'bytes', from: 0, to: 1000, limit: 10 };
+
+describe('parseQuery (query AST from outside)', () => {
+  it('accepts every query kind with nested filters', () => {
+    const filter = {
+      op: 'and',
+      filters: [
+        { op: 'in_cidr', field: 'src_ip', cidr: '10.0.0.0/8' },
+        { op: 'not', filter: { op: 'eq', field: 'dst_port', value: 53 } },
+      ],
+    };
+    expect(parseQuery({ ...top, filter })).toEqual({ ok: true, query: { ...top, filter } });
+    expect(parseQuery({ kind: 'flows', from: 0, to: 5, limit: 3 }).ok).toBe(true);
+    expect(parseQuery({ kind: 'aggregate_rows', from: 0, to: 5 }).ok).toBe(true);
+  });
+
+  it('names what is wrong', () => {
+    expect(parseQuery(null)).toMatchObject({ ok: false, error: expect.stringMatching(/^query: /) });
+    expect(parseQuery({ ...top, kind: 'drop_table' })).toMatchObject({
+      error: expect.stringMatching(/^kind: /),
+    });
+    expect(parseQuery({ ...top, by: ['src_ip; DROP TABLE x'] })).toMatchObject({
+      error: expect.stringMatching(/^by\.0: /),
+    });
+    expect(parseQuery({ ...top, limit: 0 })).toMatchObject({ error: expect.stringMatching(/^limit: /) });
+    expect(parseQuery({ ...top, metric: 'rows' })).toMatchObject({
+      error: expect.stringMatching(/^metric: /),
+    });
+    expect(parseQuery({ ...top, from: 'yesterday' })).toMatchObject({
+      error: expect.stringMatching(/^from: /),
+    });
+    expect(parseQuery({ ...top, from: 1000, to: 1000 })).toEqual({
+      ok: false,
+      error: 'to: to must be after from',
+    });
+    expect(
+      parseQuery({ ...top, filter: { op: 'in_cidr', field: 'dst_port', cidr: '10.0.0.0/8' } }),
+    ).toMatchObject({ error: expect.stringMatching(/^filter\.field: /) });
+  });
+});
