@@ -70,6 +70,35 @@ export interface ExtendedFields {
   [name: string]: unknown;
 }
 
+/** The canonical columns in their documented order (flow-table.md; the raw tier stores exactly these). */
+export const CANONICAL_COLUMNS = [
+  'received_at',
+  'flow_start',
+  'flow_end',
+  'exporter_ip',
+  'exporter_id',
+  'protocol_type',
+  'src_ip',
+  'dst_ip',
+  'src_port',
+  'dst_port',
+  'ip_protocol',
+  'bytes_total',
+  'packets_total',
+  'tcp_flags',
+  'input_interface',
+  'output_interface',
+  'src_as',
+  'dst_as',
+  'next_hop',
+  'src_vlan',
+  'dst_vlan',
+  'tos',
+  'direction',
+  'sampling_rate',
+  'extended_fields',
+] as const satisfies readonly (keyof FlowRecord)[];
+
 export const PROTOCOL_TYPES: readonly ProtocolType[] = ['netflow_v5', 'netflow_v9', 'ipfix', 'sflow_v5'];
 
 /** A record with every optional column absent, to be filled by a normalizer. */

@@ -20,6 +20,7 @@
  *
  * Raw-tier indexes are not here: they depend on the configured index profile (indexes.ts).
  */
+import { CANONICAL_COLUMNS } from '../../core/record.js';
 
 export interface Migration {
   version: number;
@@ -58,34 +59,7 @@ const RAW_COLUMNS = `
   CONSTRAINT extended_fields_is_object CHECK (jsonb_typeof(extended_fields) = 'object')`;
 
 /** Column order of the raw tier, as COPY sends it (insert.ts encodes in exactly this order). */
-export const RAW_COPY_COLUMNS = [
-  'received_at',
-  'flow_start',
-  'flow_end',
-  'exporter_ip',
-  'exporter_id',
-  'protocol_type',
-  'src_ip',
-  'dst_ip',
-  'src_port',
-  'dst_port',
-  'ip_protocol',
-  'bytes_total',
-  'packets_total',
-  'tcp_flags',
-  'input_interface',
-  'output_interface',
-  'src_as',
-  'dst_as',
-  'next_hop',
-  'src_vlan',
-  'dst_vlan',
-  'tos',
-  'direction',
-  'sampling_rate',
-  'extended_fields',
-  'extended_fields_raw',
-] as const;
+export const RAW_COPY_COLUMNS = [...CANONICAL_COLUMNS, 'extended_fields_raw'] as const;
 
 const V1_TABLES = `
 DO $$ BEGIN
