@@ -10,12 +10,17 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../src/app/store.js';
 import { storedTotals, tempDir } from '../src/app/testing/harness.js';
 import type { Benchmark, BenchResult, Figure } from './harness.js';
 
-const RATES = [50_000, 100_000, 200_000, 300_000, 400_000];
+const DEFAULT_RATES = [50_000, 100_000, 200_000, 300_000, 400_000];
+/** FLOWLENS_E2E_RATES=200000,300000 offers only these rates (serve itself reads the other FLOWLENS_* vars). */
+const RATES = process.env.FLOWLENS_E2E_RATES
+  ? process.env.FLOWLENS_E2E_RATES.split(',').map(Number)
+  : DEFAULT_RATES;
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 interface GenOut {
@@ -61,6 +66,8 @@ interface Trial {
   storedBytes: number;
   cpuPerMillion: number;
   drops: number;
+  /** UDP datagrams the kernel dropped for a full receive buffer during the trial (host-wide counter). */
+  kernelDrops: number;
 }
 
 async function freePort(): Promise<number> {
@@ -69,6 +76,20 @@ async function freePort(): Promise<number> {
   const port = (s.address() as net.AddressInfo).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+/** Host-wide UDP RcvbufErrors (/proc/net/snmp): datagrams the kernel dropped because a socket buffer was full. */
+function udpRcvbufErrors(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'));
+    const names = lines[0].split(/\s+/);
+    const values = lines[1].split(/\s+/);
+    return Number(values[names.indexOf('RcvbufErrors')]);
+  } catch {
+    return 0;
+  }
 }
 
 /** utime + stime of a process (all its threads), seconds. */
@@ -134,6 +155,7 @@ async function trial(rate: number, seconds: number): Promise<Trial> {
       await new Promise((r) => setTimeout(r, 50));
     }
     const cpu0 = cpuOf(serve.pid!);
+    const kernel0 = udpRcvbufErrors();
     const sent = await runGen(udp, rate, seconds);
     // Settled: every received datagram decoded, the queue empty, the stored count no longer moving.
     let last = -1;
@@ -144,6 +166,7 @@ async function trial(rate: number, seconds: number): Promise<Trial> {
       last = stored;
     }
     const cpu = cpuOf(serve.pid!) - cpu0;
+    const kernelDrops = udpRcvbufErrors() - kernel0;
     const drops = await metric(http, 'flowlens_drops_total');
     serve.kill('SIGINT');
     if ((await exited) !== 0) throw new Error('serve did not stop cleanly');
@@ -157,6 +180,7 @@ async function trial(rate: number, seconds: number): Promise<Trial> {
         storedBytes: stored.bytes,
         cpuPerMillion: (cpu / Math.max(1, stored.flows)) * 1e6,
         drops,
+        kernelDrops,
       };
     } finally {
       await store.close();
@@ -172,13 +196,15 @@ async function e2e(opts: { scale: number }): Promise<BenchResult> {
   const notes: string[] = [];
   let best: Trial | null = null;
   for (const rate of RATES) {
+    const load = loadavg()[0].toFixed(2);
     const t = await trial(rate, seconds);
     const flowsOk = t.storedFlows >= 0.9999 * t.sent.flows;
     const bytesOk = t.storedBytes >= 0.9999 * t.sent.bytes;
     const achieved = Math.round((t.sent.flows * 1000) / t.sent.elapsed_ms);
     notes.push(
-      `offered ${rate}/s (gen achieved ${achieved}/s): sent ${t.sent.flows} flows / ${t.sent.bytes} bytes, ` +
+      `load ${load} before; offered ${rate}/s (gen achieved ${achieved}/s): sent ${t.sent.flows} flows / ${t.sent.bytes} bytes, ` +
         `stored ${t.storedFlows} / ${t.storedBytes}, counted drops ${t.drops}, ` +
+        `kernel receive-buffer drops ${t.kernelDrops} datagrams, ` +
         `${t.cpuPerMillion.toFixed(2)} CPU s per M flows -> ${flowsOk && bytesOk ? 'lossless' : 'LOSS'}`,
     );
     if (!(flowsOk && bytesOk)) break;

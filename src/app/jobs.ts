@@ -94,10 +94,16 @@ export class JobScheduler {
    */
   noteStored(records: readonly FlowRecord[]): void {
     if (this.aggregatedTo === null) return; // the first run covers the last day anyway
+    this.noteFlowStarts(records.map((r) => r.flow_start));
+  }
+
+  /** The same for rows stored encoded: their flow_start values (one per window suffices: its earliest). */
+  noteFlowStarts(starts: readonly number[]): void {
+    if (this.aggregatedTo === null) return; // the first run covers the last day anyway
     const recheckFrom = this.aggregatedTo - RECHECK_WINDOWS * WINDOW;
-    for (const r of records) {
-      if (r.flow_start >= recheckFrom) continue;
-      const w = Math.floor(r.flow_start / WINDOW) * WINDOW;
+    for (const start of starts) {
+      if (start >= recheckFrom) continue;
+      const w = Math.floor(start / WINDOW) * WINDOW;
       if (this.lateWindows.has(w)) continue;
       if (this.lateWindows.size >= MAX_LATE_WINDOWS) {
         const oldest = Math.min(...this.lateWindows);

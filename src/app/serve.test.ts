@@ -217,12 +217,16 @@ describe('flowlens serve', () => {
   it('loses nothing while the store is down: spools, replays in order, and replays at the next start', async () => {
     const data = tempDir();
     let down = false;
+    const refused = () => Promise.reject(new Error('connection refused (test: store down)'));
+    // Both insert paths fail while down: plain records and the rows the workers encode for chdb.
     const flaky = (store: FlowStore): FlowStore =>
       Object.assign(Object.create(store) as FlowStore, {
-        insertFlows: (records: readonly FlowRecord[]) =>
-          down
-            ? Promise.reject(new Error('connection refused (test: store down)'))
-            : store.insertFlows(records),
+        insertFlows: (records: readonly FlowRecord[]) => (down ? refused() : store.insertFlows(records)),
+        rowEncoding: store.rowEncoding && {
+          ...store.rowEncoding,
+          insertEncoded: (chunks: readonly Uint8Array[], rows: number) =>
+            down ? refused() : store.rowEncoding!.insertEncoded(chunks, rows),
+        },
       });
     const exp = createExporter({ protocol: 'ipfix', seed: 9, exporterId: 1 });
     let now = Date.now();

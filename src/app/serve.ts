@@ -144,7 +144,10 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       metrics,
       log,
       insertTimeoutMs: config.batch.insertTimeoutMs,
-      onStored: (records) => jobs?.noteStored(records),
+      onStored: (records, encodedStarts) => {
+        if (records.length) jobs?.noteStored(records);
+        if (encodedStarts.length) jobs?.noteFlowStarts(encodedStarts);
+      },
     });
     writer.start();
     stack.push({ name: 'writer', stop: () => writer.stop() });
@@ -152,7 +155,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     const batcher = new Batcher({
       maxRecords: config.batch.maxRecords,
       maxAgeMs: config.batch.maxAgeMs,
-      flush: (records) => writer.write(records),
+      flush: (batch) => writer.writeBatch(batch),
     });
     stack.push({ name: 'batcher', stop: () => batcher.stop() });
 
@@ -166,6 +169,8 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       init: {
         samplingDefault: config.decode.samplingDefault,
         samplingOverride: config.decode.samplingOverride,
+        // Workers encode rows in the store's own format when it has one (chdb: RowBinary).
+        encoderModule: store.rowEncoding?.encoderModule,
       },
       onBatch: (out) => {
         for (const [p, n] of Object.entries(out.flows)) {
@@ -182,6 +187,13 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
           if (suppressed !== null) log.warn({ code: s.code, context: s.context, suppressed }, s.message);
         }
         if (out.records.length) batcher.add(out.records);
+        const e = out.encoded;
+        if (e)
+          batcher.addEncoded({
+            data: new Uint8Array(e.buffer, e.offset, e.length),
+            rows: e.rows,
+            starts: e.starts,
+          });
       },
       onWorkerExit: (worker, lost, err) => {
         metrics.drops.labels('worker_died', 'datagrams').inc(lost);

@@ -51,12 +51,27 @@ export interface DecodedBatch {
   /** Filled on the receive thread from `packed` (see record-codec.ts); empty on the wire. */
   records: FlowRecord[];
   packed?: PackedRecords;
+  /**
+   * With a store RowEncoding: the flow records already encoded in the store's format by the worker (only
+   * records the encoder refused travel in `records`/`packed`, to be isolated by insertFlows).
+   */
+  encoded?: EncodedMessage;
   /** Flow records per protocol. */
   flows: Partial<Record<ProtocolType, number>>;
   /** Decode errors by code. */
   errors: Record<string, number>;
   /** A few examples for the (rate-limited) log. */
   samples: { code: string; message: string; context: unknown }[];
+}
+
+/** Encoded rows of one message: bytes [offset, offset + length) of `buffer` (transferred, not copied). */
+export interface EncodedMessage {
+  buffer: ArrayBuffer;
+  offset: number;
+  length: number;
+  rows: number;
+  /** Per 5-minute window of flow_start touched: the earliest flow_start in it (for re-aggregation). */
+  starts: number[];
 }
 
 export interface Reply {
@@ -72,6 +87,8 @@ export interface WorkerInit {
   includeAll?: boolean;
   samplingDefault?: number;
   samplingOverride?: Record<string, number>;
+  /** RowEncoding.encoderModule of the store: the worker encodes rows itself (see DecodedBatch.encoded). */
+  encoderModule?: string;
 }
 
 export type { DomainStats };

@@ -12,6 +12,15 @@ import {
 import { join } from 'node:path';
 import type { FlowRecord } from '../core/record.js';
 
+/** Rows spooled in a store's own encoding (RowEncoding), replayed only into a store of the same format. */
+export interface SpooledEncoded {
+  format: string;
+  data: Uint8Array;
+  rows: number;
+  /** Per 5-minute window, the earliest flow_start (see EncodedChunk). */
+  starts: number[];
+}
+
 export type FsyncPolicy = 'every' | 'interval' | 'never';
 
 export interface SpoolOptions {
@@ -80,7 +89,19 @@ export class Spool {
 
   /** false: the spool is full and the batch was not written (the caller counts spool_full). */
   append(records: readonly FlowRecord[]): boolean {
-    const line = `${JSON.stringify(records, replacer)}\n`;
+    return this.appendLine(`${JSON.stringify(records, replacer)}\n`);
+  }
+
+  /**
+   * Encoded rows as one line (an object, where a records line is an array); the bytes go base64. Same
+   * bound, order and fsync policy as append().
+   */
+  appendEncoded(e: SpooledEncoded): boolean {
+    const b64 = Buffer.from(e.data.buffer, e.data.byteOffset, e.data.length).toString('base64');
+    return this.appendLine(`${JSON.stringify({ $enc: e.format, rows: e.rows, starts: e.starts, b64 })}\n`);
+  }
+
+  private appendLine(line: string): boolean {
     const size = Buffer.byteLength(line);
     if (this.bytes + size > this.opts.maxBytes) return false;
     let last = this.segments[this.segments.length - 1];
@@ -102,8 +123,16 @@ export class Spool {
     return true;
   }
 
-  /** The oldest batch not yet replayed, or null. Call `ack()` once it is stored. */
+  /** The oldest batch not yet replayed (records only: see peekBatch for encoded lines), or null. */
   peek(): FlowRecord[] | null {
+    const b = this.peekBatch();
+    if (b !== null && !Array.isArray(b))
+      throw new Error('spool: the oldest batch is encoded (use peekBatch)');
+    return b;
+  }
+
+  /** The oldest batch not yet replayed (records or encoded rows), or null. Call `ack()` once it is stored. */
+  peekBatch(): FlowRecord[] | SpooledEncoded | null {
     while (this.segments.length) {
       const seg = this.segments[0];
       if (this.readOffset < seg.batches) {
@@ -113,7 +142,13 @@ export class Spool {
           this.cache = { seq: seg.seq, lines: text.slice(0, text.lastIndexOf('\n') + 1).split('\n') };
         }
         const line = this.cache.lines[this.readOffset];
-        if (line !== undefined && line !== '') return JSON.parse(line, reviver) as FlowRecord[];
+        if (line !== undefined && line !== '') {
+          if (line.startsWith('{')) {
+            const o = JSON.parse(line) as { $enc: string; rows: number; starts: number[]; b64: string };
+            return { format: o.$enc, rows: o.rows, starts: o.starts, data: Buffer.from(o.b64, 'base64') };
+          }
+          return JSON.parse(line, reviver) as FlowRecord[];
+        }
       }
       if (this.segments.length === 1 && this.fd !== null) return null; // live segment, nothing more yet
       this.dropOldest();

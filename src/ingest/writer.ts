@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { FlowRecord } from '../core/record.js';
 import type { FlowStore } from '../storage/port.js';
+import { type Batch, batchRows } from './batcher.js';
 import { LogLimiter } from './log-limit.js';
 import type { IngestMetrics } from './metrics.js';
-import type { Spool } from './spool.js';
+import type { Spool, SpooledEncoded } from './spool.js';
 
 export interface WriterOptions {
   store: FlowStore;
@@ -14,23 +15,47 @@ export interface WriterOptions {
   insertTimeoutMs: number;
   /** Batches waiting in memory for the one insert in flight before they go to the spool. */
   maxPendingBatches?: number;
+  /**
+   * The same bound in bytes (encoded rows exactly, plain records estimated at 1 KiB each): a slow insert
+   * (engine merging, disk busy) is absorbed in memory up to this, not spooled.
+   */
+  maxPendingBytes?: number;
+  /** Queued batches are merged into one insert up to this many rows (fewer, larger parts in the engine). */
+  maxInsertRows?: number;
   /** First retry delay after a failure; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** Called with every batch the store accepted (serve's jobs re-aggregate windows that late flows reach). */
-  onStored?: (records: readonly FlowRecord[]) => void;
+  /**
+   * Called with what the store accepted: plain records and, for encoded rows, the earliest flow_start per
+   * 5-minute window (serve's jobs re-aggregate windows that late flows reach).
+   */
+  onStored?: (records: readonly FlowRecord[], encodedStarts: readonly number[]) => void;
 }
 
 class TimeoutError extends Error {}
 
+const RECORD_BYTES_ESTIMATE = 1024;
+
+function batchBytes(b: Batch): number {
+  let n = b.records.length * RECORD_BYTES_ESTIMATE;
+  for (const c of b.encoded) n += c.data.length;
+  return n;
+}
+
 /**
- * Hands batches to the store, one insert at a time, in order. When an insert fails or times out the batch is
- * spooled, and from then on every batch goes to the spool behind it until the spool has been replayed
- * (order kept; nothing accepted is dropped unless the spool is full). A timed-out insert may still complete
- * in the store, so a replay can store it twice: delivery is at-least-once.
+ * Hands batches to the store, one insert at a time, in order; batches that queued behind the insert in
+ * flight go together in the next one (up to maxInsertRows), so the insert size follows the load. When an
+ * insert fails or times out the batch is spooled, and from then on every batch goes to the spool behind it
+ * until the spool has been replayed (order kept; nothing accepted is dropped unless the spool is full). A
+ * timed-out insert may still complete in the store, so a replay can store it twice: delivery is
+ * at-least-once.
+ *
+ * Rows the decode workers encoded in the store's format (Batch.encoded) go through the store's
+ * RowEncoding.insertEncoded; plain records through insertFlows.
  */
 export class StoreWriter {
-  private readonly queue: FlowRecord[][] = [];
+  private readonly queue: Batch[] = [];
+  private queuedBytes = 0;
   private busy = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private backoff: number;
@@ -57,13 +82,26 @@ export class StoreWriter {
     }
   }
 
+  /** Plain records (a Batch without encoded rows). */
   write(records: FlowRecord[]): void {
-    if (!records.length) return;
-    this.opts.metrics.batchSize.observe(records.length);
-    if (!this.opts.spool.empty || !this.storeUp || this.queue.length >= (this.opts.maxPendingBatches ?? 4)) {
-      this.spool(records);
+    this.writeBatch({ records, encoded: [], encodedRows: 0 });
+  }
+
+  writeBatch(batch: Batch): void {
+    const rows = batchRows(batch);
+    if (!rows) return;
+    this.opts.metrics.batchSize.observe(rows);
+    const bytes = batchBytes(batch);
+    if (
+      !this.opts.spool.empty ||
+      !this.storeUp ||
+      this.queue.length >= (this.opts.maxPendingBatches ?? 1024) ||
+      (this.queue.length > 0 && this.queuedBytes + bytes > (this.opts.maxPendingBytes ?? 256 * 1024 * 1024))
+    ) {
+      this.spool(batch);
     } else {
-      this.queue.push(records);
+      this.queue.push(batch);
+      this.queuedBytes += bytes;
     }
     this.kick();
   }
@@ -76,7 +114,7 @@ export class StoreWriter {
     if (this.busy) await new Promise<void>((r) => this.idleWaiters.push(r));
     // Whatever is still queued in memory: try once more, else spool it for the next start.
     while (this.queue.length) {
-      const b = this.queue.shift()!;
+      const b = this.take();
       if (!this.storeUp || !this.opts.spool.empty || !(await this.insert(b, 'direct'))) this.spool(b);
     }
     this.opts.spool.close();
@@ -89,14 +127,52 @@ export class StoreWriter {
     }
   }
 
-  private spool(records: FlowRecord[]): void {
-    if (this.opts.spool.append(records)) {
-      this.opts.metrics.spooledFlows.inc(records.length);
-    } else {
-      this.opts.metrics.drops.labels('spool_full', 'flows').inc(records.length);
-      this.opts.log.error({ flows: records.length }, 'spool full: batch dropped');
+  /** The queued batches, merged up to maxInsertRows rows (at least one batch). */
+  private take(): Batch {
+    const first = this.queue.shift()!;
+    this.queuedBytes -= batchBytes(first);
+    const max = this.opts.maxInsertRows ?? 1_000_000;
+    if (!this.queue.length || batchRows(first) >= max) return first;
+    const out: Batch = {
+      records: [...first.records],
+      encoded: [...first.encoded],
+      encodedRows: first.encodedRows,
+    };
+    let rows = batchRows(out);
+    while (this.queue.length && rows + batchRows(this.queue[0]) <= max) {
+      const b = this.queue.shift()!;
+      this.queuedBytes -= batchBytes(b);
+      for (const r of b.records) out.records.push(r);
+      for (const c of b.encoded) out.encoded.push(c);
+      out.encodedRows += b.encodedRows;
+      rows += batchRows(b);
     }
+    return out;
+  }
+
+  private spool(batch: Batch): void {
+    const { spool } = this.opts;
+    let ok = true;
+    if (batch.records.length) {
+      if (spool.append(batch.records)) this.opts.metrics.spooledFlows.inc(batch.records.length);
+      else ok = this.spoolFull(batch.records.length);
+    }
+    if (batch.encodedRows) {
+      const format = this.opts.store.rowEncoding?.format ?? 'unknown';
+      const data = Buffer.concat(batch.encoded.map((c) => c.data));
+      const starts = batch.encoded.flatMap((c) => c.starts);
+      if (spool.appendEncoded({ format, data, rows: batch.encodedRows, starts }))
+        this.opts.metrics.spooledFlows.inc(batch.encodedRows);
+      else ok = this.spoolFull(batch.encodedRows) && ok;
+    }
+    void ok;
     this.updateSpoolMetrics();
+  }
+
+  private spoolFull(flows: number): boolean {
+    this.opts.metrics.drops.labels('spool_full', 'flows').inc(flows);
+    this.opts.log.error({ flows }, 'spool full: batch dropped');
+    return false;
   }
 
   private kick(): void {
@@ -114,23 +190,75 @@ export class StoreWriter {
     const { spool } = this.opts;
     while (!this.stopped) {
       // The spool is older than anything queued in memory: it goes first.
-      const fromSpool = spool.peek();
+      const fromSpool = spool.peekBatch();
       if (fromSpool) {
-        if (!(await this.insert(fromSpool, 'spool'))) return this.retryLater();
+        if (!(await this.insert(this.spooledBatch(fromSpool), 'spool'))) return this.retryLater();
         spool.ack();
         this.updateSpoolMetrics();
         if (spool.empty) this.opts.log.info('spool replayed');
         continue;
       }
-      const batch = this.queue.shift();
-      if (!batch) return;
+      if (!this.queue.length) return;
+      const batch = this.take();
       if (!(await this.insert(batch, 'direct'))) {
         this.spool(batch);
         // Keep the order: everything queued behind the failed batch follows it into the spool.
         for (const b of this.queue.splice(0)) this.spool(b);
+        this.queuedBytes = 0;
         return this.retryLater();
       }
     }
+  }
+
+  /** A spooled line as a Batch; encoded rows of another store's format cannot be stored here: dropped, counted. */
+  private spooledBatch(b: FlowRecord[] | SpooledEncoded): Batch {
+    if (Array.isArray(b)) return { records: b, encoded: [], encodedRows: 0 };
+    if (b.format !== this.opts.store.rowEncoding?.format) {
+      this.opts.metrics.drops.labels('spool_format', 'flows').inc(b.rows);
+      this.opts.log.error(
+        { format: b.format, rows: b.rows },
+        'spooled rows are encoded for another store than this one: dropped',
+      );
+      return { records: [], encoded: [], encodedRows: 0 };
+    }
+    return { records: [], encoded: [{ data: b.data, rows: b.rows, starts: b.starts }], encodedRows: b.rows };
+  }
+
+  /**
+   * Stores a batch: encoded rows first (all or nothing), then the plain records. What was stored is taken
+   * out of the batch, so a batch that fails halfway is spooled (and retried) without what already went in.
+   */
+  private async insert(batch: Batch, path: 'direct' | 'spool'): Promise<boolean> {
+    if (batch.encodedRows) {
+      if (!(await this.insertEncoded(batch, path))) return false;
+      batch.encoded = [];
+      batch.encodedRows = 0;
+    }
+    if (!batch.records.length) return true;
+    if (!(await this.insertRecords(batch.records, path))) return false;
+    batch.records = [];
+    return true;
+  }
+
+  private async insertEncoded(batch: Batch, path: 'direct' | 'spool'): Promise<boolean> {
+    const enc = this.opts.store.rowEncoding;
+    if (!enc) throw new Error('encoded rows for a store without a row encoding');
+    const rows = batch.encodedRows;
+    const r = await this.attempt(
+      () =>
+        enc.insertEncoded(
+          batch.encoded.map((c) => c.data),
+          rows,
+        ),
+      rows,
+      path,
+    );
+    if (r !== 'ok') return false; // the encoder validated every row: a refusal is the store failing
+    this.opts.onStored?.(
+      [],
+      batch.encoded.flatMap((c) => c.starts),
+    );
+    return true;
   }
 
   private retryLater(): void {
@@ -149,8 +277,9 @@ export class StoreWriter {
    * in halves until the refused records are isolated; those are dropped (counted store_rejected, logged with
    * the reason) and every other record is stored.
    */
-  private async insert(records: FlowRecord[], path: 'direct' | 'spool'): Promise<boolean> {
-    const r = await this.tryInsert(records, path);
+  private async insertRecords(records: FlowRecord[], path: 'direct' | 'spool'): Promise<boolean> {
+    const r = await this.attempt(() => this.opts.store.insertFlows(records), records.length, path);
+    if (r === 'ok') this.opts.onStored?.(records, []);
     if (r !== 'rejected') return r === 'ok';
     if (records.length === 1) {
       this.opts.metrics.drops.labels('store_rejected', 'flows').inc();
@@ -169,25 +298,28 @@ export class StoreWriter {
       return true;
     }
     const mid = records.length >> 1;
-    return (await this.insert(records.slice(0, mid), path)) && (await this.insert(records.slice(mid), path));
+    return (
+      (await this.insertRecords(records.slice(0, mid), path)) &&
+      (await this.insertRecords(records.slice(mid), path))
+    );
   }
 
-  private async tryInsert(
-    records: FlowRecord[],
+  private async attempt(
+    run: () => Promise<void>,
+    flows: number,
     path: 'direct' | 'spool',
   ): Promise<'ok' | 'failed' | 'rejected'> {
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.opts.store.insertFlows(records),
+        run(),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new TimeoutError('insert timed out')), this.opts.insertTimeoutMs);
         }),
       ]);
       this.opts.metrics.insertSeconds.labels('ok').observe((performance.now() - t0) / 1000);
-      this.opts.metrics.storedFlows.labels(path).inc(records.length);
-      this.opts.onStored?.(records);
+      this.opts.metrics.storedFlows.labels(path).inc(flows);
       if (!this.storeUp) this.opts.log.info('store reachable again');
       this.storeUp = true;
       this.opts.metrics.storeUp.set(1);
@@ -200,10 +332,7 @@ export class StoreWriter {
         return 'rejected';
       }
       if (this.storeUp) {
-        this.opts.log.warn(
-          { err: (err as Error).message, flows: records.length },
-          'store insert failed: spooling',
-        );
+        this.opts.log.warn({ err: (err as Error).message, flows }, 'store insert failed: spooling');
       }
       this.storeUp = false;
       this.opts.metrics.storeUp.set(0);

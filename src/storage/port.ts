@@ -28,6 +28,34 @@ export interface FlowStore {
   loadDecoderState(collector: string): Promise<unknown | null>;
   query(q: Query): Promise<QueryResult>;
   close(): Promise<void>;
+  /**
+   * Optional fast path for bulk ingest: rows encoded in the store's own wire format by worker threads
+   * (off the thread that owns the store), then handed over as bytes. A store without it takes insertFlows.
+   */
+  readonly rowEncoding?: RowEncoding;
+}
+
+/**
+ * What a worker thread needs to encode rows for a store, and how the store takes them. The module at
+ * `encoderModule` exports `encodeRows(records: readonly FlowRecord[]): EncodedRows` (pure, no I/O).
+ */
+export interface RowEncoding {
+  /** Names the byte format (and version): encoded rows kept aside (spooled) go only to a store with the same. */
+  format: string;
+  /** URL of the encoder module (import()-able in a worker thread). */
+  encoderModule: string;
+  /** Stores chunks produced by the encoder, all or nothing per call where the backend allows. */
+  insertEncoded(chunks: readonly Uint8Array[], rows: number): Promise<void>;
+}
+
+export interface EncodedRows {
+  /** Concatenated encoded rows (data[0, length)); its buffer may be transferred to another thread. */
+  data: Uint8Array;
+  rows: number;
+  /** Records the encoder skipped because the store stores no such record (e.g. options data). */
+  skipped: number;
+  /** Indexes of records the store refuses as invalid: the caller sends them through insertFlows. */
+  refused: number[];
 }
 
 export interface StoreCapabilities {

@@ -220,3 +220,36 @@ describe('chdb store insert failures', () => {
     }
   });
 });
+
+describe('chdb row encoding (worker-side encoder + insertEncoded)', () => {
+  it('stores encoded rows exactly; a refused record is left out and named, options data skipped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowlens-chdb-enc-'));
+    const s = await openChdbStore({ dir });
+    try {
+      await s.migrate();
+      const { encodeRows } = (await import(s.rowEncoding.encoderModule)) as typeof import('./row-encoder.js');
+      const bad = { ...flow(hourNow + 2), src_port: 70_000 }; // outside UInt16
+      const options: FlowRecord = { ...flow(hourNow + 3), record_type: 'options' };
+      const good = [flow(hourNow, '10.0.0.7'), flow(hourNow + 1, '2001:db8::1'), flow(hourNow + 4)];
+      const input = [good[0], good[1], bad, options, good[2]];
+      const e = encodeRows(input);
+      expect(e.rows).toBe(3);
+      expect(e.refused).toEqual([2]);
+      expect(e.skipped).toBe(1);
+      // Split in two chunks at a row boundary (as several worker messages arrive): the same rows.
+      const half = encodeRows(good.slice(0, 1)).data.length;
+      await s.rowEncoding.insertEncoded([e.data.subarray(0, half), e.data.subarray(half)], e.rows);
+      const rows = await s.sql<{ src_ip: string; src_port: number; bytes_total: number }>(
+        'SELECT toString(src_ip) AS src_ip, src_port, bytes_total FROM flow_records ORDER BY flow_start',
+      );
+      expect(rows).toEqual([
+        { src_ip: '::ffff:10.0.0.7', src_port: 40000, bytes_total: 1000 },
+        { src_ip: '2001:db8::1', src_port: 40000, bytes_total: 1000 },
+        { src_ip: '::ffff:10.0.0.1', src_port: 40000, bytes_total: 1000 },
+      ]);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -240,6 +240,38 @@ function nIp(w: Writer, v: string | null, field: string): void {
   ip16(w, v, field);
 }
 
+/** One flow record as one RowBinary row (throws StoreInputError for a value outside its column). */
+function encodeRecord(w: Writer, r: FlowRecord): void {
+  // Fixed part is at most 8*3 + 16 + 5 + 1 + 17*2 + 3*3 + 16 + ... < 160 bytes; strings ensure themselves.
+  w.ensure(176);
+  w.i64ms(r.received_at, 'received_at');
+  w.i64ms(r.flow_start, 'flow_start');
+  w.i64ms(r.flow_end, 'flow_end');
+  ip16(w, r.exporter_ip, 'exporter_ip');
+  nU32(w, r.exporter_id, 'exporter_id');
+  w.str(r.protocol_type);
+  w.ensure(176);
+  nIp(w, r.src_ip, 'src_ip');
+  nIp(w, r.dst_ip, 'dst_ip');
+  nU16(w, r.src_port, 'src_port');
+  nU16(w, r.dst_port, 'dst_port');
+  nU8(w, r.ip_protocol, 'ip_protocol');
+  counter(w, r.bytes_total, 'bytes_total');
+  counter(w, r.packets_total, 'packets_total');
+  nU16(w, r.tcp_flags, 'tcp_flags');
+  nU32(w, r.input_interface, 'input_interface');
+  nU32(w, r.output_interface, 'output_interface');
+  nU32(w, r.src_as, 'src_as');
+  nU32(w, r.dst_as, 'dst_as');
+  nIp(w, r.next_hop, 'next_hop');
+  nU16(w, r.src_vlan, 'src_vlan');
+  nU16(w, r.dst_vlan, 'dst_vlan');
+  nU8(w, r.tos, 'tos');
+  nU8(w, r.direction, 'direction');
+  w.u32(uint(r.sampling_rate, 0xffffffff, 'sampling_rate'));
+  w.str(stringifyExtended(r.extended_fields));
+}
+
 /**
  * Encodes records[from, to) (flow records only: counter samples / options data are the caller's to drop).
  * With a scratch buffer large enough the result is a view of it (valid until the scratch is reused); a
@@ -253,35 +285,40 @@ export function encodeRowBinary(
 ): Buffer {
   const w = new Writer(Math.max(4096, (to - from) * 192), scratch);
   for (let i = from; i < to; i++) {
-    const r = records[i];
-    // Fixed part is at most 8*3 + 16 + 5 + 1 + 17*2 + 3*3 + 16 + ... < 160 bytes; strings ensure themselves.
-    w.ensure(176);
-    w.i64ms(r.received_at, 'received_at');
-    w.i64ms(r.flow_start, 'flow_start');
-    w.i64ms(r.flow_end, 'flow_end');
-    ip16(w, r.exporter_ip, 'exporter_ip');
-    nU32(w, r.exporter_id, 'exporter_id');
-    w.str(r.protocol_type);
-    w.ensure(176);
-    nIp(w, r.src_ip, 'src_ip');
-    nIp(w, r.dst_ip, 'dst_ip');
-    nU16(w, r.src_port, 'src_port');
-    nU16(w, r.dst_port, 'dst_port');
-    nU8(w, r.ip_protocol, 'ip_protocol');
-    counter(w, r.bytes_total, 'bytes_total');
-    counter(w, r.packets_total, 'packets_total');
-    nU16(w, r.tcp_flags, 'tcp_flags');
-    nU32(w, r.input_interface, 'input_interface');
-    nU32(w, r.output_interface, 'output_interface');
-    nU32(w, r.src_as, 'src_as');
-    nU32(w, r.dst_as, 'dst_as');
-    nIp(w, r.next_hop, 'next_hop');
-    nU16(w, r.src_vlan, 'src_vlan');
-    nU16(w, r.dst_vlan, 'dst_vlan');
-    nU8(w, r.tos, 'tos');
-    nU8(w, r.direction, 'direction');
-    w.u32(uint(r.sampling_rate, 0xffffffff, 'sampling_rate'));
-    w.str(stringifyExtended(r.extended_fields));
+    encodeRecord(w, records[i]);
   }
   return w.buf.subarray(0, w.pos);
+}
+
+/**
+ * The worker-side encoder (see row-encoder.ts): every flow record of `records` that the table takes, as one
+ * payload in a buffer of its own (transferable). A record refused as invalid is left out (the buffer is
+ * rolled back to before it) and its index reported, so one bad record costs nothing to the others;
+ * non-flow records (counter samples, options data) are skipped as insertFlows skips them.
+ */
+export function encodeRowsLenient(
+  records: readonly FlowRecord[],
+  bytesPerRowHint = 448,
+): { data: Uint8Array; rows: number; skipped: number; refused: number[] } {
+  const w = new Writer(Math.max(4096, records.length * bytesPerRowHint));
+  const refused: number[] = [];
+  let rows = 0;
+  let skipped = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r.record_type !== undefined && r.record_type !== 'flow') {
+      skipped++;
+      continue;
+    }
+    const at = w.pos;
+    try {
+      encodeRecord(w, r);
+      rows++;
+    } catch (err) {
+      if (!(err instanceof StoreInputError)) throw err;
+      w.pos = at;
+      refused.push(i);
+    }
+  }
+  return { data: w.buf.subarray(0, w.pos), rows, skipped, refused };
 }

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FlowRecord } from '../../core/record.js';
@@ -22,6 +22,7 @@ import {
   type RetentionPolicy,
   type RetentionReport,
   type RollupReport,
+  type RowEncoding,
   type StoreCapabilities,
 } from '../port.js';
 import type { Query, QueryResult } from '../query/ast.js';
@@ -32,6 +33,7 @@ import { type ChdbSession, Db, dt64, ipOut, num, numOrNull, type Params } from '
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
 import { compileAggregateRows, compileFlows, compileTop } from './query.js';
 import { applyRetention } from './retention.js';
+import { ROW_FORMAT } from './row-encoder.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, ttlClauses } from './schema.js';
 
 /** Rows per payload file: an INSERT reads several files in parallel (measured best at 64 k rows). */
@@ -48,6 +50,22 @@ export interface ChdbStoreOptions {
   internalNetworks?: string[];
   /** Clock for tier picking (tests). */
   now?: () => number;
+}
+
+async function writeChunks(file: string, chunks: readonly Uint8Array[]): Promise<void> {
+  const fh = await open(file, 'w');
+  try {
+    // writev takes at most IOV_MAX (1024) buffers per call.
+    for (let i = 0; i < chunks.length; i += 1024) {
+      const part = chunks.slice(i, i + 1024);
+      let want = 0;
+      for (const c of part) want += c.length;
+      const { bytesWritten } = await fh.writev(part);
+      if (bytesWritten !== want) throw new Error(`short write to ${file}: ${bytesWritten} of ${want} bytes`);
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 export class ChdbStore implements FlowStore {
@@ -70,6 +88,13 @@ export class ChdbStore implements FlowStore {
   /** Reusable encode buffers (a chunk's buffer is free again once its file is written). */
   private readonly scratch: Buffer[] = [];
   private closed = false;
+  /** Rows encoded by ingest workers (row-encoder.ts), inserted as they are: see insertEncoded. */
+  readonly rowEncoding: RowEncoding = {
+    format: ROW_FORMAT,
+    encoderModule: new URL(`./row-encoder${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
+      .href,
+    insertEncoded: (chunks, rows) => this.insertEncoded(chunks, rows),
+  };
 
   constructor(session: ChdbSession, opts: ChdbStoreOptions) {
     this.db = new Db(session);
@@ -156,6 +181,33 @@ export class ChdbStore implements FlowStore {
         const file = join(dir, `${String(n).padStart(6, '0')}.rowbinary`);
         await this.writeChunk(flows, i, Math.min(i + INSERT_CHUNK, flows.length), file);
       }
+      await this.db.exec(
+        `INSERT INTO flow_records SELECT * FROM file({path:String}, 'RowBinary', {structure:String})
+         SETTINGS max_insert_threads = ${INSERT_THREADS}`,
+        { path: join(dir, '*.rowbinary'), structure: RAW_STRUCTURE },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Payload chunks from row-encoder.ts (RowBinary in RAW_COLUMNS order, already validated by the encoder):
+   * written as files of about INSERT_CHUNK rows each (one writev per file, no copy), then ONE INSERT over
+   * all of them, as insertFlows does.
+   */
+  async insertEncoded(chunks: readonly Uint8Array[], rows: number): Promise<void> {
+    if (rows === 0 || chunks.length === 0) return;
+    const dir = join(this.payloadRoot, `${process.pid}-${this.seq++}-${randomUUID()}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      const perFile = Math.max(1, Math.ceil(chunks.length / Math.max(1, Math.round(rows / INSERT_CHUNK))));
+      const writes: Promise<void>[] = [];
+      for (let i = 0, n = 0; i < chunks.length; i += perFile, n++) {
+        const file = join(dir, `${String(n).padStart(6, '0')}.rowbinary`);
+        writes.push(writeChunks(file, chunks.slice(i, i + perFile)));
+      }
+      await Promise.all(writes);
       await this.db.exec(
         `INSERT INTO flow_records SELECT * FROM file({path:String}, 'RowBinary', {structure:String})
          SETTINGS max_insert_threads = ${INSERT_THREADS}`,
