@@ -24,12 +24,32 @@ const INT8_MAX = '9223372036854775807';
 /** `COALESCE(x <<= ANY($3::inet[]), false)`: the address lies in one of the internal networks. */
 const internal = (expr: string) => `COALESCE(${expr} <<= ANY($3::inet[]), false)`;
 
-const protocolSources = ['ipfix', 'netflow_v5', 'netflow_v9', 'sflow_v5']
-  .map((p) => `'${p}', NULLIF(count(*) FILTER (WHERE protocol_type = '${p}'), 0)`)
-  .join(', ');
+const PROTOCOLS = ['ipfix', 'netflow_v5', 'netflow_v9', 'sflow_v5'] as const;
 
-const ifaceList = (col: string) =>
-  `COALESCE(jsonb_agg(DISTINCT ${col} ORDER BY ${col}) FILTER (WHERE ${col} IS NOT NULL), '[]'::jsonb)`;
+/**
+ * protocol_sources: nearly every group has ONE protocol (the exporter is part of the key and an exporter
+ * speaks one protocol), so that case builds a one-key object; only mixed groups build all four and strip
+ * the zero (NULL) ones.
+ */
+const protocolSources = `CASE ${PROTOCOLS.map((p) => `WHEN n_${p} = n THEN jsonb_build_object('${p}', n)`).join(' ')}
+    ELSE jsonb_strip_nulls(jsonb_build_object(${PROTOCOLS.map((p) => `'${p}', NULLIF(n_${p}, 0)`).join(', ')})) END`;
+
+/**
+ * Distinct non-null interface indexes, ascending, as a JSON array. min/max answer the common groups (no
+ * value, or one value) without the per-group sort an ordered DISTINCT aggregate costs; only groups with
+ * several values sort their small array.
+ */
+const ifaceList = (c: string) => `CASE WHEN ${c}_min IS NULL THEN '[]'::jsonb
+    WHEN ${c}_min = ${c}_max THEN jsonb_build_array(${c}_min)
+    ELSE to_jsonb(ARRAY(SELECT DISTINCT v FROM unnest(${c}_all) v WHERE v IS NOT NULL ORDER BY v)) END`;
+
+/**
+ * Per-flow scaled bytes/packets in int8 when the product cannot overflow (|value| < 2^32, rate < 2^31):
+ * sum(int8) accumulates in 128 bits, so only the rare flows outside that range pay for numeric.
+ */
+const FITS = '(bytes_total | packets_total) BETWEEN 0 AND 4294967295 AND rate < 2147483648';
+
+const ms = (interval: string) => `(extract(epoch FROM ${interval}) * 1000)`;
 
 /** DELETE of the aggregate windows in [$1, $2). */
 export const DELETE_WINDOWS_SQL =
@@ -44,46 +64,60 @@ INSERT INTO flow_aggregates (
   protocol_sources, interfaces, is_internal, traffic_direction)
 SELECT
   ws, ws + interval '5 minutes', exporter_ip, sip, dip, sp, dp, proto,
-  count(*),
-  LEAST(sum(bytes_total::numeric * rate), ${INT8_MAX}),
-  LEAST(sum(packets_total::numeric * rate), ${INT8_MAX}),
-  LEAST(sum(bytes_total), ${INT8_MAX}),
-  LEAST(sum(packets_total), ${INT8_MAX}),
-  max(rate),
-  bit_or(flags),
-  count(*),
-  count(*) FILTER (WHERE proto = 6 AND flags & 2 <> 0),
-  count(*) FILTER (WHERE proto = 6 AND flags & 5 <> 0),
-  min(dur), max(dur), floor(sum(dur) / count(*)),
-  jsonb_strip_nulls(jsonb_build_object(${protocolSources})),
-  jsonb_build_object('input', ${ifaceList('input_interface')}, 'output', ${ifaceList('output_interface')}),
-  ${internal('sip')} AND ${internal('dip')},
-  CASE WHEN ${internal('sip')} AND ${internal('dip')} THEN 'internal'
-       WHEN ${internal('sip')} THEN 'egress'
-       WHEN ${internal('dip')} THEN 'ingress'
-       ELSE 'external' END
+  n,
+  LEAST(COALESCE(b_fit, 0) + COALESCE(b_big, 0), ${INT8_MAX}),
+  LEAST(COALESCE(p_fit, 0) + COALESCE(p_big, 0), ${INT8_MAX}),
+  LEAST(b_sampled, ${INT8_MAX}),
+  LEAST(p_sampled, ${INT8_MAX}),
+  max_rate, flags, n, new_s, closed_s,
+  ${ms('min_d')}::bigint, ${ms('max_d')}::bigint, floor(${ms('sum_d')} / n),
+  ${protocolSources},
+  jsonb_build_object('input', ${ifaceList('in')}, 'output', ${ifaceList('out')}),
+  si AND di,
+  CASE WHEN si AND di THEN 'internal' WHEN si THEN 'egress' WHEN di THEN 'ingress' ELSE 'external' END
 FROM (
-  SELECT
-    date_bin('5 minutes', flow_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS ws,
-    exporter_ip, protocol_type, bytes_total, packets_total, input_interface, output_interface,
-    COALESCE(src_ip, '::'::inet) AS sip,
-    COALESCE(dst_ip, '::'::inet) AS dip,
-    CASE WHEN c.collapse AND c.s > c.d THEN 0 ELSE c.s END AS sp,
-    CASE WHEN c.collapse AND c.d > c.s THEN 0 ELSE c.d END AS dp,
-    c.proto,
-    COALESCE(tcp_flags, 0) AS flags,
-    GREATEST(sampling_rate, 1) AS rate,
-    GREATEST((extract(epoch FROM flow_end - flow_start) * 1000)::bigint, 0) AS dur
-  FROM flow_records,
-  LATERAL (SELECT COALESCE(src_port, 0) AS s, COALESCE(dst_port, 0) AS d, COALESCE(ip_protocol, 0) AS proto) p,
-  LATERAL (SELECT p.s, p.d, p.proto,
-      p.proto IN (6, 17, 132) AND p.s > 0 AND p.d > 0 AND p.s <> p.d
-      AND GREATEST(p.s, p.d) >= ${WELL_KNOWN_LIMIT}
-      AND (LEAST(p.s, p.d) < ${WELL_KNOWN_LIMIT}
-           OR (GREATEST(p.s, p.d) >= ${EPHEMERAL_FROM} AND LEAST(p.s, p.d) < ${EPHEMERAL_FROM})) AS collapse) c
-  WHERE flow_start >= $1 AND flow_start < $2
-) r
-GROUP BY ws, exporter_ip, sip, dip, sp, dp, proto`;
+  SELECT ws, exporter_ip, sip, dip, sp, dp, proto,
+    count(*) AS n,
+    sum(bytes_total * rate) FILTER (WHERE fits) AS b_fit,
+    sum(bytes_total::numeric * rate) FILTER (WHERE NOT fits) AS b_big,
+    sum(packets_total * rate) FILTER (WHERE fits) AS p_fit,
+    sum(packets_total::numeric * rate) FILTER (WHERE NOT fits) AS p_big,
+    sum(bytes_total) AS b_sampled,
+    sum(packets_total) AS p_sampled,
+    max(rate) AS max_rate,
+    bit_or(flags) AS flags,
+    count(*) FILTER (WHERE proto = 6 AND flags & 2 <> 0) AS new_s,
+    count(*) FILTER (WHERE proto = 6 AND flags & 5 <> 0) AS closed_s,
+    min(dur) AS min_d, max(dur) AS max_d, sum(dur) AS sum_d,
+    ${PROTOCOLS.map((p) => `count(*) FILTER (WHERE protocol_type = '${p}') AS n_${p}`).join(',\n    ')},
+    min(input_interface) AS in_min, max(input_interface) AS in_max, array_agg(input_interface) AS in_all,
+    min(output_interface) AS out_min, max(output_interface) AS out_max, array_agg(output_interface) AS out_all,
+    ${internal('sip')} AS si,
+    ${internal('dip')} AS di
+  FROM (
+    SELECT
+      date_bin('5 minutes', flow_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS ws,
+      exporter_ip, protocol_type, bytes_total, packets_total, input_interface, output_interface,
+      COALESCE(src_ip, '::'::inet) AS sip,
+      COALESCE(dst_ip, '::'::inet) AS dip,
+      CASE WHEN c.collapse AND c.s > c.d THEN 0 ELSE c.s END AS sp,
+      CASE WHEN c.collapse AND c.d > c.s THEN 0 ELSE c.d END AS dp,
+      c.proto,
+      COALESCE(tcp_flags, 0) AS flags,
+      GREATEST(sampling_rate, 1) AS rate,
+      (bytes_total | packets_total) BETWEEN 0 AND 4294967295 AND sampling_rate < 2147483648 AS fits,
+      GREATEST(flow_end - flow_start, interval '0') AS dur
+    FROM flow_records,
+    LATERAL (SELECT COALESCE(src_port, 0) AS s, COALESCE(dst_port, 0) AS d, COALESCE(ip_protocol, 0) AS proto) p,
+    LATERAL (SELECT p.s, p.d, p.proto,
+        p.proto IN (6, 17, 132) AND p.s > 0 AND p.d > 0 AND p.s <> p.d
+        AND GREATEST(p.s, p.d) >= ${WELL_KNOWN_LIMIT}
+        AND (LEAST(p.s, p.d) < ${WELL_KNOWN_LIMIT}
+             OR (GREATEST(p.s, p.d) >= ${EPHEMERAL_FROM} AND LEAST(p.s, p.d) < ${EPHEMERAL_FROM})) AS collapse) c
+    WHERE flow_start >= $1 AND flow_start < $2
+  ) r
+  GROUP BY ws, exporter_ip, sip, dip, sp, dp, proto
+) g`;
 
 export const DELETE_DAY_SQL = 'DELETE FROM dependency_stats WHERE stat_date = $1::date';
 
