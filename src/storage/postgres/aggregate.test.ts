@@ -39,7 +39,7 @@ function flow(over: Partial<FlowRecord>): FlowRecord {
     tos: null,
     direction: null,
     sampling_rate: 1,
-    extended_fields: {},
+    extended_fields: { sampling_source: 'none' },
     ...over,
   };
 }
