@@ -3,7 +3,7 @@ import { DecodeError } from '../core/errors.js';
 import type { FlowRecord } from '../core/record.js';
 import type { Datagram } from '../decode/types.js';
 import { type FlowDecodeResult, FlowDecoder } from '../normalize/flow-decoder.js';
-import type { EncodedRows } from '../storage/port.js';
+import type { RowEncoder } from '../storage/port.js';
 import type { DecodedBatch, EncodedMessage, FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { packRecords } from './record-codec.js';
 
@@ -22,74 +22,65 @@ const MAX_SAMPLES = 3;
 /** Same 5-minute windows as the aggregation (DESIGN.md flow_aggregates). */
 const WINDOW_MS = 300_000;
 
-type EncodeRows = (records: readonly FlowRecord[]) => EncodedRows;
 /**
- * The store's row encoder, when it has one: encoding here (1.2 us/flow measured for IPFIX) instead of on the
- * receive thread takes packing, unpacking, the structured clone of extended_fields and the encode itself off
- * the thread that owns the sockets and the store. Messages posted before this import resolves are queued.
+ * The store's row encoder, when it has one: encoding here instead of on the receive thread takes packing,
+ * unpacking, the structured clone of extended_fields and the encode itself off the thread that owns the
+ * sockets and the store. Each datagram's records are encoded as soon as they are decoded, so the record
+ * objects die young (collecting a whole message first promoted them: measured 2-4x the worker's GC time).
+ * Messages posted before this import resolves are queued.
  */
-const encodeRows: EncodeRows | null = init.encoderModule
-  ? ((await import(init.encoderModule)) as { encodeRows: EncodeRows }).encodeRows
+const encoder: RowEncoder | null = init.encoderModule
+  ? ((await import(init.encoderModule)) as { createRowEncoder: () => RowEncoder }).createRowEncoder()
   : null;
+
+/** Per touched 5-minute window of the encoded rows, the earliest flow_start (usually one or two windows). */
+const windows: number[] = [];
+const windowMins: number[] = [];
+
+function noteWindows(records: readonly FlowRecord[], refused: readonly FlowRecord[]): void {
+  for (const r of records) {
+    if (r.record_type !== undefined && r.record_type !== 'flow') continue;
+    if (refused.length && refused.includes(r)) continue;
+    const s = r.flow_start;
+    const w = Math.floor(s / WINDOW_MS);
+    let j = 0;
+    while (j < windows.length && windows[j] !== w) j++;
+    if (j === windows.length) {
+      windows.push(w);
+      windowMins.push(s);
+    } else if (s < windowMins[j]) windowMins[j] = s;
+  }
+}
 
 function post(m: FromWorker): void {
   port.postMessage(m);
 }
 
-/** Per touched 5-minute window, the earliest flow_start of the encoded rows (usually one or two windows). */
-function windowStarts(records: readonly FlowRecord[], skip: readonly number[]): number[] {
-  const wins: number[] = [];
-  const mins: number[] = [];
-  let k = 0;
-  for (let i = 0; i < records.length; i++) {
-    if (k < skip.length && skip[k] === i) {
-      k++;
-      continue;
-    }
-    const r = records[i];
-    if (r.record_type !== undefined && r.record_type !== 'flow') continue;
-    const s = r.flow_start;
-    const w = Math.floor(s / WINDOW_MS);
-    let j = 0;
-    while (j < wins.length && wins[j] !== w) j++;
-    if (j === wins.length) {
-      wins.push(w);
-      mins.push(s);
-    } else if (s < mins[j]) mins[j] = s;
-  }
-  return mins;
-}
-
 /**
- * Records go encoded in the store's format when it has a RowEncoding, else packed (record-codec.ts): both
- * far cheaper to receive than cloned objects. Records the encoder refused travel packed, one by one to be
- * isolated and counted by the writer.
+ * One message per input message: rows encoded in the store's format when it has a RowEncoding, records
+ * packed (record-codec.ts) otherwise; both far cheaper to receive than cloned objects. Records the encoder
+ * refused travel packed, to be isolated and counted by the writer.
  */
 function postOut(out: DecodedBatch): void {
-  if (out.records.length === 0) {
-    port.postMessage(out);
-    return;
-  }
   const transfer: ArrayBuffer[] = [];
-  let rest = out.records;
-  if (encodeRows) {
-    const e = encodeRows(out.records);
+  if (encoder) {
+    const e = encoder.take();
     if (e.rows > 0) {
       const enc: EncodedMessage = {
         buffer: e.data.buffer as ArrayBuffer,
         offset: e.data.byteOffset,
         length: e.data.length,
         rows: e.rows,
-        starts: windowStarts(out.records, e.refused),
+        starts: windowMins.splice(0),
       };
+      windows.length = 0;
       out.encoded = enc;
       transfer.push(enc.buffer);
     }
-    rest = e.refused.map((i) => out.records[i]);
   }
-  out.records = [];
-  if (rest.length) {
-    const p = packRecords(rest);
+  if (out.records.length) {
+    const p = packRecords(out.records);
+    out.records = [];
     out.packed = p.packed;
     transfer.push(...p.transfer);
   }
@@ -98,7 +89,11 @@ function postOut(out: DecodedBatch): void {
 
 function collect(out: DecodedBatch, r: FlowDecodeResult): void {
   if (r.records.length) {
-    for (const rec of r.records) out.records.push(rec);
+    if (encoder) {
+      const refused = encoder.add(r.records);
+      noteWindows(r.records, refused);
+      for (const rec of refused) out.records.push(rec);
+    } else for (const rec of r.records) out.records.push(rec);
     const p = r.protocol ?? r.records[0].protocol_type;
     out.flows[p] = (out.flows[p] ?? 0) + r.records.length;
   }

@@ -225,7 +225,13 @@ export class WorkerPool {
       this.opts.onBatch(m, index);
     } finally {
       if (f) this.settle(f.inputs, f.bytes);
-      if (shard.exporters.length && !shard.scheduled) this.dispatch(shard);
+      // A worker that fell behind gets the next full-size message at once; a few datagrams wait for
+      // their gather timer (one message per reply would be tiny messages at moderate rates).
+      if (shard.exporters.length >= this.maxPerMessage / 4) this.dispatch(shard);
+      else if (shard.exporters.length && !shard.scheduled) {
+        shard.scheduled = true;
+        setTimeout(() => this.dispatch(shard), this.gatherMs);
+      }
     }
   }
 

@@ -37,7 +37,7 @@ export interface FlowStore {
 
 /**
  * What a worker thread needs to encode rows for a store, and how the store takes them. The module at
- * `encoderModule` exports `encodeRows(records: readonly FlowRecord[]): EncodedRows` (pure, no I/O).
+ * `encoderModule` exports `createRowEncoder(): RowEncoder` (pure, no I/O).
  */
 export interface RowEncoding {
   /** Names the byte format (and version): encoded rows kept aside (spooled) go only to a store with the same. */
@@ -48,14 +48,18 @@ export interface RowEncoding {
   insertEncoded(chunks: readonly Uint8Array[], rows: number): Promise<void>;
 }
 
-export interface EncodedRows {
-  /** Concatenated encoded rows (data[0, length)); its buffer may be transferred to another thread. */
-  data: Uint8Array;
-  rows: number;
-  /** Records the encoder skipped because the store stores no such record (e.g. options data). */
-  skipped: number;
-  /** Indexes of records the store refuses as invalid: the caller sends them through insertFlows. */
-  refused: number[];
+/**
+ * Encodes rows incrementally (a worker adds each datagram's records as they are decoded, so the record
+ * objects die young) and hands out everything added so far as one payload.
+ */
+export interface RowEncoder {
+  /**
+   * Appends the rows of the flow records the store keeps; records of a kind it does not store are skipped.
+   * Returns the records it refuses as invalid (the caller sends those through insertFlows).
+   */
+  add(records: readonly FlowRecord[]): FlowRecord[];
+  /** Rows added since the last take (data[0, length), its buffer transferable), then starts afresh. */
+  take(): { data: Uint8Array; rows: number };
 }
 
 export interface StoreCapabilities {

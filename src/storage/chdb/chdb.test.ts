@@ -227,18 +227,20 @@ describe('chdb row encoding (worker-side encoder + insertEncoded)', () => {
     const s = await openChdbStore({ dir });
     try {
       await s.migrate();
-      const { encodeRows } = (await import(s.rowEncoding.encoderModule)) as typeof import('./row-encoder.js');
+      const { createRowEncoder } = (await import(
+        s.rowEncoding.encoderModule
+      )) as typeof import('./row-encoder.js');
       const bad = { ...flow(hourNow + 2), src_port: 70_000 }; // outside UInt16
       const options: FlowRecord = { ...flow(hourNow + 3), record_type: 'options' };
       const good = [flow(hourNow, '10.0.0.7'), flow(hourNow + 1, '2001:db8::1'), flow(hourNow + 4)];
-      const input = [good[0], good[1], bad, options, good[2]];
-      const e = encodeRows(input);
-      expect(e.rows).toBe(3);
-      expect(e.refused).toEqual([2]);
-      expect(e.skipped).toBe(1);
-      // Split in two chunks at a row boundary (as several worker messages arrive): the same rows.
-      const half = encodeRows(good.slice(0, 1)).data.length;
-      await s.rowEncoding.insertEncoded([e.data.subarray(0, half), e.data.subarray(half)], e.rows);
+      const enc = createRowEncoder();
+      // Two payloads (two worker messages), the second after a refused record and a skipped one.
+      expect(enc.add(good.slice(0, 1))).toEqual([]);
+      const first = enc.take();
+      expect(enc.add([good[1], bad, options, good[2]])).toEqual([bad]);
+      const second = enc.take();
+      expect([first.rows, second.rows]).toEqual([1, 2]);
+      await s.rowEncoding.insertEncoded([first.data, second.data], 3);
       const rows = await s.sql<{ src_ip: string; src_port: number; bytes_total: number }>(
         'SELECT toString(src_ip) AS src_ip, src_port, bytes_total FROM flow_records ORDER BY flow_start',
       );

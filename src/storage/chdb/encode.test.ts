@@ -19,7 +19,10 @@ function rowBinaryString(s: string): Buffer {
 
 /** extended_fields is the row's last column: the encoded row must end in exactly JSON.stringify's bytes. */
 function expectJsonColumn(ext: unknown, expected: string): void {
-  const base: FlowRecord = { ...emptyRecord('ipfix', '192.0.2.1', 1_700_000_000_000), extended_fields: {} };
+  const base: FlowRecord = {
+    ...emptyRecord('ipfix', '192.0.2.1', 1_700_000_000_000),
+    extended_fields: {} as FlowRecord['extended_fields'],
+  };
   const empty = encodeRowBinary([base]);
   const got = encodeRowBinary([{ ...base, extended_fields: ext as FlowRecord['extended_fields'] }]);
   const want = Buffer.concat([empty.subarray(0, empty.length - 3), rowBinaryString(expected)]);

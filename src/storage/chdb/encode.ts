@@ -411,34 +411,45 @@ export function encodeRowBinary(
 }
 
 /**
- * The worker-side encoder (see row-encoder.ts): every flow record of `records` that the table takes, as one
+ * The worker-side encoder (see row-encoder.ts): the flow records the table takes, appended row by row to one
  * payload in a buffer of its own (transferable). A record refused as invalid is left out (the buffer is
- * rolled back to before it) and its index reported, so one bad record costs nothing to the others;
- * non-flow records (counter samples, options data) are skipped as insertFlows skips them.
+ * rolled back to before it) and returned, so one bad record costs nothing to the others; non-flow records
+ * (counter samples, options data) are skipped as insertFlows skips them.
  */
-export function encodeRowsLenient(
-  records: readonly FlowRecord[],
-  bytesPerRowHint = 448,
-): { data: Uint8Array; rows: number; skipped: number; refused: number[] } {
-  const w = new Writer(Math.max(4096, records.length * bytesPerRowHint));
-  const refused: number[] = [];
-  let rows = 0;
-  let skipped = 0;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
-    if (r.record_type !== undefined && r.record_type !== 'flow') {
-      skipped++;
-      continue;
-    }
-    const at = w.pos;
-    try {
-      encodeRecord(w, r);
-      rows++;
-    } catch (err) {
-      if (!(err instanceof StoreInputError)) throw err;
-      w.pos = at;
-      refused.push(i);
-    }
+export class RowBinaryStream {
+  private w: Writer;
+  private rows = 0;
+  /** Bytes of the last payload: the next buffer is sized from it (no regrowth copies in steady state). */
+  private lastBytes = 1 << 20;
+
+  constructor() {
+    this.w = new Writer(this.lastBytes);
   }
-  return { data: w.buf.subarray(0, w.pos), rows, skipped, refused };
+
+  add(records: readonly FlowRecord[]): FlowRecord[] {
+    const w = this.w;
+    let refused: FlowRecord[] | null = null;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      if (r.record_type !== undefined && r.record_type !== 'flow') continue;
+      const at = w.pos;
+      try {
+        encodeRecord(w, r);
+        this.rows++;
+      } catch (err) {
+        w.pos = at; // never a partial row in the payload
+        if (!(err instanceof StoreInputError)) throw err;
+        (refused ??= []).push(r);
+      }
+    }
+    return refused ?? [];
+  }
+
+  take(): { data: Uint8Array; rows: number } {
+    const out = { data: this.w.buf.subarray(0, this.w.pos), rows: this.rows };
+    this.lastBytes = Math.max(65_536, Math.ceil(this.w.pos * 1.25));
+    this.w = new Writer(this.lastBytes);
+    this.rows = 0;
+    return out;
+  }
 }
