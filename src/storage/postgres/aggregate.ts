@@ -35,19 +35,20 @@ const protocolSources = `CASE ${PROTOCOLS.map((p) => `WHEN n_${p} = n THEN jsonb
     ELSE jsonb_strip_nulls(jsonb_build_object(${PROTOCOLS.map((p) => `'${p}', NULLIF(n_${p}, 0)`).join(', ')})) END`;
 
 /**
- * Distinct non-null interface indexes, ascending, as a JSON array. min/max answer the common groups (no
- * value, or one value) without the per-group sort an ordered DISTINCT aggregate costs; only groups with
- * several values sort their small array.
+ * Distinct non-null interface indexes, ascending, as a bigint[] that jsonb_build_object turns into a JSON
+ * array (cheaper than nesting jsonb values, which are re-read when the outer object is built). min/max
+ * answer the common groups (no value, or one value) without the per-group sort an ordered DISTINCT aggregate
+ * costs; only groups with several values sort their small array.
  */
-const ifaceList = (c: string) => `CASE WHEN ${c}_min IS NULL THEN '[]'::jsonb
-    WHEN ${c}_min = ${c}_max THEN jsonb_build_array(${c}_min)
-    ELSE to_jsonb(ARRAY(SELECT DISTINCT v FROM unnest(${c}_all) v WHERE v IS NOT NULL ORDER BY v)) END`;
+const ifaceList = (c: string) => `CASE WHEN ${c}_min IS NULL THEN '{}'::bigint[]
+    WHEN ${c}_min = ${c}_max THEN ARRAY[${c}_min]
+    ELSE ARRAY(SELECT DISTINCT v FROM unnest(${c}_all) v WHERE v IS NOT NULL ORDER BY v) END`;
 
 /**
  * Per-flow scaled bytes/packets in int8 when the product cannot overflow (|value| < 2^32, rate < 2^31):
  * sum(int8) accumulates in 128 bits, so only the rare flows outside that range pay for numeric.
  */
-const FITS = '(bytes_total | packets_total) BETWEEN 0 AND 4294967295 AND rate < 2147483648';
+const FITS = '(bytes_total | packets_total) BETWEEN 0 AND 4294967295 AND sampling_rate < 2147483648';
 
 const ms = (interval: string) => `(extract(epoch FROM ${interval}) * 1000)`;
 
@@ -105,7 +106,7 @@ FROM (
       c.proto,
       COALESCE(tcp_flags, 0) AS flags,
       GREATEST(sampling_rate, 1) AS rate,
-      (bytes_total | packets_total) BETWEEN 0 AND 4294967295 AND sampling_rate < 2147483648 AS fits,
+      ${FITS} AS fits,
       GREATEST(flow_end - flow_start, interval '0') AS dur
     FROM flow_records,
     LATERAL (SELECT COALESCE(src_port, 0) AS s, COALESCE(dst_port, 0) AS d, COALESCE(ip_protocol, 0) AS proto) p,
