@@ -50,6 +50,10 @@ const ifaceList = (c: string) => `CASE WHEN ${c}_min IS NULL THEN '{}'::bigint[]
  */
 const FITS = '(bytes_total | packets_total) BETWEEN 0 AND 4294967295 AND sampling_rate < 2147483648';
 
+/**
+ * Durations are aggregated as intervals (min/max/sum, no numeric per flow) and turned into milliseconds
+ * once per group: exact, as stored flow times are whole milliseconds (insert.ts).
+ */
 const ms = (interval: string) => `(extract(epoch FROM ${interval}) * 1000)`;
 
 /** DELETE of the aggregate windows in [$1, $2). */
