@@ -439,7 +439,8 @@ export class RowBinaryStream {
       } catch (err) {
         w.pos = at; // never a partial row in the payload
         if (!(err instanceof StoreInputError)) throw err;
-        (refused ??= []).push(r);
+        if (refused === null) refused = [];
+        refused.push(r);
       }
     }
     return refused ?? [];
