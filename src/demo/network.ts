@@ -1,5 +1,5 @@
+import { Prng } from '../core/prng.js';
 import type { GenFlow } from '../gen/flows.js';
-import { Prng } from '../gen/prng.js';
 
 /**
  * A small company network for the demo: laptops, a web tier, an API tier, a database, a cache, DNS,

@@ -1,4 +1,4 @@
-import { Prng } from './prng.js';
+import { Prng } from '../core/prng.js';
 
 /**
  * One flow as the synthetic exporter puts it on the wire. Every encoder writes exactly these values (or,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { Prng } from '../core/prng.js';
 import { readCapture } from '../wire/pcap.js';
 import { createExporter, GEN_PROTOCOLS, PacketSource } from './index.js';
 import { writePcap } from './pcap.js';
-import { Prng } from './prng.js';
 
 const START = 1_700_000_000_000;
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toJsonRecord } from '../core/json.js';
+import { Prng } from '../core/prng.js';
 import { type CapturedPayload, capturePayloads } from '../decode/testing/captures.js';
 import { CORPUS_DIR } from '../decode/testing/corpus.js';
 import { type FlowDecodeResult, FlowDecoder } from './flow-decoder.js';
@@ -16,16 +17,9 @@ function viaDatagrams(d: FlowDecoder, ps: CapturedPayload[]): FlowDecodeResult[]
 const json = (rs: FlowDecodeResult[]) =>
   rs.flatMap((r) => r.records.map((x) => JSON.stringify(toJsonRecord(x))));
 
-/** Seeded PRNG (mulberry32) so the chunk boundaries are reproducible. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.float();
 }
 
 /** The datagrams of a capture as one TCP byte stream cut at random places (1-byte chunks included). */

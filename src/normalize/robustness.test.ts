@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, type DecodeErrorCode } from '../core/errors.js';
 import { toJsonRecord } from '../core/json.js';
+import { Prng } from '../core/prng.js';
 import { type CapturedPayload, capturePayloads, readCaptureForTest } from '../decode/testing/captures.js';
 import { listCaptures } from '../decode/testing/corpus.js';
 import type { Datagram } from '../decode/types.js';
@@ -31,16 +32,9 @@ const KNOWN: ReadonlySet<DecodeErrorCode> = new Set<DecodeErrorCode>([
 const MUTATIONS_PER_DATAGRAM = 24;
 const FILE_DAMAGES_PER_CAPTURE = 40;
 
-/** Seeded PRNG (mulberry32): the same mutations every run, so a failure reproduces. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.float();
 }
 
 /** Flip bytes: random values, 0x00/0xff extremes (lengths, counts), at 1-4 places. */

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { Prng } from '../../core/prng.js';
 import { readCapture } from '../../wire/pcap.js';
 import { decodeIpfix } from '../ipfix/index.js';
 import { decodeNetflowV9 } from '../netflow9/index.js';
@@ -20,16 +21,9 @@ function decode(d: Datagram, st: ExporterState): DecodeOutput<TemplateRecord> {
   return ((d.bytes[0] << 8) | d.bytes[1]) === 9 ? decodeNetflowV9(d, st) : decodeIpfix(d, st);
 }
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.float();
 }
 
 interface Count {

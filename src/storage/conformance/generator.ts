@@ -4,19 +4,15 @@
  * rates 1, 100 and 1000; TCP flag patterns (SYN, SYN-ACK, FIN, RST, ACK-only), ephemeral client ports,
  * UDP and ICMP, flows exported late (received minutes after they ended) and inserted out of order.
  */
+
+import { Prng } from '../../core/prng.js';
 import type { FlowRecord, ProtocolType } from '../../core/record.js';
 import { DAY_MS, WINDOW_MS } from '../query/rules.js';
 
-/** mulberry32: small, fast, good enough for test data; same seed, same flows. */
+/** Uniform [0, 1) draws from a seeded PRNG: same seed, same flows. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const p = new Prng(seed);
+  return () => p.float();
 }
 
 export interface Exporter {
