@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { FlowRecord } from '../../core/record.js';
+import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import {
   type AggregationReport,
   DEFAULT_RETENTION,
@@ -25,7 +25,7 @@ import {
   type RowEncoding,
   type StoreCapabilities,
 } from '../port.js';
-import type { Query, QueryResult } from '../query/ast.js';
+import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../query/ast.js';
 import { DAY_MS, dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../query/rules.js';
 import { pickTier } from '../query/tier.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
@@ -456,64 +456,20 @@ function outValue(field: string, v: unknown): string | number | null {
 
 type OutSpec = [name: string, source: string][];
 
-const AGG_OUT: OutSpec = [
-  ['window_start', 'window_start_o'],
-  ['window_end', 'window_end_o'],
-  ...[
-    'exporter_ip',
-    'src_ip',
-    'dst_ip',
-    'src_port',
-    'dst_port',
-    'ip_protocol',
-    'flow_count',
-    'bytes_total',
-    'packets_total',
-    'bytes_sampled',
-    'packets_sampled',
-    'sampling_rate',
-    'tcp_flags_observed',
-    'new_sessions',
-    'closed_sessions',
-    'min_duration_ms',
-    'max_duration_ms',
-    'avg_duration_ms',
-  ].map((n): [string, string] => [n, n]),
-  ['protocol_sources', 'protocol_sources_o'],
-  ['interfaces', 'interfaces_o'],
-  ['is_internal', 'is_internal_o'],
-  ['traffic_direction', 'traffic_direction'],
-];
-
-const FLOW_OUT: OutSpec = [
-  ['received_at', 'received_at_o'],
-  ['flow_start', 'flow_start_o'],
-  ['flow_end', 'flow_end_o'],
-  ...[
-    'exporter_ip',
-    'exporter_id',
-    'protocol_type',
-    'src_ip',
-    'dst_ip',
-    'src_port',
-    'dst_port',
-    'ip_protocol',
-    'bytes_total',
-    'packets_total',
-    'tcp_flags',
-    'input_interface',
-    'output_interface',
-    'src_as',
-    'dst_as',
-    'next_hop',
-    'src_vlan',
-    'dst_vlan',
-    'tos',
-    'direction',
-    'sampling_rate',
-    'extended_fields',
-  ].map((n): [string, string] => [n, n]),
-];
+/** The few output columns the SQL renders under another alias (converted times, JSON text, 0/1). */
+const RENAMED: Record<string, string> = {
+  received_at: 'received_at_o',
+  flow_start: 'flow_start_o',
+  flow_end: 'flow_end_o',
+  window_start: 'window_start_o',
+  window_end: 'window_end_o',
+  protocol_sources: 'protocol_sources_o',
+  interfaces: 'interfaces_o',
+  is_internal: 'is_internal_o',
+};
+const outSpec = (columns: readonly string[]): OutSpec => columns.map((c) => [c, RENAMED[c] ?? c]);
+const AGG_OUT = outSpec(AGGREGATE_COLUMNS);
+const FLOW_OUT = outSpec(CANONICAL_COLUMNS);
 
 const TEXT_OUT = new Set([
   'protocol_sources',
