@@ -8,6 +8,7 @@ import { listCaptures } from '../decode/testing/corpus.js';
 import { createExporter } from '../gen/index.js';
 import { FlowDecoder } from '../normalize/flow-decoder.js';
 import type { FlowStore } from '../storage/port.js';
+import { startTestPostgres } from '../storage/testing/postgres.js';
 import { readCapture } from '../wire/pcap.js';
 import { LOCK_FILE } from './lock.js';
 import { queryVia } from './query-via.js';
@@ -212,6 +213,40 @@ describe('flowlens serve', () => {
     );
     const sent = exp.totals();
     expect(await storedTotals(serve.store)).toEqual({ netflow_v9: { flows: sent.flows, bytes: sent.bytes } });
+  });
+
+  it('loses nothing while PostgreSQL itself is stopped and started again', async () => {
+    const server = await startTestPostgres();
+    try {
+      const exp = createExporter({ protocol: 'ipfix', seed: 11, exporterId: 1 });
+      let now = Date.now();
+      const batch = (n: number) =>
+        Array.from({ length: n }, () => {
+          now += 5;
+          return exp.nextPacket(now);
+        });
+      const serve = await start(tempDir(), { store: server.url, 'batch.insertTimeoutMs': 3000 });
+      const sender = await udpSender('127.0.0.9');
+      const port = portOf(serve, 'ipfix');
+      await sendAll(sender, port, batch(30));
+      await serve.settle();
+      await server.pause(); // the real server process is gone: inserts fail, batches spool
+      await sendAll(sender, port, batch(60));
+      await waitFor(async () => (await metricValue(serve.registry, 'flowlens_flows_spooled_total')) > 0);
+      const http = `http://127.0.0.1:${serve.http!.port}`;
+      expect((await fetch(`${http}/readyz`)).status).toBe(503);
+      await server.resume();
+      await sendAll(sender, port, batch(30));
+      await sender.close();
+      const sent = exp.totals();
+      await waitFor(async () => (await storedTotals(serve.store)).ipfix?.flows === sent.flows, 60_000);
+      expect(await storedTotals(serve.store)).toEqual({ ipfix: { flows: sent.flows, bytes: sent.bytes } });
+      expect(await metricValue(serve.registry, 'flowlens_drops_total')).toBe(0);
+      expect((await fetch(`${http}/readyz`)).status).toBe(200);
+      await stop(serve);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('loses nothing while the store is down: spools, replays in order, and replays at the next start', async () => {

@@ -127,8 +127,48 @@ async function waitReady(url: string, child: ChildProcess, logFile: string): Pro
   throw new Error(`postgres did not become ready: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
 }
 
+interface Spawnable {
+  native: string;
+  base: string;
+  dataDir: string;
+  ids: { uid?: number; gid?: number };
+  env: NodeJS.ProcessEnv;
+  durable: boolean;
+}
+
+/** Starts `postgres` on an initialised data directory and waits until it answers; detached. */
+async function spawnPostgres(s: Spawnable, port: number): Promise<{ url: string; pid: number }> {
+  const logFile = join(s.base, 'postgres.log');
+  const log = openSync(logFile, 'a');
+  if (s.ids.uid !== undefined) await chown(logFile, s.ids.uid, s.ids.gid!);
+  const flags = [
+    '-D',
+    s.dataDir,
+    '-p',
+    String(port),
+    '-k',
+    s.base,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'max_connections=200',
+    ...(s.durable ? [] : FAST_FLAGS),
+  ];
+  const child = spawn(join(s.native, 'bin', 'postgres'), flags, {
+    ...s.ids,
+    env: s.env,
+    cwd: s.base,
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  child.unref();
+  const url = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
+  await waitReady(url, child, logFile);
+  return { url, pid: child.pid! };
+}
+
 /** initdb + postgres in a fresh temp directory; the server is detached (it outlives the calling process). */
-async function launch(options: { durable?: boolean } = {}): Promise<ServerInfo> {
+async function launch(options: { durable?: boolean } = {}): Promise<ServerInfo & { spawnable: Spawnable }> {
   const account = unprivilegedAccount();
   const native = await binariesFor(account);
   const base = await mkdtemp(join(tmpdir(), 'flowlens-pg-'));
@@ -141,67 +181,62 @@ async function launch(options: { durable?: boolean } = {}): Promise<ServerInfo> 
     ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
     { ...ids, env, stdio: 'pipe', cwd: base },
   );
-  const logFile = join(base, 'postgres.log');
+  const spawnable: Spawnable = { native, base, dataDir, ids, env, durable: options.durable ?? false };
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const log = openSync(logFile, 'a');
-    if (account) await chown(logFile, account.uid, account.gid);
-    const flags = [
-      '-D',
-      dataDir,
-      '-p',
-      String(port),
-      '-k',
-      base,
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'max_connections=200',
-      ...(options.durable ? [] : FAST_FLAGS),
-    ];
-    const child = spawn(join(native, 'bin', 'postgres'), flags, {
-      ...ids,
-      env,
-      cwd: base,
-      detached: true,
-      stdio: ['ignore', log, log],
-    });
-    child.unref();
-    const url = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
     try {
-      await waitReady(url, child, logFile);
-      return { url, pid: child.pid!, dataDir: base };
+      const { url, pid } = await spawnPostgres(spawnable, await freePort());
+      return { url, pid, dataDir: base, spawnable };
     } catch (err) {
       if (attempt >= 2) throw err;
     }
   }
 }
 
-async function stopServer(info: ServerInfo): Promise<void> {
+/** Stops the server process (fast shutdown, SIGQUIT if it hangs); the data directory stays. */
+async function stopProcess(pid: number): Promise<void> {
   const alive = () => {
     try {
-      process.kill(info.pid, 0);
+      process.kill(pid, 0);
       return true;
     } catch {
       return false;
     }
   };
-  if (alive()) {
-    process.kill(info.pid, 'SIGINT');
-    const deadline = Date.now() + 10_000;
-    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (alive()) process.kill(info.pid, 'SIGQUIT');
-    while (alive() && Date.now() < deadline + 5_000) await new Promise((r) => setTimeout(r, 50));
-  }
+  if (!alive()) return;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 10_000;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) process.kill(pid, 'SIGQUIT');
+  while (alive() && Date.now() < deadline + 5_000) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function stopServer(info: ServerInfo): Promise<void> {
+  await stopProcess(info.pid);
   await rm(info.dataDir, { recursive: true, force: true });
 }
 
-/** A private server for scripts (bench). Caller must `stop()` it. */
-export async function startTestPostgres(options: { durable?: boolean } = {}): Promise<RunningPostgres> {
+/**
+ * A private server for scripts (bench) and for tests that take the server down (`pause` stops it, keeping its
+ * data; `resume` starts it again on the same port). Caller must `stop()` it.
+ */
+export async function startTestPostgres(
+  options: { durable?: boolean } = {},
+): Promise<RunningPostgres & { pause(): Promise<void>; resume(): Promise<void> }> {
   const given = process.env.FLOWLENS_TEST_PG_URL;
-  if (given) return { url: given, stop: async () => {} };
+  if (given) {
+    const cannot = () => Promise.reject(new Error('FLOWLENS_TEST_PG_URL: an external server is not paused'));
+    return { url: given, stop: async () => {}, pause: cannot, resume: cannot };
+  }
   const info = await launch(options);
-  return { url: info.url, stop: () => stopServer(info) };
+  const port = Number(new URL(info.url).port);
+  return {
+    url: info.url,
+    stop: () => stopServer(info),
+    pause: () => stopProcess(info.pid),
+    resume: async () => {
+      info.pid = (await spawnPostgres(info.spawnable, port)).pid;
+    },
+  };
 }
 
 /** The run's shared server: started by the first caller of this run (lock = atomic mkdir), reused after. */
@@ -227,7 +262,8 @@ async function sharedServerUrl(): Promise<string> {
   if (owner) {
     try {
       const info = await launch();
-      await writeFile(`${infoFile}.tmp`, JSON.stringify(info));
+      const { url, pid, dataDir } = info;
+      await writeFile(`${infoFile}.tmp`, JSON.stringify({ url, pid, dataDir } satisfies ServerInfo));
       await rename(`${infoFile}.tmp`, infoFile);
       return info.url;
     } catch (err) {
