@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openStore } from '../src/app/store.js';
 import { storedTotals, tempDir } from '../src/app/testing/harness.js';
+import { udpReceiveBufferErrors } from '../src/ingest/kernel.js';
 import { startTestPostgres } from '../src/storage/testing/postgres.js';
 import type { Benchmark, BenchResult, Figure } from './harness.js';
 
@@ -86,18 +87,6 @@ async function freePort(): Promise<number> {
 }
 
 /** Host-wide UDP RcvbufErrors (/proc/net/snmp): datagrams the kernel dropped because a socket buffer was full. */
-function udpRcvbufErrors(): number {
-  try {
-    const lines = readFileSync('/proc/net/snmp', 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('Udp:'));
-    const names = lines[0].split(/\s+/);
-    const values = lines[1].split(/\s+/);
-    return Number(values[names.indexOf('RcvbufErrors')]);
-  } catch {
-    return 0;
-  }
-}
 
 /** utime + stime of a process (all its threads), seconds. */
 function cpuOf(pid: number): number {
@@ -181,7 +170,7 @@ async function trial(rate: number, seconds: number, target: Target): Promise<Tri
       await new Promise((r) => setTimeout(r, 50));
     }
     const cpu0 = cpuOf(serve.pid!);
-    const kernel0 = udpRcvbufErrors();
+    const kernel0 = udpReceiveBufferErrors() ?? 0;
     const sent = await runGen(udp, rate, seconds);
     // Settled: every received datagram decoded, the queue empty, the stored count no longer moving.
     let last = -1;
@@ -192,7 +181,7 @@ async function trial(rate: number, seconds: number, target: Target): Promise<Tri
       last = stored;
     }
     const cpu = cpuOf(serve.pid!) - cpu0;
-    const kernelDrops = udpRcvbufErrors() - kernel0;
+    const kernelDrops = (udpReceiveBufferErrors() ?? 0) - kernel0;
     const drops = await metric(http, 'flowlens_drops_total');
     serve.kill('SIGINT');
     if ((await exited) !== 0) throw new Error('serve did not stop cleanly');

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { udpReceiveBufferErrors } from './kernel.js';
 
 /** Live values read when /metrics is scraped (set once the components exist). */
 export interface MetricProbes {
@@ -39,6 +40,15 @@ export function createIngestMetrics(registry: Registry, probes: MetricProbes = {
       help: 'Datagrams (queue_full, not_allowed, rate_limited, worker_died) or flows (spool_full) dropped, by reason',
       labelNames: ['reason', 'unit'] as const,
       registers: r,
+    }),
+    kernelDrops: new Gauge({
+      name: 'flowlens_kernel_udp_rcvbuf_errors',
+      help: 'Datagrams the kernel dropped for a full UDP receive buffer, host-wide since boot (raise ingest.recvBufferSize / net.core.rmem_max)',
+      registers: r,
+      collect() {
+        const v = udpReceiveBufferErrors();
+        if (v !== null) this.set(v);
+      },
     }),
     queueDepth: new Gauge({
       name: 'flowlens_queue_depth',
