@@ -58,17 +58,11 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<void> {
     ...sim.describe().map((e) => `  exporter ${e.name.padEnd(14)} ${e.address.padEnd(10)} ${e.protocol}`),
     `  data      ${config.data} (embedded store)`,
   ];
-  if (http) {
-    lines.push(
-      `  metrics   ${http}/metrics`,
-      `  ready     ${http}/readyz`,
-      `  query     curl -s ${http}/api/v1/query -H 'content-type: application/json' \\`,
-      `              -d '{"kind":"top","by":["dst_ip","dst_port"],"metric":"bytes","from":${Date.now() - 3_600_000},"to":${Date.now() + 86_400_000},"limit":10,"tier":"raw"}'`,
-    );
-  }
+  if (http) lines.push(`  metrics   ${http}/metrics`, `  ready     ${http}/readyz`);
+  // While the demo holds the embedded store, `flowlens query` goes through its HTTP API by itself.
   lines.push(
-    `  after stopping the demo:  flowlens query top --by dst_ip,dst_port --data ${config.data}`,
-    '  (the embedded store allows one process at a time: query it while the demo runs through the HTTP API)',
+    `  query     npx flowlens query top --by src_ip,dst_ip,dst_port --from -15m --data ${config.data}`,
+    `            npx flowlens query top --by exporter_ip,protocol_type --metric flows --data ${config.data}`,
   );
   io.stderr.write(`${lines.join('\n')}\n`);
   await runUntilSignal(async () => {
