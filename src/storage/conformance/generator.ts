@@ -6,7 +6,7 @@
  */
 
 import { Prng } from '../../core/prng.js';
-import type { FlowRecord, ProtocolType } from '../../core/record.js';
+import { emptyRecord, type FlowRecord, type ProtocolType } from '../../core/record.js';
 import { DAY_MS, WINDOW_MS } from '../query/rules.js';
 
 /** Uniform [0, 1) draws from a seeded PRNG: same seed, same flows. */
@@ -73,29 +73,10 @@ function pick<T>(r: () => number, xs: readonly T[]): T {
 
 function base(exp: Exporter, start: number, end: number, received: number): FlowRecord {
   return {
-    received_at: received,
+    ...emptyRecord(exp.protocol, exp.ip, received),
     flow_start: start,
     flow_end: end,
-    exporter_ip: exp.ip,
     exporter_id: exp.protocol === 'netflow_v5' ? 0 : 1,
-    protocol_type: exp.protocol,
-    src_ip: null,
-    dst_ip: null,
-    src_port: null,
-    dst_port: null,
-    ip_protocol: null,
-    bytes_total: 0,
-    packets_total: 0,
-    tcp_flags: null,
-    input_interface: null,
-    output_interface: null,
-    src_as: null,
-    dst_as: null,
-    next_hop: null,
-    src_vlan: null,
-    dst_vlan: null,
-    tos: null,
-    direction: null,
     sampling_rate: exp.samplingRate,
     extended_fields: {
       sampling_source: exp.samplingRate === 1 ? 'none' : exp.protocol === 'sflow_v5' ? 'sflow' : 'options',
