@@ -215,6 +215,28 @@ describe('flowlens serve', () => {
     expect(await storedTotals(serve.store)).toEqual({ netflow_v9: { flows: sent.flows, bytes: sent.bytes } });
   });
 
+  it('accepts an IPv6 exporter on the dual-stack listener and keeps its address', async () => {
+    const serve = await start(tempDir());
+    const exp = createExporter({ protocol: 'v9', seed: 5, exporterId: 3 });
+    let now = Date.now();
+    const packets = Array.from({ length: 20 }, () => exp.nextPacket((now += 10)));
+    const sender = await udpSender('::1');
+    await sendAll(sender, portOf(serve, 'netflow'), packets); // the [::] listener
+    await sender.close();
+    const sent = exp.totals();
+    await waitFor(async () => (await storedTotals(serve.store)).netflow_v9?.flows === sent.flows);
+    const byExporter = await serve.store.query({
+      kind: 'top',
+      by: ['exporter_ip'],
+      metric: 'flows',
+      from: 0,
+      to: 4_102_444_800_000,
+      limit: 5,
+      tier: 'raw',
+    });
+    expect(byExporter.rows).toEqual([{ exporter_ip: '::1', flows: sent.flows }]);
+  });
+
   it('loses nothing while PostgreSQL itself is stopped and started again', async () => {
     const server = await startTestPostgres();
     try {

@@ -51,14 +51,16 @@ export interface UdpSender {
   close(): Promise<void>;
 }
 
-/** A UDP socket bound to `address` (any 127.0.0.x works on Linux). */
+/** A UDP socket bound to `address` (any 127.0.0.x works on Linux; ::1 sends over IPv6 to ::1). */
 export async function udpSender(address = '127.0.0.1'): Promise<UdpSender> {
-  const socket = dgram.createSocket('udp4');
+  const v6 = address.includes(':');
+  const socket = dgram.createSocket(v6 ? 'udp6' : 'udp4');
   await new Promise<void>((r) => socket.bind({ address, port: 0 }, () => r()));
+  const to = v6 ? '::1' : '127.0.0.1';
   return {
     send: (bytes, port) =>
       new Promise<void>((resolve, reject) =>
-        socket.send(bytes, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+        socket.send(bytes, port, to, (e) => (e ? reject(e) : resolve())),
       ),
     close: () => new Promise<void>((r) => socket.close(() => r())),
   };
