@@ -93,7 +93,11 @@ describe('flowlens serve crash', () => {
       };
       const exp = createExporter({ protocol: 'ipfix', seed: 21, exporterId: 1 });
       let now = Date.now();
-      const batch = (n: number) => Array.from({ length: n }, () => exp.nextPacket((now += 5)));
+      const batch = (n: number) =>
+        Array.from({ length: n }, () => {
+          now += 5;
+          return exp.nextPacket(now);
+        });
       const sender = await udpSender('127.0.0.10');
 
       const first = serve();

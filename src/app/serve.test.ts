@@ -219,7 +219,10 @@ describe('flowlens serve', () => {
     const serve = await start(tempDir());
     const exp = createExporter({ protocol: 'v9', seed: 5, exporterId: 3 });
     let now = Date.now();
-    const packets = Array.from({ length: 20 }, () => exp.nextPacket((now += 10)));
+    const packets = Array.from({ length: 20 }, () => {
+      now += 10;
+      return exp.nextPacket(now);
+    });
     const sender = await udpSender('::1');
     await sendAll(sender, portOf(serve, 'netflow'), packets); // the [::] listener
     await sender.close();
