@@ -393,6 +393,48 @@ describe('flowlens serve', () => {
     expect(await metricValue(serve.registry, 'flowlens_drops_total', { reason: 'not_allowed' })).toBe(20);
     expect((await storedTotals(serve.store)).sflow_v5.flows).toBe(exp.totals().flows);
   });
+
+  it('rate-limits each exporter on its own: the excess is counted, the quiet exporter is untouched', async () => {
+    // 20 datagrams/s with a bucket of 10: a burst of 100 from one exporter gets about 10 through.
+    const serve = await start(tempDir(), { 'ingest.rateLimit': 20, 'ingest.rateBurst': 10 });
+    const port = portOf(serve, 'netflow');
+    const t0 = Date.now();
+    const noisy = await udpSender('127.0.0.11');
+    const loud = createExporter({ protocol: 'sflow', seed: 6, counterEvery: 0, agentAddress: '192.0.2.11' });
+    await sendAll(
+      noisy,
+      port,
+      Array.from({ length: 100 }, (_, i) => loud.nextPacket(t0 + i)),
+    );
+    await noisy.close();
+    const quiet = await udpSender('127.0.0.12');
+    const calm = createExporter({ protocol: 'sflow', seed: 7, counterEvery: 0, agentAddress: '192.0.2.12' });
+    await sendAll(
+      quiet,
+      port,
+      Array.from({ length: 5 }, (_, i) => calm.nextPacket(t0 + i)),
+    );
+    await quiet.close();
+    await waitFor(
+      async () => (await metricValue(serve.registry, 'flowlens_datagrams_received_total')) >= 105,
+    );
+    await serve.settle();
+    const limited = await metricValue(serve.registry, 'flowlens_drops_total', { reason: 'rate_limited' });
+    expect(limited).toBeGreaterThanOrEqual(80);
+    expect(limited).toBeLessThanOrEqual(90);
+    const byExporter = await serve.store.query({
+      kind: 'top',
+      by: ['exporter_ip'],
+      metric: 'flows',
+      from: 0,
+      to: 4_102_444_800_000,
+      limit: 5,
+      tier: 'raw',
+    });
+    const flows = Object.fromEntries(byExporter.rows.map((r) => [String(r.exporter_ip), Number(r.flows)]));
+    expect(flows['192.0.2.12']).toBe(calm.totals().flows); // sFlow: the agent address is the exporter
+    expect(flows['192.0.2.11']).toBeLessThan(loud.totals().flows);
+  });
 });
 
 async function waitFor(cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
