@@ -2,6 +2,7 @@ import { ByteWriter } from '../wire/writer.js';
 import type { EncodedPacket, EncoderOptions, PacketEncoder } from './encoder.js';
 import { type FieldDef, ipfixFields, type WriteContext } from './fields.js';
 import type { GenFlow } from './flows.js';
+import { SetPacker } from './sets.js';
 
 const HEADER_LEN = 16;
 export const IPFIX_TEMPLATE_IPV4 = 256;
@@ -38,10 +39,10 @@ export class IpfixEncoder implements PacketEncoder {
   private dataRecords = 0;
   private templateCount = 0;
   private optionsRecords = 0;
-  private openId = -1;
-  private openAt = 0;
+  private readonly sets: SetPacker;
 
   constructor(private readonly opts: IpfixOptions) {
+    this.sets = new SetPacker(this.w);
     this.sampled = opts.samplingRate > 1;
     this.templates = {
       4: ipfixFields(4, this.sampled, opts.variableLength),
@@ -55,7 +56,7 @@ export class IpfixEncoder implements PacketEncoder {
     this.dataRecords = 0;
     this.templateCount = 0;
     this.optionsRecords = 0;
-    this.openId = -1;
+    this.sets.reset(this.w);
     this.w
       .u16(10)
       .u16(0) // length, patched in finish()
@@ -67,8 +68,7 @@ export class IpfixEncoder implements PacketEncoder {
 
   private writeTemplates(): void {
     const w = this.w;
-    const ts = w.mark();
-    w.u16(SET_TEMPLATE).u16(0);
+    const ts = this.sets.open(SET_TEMPLATE);
     for (const v of [4, 6] as const) {
       const fields = this.templates[v];
       w.u16(v === 4 ? IPFIX_TEMPLATE_IPV4 : IPFIX_TEMPLATE_IPV6).u16(fields.length);
@@ -81,28 +81,21 @@ export class IpfixEncoder implements PacketEncoder {
       }
       this.templateCount++;
     }
-    this.closeSet(ts);
+    this.sets.close(ts);
     if (!this.sampled) return;
-    const os = w.mark();
-    w.u16(SET_OPTIONS_TEMPLATE).u16(0);
+    const os = this.sets.open(SET_OPTIONS_TEMPLATE);
     // Template id, field count 4, scope field count 1 (RFC 7011 section 3.4.2.2).
     w.u16(IPFIX_TEMPLATE_SELECTOR).u16(4).u16(1);
     w.u16(302).u16(4).u16(304).u16(2).u16(305).u16(4).u16(306).u16(4);
-    this.closeSet(os);
+    this.sets.close(os);
     this.templateCount++;
-    const ds = w.mark();
-    w.u16(IPFIX_TEMPLATE_SELECTOR).u16(0);
+    const ds = this.sets.open(IPFIX_TEMPLATE_SELECTOR);
     w.u32(this.ctx.samplerId)
       .u16(1)
       .u32(1)
       .u32(this.opts.samplingRate - 1);
-    this.closeSet(ds);
+    this.sets.close(ds);
     this.optionsRecords++;
-  }
-
-  private closeSet(at: number): void {
-    while ((this.w.length - at) % 4 !== 0) this.w.u8(0);
-    this.w.patchU16(at + 2, this.w.length - at);
   }
 
   add(f: GenFlow): GenFlow | null {
@@ -110,22 +103,14 @@ export class IpfixEncoder implements PacketEncoder {
     const fields = this.templates[f.ipVersion];
     let size = 0;
     for (const d of fields) size += d.size ? d.size(f) : d.length;
-    const opening = this.openId !== id;
-    const needed = (opening ? (this.openId >= 0 ? 3 : 0) + 4 : 0) + size + 3;
-    if (this.w.length + needed > this.opts.mtu) return null;
-    if (opening) {
-      if (this.openId >= 0) this.closeSet(this.openAt);
-      this.openId = id;
-      this.openAt = this.w.mark();
-      this.w.u16(id).u16(0);
-    }
+    if (!this.sets.startRecord(id, size, this.opts.mtu)) return null;
     for (const d of fields) d.write(this.w, f, this.ctx);
     this.dataRecords++;
     return f;
   }
 
   finish(): EncodedPacket {
-    if (this.openId >= 0) this.closeSet(this.openAt);
+    this.sets.end();
     this.w.patchU16(2, this.w.length);
     this.messages++;
     this.sequence = (this.sequence + this.dataRecords + this.optionsRecords) >>> 0;

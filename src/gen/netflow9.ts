@@ -2,6 +2,7 @@ import { ByteWriter } from '../wire/writer.js';
 import type { EncodedPacket, EncoderOptions, PacketEncoder } from './encoder.js';
 import { type FieldDef, v9Fields, type WriteContext } from './fields.js';
 import type { GenFlow } from './flows.js';
+import { SetPacker } from './sets.js';
 
 export const V9_TEMPLATE_IPV4 = 256;
 export const V9_TEMPLATE_IPV6 = 257;
@@ -32,12 +33,11 @@ export class V9Encoder implements PacketEncoder {
   private records = 0;
   private templateCount = 0;
   private optionsRecords = 0;
-  /** Open data FlowSet: its template id and where its length field is; -1 when none is open. */
-  private openId = -1;
-  private openAt = 0;
+  private readonly sets: SetPacker;
   private exportSecs = 0;
 
   constructor(private readonly opts: V9Options) {
+    this.sets = new SetPacker(this.w);
     this.sampled = opts.samplingRate > 1;
     this.templates = { 4: v9Fields(4, this.sampled), 6: v9Fields(6, this.sampled) };
     this.ctx = { bootTime: opts.bootTime, samplerId: opts.samplerId ?? 1 };
@@ -48,7 +48,7 @@ export class V9Encoder implements PacketEncoder {
     this.records = 0;
     this.templateCount = 0;
     this.optionsRecords = 0;
-    this.openId = -1;
+    this.sets.reset(this.w);
     // v9 export time has whole seconds only: sysUptime is taken at that same second so that
     // unix_secs * 1000 - sysUptime + FIRST_SWITCHED gives the flow's time back exactly.
     this.exportSecs = Math.floor(now / 1000);
@@ -64,35 +64,26 @@ export class V9Encoder implements PacketEncoder {
 
   private writeTemplates(): void {
     const w = this.w;
-    const start = w.mark();
-    w.u16(0).u16(0);
+    const start = this.sets.open(0);
     for (const v of [4, 6] as const) {
       const fields = this.templates[v];
       w.u16(v === 4 ? V9_TEMPLATE_IPV4 : V9_TEMPLATE_IPV6).u16(fields.length);
       for (const f of fields) w.u16(f.id).u16(f.length);
       this.templateCount++;
     }
-    this.closeSet(start);
+    this.sets.close(start);
     if (!this.sampled) return;
     // Options template: scope System (4 bytes, the source id), then sampler id / mode / interval.
-    const ot = w.mark();
-    w.u16(1).u16(0);
+    const ot = this.sets.open(1);
     w.u16(V9_TEMPLATE_SAMPLER).u16(4).u16(12);
     w.u16(SCOPE_SYSTEM).u16(4);
     w.u16(48).u16(1).u16(49).u16(1).u16(50).u16(4);
-    this.closeSet(ot);
+    this.sets.close(ot);
     this.templateCount++;
-    const od = w.mark();
-    w.u16(V9_TEMPLATE_SAMPLER).u16(0);
+    const od = this.sets.open(V9_TEMPLATE_SAMPLER);
     w.u32(this.opts.exporterId).u8(this.ctx.samplerId).u8(2).u32(this.opts.samplingRate);
-    this.closeSet(od);
+    this.sets.close(od);
     this.optionsRecords++;
-  }
-
-  /** Pad the FlowSet that starts at `at` to 4 bytes and write its length. */
-  private closeSet(at: number): void {
-    while ((this.w.length - at) % 4 !== 0) this.w.u8(0);
-    this.w.patchU16(at + 2, this.w.length - at);
   }
 
   add(f: GenFlow): GenFlow | null {
@@ -100,22 +91,14 @@ export class V9Encoder implements PacketEncoder {
     const fields = this.templates[f.ipVersion];
     let size = 0;
     for (const d of fields) size += d.length;
-    const opening = this.openId !== id;
-    const needed = (opening ? (this.openId >= 0 ? 3 : 0) + 4 : 0) + size + 3;
-    if (this.w.length + needed > this.opts.mtu) return null;
-    if (opening) {
-      if (this.openId >= 0) this.closeSet(this.openAt);
-      this.openId = id;
-      this.openAt = this.w.mark();
-      this.w.u16(id).u16(0);
-    }
+    if (!this.sets.startRecord(id, size, this.opts.mtu)) return null;
     for (const d of fields) d.write(this.w, f, this.ctx);
     this.records++;
     return f;
   }
 
   finish(): EncodedPacket {
-    if (this.openId >= 0) this.closeSet(this.openAt);
+    this.sets.end();
     // Count: every record in the packet, template and options records included (section 5.1).
     this.w.patchU16(2, this.records + this.templateCount + this.optionsRecords);
     this.packets = (this.packets + 1) >>> 0;

@@ -1,4 +1,4 @@
-import type { ExtendedFields, FlowRecord, SamplingSource } from '../core/record.js';
+import { type ExtendedFields, emptyRecord, type FlowRecord, type SamplingSource } from '../core/record.js';
 import type {
   ExtendedGatewayRecord,
   ParsedHeader,
@@ -38,33 +38,11 @@ function baseRecord(sample: SflowSample, dg: Datagram, ext: ExtendedFields): Flo
   ext.sample_sequence = sample.sequence;
   ext.source_id_type = sample.sourceIdType;
   ext.source_id_index = sample.sourceIdIndex;
-  return {
-    received_at: dg.receivedAt,
-    flow_start: dg.receivedAt,
-    flow_end: dg.receivedAt,
-    exporter_ip: h.agent,
-    exporter_id: h.subAgentId,
-    protocol_type: 'sflow_v5',
-    src_ip: null,
-    dst_ip: null,
-    src_port: null,
-    dst_port: null,
-    ip_protocol: null,
-    bytes_total: 0,
-    packets_total: 0,
-    tcp_flags: null,
-    input_interface: null,
-    output_interface: null,
-    src_as: null,
-    dst_as: null,
-    next_hop: null,
-    src_vlan: null,
-    dst_vlan: null,
-    tos: null,
-    direction: null,
-    sampling_rate: 1,
-    extended_fields: ext,
-  };
+  // sFlow samples take the receive time (DESIGN.md); assigning keeps emptyRecord's property order (one shape).
+  const r = emptyRecord('sflow_v5', h.agent, dg.receivedAt);
+  r.exporter_id = h.subAgentId;
+  r.extended_fields = ext;
+  return r;
 }
 
 /** Canonical interface only for format 0 (an ifIndex) that is not the internal/local value 0x3FFFFFFF. */

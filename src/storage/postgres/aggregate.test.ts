@@ -5,7 +5,7 @@
  * interface. Expected values are computed by hand from the rules in src/jobs/README.md.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowRecord } from '../../core/record.js';
+import { emptyRecord, type FlowRecord } from '../../core/record.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { PostgresFlowStore } from './store.js';
 
@@ -15,31 +15,15 @@ const W = T + 10 * 60_000; // the 5-minute window [W, W + 5 min)
 
 function flow(over: Partial<FlowRecord>): FlowRecord {
   return {
-    received_at: W + 60_000,
+    ...emptyRecord('ipfix', '192.0.2.9', W + 60_000),
     flow_start: W + 1000,
     flow_end: W + 1000,
-    exporter_ip: '192.0.2.9',
     exporter_id: 1,
-    protocol_type: 'ipfix',
     src_ip: '10.1.1.1',
     dst_ip: '8.8.8.8',
     src_port: 50000,
     dst_port: 443,
     ip_protocol: 6,
-    bytes_total: 0,
-    packets_total: 0,
-    tcp_flags: null,
-    input_interface: null,
-    output_interface: null,
-    src_as: null,
-    dst_as: null,
-    next_hop: null,
-    src_vlan: null,
-    dst_vlan: null,
-    tos: null,
-    direction: null,
-    sampling_rate: 1,
-    extended_fields: { sampling_source: 'none' },
     ...over,
   };
 }
