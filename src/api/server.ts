@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
+import { QueryError } from '../query/tiers.js';
+import { parseQuery } from '../query/validate.js';
 import type { FlowStore } from '../storage/port.js';
-import { QueryError } from '../storage/query/tier.js';
-import { parseQuery } from '../storage/query/validate.js';
 
 export interface Readiness {
   ready: boolean;

@@ -1,4 +1,4 @@
-import type { Query, QueryResult } from '../storage/query/ast.js';
+import type { Query, QueryResult } from '../query/ast.js';
 
 /**
  * Runs a query AST through a running serve's HTTP port (POST /api/v1/query): how the CLI asks while serve

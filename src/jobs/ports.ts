@@ -8,4 +8,4 @@ export {
   EPHEMERAL_FROM,
   PORT_PROTOCOLS,
   WELL_KNOWN_LIMIT,
-} from '../storage/query/rules.js';
+} from '../core/rules.js';

@@ -5,10 +5,10 @@
  * range after late flows arrive is always safe).
  */
 import type { FlowRecord } from '../core/record.js';
+import { DAY_MS, dayStart, WINDOW_MS, windowStart } from '../core/rules.js';
 import type { FlowStore } from '../storage/port.js';
-import { DAY_MS, dayStart, WINDOW_MS, windowStart } from '../storage/query/rules.js';
 
-export { DAY_MS, dayStart, WINDOW_MS, windowStart } from '../storage/query/rules.js';
+export { DAY_MS, dayStart, WINDOW_MS, windowStart } from '../core/rules.js';
 
 /** Sorted distinct window starts of the flows' flow_start. */
 export function touchedWindows(flows: readonly Pick<FlowRecord, 'flow_start'>[]): number[] {

@@ -1,5 +1,6 @@
 import type { FlowRecord } from '../core/record.js';
-import type { Query, QueryResult } from './query/ast.js';
+import type { RetentionPolicy } from '../core/retention.js';
+import type { Query, QueryResult } from '../query/ast.js';
 
 /**
  * The one storage port (DESIGN.md "Storage"). Backends (storage/chdb, storage/postgres) implement it and
@@ -76,18 +77,7 @@ export interface StoreOptions {
   internalNetworks?: string[];
 }
 
-export interface RetentionPolicy {
-  /** Milliseconds. Defaults: raw 7 days, aggregates 90 days, daily 2 years (730 days). */
-  raw: number;
-  aggregates: number;
-  daily: number;
-}
-
-export const DEFAULT_RETENTION: RetentionPolicy = {
-  raw: 7 * 86_400_000,
-  aggregates: 90 * 86_400_000,
-  daily: 730 * 86_400_000,
-};
+export { DEFAULT_RETENTION, FOREVER, type RetentionPolicy } from '../core/retention.js';
 
 export interface MigrationReport {
   from: number;

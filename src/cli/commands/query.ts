@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { readServeLock } from '../../app/lock.js';
 import { queryVia } from '../../app/query-via.js';
-import { GROUP_FIELDS, type GroupField, type QueryResult, type TopQuery } from '../../storage/query/ast.js';
+import { GROUP_FIELDS, type GroupField, type QueryResult, type TopQuery } from '../../query/ast.js';
 import type { CliIO } from '../io.js';
 import { addStoreFlags, parseDuration, type StoreFlags, UsageError, withStore } from './migrate.js';
 

@@ -16,7 +16,7 @@ import {
   WELL_KNOWN_LIMIT,
   WINDOW_MS,
   WINDOWS_PER_DAY,
-} from '../query/rules.js';
+} from '../../core/rules.js';
 import type { Params } from './db.js';
 
 /** `(x BETWEEN lo AND hi OR ...)` over bound IPv6 parameters named int_lo<i> / int_hi<i>. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyRecord, type FlowRecord } from '../../core/record.js';
-import { DAY_MS, HOUR_MS } from '../query/rules.js';
+import { DAY_MS, HOUR_MS } from '../../core/rules.js';
 import { StoreInputError } from './encode.js';
 import { type ChdbStore, openChdbStore } from './index.js';
 

@@ -11,7 +11,7 @@
  */
 
 import { ipv6ToString } from '../../core/ip.js';
-import { cidrToRange } from '../query/rules.js';
+import { cidrToRange } from '../../core/rules.js';
 
 export interface ExampleQuery {
   name: string;

@@ -3,9 +3,9 @@
  * text), every value becomes a `{pN:Type}` parameter bound by the engine.
  */
 import { ipv6ToString, parseIp } from '../../core/ip.js';
-import type { AggregateRowsQuery, Filter, FlowsQuery, Metric, Tier, TopQuery } from '../query/ast.js';
-import { cidrToRange, DAY_MS } from '../query/rules.js';
-import { IP_FIELDS, QueryError, tierColumn } from '../query/tier.js';
+import { cidrToRange, DAY_MS } from '../../core/rules.js';
+import type { AggregateRowsQuery, Filter, FlowsQuery, Metric, Tier, TopQuery } from '../../query/ast.js';
+import { IP_FIELDS, QueryError, tierColumn } from '../../query/tiers.js';
 
 import type { Params } from './db.js';
 

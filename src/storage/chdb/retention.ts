@@ -5,8 +5,9 @@
  * result is exact to the millisecond on every backend. TTL (schema.ts) does the partition part inside the
  * engine on its own; this job makes it deterministic and reportable (dry run).
  */
+
+import { DAY_MS } from '../../core/rules.js';
 import type { RetentionPolicy, RetentionReport } from '../port.js';
-import { DAY_MS } from '../query/rules.js';
 import type { Db } from './db.js';
 
 interface TierSpec {

@@ -13,6 +13,16 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import {
+  DAY_MS,
+  dayStart,
+  type Ipv6Range,
+  internalRanges,
+  WINDOW_MS,
+  windowStart,
+} from '../../core/rules.js';
+import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../../query/ast.js';
+import { pickTier } from '../../query/tiers.js';
+import {
   type AggregationReport,
   DEFAULT_RETENTION,
   type DependencyEdge,
@@ -25,9 +35,6 @@ import {
   type RowEncoding,
   type StoreCapabilities,
 } from '../port.js';
-import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../query/ast.js';
-import { DAY_MS, dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../query/rules.js';
-import { pickTier } from '../query/tier.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
 import { type ChdbSession, Db, dt64, ipOut, num, numOrNull, type Params } from './db.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';

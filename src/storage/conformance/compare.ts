@@ -1,7 +1,7 @@
 /** Result comparisons that do not depend on how a backend orders equal values. */
 import { expect } from 'vitest';
 import type { FlowRecord } from '../../core/record.js';
-import { canonicalIp } from '../query/rules.js';
+import { canonicalIp } from '../../core/rules.js';
 import type { Row } from './reference.js';
 
 const keyOf = (r: Row, metric: string) =>

@@ -7,7 +7,7 @@
 
 import { Prng } from '../../core/prng.js';
 import { emptyRecord, type FlowRecord, type ProtocolType } from '../../core/record.js';
-import { DAY_MS, WINDOW_MS } from '../query/rules.js';
+import { DAY_MS, WINDOW_MS } from '../../core/rules.js';
 
 /** Uniform [0, 1) draws from a seeded PRNG: same seed, same flows. */
 export function rng(seed: number): () => number {

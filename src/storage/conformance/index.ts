@@ -11,10 +11,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../core/record.js';
+import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
+import type { GroupField, Metric, QueryResult, TopQuery } from '../../query/ast.js';
+import { pickTier } from '../../query/tiers.js';
 import type { DependencyEdge, FlowStore } from '../port.js';
-import type { GroupField, Metric, QueryResult, TopQuery } from '../query/ast.js';
-import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../query/rules.js';
-import { pickTier } from '../query/tier.js';
 import { expectTop, flowRow, normalizeRow, sortByJson } from './compare.js';
 import { CLIENTS, generateFlows, rng, SERVICES, shuffle } from './generator.js';
 import {

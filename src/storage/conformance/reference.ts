@@ -6,8 +6,6 @@
  */
 import { parseIp, toIpv6Bytes } from '../../core/ip.js';
 import type { FlowRecord } from '../../core/record.js';
-import type { DependencyEdge, DependencyStatsRow } from '../port.js';
-import type { GroupField, Metric } from '../query/ast.js';
 import {
   canonicalIp,
   collapsePorts,
@@ -16,7 +14,9 @@ import {
   inRanges,
   trafficDirection,
   WINDOW_MS,
-} from '../query/rules.js';
+} from '../../core/rules.js';
+import type { GroupField, Metric } from '../../query/ast.js';
+import type { DependencyEdge, DependencyStatsRow } from '../port.js';
 
 export type Row = Record<string, string | number | null>;
 

@@ -17,7 +17,7 @@
  *
  * Only bound parameters carry values: $1/$2 the time range, $3 the internal networks (inet[]).
  */
-import { EPHEMERAL_FROM, PERCENTILE_RANKS, WELL_KNOWN_LIMIT, WINDOWS_PER_DAY } from '../query/rules.js';
+import { EPHEMERAL_FROM, PERCENTILE_RANKS, WELL_KNOWN_LIMIT, WINDOWS_PER_DAY } from '../../core/rules.js';
 
 const INT8_MAX = '9223372036854775807';
 

@@ -4,8 +4,8 @@
  * and the latest last_seen and takes the other fields from the given edge, as in the other backends.
  */
 import type pg from 'pg';
+import { DAY_MS } from '../../core/rules.js';
 import type { DependencyEdge, DependencyStatsRow, DirectionRule } from '../port.js';
-import { DAY_MS } from '../query/rules.js';
 import { StoreInputError } from './insert.js';
 import { canonicalIp } from './query.js';
 

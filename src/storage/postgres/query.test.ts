@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyRecord, type FlowRecord } from '../../core/record.js';
-import type { Filter } from '../query/ast.js';
-import { cidrToRange, inRanges } from '../query/rules.js';
+import { cidrToRange, inRanges } from '../../core/rules.js';
+import type { Filter } from '../../query/ast.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { compileTop, QueryError } from './query.js';
 import { PostgresFlowStore } from './store.js';

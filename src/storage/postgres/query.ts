@@ -7,9 +7,9 @@
  * with addresses compared in the IPv6 (IPv4-mapped) space every backend sorts by.
  */
 import { parseIp } from '../../core/ip.js';
-import type { AggregateRowsQuery, Filter, FlowsQuery, Metric, Tier, TopQuery } from '../query/ast.js';
-import { DAY_MS } from '../query/rules.js';
-import { IP_FIELDS, QueryError, tierColumn } from '../query/tier.js';
+import { DAY_MS } from '../../core/rules.js';
+import type { AggregateRowsQuery, Filter, FlowsQuery, Metric, Tier, TopQuery } from '../../query/ast.js';
+import { IP_FIELDS, QueryError, tierColumn } from '../../query/tiers.js';
 
 export { QueryError };
 

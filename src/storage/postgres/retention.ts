@@ -8,8 +8,8 @@
  * The same code serves app-managed and pg_partman-managed partitions: bounds come from the catalog.
  */
 import type pg from 'pg';
+import { DAY_MS } from '../../core/rules.js';
 import type { RetentionPolicy, RetentionReport } from '../port.js';
-import { DAY_MS } from '../query/rules.js';
 import { inTransaction } from './db.js';
 import { listPartitions, TIERS } from './partitions.js';
 

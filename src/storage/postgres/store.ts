@@ -8,6 +8,9 @@
  */
 import type pg from 'pg';
 import type { FlowRecord } from '../../core/record.js';
+import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
+import type { Query, QueryResult } from '../../query/ast.js';
+import { pickTier } from '../../query/tiers.js';
 import {
   type AggregationReport,
   DEFAULT_RETENTION,
@@ -21,9 +24,6 @@ import {
   type StoreCapabilities,
   type StoreOptions,
 } from '../port.js';
-import type { Query, QueryResult } from '../query/ast.js';
-import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../query/rules.js';
-import { pickTier } from '../query/tier.js';
 import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from './aggregate.js';
 import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';

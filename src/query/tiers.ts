@@ -14,7 +14,7 @@
  * (likewise packets), on aggregates the already scaled bytes_total / packets_total, on daily the edge's
  * bytes_total / packets_total. `flows` = number of flow records (count / flow_count).
  */
-import { DEFAULT_RETENTION, type RetentionPolicy } from '../port.js';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../core/retention.js';
 import type { Filter, GroupField, Tier, TopQuery } from './ast.js';
 
 export const RAW_MAX_SPAN_MS = 6 * 3_600_000;

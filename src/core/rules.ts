@@ -3,10 +3,10 @@
  * reference implements in plain TypeScript. This file is the TypeScript statement of each rule; the prose
  * is in src/jobs/README.md. Change a rule here and in every backend's SQL together.
  *
- * It lives under storage/query (not jobs/) because storage may import only core and itself
- * (.dependency-cruiser.cjs); src/jobs re-exports it.
+ * It lives in core because every layer that states or checks a rule (storage backends, jobs, the query
+ * planner, the conformance reference) may import core.
  */
-import { ipv4ToString, ipv6ToString, parseIp, toIpv6Bytes } from '../../core/ip.js';
+import { ipv4ToString, ipv6ToString, parseIp, toIpv6Bytes } from './ip.js';
 
 export const MINUTE_MS = 60_000;
 /** Aggregate window: 5 minutes of FLOW time (flow_start), never receive time (DESIGN.md defects). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ipv6ToString } from '../../core/ip.js';
-import { DEFAULT_RETENTION } from '../port.js';
+import { pickTier } from '../query/tiers.js';
+import { DEFAULT_RETENTION } from '../storage/port.js';
+import { ipv6ToString } from './ip.js';
 import {
   canonicalIp,
   cidrToRange,
@@ -10,7 +11,6 @@ import {
   percentileOfDay,
   trafficDirection,
 } from './rules.js';
-import { pickTier } from './tier.js';
 
 describe('address rules', () => {
   it('CIDR ranges in the IPv4-mapped space', () => {
