@@ -8,8 +8,22 @@ import type { Query, QueryResult } from '../query/ast.js';
  */
 export interface FlowStore {
   readonly capabilities: StoreCapabilities;
-  /** Apply versioned migrations; idempotent. */
+  /** Apply versioned migrations; idempotent. Never changes the retention in force (setRetention does). */
   migrate(): Promise<MigrationReport>;
+  /**
+   * Throws StoreSchemaError when the schema is missing or older than this version (read-only commands call
+   * it instead of migrating: a reporting role cannot migrate).
+   */
+  checkSchema(): Promise<void>;
+  /** What the store records about its tiers; read-only, so any process plans a query the same way. */
+  tierState(): Promise<TierState>;
+  /**
+   * Records the retention in force and applies it to the engine (TTLs on the ClickHouse family). Only
+   * serve, migrate and retention call it: a read never changes retention.
+   */
+  setRetention(policy: RetentionPolicy): Promise<void>;
+  /** Moves the aggregation watermark forward (never back): every window before `until` is aggregated. */
+  setAggregatedUntil(until: number): Promise<void>;
   insertFlows(records: readonly FlowRecord[]): Promise<void>;
   /** Re-aggregate every 5-minute window overlapping [from, to) by flow time; idempotent. */
   aggregateWindows(from: number, to: number): Promise<AggregationReport>;
@@ -61,6 +75,23 @@ export interface RowEncoder {
   add(records: readonly FlowRecord[]): FlowRecord[];
   /** Rows added since the last take (data[0, length), its buffer transferable), then starts afresh. */
   take(): { data: Uint8Array; rows: number };
+}
+
+/** What each tier holds, as recorded in the store (see query/plan.ts for how a range is split by it). */
+export interface TierState {
+  /** Every 5-minute window that starts before this instant is aggregated; null: nothing yet. */
+  aggregatedUntil: number | null;
+  /** The retention in force, as serve / migrate / retention last set it (the defaults until then). */
+  retention: RetentionPolicy;
+}
+
+/** The store's schema is missing or older than this version of FlowLens. */
+export class StoreSchemaError extends Error {
+  readonly code = 'schema';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreSchemaError';
+  }
 }
 
 export interface StoreCapabilities {
