@@ -121,11 +121,11 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     let store = await open({
       store: config.store,
       data: config.data,
-      retention,
       internalNetworks: config.internalNetworks,
     });
     stack.push({ name: 'store', stop: () => store.close() });
     await store.migrate();
+    await store.setRetention(retention);
     if (opts.wrapStore) store = opts.wrapStore(store);
 
     const spool = new Spool({

@@ -8,14 +8,13 @@
  * The store is returned un-migrated; callers run `migrate()` (idempotent) before use.
  */
 import { join, resolve } from 'node:path';
-import type { FlowStore, RetentionPolicy } from '../storage/port.js';
+import type { FlowStore } from '../storage/port.js';
 
 export interface OpenStoreOptions {
   /** Store URL (postgres://...). Absent: the embedded store in `data`. */
   store?: string;
   /** Data directory of the embedded store (default ./data). */
   data?: string;
-  retention?: RetentionPolicy;
   /** Internal networks besides RFC 1918 and fc00::/7 (CIDR). */
   internalNetworks?: string[];
 }
@@ -26,14 +25,13 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<FlowStore>
     const { openChdbStore } = await import('../storage/chdb/index.js');
     return openChdbStore({
       dir: join(resolve(opts.data ?? './data'), 'chdb'),
-      retention: opts.retention,
       internalNetworks: opts.internalNetworks,
     });
   }
   const scheme = url.slice(0, url.indexOf(':') + 1).toLowerCase();
   if (scheme === 'postgres:' || scheme === 'postgresql:') {
     const { openPostgresStore } = await import('../storage/postgres/index.js');
-    return openPostgresStore({ url, retention: opts.retention, internalNetworks: opts.internalNetworks });
+    return openPostgresStore({ url, internalNetworks: opts.internalNetworks });
   }
   throw new Error(
     `store: unsupported store URL scheme ${JSON.stringify(scheme || url)} (expected postgres://)`,

@@ -94,7 +94,11 @@ export async function withStore(
     // The embedded engine allows one process per data directory: say what to do instead of an engine error.
     const serving = flags.store === undefined ? readServeLock(flags.data ?? './data') : null;
     if (serving) throw new Error(serveLockMessage(flags.data ?? './data', serving));
-    store = await openStore({ store: flags.store, data: flags.data, retention });
+    store = await openStore({ store: flags.store, data: flags.data });
+    if (retention) {
+      await store.migrate();
+      await store.setRetention(retention);
+    }
     await fn(store);
   } catch (err) {
     io.stderr.write(`flowlens ${command}: ${(err as Error).message}\n`);

@@ -1,9 +1,11 @@
 /** Backend-specific behaviour of the embedded ClickHouse store (the shared behaviour: conformance.test.ts). */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyRecord, type FlowRecord } from '../../core/record.js';
+import { FOREVER } from '../../core/retention.js';
 import { DAY_MS, HOUR_MS } from '../../core/rules.js';
 import { StoreInputError } from './encode.js';
 import { type ChdbStore, openChdbStore } from './index.js';
@@ -30,11 +32,9 @@ describe('chdb store', () => {
   // Raw flows from 4 hours (hours -30, -29, -2, -1) and 2 days; raw retention 1 day.
   const hours = [-30, -29, -2, -1].map((h) => hourNow + h * HOUR_MS);
   beforeAll(async () => {
-    store = await openChdbStore({
-      dir,
-      retention: { raw: DAY_MS, aggregates: 2 * DAY_MS, daily: 60 * DAY_MS },
-    });
+    store = await openChdbStore({ dir });
     await store.migrate();
+    await store.setRetention({ raw: DAY_MS, aggregates: 2 * DAY_MS, daily: 60 * DAY_MS });
   });
   afterAll(async () => {
     await store?.close();
@@ -77,11 +77,44 @@ describe('chdb store', () => {
         ).map((r) => [r.name, /TTL (.*?) SETTINGS/.exec(r.engine_full)?.[1]]),
       );
     expect(await ttl()).toEqual({
-      flow_records: 'toDateTime(flow_start) + toIntervalSecond(86400)',
-      flow_aggregates: 'window_start + toIntervalSecond(172800)',
-      dependency_stats: 'stat_date + toIntervalDay(60)',
+      flow_records: 'flow_start + toIntervalSecond(86400)',
+      flow_aggregates: "toDateTime64(window_start, 0, 'UTC') + toIntervalSecond(172800)",
+      dependency_stats: 'toDate32(stat_date) + toIntervalDay(60)',
     });
     expect((await store.migrate()).applied).toEqual([]);
+  });
+
+  it('keeps flows under a 100-year or FOREVER retention (a TTL that wrapped into the past deleted them)', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'flowlens-chdb-ttl-'));
+    const s2 = await (async () => {
+      await store.close(); // one chdb directory per process at a time
+      return openChdbStore({ dir: dir2 });
+    })();
+    try {
+      await s2.migrate();
+      const year = 365 * DAY_MS;
+      const rows = [flow(hourNow - HOUR_MS), flow(hourNow - 20 * DAY_MS, '10.0.0.9')];
+      for (const policy of [
+        { raw: 100 * year, aggregates: 100 * year, daily: 100 * year },
+        { raw: FOREVER, aggregates: FOREVER, daily: FOREVER },
+        { raw: 200 * year, aggregates: 200 * year, daily: 500 * year },
+      ]) {
+        await s2.setRetention(policy);
+        await s2.insertFlows(rows);
+        await s2.aggregateWindows(hourNow - 21 * DAY_MS, hourNow);
+        await s2.exec('OPTIMIZE TABLE flow_records FINAL');
+        await s2.exec('OPTIMIZE TABLE flow_aggregates FINAL');
+        const [c] = await s2.sql<{ n: number }>('SELECT count() AS n FROM flow_records');
+        const [a] = await s2.sql<{ n: number }>('SELECT count() AS n FROM flow_aggregates');
+        expect(Number(c.n)).toBeGreaterThanOrEqual(2);
+        expect(Number(a.n)).toBeGreaterThanOrEqual(2);
+        await s2.exec('TRUNCATE TABLE flow_records');
+        expect((await s2.tierState()).retention).toEqual(policy);
+      }
+    } finally {
+      await s2.close();
+      store = await openChdbStore({ dir });
+    }
   });
 
   it('one hourly partition per hour of flow time', async () => {
@@ -192,11 +225,14 @@ describe('chdb store', () => {
 
   it('reopens the same directory with data and schema intact', async () => {
     await store.close();
-    store = await openChdbStore({
-      dir,
-      retention: { raw: DAY_MS, aggregates: 2 * DAY_MS, daily: 60 * DAY_MS },
-    });
+    store = await openChdbStore({ dir });
     expect((await store.migrate()).applied).toEqual([]);
+    // The retention set before the restart is the one in force (kept in the store, not given again).
+    expect((await store.tierState()).retention).toEqual({
+      raw: DAY_MS,
+      aggregates: 2 * DAY_MS,
+      daily: 60 * DAY_MS,
+    });
     const [c] = await store.sql<{ n: number }>('SELECT count() AS n FROM flow_records');
     expect(Number(c.n)).toBe(3);
   });

@@ -59,6 +59,7 @@ export async function applyRetention(
   const now = options.now ?? Date.now();
   const report: RetentionReport = { dryRun: options.dryRun, tiers: [] };
   for (const t of TIERS) {
+    if (!Number.isFinite(t.policy(policy))) continue; // FOREVER: nothing ever expires
     const cutoff = now - t.policy(policy);
     const params = { cut: t.cutParam(cutoff) };
     const parts = await db.rows<{ partition_id: string }>(

@@ -134,7 +134,23 @@ SETTINGS ttl_only_drop_parts = 1, enable_block_number_column = 1, enable_block_o
 ORDER BY collector`,
     ],
   },
+  {
+    version: 2,
+    name: 'flowlens_settings: retention in force and the aggregation watermark',
+    statements: [
+      // One row per key; the newest version wins (read with argMax, no FINAL needed).
+      `CREATE TABLE IF NOT EXISTS flowlens_settings (
+  key String,
+  value String,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY key`,
+    ],
+  },
 ];
+
+/** The schema version this build expects (checkSchema compares the store's with it). */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version UInt32,
@@ -152,16 +168,33 @@ function wholeUnits(ms: number, unit: number, what: string): number {
 }
 
 /**
- * The TTL clause each tier should carry for a retention policy. DDL cannot take bound parameters, so the
- * only values inlined are integers produced here from numbers (never text from a user).
+ * The TTL clause each tier should carry for a retention policy (null: FOREVER, no TTL). DDL cannot take
+ * bound parameters, so the only values inlined are integers produced here from numbers (never user text).
+ *
+ * The arithmetic is on DateTime64 / Date32, whose ranges reach far past any retention the configuration
+ * accepts (core/duration.ts caps it): on DateTime (ends 2106) or Date (ends 2149) a long retention wrapped
+ * into the past and the TTL deleted everything at once.
  */
-export function ttlClauses(policy: RetentionPolicy): { table: string; ttl: string }[] {
-  const rawS = wholeUnits(policy.raw, 1000, 'raw');
-  const aggS = wholeUnits(policy.aggregates, 1000, 'aggregates');
-  const days = wholeUnits(policy.daily, 86_400_000, 'daily');
+export function ttlClauses(policy: RetentionPolicy): { table: string; ttl: string | null }[] {
+  const finite = (ms: number) => Number.isFinite(ms);
   return [
-    { table: 'flow_records', ttl: `toDateTime(flow_start) + toIntervalSecond(${rawS})` },
-    { table: 'flow_aggregates', ttl: `window_start + toIntervalSecond(${aggS})` },
-    { table: 'dependency_stats', ttl: `stat_date + toIntervalDay(${days})` },
+    {
+      table: 'flow_records',
+      ttl: finite(policy.raw)
+        ? `flow_start + toIntervalSecond(${wholeUnits(policy.raw, 1000, 'raw')})`
+        : null,
+    },
+    {
+      table: 'flow_aggregates',
+      ttl: finite(policy.aggregates)
+        ? `toDateTime64(window_start, 0, 'UTC') + toIntervalSecond(${wholeUnits(policy.aggregates, 1000, 'aggregates')})`
+        : null,
+    },
+    {
+      table: 'dependency_stats',
+      ttl: finite(policy.daily)
+        ? `toDate32(stat_date) + toIntervalDay(${wholeUnits(policy.daily, 86_400_000, 'daily')})`
+        : null,
+    },
   ];
 }

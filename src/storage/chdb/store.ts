@@ -34,14 +34,17 @@ import {
   type RollupReport,
   type RowEncoding,
   type StoreCapabilities,
+  StoreSchemaError,
+  type TierState,
 } from '../port.js';
+import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
 import { type ChdbSession, Db, dt64, ipOut, num, numOrNull, type Params } from './db.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
 import { compileAggregateRows, compileFlows, compileTop } from './query.js';
 import { applyRetention } from './retention.js';
 import { ROW_FORMAT } from './row-encoder.js';
-import { MIGRATIONS, MIGRATIONS_TABLE, ttlClauses } from './schema.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION, ttlClauses } from './schema.js';
 
 /** Rows per payload file: an INSERT reads several files in parallel (measured best at 64 k rows). */
 const INSERT_CHUNK = 65_536;
@@ -51,8 +54,6 @@ const INSERT_THREADS = Math.max(1, Math.min(4, availableParallelism()));
 export interface ChdbStoreOptions {
   /** Data directory (created if missing). */
   dir: string;
-  /** Retention the tables' TTL follows (defaults: 7 d / 90 d / 2 y). */
-  retention?: RetentionPolicy;
   /** Internal networks besides RFC 1918 and fc00::/7 (CIDR). */
   internalNetworks?: string[];
   /** Clock for tier picking (tests). */
@@ -85,9 +86,8 @@ export class ChdbStore implements FlowStore {
   private readonly db: Db;
   private readonly tmpDir: string;
   private readonly payloadRoot: string;
-  /** Effective retention: the configured one, else the one the tables' TTLs carry (read at migrate). */
-  private retention: RetentionPolicy;
-  private readonly retentionGiven: boolean;
+  /** The retention in force as last read from the store (tierState) or set (setRetention). */
+  private retention: RetentionPolicy = DEFAULT_RETENTION;
   private readonly ranges: Ipv6Range[];
   private readonly internal: Params;
   private readonly now: () => number;
@@ -114,8 +114,6 @@ export class ChdbStore implements FlowStore {
     this.payloadRoot = /[*?{}[\]]/.test(this.tmpDir)
       ? mkdtempSync(join(tmpdir(), 'flowlens-ingest-'))
       : this.tmpDir;
-    this.retention = opts.retention ?? DEFAULT_RETENTION;
-    this.retentionGiven = opts.retention !== undefined;
     this.ranges = internalRanges(opts.internalNetworks ?? []);
     this.internal = internalParams(this.ranges);
     this.now = opts.now ?? Date.now;
@@ -123,8 +121,7 @@ export class ChdbStore implements FlowStore {
 
   async migrate(): Promise<MigrationReport> {
     await this.db.exec(MIGRATIONS_TABLE);
-    const done = await this.db.rows<{ version: number }>('SELECT version FROM schema_migrations');
-    const have = new Set(done.map((r) => num(r.version)));
+    const have = await this.appliedVersions();
     const from = have.size === 0 ? 0 : Math.max(...have);
     const applied: string[] = [];
     for (const m of MIGRATIONS) {
@@ -135,39 +132,75 @@ export class ChdbStore implements FlowStore {
       ]);
       applied.push(`${m.version}: ${m.name}`);
     }
-    await this.syncTtl();
-    return { from, to: Math.max(from, ...MIGRATIONS.map((m) => m.version)), applied };
+    // The tables carry the TTL of the retention in force (the defaults on a new store); migrating never
+    // changes that retention.
+    this.retention = (await this.tierState()).retention;
+    await this.syncTtl(this.retention);
+    return { from, to: Math.max(from, SCHEMA_VERSION), applied };
   }
 
-  /**
-   * Keeps each tier's TTL equal to the configured retention (ALTER only when it differs). Without a
-   * configured retention only tables without a TTL get the default one, so a command run with defaults
-   * does not undo the retention a collector configured.
-   */
-  private async syncTtl(): Promise<void> {
-    for (const { table, ttl } of ttlClauses(this.retention)) {
+  private async appliedVersions(): Promise<Set<number>> {
+    const done = await this.db.rows<{ version: number }>('SELECT version FROM schema_migrations');
+    return new Set(done.map((r) => num(r.version)));
+  }
+
+  async checkSchema(): Promise<void> {
+    const [t] = await this.db.rows<{ n: number }>(
+      `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'`,
+    );
+    const have = num(t?.n ?? 0) > 0 ? await this.appliedVersions() : new Set<number>();
+    if (have.size === 0) throw new StoreSchemaError('the store has no FlowLens schema: run flowlens migrate');
+    const at = Math.max(...have);
+    if (at < SCHEMA_VERSION)
+      throw new StoreSchemaError(
+        `the store's schema is version ${at}, this FlowLens needs ${SCHEMA_VERSION}: run flowlens migrate`,
+      );
+  }
+
+  async tierState(): Promise<TierState> {
+    const rows = await this.db.rows<{ key: string; value: string }>(
+      `SELECT key, argMax(value, version) AS value FROM flowlens_settings GROUP BY key`,
+    );
+    const get = (k: string) => rows.find((r) => r.key === k)?.value;
+    const until = get(AGGREGATED_UNTIL_KEY);
+    const retention = retentionFromJson(get(RETENTION_KEY));
+    this.retention = retention;
+    return { aggregatedUntil: until === undefined ? null : Number(until), retention };
+  }
+
+  async setRetention(policy: RetentionPolicy): Promise<void> {
+    await this.syncTtl(policy);
+    await this.putSetting(RETENTION_KEY, retentionToJson(policy));
+    this.retention = policy;
+  }
+
+  async setAggregatedUntil(until: number): Promise<void> {
+    const { aggregatedUntil } = await this.tierState();
+    if (aggregatedUntil !== null && until <= aggregatedUntil) return;
+    await this.putSetting(AGGREGATED_UNTIL_KEY, String(until));
+  }
+
+  private putSetting(key: string, value: string): Promise<void> {
+    return this.db.insertJson('flowlens_settings', [
+      { key, value, version: this.now() * 1000 + (this.seq++ % 1000) },
+    ]);
+  }
+
+  /** Keeps each tier's TTL equal to the retention (ALTER only when it differs; FOREVER removes it). */
+  private async syncTtl(policy: RetentionPolicy): Promise<void> {
+    for (const { table, ttl } of ttlClauses(policy)) {
       const [t] = await this.db.rows<{ engine_full: string }>(
         'SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {t:String}',
         { t: table },
       );
       const current = t?.engine_full.replace(/\s+/g, '') ?? '';
-      if (current.includes(`TTL${ttl.replace(/\s+/g, '')}`)) continue;
-      if (!this.retentionGiven && current.includes('TTL')) {
-        this.adoptTtl(table, current);
+      if (ttl === null) {
+        if (current.includes('TTL')) await this.db.exec(`ALTER TABLE ${table} REMOVE TTL`);
         continue;
       }
-      await this.db.exec(`ALTER TABLE ${table} MODIFY TTL ${ttl}`, undefined);
+      if (current.includes(`TTL${ttl.replace(/\s+/g, '')}`)) continue;
+      await this.db.exec(`ALTER TABLE ${table} MODIFY TTL ${ttl}`);
     }
-  }
-
-  private adoptTtl(table: string, engineFull: string): void {
-    const sec = /toIntervalSecond\((\d+)\)/.exec(engineFull);
-    const day = /toIntervalDay\((\d+)\)/.exec(engineFull);
-    if (table === 'flow_records' && sec) this.retention = { ...this.retention, raw: Number(sec[1]) * 1000 };
-    if (table === 'flow_aggregates' && sec)
-      this.retention = { ...this.retention, aggregates: Number(sec[1]) * 1000 };
-    if (table === 'dependency_stats' && day)
-      this.retention = { ...this.retention, daily: Number(day[1]) * DAY_MS };
   }
 
   /**

@@ -21,6 +21,7 @@ export async function applyRetention(
   const now = options.now ?? Date.now();
   const report: RetentionReport = { dryRun: options.dryRun, tiers: [] };
   for (const spec of TIERS) {
+    if (!Number.isFinite(policy[spec.tier])) continue; // FOREVER: nothing ever expires
     const cutoff = now - policy[spec.tier];
     // A day is older than the cutoff when it starts before the first day boundary at or after the cutoff.
     const effective = spec.keyType === 'date' ? Math.ceil(cutoff / DAY_MS) * DAY_MS : cutoff;

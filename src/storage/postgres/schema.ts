@@ -197,7 +197,31 @@ EXCEPTION WHEN insufficient_privilege THEN
 END $$;
 `;
 
+/**
+ * Settings the store keeps about itself (the retention in force), readable by the reporting role with the
+ * watermarks and the schema version, so a read-only process plans queries like the collector does.
+ */
+const V3_SETTINGS = `
+CREATE TABLE IF NOT EXISTS flowlens_settings (
+  key         TEXT PRIMARY KEY,
+  value       TEXT NOT NULL,
+  updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+DO $$
+BEGIN
+  GRANT ALL ON flowlens_settings TO flowlens_admin;
+  GRANT SELECT, INSERT, UPDATE ON flowlens_settings TO flowlens_writer;
+  GRANT SELECT ON flowlens_settings, job_watermarks, schema_version TO flowlens_reporting;
+EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
+  RAISE NOTICE 'flowlens_settings grants skipped: %', SQLERRM;
+END $$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_flow_tables', sql: V1_TABLES },
   { version: 2, name: '002_roles', sql: V2_ROLES },
+  { version: 3, name: '003_settings', sql: V3_SETTINGS },
 ];
+
+/** The schema version this build expects (checkSchema compares the store's with it). */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -23,7 +23,10 @@ import {
   type RollupReport,
   type StoreCapabilities,
   type StoreOptions,
+  StoreSchemaError,
+  type TierState,
 } from '../port.js';
+import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from './aggregate.js';
 import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';
@@ -42,6 +45,10 @@ import {
 } from './partitions.js';
 import { compileAggregateRows, compileFlows, compileTop } from './query.js';
 import { applyRetention } from './retention.js';
+import { SCHEMA_VERSION } from './schema.js';
+
+/** How far back raw partitions are created on demand (see ensureRawPartitions). */
+const ON_DEMAND_PARTITIONS_MS = 366 * DAY_MS;
 
 /** Rows per COPY: about 10 MB of COPY BINARY. */
 const COPY_ROWS = 50_000;
@@ -54,8 +61,6 @@ export interface PostgresStoreOptions extends StoreOptions {
   indexProfile?: IndexProfile;
   partitionManager?: PartitionManagerChoice;
   premake?: PremakePolicy;
-  /** Used by the tier rule of queries and the on-demand partition window. */
-  retention?: RetentionPolicy;
   poolSize?: number;
 }
 
@@ -67,7 +72,8 @@ export class PostgresFlowStore implements FlowStore {
     rowLevelSecurity: false,
   };
   readonly pool: pg.Pool;
-  private readonly retention: RetentionPolicy;
+  /** The retention in force as last read from the store (tierState) or set (setRetention). */
+  private retention: RetentionPolicy = DEFAULT_RETENTION;
   private readonly internal: string[];
   /** Hour starts known to have a raw partition (cache in front of the catalog). */
   private readonly knownHours = new Set<number>();
@@ -76,7 +82,6 @@ export class PostgresFlowStore implements FlowStore {
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.pool = createPool(options.url, { schema: options.schema, max: options.poolSize });
-    this.retention = options.retention ?? DEFAULT_RETENTION;
     internalRanges(options.internalNetworks ?? []); // validates the CIDRs (throws on a bad one)
     this.internal = [
       '10.0.0.0/8',
@@ -97,7 +102,50 @@ export class PostgresFlowStore implements FlowStore {
     this.capabilities.partitionManager = result.partitionManager;
     this.knownHours.clear();
     this.lastMigration = result;
+    await this.tierState();
     return { from: result.from, to: result.to, applied: result.applied };
+  }
+
+  async checkSchema(): Promise<void> {
+    const t = await this.pool.query<{ t: string | null }>(`SELECT to_regclass('schema_version')::text AS t`);
+    const at =
+      t.rows[0]?.t === null
+        ? 0
+        : Number((await this.pool.query('SELECT max(version) AS v FROM schema_version')).rows[0]?.v ?? 0);
+    if (at === 0) throw new StoreSchemaError('the store has no FlowLens schema: run flowlens migrate');
+    if (at < SCHEMA_VERSION)
+      throw new StoreSchemaError(
+        `the store's schema is version ${at}, this FlowLens needs ${SCHEMA_VERSION}: run flowlens migrate`,
+      );
+  }
+
+  async tierState(): Promise<TierState> {
+    const r = await this.pool.query<{ value: string | null; until: Date | null }>(
+      `SELECT (SELECT value FROM flowlens_settings WHERE key = $1) AS value,
+              (SELECT watermark FROM job_watermarks WHERE job = $2) AS until`,
+      [RETENTION_KEY, AGGREGATED_UNTIL_KEY],
+    );
+    const row = r.rows[0];
+    this.retention = retentionFromJson(row?.value);
+    return { aggregatedUntil: row?.until ? row.until.getTime() : null, retention: this.retention };
+  }
+
+  async setRetention(policy: RetentionPolicy): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO flowlens_settings (key, value) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+      [RETENTION_KEY, retentionToJson(policy)],
+    );
+    this.retention = policy;
+  }
+
+  async setAggregatedUntil(until: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO job_watermarks (job, watermark) VALUES ($1, $2)
+       ON CONFLICT (job) DO UPDATE SET watermark = GREATEST(job_watermarks.watermark, EXCLUDED.watermark),
+                                       updated_at = now()`,
+      [AGGREGATED_UNTIL_KEY, new Date(until).toISOString()],
+    );
   }
 
   /**
@@ -135,7 +183,10 @@ export class PostgresFlowStore implements FlowStore {
   /** Create the raw partitions of the batch's hours inside the managed window; others go to DEFAULT. */
   private async ensureRawPartitions(records: readonly FlowRecord[]): Promise<void> {
     const now = Date.now();
-    const lo = Math.floor((now - this.retention.raw) / HOUR_MS) * HOUR_MS;
+    // A very long (or FOREVER) retention still creates partitions on demand only for the last year: older
+    // hours (historic imports, bad exporter clocks) go to the default partition.
+    const back = Math.min(this.retention.raw, ON_DEMAND_PARTITIONS_MS);
+    const lo = Math.floor((now - back) / HOUR_MS) * HOUR_MS;
     const hi = now + ((this.options.premake ?? DEFAULT_PREMAKE).ahead.raw + 1) * HOUR_MS;
     let last = Number.NaN;
     let missing: Set<number> | null = null;
