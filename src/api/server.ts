@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
-import { QueryError } from '../query/tiers.js';
+import { QueryError } from '../query/errors.js';
 import { parseQuery } from '../query/validate.js';
 import type { FlowStore } from '../storage/port.js';
 

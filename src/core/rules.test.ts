@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { pickTier } from '../query/tiers.js';
-import { DEFAULT_RETENTION } from '../storage/port.js';
 import { ipv6ToString } from './ip.js';
 import {
   canonicalIp,
@@ -72,25 +70,5 @@ describe('daily percentiles: nearest rank over 288 windows, idle ones as 0', () 
   it('a fully active day', () => {
     const v = Array.from({ length: 288 }, (_, i) => 288 - i);
     expect(percentileOfDay(v, PERCENTILE_RANKS.p50)).toBe(144);
-  });
-});
-
-describe('tier rule', () => {
-  const now = Date.UTC(2026, 5, 1);
-  const h = 3_600_000;
-  const d = 24 * h;
-  const q = (from: number, to: number, by: string[] = ['src_ip']) => ({ from, to, by: by as never });
-  it('raw for short recent ranges, aggregates for longer, daily for old', () => {
-    expect(pickTier(q(now - h, now), now)).toBe('raw');
-    expect(pickTier(q(now - 6 * h, now), now)).toBe('raw');
-    expect(pickTier(q(now - 6 * h - 1, now), now)).toBe('aggregates');
-    expect(pickTier(q(now - 8 * d, now - 8 * d + h), now)).toBe('aggregates');
-    expect(pickTier(q(now - 91 * d, now), now)).toBe('daily');
-  });
-  it('falls back to a finer tier that has the fields, and a forced tier wins', () => {
-    expect(pickTier(q(now - 91 * d, now, ['exporter_ip']), now)).toBe('aggregates');
-    expect(pickTier(q(now - 2 * d, now, ['src_as']), now)).toBe('raw');
-    expect(pickTier({ ...q(now - h, now), tier: 'daily' }, now)).toBe('daily');
-    expect(pickTier(q(now - 2 * h, now), now, { ...DEFAULT_RETENTION, raw: h })).toBe('aggregates');
   });
 });

@@ -3,39 +3,18 @@
  * only ever travels as values of this tree, never as SQL text.
  */
 
-/** Fields a query may group or filter by: canonical columns (extended fields by `ext:<name>`). */
-export type GroupField =
-  | 'src_ip'
-  | 'dst_ip'
-  | 'src_port'
-  | 'dst_port'
-  | 'ip_protocol'
-  | 'exporter_ip'
-  | 'input_interface'
-  | 'output_interface'
-  | 'src_as'
-  | 'dst_as'
-  | 'protocol_type';
+import type { GroupField } from '../core/columns.js';
 
-export const GROUP_FIELDS: readonly GroupField[] = [
-  'src_ip',
-  'dst_ip',
-  'src_port',
-  'dst_port',
-  'ip_protocol',
-  'exporter_ip',
-  'input_interface',
-  'output_interface',
-  'src_as',
-  'dst_as',
-  'protocol_type',
-];
+export { GROUP_FIELDS, type GroupField } from '../core/columns.js';
+
+/** Address fields (core/columns.ts IP_FIELDS). */
+export type IpField = 'src_ip' | 'dst_ip' | 'exporter_ip' | 'next_hop';
 
 export type Metric = 'bytes' | 'packets' | 'flows';
 
 export type Filter =
   | { op: 'eq'; field: GroupField; value: string | number }
-  | { op: 'in_cidr'; field: 'src_ip' | 'dst_ip' | 'exporter_ip' | 'next_hop'; cidr: string }
+  | { op: 'in_cidr'; field: IpField; cidr: string }
   | { op: 'and'; filters: Filter[] }
   | { op: 'or'; filters: Filter[] }
   | { op: 'not'; filter: Filter };
@@ -50,7 +29,7 @@ export interface TopQuery {
   to: number;
   limit: number;
   filter?: Filter;
-  /** Forced tier; by default the backend picks the one that covers the range (see storage/query/tier.ts). */
+  /** Forced tier; by default the range is split across the tiers by what each holds (query/plan.ts). */
   tier?: Tier;
 }
 
@@ -111,8 +90,34 @@ export const AGGREGATE_COLUMNS = [
   'traffic_direction',
 ] as const;
 
-export interface QueryResult {
+export interface PlanPart {
   tier: Tier;
+  from: number;
+  to: number;
+  /** Set when the part answers the query's fields only approximately (see core/columns.ts). */
+  approx?: GroupField[];
+}
+
+/** A span of the requested range the plan does not answer, or answers only approximately. */
+export interface PlanGap {
+  from: number;
+  to: number;
+  reason: 'expired' | 'fields' | 'approx' | 'partial_day' | 'forced_tier' | 'not_aggregated';
+  /** The query's fields the answering tier lacks (reason 'fields') or keeps approximately ('approx'). */
+  fields?: GroupField[];
+  /** One line for people. */
+  message: string;
+}
+
+export interface QueryResult {
+  /** The tier of the newest part (the only one for row queries). */
+  tier: Tier;
+  /** Which tier answered which span (top-N; row queries read one tier). */
+  parts?: PlanPart[];
+  /** Spans not answered, or answered approximately, and why (query/plan.ts). */
+  gaps?: PlanGap[];
+  /** False when part of the range is not in the answer (gaps other than 'approx'). */
+  complete?: boolean;
   columns: string[];
   rows: Record<string, string | number | null>[];
 }

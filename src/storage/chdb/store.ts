@@ -21,7 +21,6 @@ import {
   windowStart,
 } from '../../core/rules.js';
 import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../../query/ast.js';
-import { pickTier } from '../../query/tiers.js';
 import {
   type AggregationReport,
   DEFAULT_RETENTION,
@@ -38,16 +37,22 @@ import {
   type TierState,
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
+import { answerTop } from '../sql/answer.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
 import { type ChdbSession, Db, dt64, ipOut, num, numOrNull, type Params } from './db.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
-import { compileAggregateRows, compileFlows, compileTop } from './query.js';
+import { chdbDialect, compileAggregateRows, compileFlows } from './query.js';
 import { applyRetention } from './retention.js';
 import { ROW_FORMAT } from './row-encoder.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION, ttlClauses } from './schema.js';
 
 /** Rows per payload file: an INSERT reads several files in parallel (measured best at 64 k rows). */
 const INSERT_CHUNK = 65_536;
+/**
+ * A batch spanning many hours of flow time (an imported capture of a week, an exporter with a bad clock)
+ * touches many hourly partitions: the engine's default limit of 100 per INSERT would refuse it.
+ */
+const INSERT_SETTINGS = 'max_partitions_per_insert_block = 0';
 /** Engine threads per INSERT (inlined in SQL: an integer computed here). */
 const INSERT_THREADS = Math.max(1, Math.min(4, availableParallelism()));
 
@@ -199,7 +204,9 @@ export class ChdbStore implements FlowStore {
         continue;
       }
       if (current.includes(`TTL${ttl.replace(/\s+/g, '')}`)) continue;
-      await this.db.exec(`ALTER TABLE ${table} MODIFY TTL ${ttl}`);
+      // Not materialized: rewriting every part took minutes on a large store; old parts follow the new TTL
+      // as they merge, and the retention job removes expired rows exactly anyway.
+      await this.db.exec(`ALTER TABLE ${table} MODIFY TTL ${ttl} SETTINGS materialize_ttl_after_modify = 0`);
     }
   }
 
@@ -223,7 +230,7 @@ export class ChdbStore implements FlowStore {
       }
       await this.db.exec(
         `INSERT INTO flow_records SELECT * FROM file({path:String}, 'RowBinary', {structure:String})
-         SETTINGS max_insert_threads = ${INSERT_THREADS}`,
+         SETTINGS max_insert_threads = ${INSERT_THREADS}, ${INSERT_SETTINGS}`,
         { path: join(dir, '*.rowbinary'), structure: RAW_STRUCTURE },
       );
     } finally {
@@ -250,7 +257,7 @@ export class ChdbStore implements FlowStore {
       await Promise.all(writes);
       await this.db.exec(
         `INSERT INTO flow_records SELECT * FROM file({path:String}, 'RowBinary', {structure:String})
-         SETTINGS max_insert_threads = ${INSERT_THREADS}`,
+         SETTINGS max_insert_threads = ${INSERT_THREADS}, ${INSERT_SETTINGS}`,
         { path: join(dir, '*.rowbinary'), structure: RAW_STRUCTURE },
       );
     } finally {
@@ -430,19 +437,15 @@ export class ChdbStore implements FlowStore {
 
   async query(q: Query): Promise<QueryResult> {
     if (q.kind === 'top') {
-      const tier = pickTier(q, this.now(), this.retention);
-      const c = compileTop(q, tier);
-      const rows = await this.db.rows<Record<string, unknown>>(c.sql, c.params);
-      return {
-        tier,
-        columns: [...q.by, q.metric],
-        rows: rows.map((r) => {
-          const out: Record<string, string | number | null> = {};
-          for (const f of q.by) out[f] = outValue(f, r[f]);
-          out[q.metric] = num(r[q.metric]);
-          return out;
-        }),
-      };
+      return answerTop({
+        query: q,
+        state: await this.tierState(),
+        now: this.now(),
+        dialect: chdbDialect,
+        run: (sql, params) => this.db.rows<Record<string, unknown>>(sql, params as Params),
+        cell: outValue,
+        metric: num,
+      });
     }
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);

@@ -17,9 +17,18 @@ const keyOf = (r: Row, metric: string) =>
  * be a group of the reference with exactly that value (ties may come in any order, and a tie cut by the
  * limit may keep any of its members).
  */
-export function expectTop(actual: Row[], expected: Row[], metric: string, limit: number): void {
+export function expectTop(
+  actual: Row[],
+  expected: Row[],
+  metric: string,
+  limit: number,
+  label?: string,
+): void {
   const n = Math.min(limit, expected.length);
-  expect(actual.map((r) => r[metric])).toEqual(expected.slice(0, n).map((r) => r[metric]));
+  expect(
+    actual.map((r) => r[metric]),
+    label,
+  ).toEqual(expected.slice(0, n).map((r) => r[metric]));
   const want = new Map(expected.map((r) => [keyOf(r, metric), r[metric]]));
   const seen = new Set<string>();
   for (const r of actual) {

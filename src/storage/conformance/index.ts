@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { GroupField, Metric, QueryResult, TopQuery } from '../../query/ast.js';
-import { pickTier } from '../../query/tiers.js';
 import type { DependencyEdge, FlowStore } from '../port.js';
 import { expectTop, flowRow, normalizeRow, sortByJson } from './compare.js';
 import { CLIENTS, generateFlows, rng, SERVICES, shuffle } from './generator.js';
@@ -330,24 +329,6 @@ export function runConformance(
         expect(r.tier).toBe('daily');
         expectTop(r.rows, referenceTopDaily(stats, edges, [...by], 'bytes'), 'bytes', 5);
       }
-    });
-
-    it('picks the tier by the shared rule (storage/query/tier.ts)', async () => {
-      const now = Date.now();
-      const qs: Omit<TopQuery, 'kind'>[] = [
-        { by: ['src_ip'], metric: 'bytes', from: day + HOUR_MS, to: day + 2 * HOUR_MS, limit: 3 },
-        { by: ['src_ip'], metric: 'bytes', from: day, to: day + DAY_MS, limit: 3 },
-        { by: ['src_as'], metric: 'bytes', from: day, to: day + DAY_MS, limit: 3 },
-        { by: ['src_ip'], metric: 'bytes', from: now - 400 * DAY_MS, to: now, limit: 3 },
-        { by: ['exporter_ip'], metric: 'bytes', from: now - 400 * DAY_MS, to: now, limit: 3 },
-      ];
-      const tiers = [];
-      for (const q of qs) {
-        const r = await top(q);
-        expect(r.tier).toBe(pickTier(q, now));
-        tiers.push(r.tier);
-      }
-      expect(tiers).toEqual(['raw', 'aggregates', 'raw', 'daily', 'aggregates']);
     });
 
     it('refuses bad filter values with an error naming the field, and never runs them as SQL', async () => {

@@ -4,6 +4,7 @@
  * backend). Percentiles here materialize the whole 288-window day, zeros included, and index it, which is
  * a different computation from the backends' "count the idle windows" shortcut.
  */
+import { FIELD_CATALOG } from '../../core/columns.js';
 import { parseIp, toIpv6Bytes } from '../../core/ip.js';
 import type { FlowRecord } from '../../core/record.js';
 import {
@@ -255,7 +256,12 @@ export function referenceTopAggregates(
 ): Row[] {
   return rank(
     aggs.map((a) => ({
-      key: by.map((b) => (a as unknown as Record<string, string | number | null>)[b] ?? null),
+      key: by.map((b) => {
+        // The absent-value sentinel of the aggregate tier reads as NULL (core/columns.ts).
+        const v = (a as unknown as Record<string, string | number | null>)[b] ?? null;
+        const absent = (FIELD_CATALOG[b] as { absent?: string | number }).absent;
+        return absent !== undefined && v === absent ? null : v;
+      }),
       v: metric === 'bytes' ? a.bytes_total : metric === 'packets' ? a.packets_total : a.flow_count,
     })),
     by,
@@ -289,7 +295,11 @@ export function referenceTopDaily(
   );
 }
 
-function rank(items: { key: (string | number | null)[]; v: number }[], by: string[], metric: string): Row[] {
+export function rank(
+  items: { key: (string | number | null)[]; v: number }[],
+  by: string[],
+  metric: string,
+): Row[] {
   const sums = new Map<string, { key: (string | number | null)[]; v: number }>();
   for (const it of items) {
     const k = JSON.stringify(it.key);

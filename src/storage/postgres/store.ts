@@ -10,7 +10,6 @@ import type pg from 'pg';
 import type { FlowRecord } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { Query, QueryResult } from '../../query/ast.js';
-import { pickTier } from '../../query/tiers.js';
 import {
   type AggregationReport,
   DEFAULT_RETENTION,
@@ -27,6 +26,7 @@ import {
   type TierState,
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
+import { answerTop } from '../sql/answer.js';
 import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from './aggregate.js';
 import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';
@@ -43,7 +43,7 @@ import {
   type PremakePolicy,
   tierSpec,
 } from './partitions.js';
-import { compileAggregateRows, compileFlows, compileTop } from './query.js';
+import { compileAggregateRows, compileFlows, postgresDialect } from './query.js';
 import { applyRetention } from './retention.js';
 import { SCHEMA_VERSION } from './schema.js';
 
@@ -120,14 +120,15 @@ export class PostgresFlowStore implements FlowStore {
   }
 
   async tierState(): Promise<TierState> {
-    const r = await this.pool.query<{ value: string | null; until: Date | null }>(
+    // TIMESTAMPTZ arrives as epoch ms (db.ts type parsers).
+    const r = await this.pool.query<{ value: string | null; until: number | null }>(
       `SELECT (SELECT value FROM flowlens_settings WHERE key = $1) AS value,
               (SELECT watermark FROM job_watermarks WHERE job = $2) AS until`,
       [RETENTION_KEY, AGGREGATED_UNTIL_KEY],
     );
     const row = r.rows[0];
     this.retention = retentionFromJson(row?.value);
-    return { aggregatedUntil: row?.until ? row.until.getTime() : null, retention: this.retention };
+    return { aggregatedUntil: row?.until ?? null, retention: this.retention };
   }
 
   async setRetention(policy: RetentionPolicy): Promise<void> {
@@ -317,10 +318,15 @@ export class PostgresFlowStore implements FlowStore {
 
   async query(q: Query): Promise<QueryResult> {
     if (q.kind === 'top') {
-      const tier = pickTier(q, Date.now(), this.retention);
-      const c = compileTop(q, tier);
-      const r = await this.pool.query(c.sql, c.values);
-      return { tier, columns: [...q.by, q.metric], rows: r.rows.map((row) => plainRow(row)) };
+      return answerTop({
+        query: q,
+        state: await this.tierState(),
+        now: Date.now(),
+        dialect: postgresDialect,
+        run: async (sql, params) => (await this.pool.query(sql, params as unknown[])).rows,
+        cell: (_f, v) => plainCell(v),
+        metric: (v) => Number(v ?? 0),
+      });
     }
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);
@@ -339,11 +345,15 @@ export class PostgresFlowStore implements FlowStore {
 
 type Cell = string | number | null;
 
+function plainCell(v: unknown): Cell {
+  return v === null || v === undefined || typeof v === 'string' || typeof v === 'number'
+    ? (v ?? null)
+    : JSON.stringify(v);
+}
+
 function plainRow(row: Record<string, unknown>): Record<string, Cell> {
   const out: Record<string, Cell> = {};
-  for (const [k, v] of Object.entries(row)) {
-    out[k] = v === null || typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v);
-  }
+  for (const [k, v] of Object.entries(row)) out[k] = plainCell(v);
   return out;
 }
 

@@ -1,0 +1,143 @@
+/**
+ * The one SQL compiler for the query AST (every store; dialect.ts holds the spelling differences).
+ * Column names come from the column catalog (core/columns.ts) keyed by the AST's enumerated fields, never
+ * from query text; every value is a bound parameter.
+ *
+ * A planned top-N (query/plan.ts) is ONE statement: each part groups its tier's rows by the requested
+ * fields, the parts are joined with UNION ALL and grouped once more, so the ranking across parts is exact.
+ * A single-part plan skips the outer grouping (same cost as a plain single-tier query).
+ */
+import { FIELD_CATALOG, type GroupField } from '../../core/columns.js';
+import type { Filter, Metric, Tier } from '../../query/ast.js';
+import { QueryError } from '../../query/errors.js';
+import type { PlanPart } from '../../query/plan.js';
+import type { Binder, Dialect } from './dialect.js';
+
+export { QueryError };
+
+/** Daily stats are per dependency edge: src = client, dst = server, dst_port = server port. */
+const DAILY_COLUMN: Partial<Record<GroupField, string>> = {
+  src_ip: 'd.client_ip',
+  dst_ip: 'd.server_ip',
+  dst_port: 'd.server_port',
+  ip_protocol: 'd.ip_protocol',
+};
+
+/** The column a field reads on a tier; QueryError for a field the tier does not keep. */
+export function tierColumn(tier: Tier, field: GroupField): string {
+  const spec = FIELD_CATALOG[field];
+  if (!spec) throw new QueryError(`unknown field ${JSON.stringify(field)}`);
+  if (tier === 'raw') return field;
+  const col = tier === 'daily' ? DAILY_COLUMN[field] : spec.aggregates !== 'none' ? field : undefined;
+  if (!col) throw new QueryError(`field ${field} is not available on the ${tier} tier`);
+  return col;
+}
+
+/**
+ * A field's value as grouped: on the aggregate tier an absent raw value is stored as a sentinel ('::', 0)
+ * and read back as NULL, so a group is the same whichever tier answered it.
+ */
+function keyExpr(tier: Tier, field: GroupField, d: Dialect): string {
+  const col = tierColumn(tier, field);
+  const spec = FIELD_CATALOG[field] as { absent?: '::' | 0 };
+  if (tier !== 'aggregates' || spec.absent === undefined) return col;
+  return `(CASE WHEN ${col} = ${d.sentinel(spec.absent)} THEN NULL ELSE ${col} END)`;
+}
+
+/**
+ * WHERE text of a filter on a tier. SQL's three-valued logic drops a row whose compared value is NULL
+ * whether or not the comparison is negated; on the aggregate tier the same value is a sentinel, so under
+ * an odd number of NOTs a leaf also holds for the sentinel (and its negation then excludes it), which
+ * keeps the rows that pass identical on both tiers.
+ */
+export function compileFilter(f: Filter, tier: Tier, d: Dialect, b: Binder, negated = false): string {
+  switch (f.op) {
+    case 'eq':
+    case 'in_cidr': {
+      const leaf = compileLeaf(f, tier, d, b);
+      const spec = FIELD_CATALOG[f.field] as { absent?: '::' | 0 };
+      if (!negated || tier !== 'aggregates' || spec.absent === undefined) return leaf;
+      return `(${leaf} OR ${tierColumn(tier, f.field)} = ${d.sentinel(spec.absent)})`;
+    }
+    case 'and':
+    case 'or': {
+      if (f.filters.length === 0) return f.op === 'and' ? '(1 = 1)' : '(1 = 0)';
+      const parts = f.filters.map((x) => compileFilter(x, tier, d, b, negated));
+      return `(${parts.join(f.op === 'and' ? ' AND ' : ' OR ')})`;
+    }
+    case 'not':
+      return `NOT (${compileFilter(f.filter, tier, d, b, !negated)})`;
+  }
+}
+
+function compileLeaf(
+  f: Extract<Filter, { op: 'eq' | 'in_cidr' }>,
+  tier: Tier,
+  d: Dialect,
+  b: Binder,
+): string {
+  const col = tierColumn(tier, f.field);
+  const kind = FIELD_CATALOG[f.field].kind;
+  if (f.op === 'in_cidr') {
+    if (kind !== 'ip') throw new QueryError(`filter ${f.field}: not an address field`);
+    const sql = typeof f.cidr === 'string' ? d.inCidr(col, f.cidr, b) : null;
+    if (!sql) throw new QueryError(`filter ${f.field}: not a CIDR: ${JSON.stringify(f.cidr)}`);
+    return sql;
+  }
+  if (kind === 'ip') {
+    const sql = typeof f.value === 'string' ? d.ipEquals(col, f.value, b) : null;
+    if (!sql) throw new QueryError(`filter ${f.field}: not an IP address: ${JSON.stringify(f.value)}`);
+    return sql;
+  }
+  if (kind === 'text') return `${d.textColumn(col)} = ${b.bind(String(f.value), 'text')}`;
+  const n = typeof f.value === 'number' ? f.value : Number(f.value);
+  if (!Number.isSafeInteger(n))
+    throw new QueryError(`filter ${f.field}: not an integer: ${JSON.stringify(f.value)}`);
+  return `${col} = ${b.bind(n, 'int')}`;
+}
+
+export interface TopSpec {
+  by: readonly GroupField[];
+  metric: Metric;
+  filter?: Filter;
+  limit: number;
+}
+
+/** `SELECT k0.., m` of one part: its tier's rows in the part's span, grouped by the requested fields. */
+function partSql(spec: TopSpec, part: PlanPart, d: Dialect, b: Binder): string {
+  const keys = spec.by.map((f, i) => `${keyExpr(part.tier, f, d)} AS k${i}`);
+  const where = [d.timeWhere(part.tier, part.from, part.to, b)];
+  if (spec.filter) where.push(compileFilter(spec.filter, part.tier, d, b));
+  let sql = `SELECT ${[...keys, `${d.metric(part.tier, spec.metric)} AS m`].join(', ')} FROM ${d.table(part.tier)} WHERE ${where.join(' AND ')}`;
+  if (keys.length > 0) sql += ` GROUP BY ${keys.map((_k, i) => `k${i}`).join(', ')}`;
+  return sql;
+}
+
+/**
+ * Top-N over a plan's parts as one statement. Result columns: k0..k(n-1) (the `by` fields in order, as
+ * the dialect outputs them) and m (the metric). No part: an empty result (the caller does not run it).
+ */
+export function compileTop(
+  spec: TopSpec,
+  parts: readonly PlanPart[],
+  d: Dialect,
+): { sql: string; params: unknown } | null {
+  if (parts.length === 0) return null;
+  const b = d.binder();
+  const kinds = spec.by.map((f) => (FIELD_CATALOG[f].kind === 'ip' ? 'ip' : 'other') as 'ip' | 'other');
+  const outKeys = kinds.map((k, i) => `${d.output(`u.k${i}`, k)} AS k${i}`);
+  const inner = parts.map((p) => partSql(spec, p, d, b));
+  const from =
+    inner.length === 1 ? `(${inner[0]}) AS u` : `(${inner.map((s) => `(${s})`).join(' UNION ALL ')}) AS u`;
+  let sql: string;
+  if (spec.by.length === 0) {
+    sql = `SELECT ${inner.length === 1 ? 'u.m' : 'sum(u.m)'} AS m FROM ${from}`;
+  } else {
+    const metric = inner.length === 1 ? 'u.m' : 'sum(u.m)';
+    sql = `SELECT ${[...outKeys, `${metric} AS m`].join(', ')} FROM ${from}`;
+    if (inner.length > 1) sql += ` GROUP BY ${spec.by.map((_f, i) => `u.k${i}`).join(', ')}`;
+    sql += ` ORDER BY m DESC, ${kinds.map((k, i) => d.orderKey(`u.k${i}`, k)).join(', ')}`;
+    sql += ` LIMIT ${b.bind(Math.max(0, Math.floor(spec.limit)), 'uint')}`;
+  }
+  return { sql, params: b.params() };
+}

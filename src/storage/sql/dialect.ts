@@ -1,0 +1,34 @@
+/**
+ * The few places where the ClickHouse family and PostgreSQL spell the same query differently. The one
+ * compiler (compile.ts) writes everything else once, so a new filter operator or query shape is written
+ * once for every store.
+ */
+import type { Metric, Tier } from '../../query/ast.js';
+
+/** Collects bound values; returns the placeholder for each. Never inlines a value into SQL text. */
+export interface Binder {
+  /** type: what the value is bound as. */
+  bind(value: unknown, type: 'ip' | 'int' | 'text' | 'uint'): string;
+}
+
+export interface Dialect {
+  binder(): Binder & { params(): unknown };
+  /** FROM clause of a tier (daily: dependency_stats `s` joined to its edge `d`). */
+  table(tier: Tier): string;
+  /** Rows whose tier time lies in [from, to) (raw flow_start, aggregates window_start, daily stat_date). */
+  timeWhere(tier: Tier, from: number, to: number, b: Binder): string;
+  /** The metric's aggregate over a tier's rows: estimated real traffic (sampling-scaled) on every tier. */
+  metric(tier: Tier, metric: Metric): string;
+  /** `col` lies in the CIDR; null when the text is not a CIDR. */
+  inCidr(col: string, cidr: string, b: Binder): string | null;
+  /** An address value bound for comparison with `col`; null when the text is not an address. */
+  ipEquals(col: string, value: string, b: Binder): string | null;
+  /** The aggregate tier's stand-in for an absent address / protocol, as a SQL literal. */
+  sentinel(value: '::' | 0): string;
+  /** A grouped value as the result shows it (PostgreSQL: host() of an inet). */
+  output(expr: string, kind: 'ip' | 'other'): string;
+  /** Sort key of a grouped value (addresses in the IPv6 space every backend sorts by). */
+  orderKey(expr: string, kind: 'ip' | 'other'): string;
+  /** The column a text field is compared as (PostgreSQL: the enum as text). */
+  textColumn(col: string): string;
+}
