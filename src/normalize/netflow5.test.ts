@@ -222,4 +222,28 @@ describe('NetFlow v5 normalization edge cases (byte builder)', () => {
     // First stamped 20 ms after the header's uptime: 20 ms after export, not 49.7 days before.
     expect(start(10_000, 10_020)).toBe(1_700_000_000_500 + 20);
   });
+
+  it('never ends a flow after its export beyond EXPORT_SKEW_MS: clamped, flagged, reported times kept', () => {
+    const norm = (o: { uptime: number; first: number; last: number }) => {
+      const bytes = v5(o);
+      return normalizeV5(decodeNetflowV5(dgOf(bytes), new ExporterState('e')).records[0], dgOf(bytes));
+    };
+    const E = 1_700_000_000_500;
+    // First/Last 10 minutes ahead of sysUptime (inside the hour ago() does not read as a wrap).
+    const ahead = norm({ uptime: 10_000, first: 610_000, last: 612_000 });
+    expect([ahead.flow_start, ahead.flow_end]).toEqual([E - 2000, E]);
+    expect(ahead.extended_fields).toMatchObject({
+      time_source: 'future_clamped',
+      flow_start_reported: E + 600_000,
+      flow_end_reported: E + 602_000,
+    });
+    // 20 ms ahead is skew: kept as reported.
+    const skew = norm({ uptime: 10_000, first: 9_000, last: 10_020 });
+    expect([skew.flow_start, skew.flow_end, skew.extended_fields.time_source]).toEqual([
+      E - 1000,
+      E + 20,
+      'sysuptime',
+    ]);
+    expect(skew.extended_fields.flow_end_reported).toBeUndefined();
+  });
 });

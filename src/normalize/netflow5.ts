@@ -2,12 +2,16 @@ import type { FlowRecord, SamplingSource } from '../core/record.js';
 import type { V5Record } from '../decode/netflow5/index.js';
 import type { Datagram } from '../decode/types.js';
 import type { NormalizeOptions } from './options.js';
+import { clampToExport, type Span } from './time-rule.js';
 
 /**
  * A v5 record as a canonical FlowRecord.
  *
  * Times: First/Last are sysUptime milliseconds; the header gives sysUptime and wall clock (unix_secs,
  * unix_nsecs) at export, so a switched time is export wall clock minus (sysUptime - First), see ago().
+ * extended_fields.time_source is 'sysuptime', or 'future_clamped' when the flow still ends more than
+ * EXPORT_SKEW_MS after the export (time-rule.ts): then the times are pulled back to the export time and the
+ * computed ones kept as flow_start_reported / flow_end_reported.
  *
  * Sampling (SamplingSource precedence): config_override > the header's interval (v5_header) >
  * config_default > none.
@@ -29,10 +33,15 @@ export function normalizeV5(rec: V5Record, dg: Datagram, opts: NormalizeOptions 
     rate = opts.samplingDefault;
     source = 'config_default';
   }
-  return {
+  const start = exportMs - ago(h.sysUptime, rec.first);
+  const end = exportMs - ago(h.sysUptime, rec.last);
+  span.start = start;
+  span.end = end;
+  const clamped = clampToExport(span, exportMs);
+  const r: FlowRecord = {
     received_at: dg.receivedAt,
-    flow_start: exportMs - ago(h.sysUptime, rec.first),
-    flow_end: exportMs - ago(h.sysUptime, rec.last),
+    flow_start: span.start,
+    flow_end: span.end,
     exporter_ip: dg.exporter,
     exporter_id: h.engineId,
     protocol_type: 'netflow_v5',
@@ -61,12 +70,25 @@ export function normalizeV5(rec: V5Record, dg: Datagram, opts: NormalizeOptions 
       sampling_mode: h.samplingMode,
       src_mask: rec.srcMask,
       dst_mask: rec.dstMask,
+      time_source: clamped ? 'future_clamped' : 'sysuptime',
     },
   };
+  if (clamped) {
+    r.extended_fields.flow_start_reported = start;
+    r.extended_fields.flow_end_reported = end;
+  }
+  return r;
 }
 
+/** Scratch for clampToExport, read back immediately (no allocation per record). */
+const span: Span = { start: 0, end: 0 };
+
 const WRAP = 2 ** 32;
-/** How far ahead of the header's sysUptime a switched time may be before it is read as a wrap instead. */
+/**
+ * How far ahead of the header's sysUptime a switched time may be before it is read as a wrap instead.
+ * Beyond EXPORT_SKEW_MS ahead the time-rule clamp applies; the hour between is still not read as a wrap
+ * (a flow 49.6 days old is less likely than an exporter fault, which the clamp makes visible).
+ */
 const AHEAD_TOLERANCE_MS = 3_600_000;
 
 /**

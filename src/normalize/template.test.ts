@@ -6,6 +6,7 @@ import { ExporterState } from '../decode/state.js';
 import { ipfixMessage, type SetBody, v9Packet } from '../decode/template/testing.js';
 import type { Datagram } from '../decode/types.js';
 import { normalizeTemplateRecord } from './template.js';
+import { EXPORT_SKEW_MS } from './time-rule.js';
 
 const EXPORTER = '192.0.2.20';
 const UNIX = 1_700_000_000;
@@ -323,7 +324,8 @@ describe('IPFIX normalization', () => {
       UNIX * 1000,
       'export_relative',
     ]);
-    const init = 1_600_000_000_000;
+    // Booted a day before the export: offsets 1 s and 4 s are the first seconds after boot.
+    const init = UNIX * 1000 - 86_400_000;
     const d2 = dg(
       ipfix([
         [3, (w) => w.u16(400).u16(2).u16(1).u16(149).u16(4).u16(160).u16(8)],
@@ -411,5 +413,121 @@ describe('IPFIX normalization', () => {
       UNIX * 1000 - 1000,
       'absolute',
     ]);
+  });
+});
+
+describe('IPFIX times never end after the export (time-rule.ts)', () => {
+  const E = UNIX * 1000;
+  const DAY = 86_400_000;
+  const WRAP = 2 ** 32;
+  const REL_INIT: [number, number][] = [
+    [22, 4], // flowStartSysUpTime
+    [21, 4], // flowEndSysUpTime
+    [160, 8], // systemInitTimeMilliseconds, in the record
+  ];
+  const ABS: [number, number][] = [
+    [152, 8], // flowStartMilliseconds
+    [153, 8], // flowEndMilliseconds
+  ];
+
+  function one(fields: [number, number][], body: SetBody) {
+    const d = dg(
+      ipfixMessage(
+        [
+          [2, tpl(310, fields)],
+          [310, body],
+        ],
+        { exportTime: UNIX, domain: 1 },
+      ),
+    );
+    const r = normalizeTemplateRecord(decodeIpfix(d, new ExporterState(EXPORTER)).records[0], d, {});
+    const x = r.extended_fields;
+    return {
+      times: [r.flow_start, r.flow_end, x.time_source],
+      reported: [x.flow_start_reported, x.flow_end_reported],
+    };
+  }
+  const rel = (init: number, start: number, end: number) =>
+    one(REL_INIT, (w) => w.u32(start).u32(end).u64(BigInt(init)));
+
+  it('IE 21/22 wrapped past 2^32 (60 days of uptime): the instants before the export, not 49.7 days back', () => {
+    const up = 60 * DAY;
+    // The exporter sends uptime modulo 2^32 (unsigned32, RFC 5102 section 5.9): 5 s and 1 s before export.
+    const r = rel(E - up, (up - 5000) % WRAP, (up - 1000) % WRAP);
+    expect(r.times).toEqual([E - 5000, E - 1000, 'system_init_wrapped']);
+    expect(r.reported).toEqual([undefined, undefined]);
+  });
+
+  it('IE 22 just below 2^32 (the flow began before init): 3 s before init, not 49.7 days after the export', () => {
+    // Up 10 s; the flow began 3 s before the (re-)initialization and ended 8 s after it.
+    const init = E - 10_000;
+    expect(rel(init, WRAP - 3000, 8000).times).toEqual([init - 3000, init + 8000, 'system_init_wrapped']);
+    // Start and end both before init (a flow cache that survived the re-initialization).
+    expect(rel(E - 500, WRAP - 5000, WRAP - 1000).times).toEqual([E - 5500, E - 1500, 'system_init_wrapped']);
+  });
+
+  it('IE 22/21 without IE 160 across the wrap: the duration modulo 2^32, the start before the end', () => {
+    const r = one(
+      [
+        [22, 4],
+        [21, 4],
+      ],
+      (w) => w.u32(WRAP - 1000).u32(2000),
+    );
+    expect(r.times).toEqual([E - 3000, E, 'export_relative']);
+  });
+
+  it('an offset ahead of the uptime at export has no sound correction: clamped, reported times kept', () => {
+    // Up 1 hour, the flow "ends" a day later: neither a wrap nor skew.
+    const init = E - 3_600_000;
+    const r = rel(init, 3_600_000 + DAY - 4000, 3_600_000 + DAY);
+    expect(r.times).toEqual([E - 4000, E, 'future_clamped']);
+    expect(r.reported).toEqual([E + DAY - 4000, E + DAY]);
+  });
+
+  it('absolute times after the export: clamped to it and flagged; within EXPORT_SKEW_MS: kept', () => {
+    const abs = (start: number, end: number) => one(ABS, (w) => w.u64(BigInt(start)).u64(BigInt(end)));
+    // Both 10 days ahead: shifted to end at the export, the 4 s duration exact.
+    const both = abs(E + 10 * DAY, E + 10 * DAY + 4000);
+    expect(both.times).toEqual([E - 4000, E, 'future_clamped']);
+    expect(both.reported).toEqual([E + 10 * DAY, E + 10 * DAY + 4000]);
+    // A plausible start and an end in 2100: the end alone is pulled back.
+    const end2100 = Date.UTC(2100, 0, 1);
+    expect(abs(E - 2000, end2100).times).toEqual([E - 2000, E, 'future_clamped']);
+    // The export time is whole seconds (RFC 7011 section 3.1); an end 900 ms (or 59 s) after it is skew.
+    expect(abs(E - 2000, E + 900).times).toEqual([E - 2000, E + 900, 'absolute']);
+    expect(abs(E - 2000, E + EXPORT_SKEW_MS).times).toEqual([E - 2000, E + EXPORT_SKEW_MS, 'absolute']);
+    expect(abs(E - 2000, E + EXPORT_SKEW_MS + 1).times).toEqual([E - 2000, E, 'future_clamped']);
+  });
+
+  it('v9 switched times ahead of sysUptime (FortiOS 5.2.1 capture: 7 days at 5.7 hours of uptime): clamped', () => {
+    const st = new ExporterState(EXPORTER);
+    const d = dg(
+      v9([
+        [0, tpl(260, FLOW)],
+        [
+          260,
+          (w) =>
+            w
+              .ip('10.0.0.1')
+              .ip('10.0.0.2')
+              .u16(1)
+              .u16(2)
+              .u8(6)
+              .u32(1)
+              .u32(1)
+              .u32(UPTIME + 7 * DAY)
+              .u32(UPTIME + 7 * DAY + 9000)
+              .u8(0),
+        ],
+      ]),
+    );
+    const r = normalizeTemplateRecord(decodeNetflowV9(d, st).records[0], d, {});
+    expect([r.flow_start, r.flow_end, r.extended_fields.time_source]).toEqual([
+      E - 9000,
+      E,
+      'future_clamped',
+    ]);
+    expect(r.extended_fields.flow_end_reported).toBe(E + 7 * DAY + 9000);
   });
 });

@@ -2,8 +2,9 @@
  * NetFlow v9 / IPFIX record -> canonical FlowRecord (DESIGN.md "Canonical record", "Keep every field").
  * Columns come from a table (template-plan.ts) compiled once per template and cached on the template;
  * every other field goes to extended_fields under its readable name, plus template_id,
- * observation_domain_id, sampling_source and time_source. Options data becomes a record with record_type
- * 'options' and all fields in extended_fields.
+ * observation_domain_id, sampling_source and time_source (plus flow_start/end_reported when the times were
+ * clamped, time-rule.ts). Options data becomes a record with record_type 'options' and all fields in
+ * extended_fields.
  *
  * Hot path (>= 1M records per CPU-second, also when v9 and IPFIX run in one worker): every record is one
  * object literal with the canonical property order, columns are read by constant plan index into locals
@@ -56,7 +57,13 @@ function counter(v: FieldValue[], i: number, ext: Ext, name: string): number | b
 }
 
 /** Reused by every call: read back immediately, never kept. */
-const times: FlowTimes = { start: 0, end: 0, source: 'export_time' };
+const times: FlowTimes = {
+  start: 0,
+  end: 0,
+  source: 'export_time',
+  reportedStart: Number.NaN,
+  reportedEnd: Number.NaN,
+};
 
 export function normalizeTemplateRecord(
   rec: TemplateRecord,
@@ -86,6 +93,11 @@ export function normalizeTemplateRecord(
     observation_domain_id: rec.domain,
     time_source: times.source,
   };
+  if (times.source === 'future_clamped') {
+    // time-rule.ts: the instants the exporter's fields gave, kept next to the clamped columns.
+    ext.flow_start_reported = times.reportedStart;
+    ext.flow_end_reported = times.reportedEnd;
+  }
   const idx = plan.extIndex;
   const names = plan.extName;
   for (let i = 0; i < idx.length; i++) {

@@ -8,6 +8,7 @@ export interface V5DatagramOptions {
   seq?: number;
   uptime?: number;
   first?: number;
+  last?: number;
 }
 
 /** A v5 datagram built by hand: header fields as given, `records` 48-byte records with known values. */
@@ -26,7 +27,7 @@ export function v5Datagram(opts: V5DatagramOptions = {}) {
   for (let i = 0; i < n; i++) {
     w.ip('192.0.2.1').ip('198.51.100.2').ip('203.0.113.9').u16(3).u16(4).u32(10).u32(1500);
     w.u32(opts.first ?? 9_000)
-      .u32(9_500)
+      .u32(opts.last ?? 9_500)
       .u16(443)
       .u16(51000)
       .u8(0)
