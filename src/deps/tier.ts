@@ -1,6 +1,6 @@
 /**
- * The aggregate tier's rules that dependency discovery reads its input by. They are stated once, in the
- * storage rules module; this is deps' one import site of it, so moving that module touches one line here.
+ * The aggregate tier's rules that dependency discovery reads its input by, stated once in core/rules.ts;
+ * this is deps' one import site of them, plus the TCP flag core/rules.ts does not name.
  */
 export {
   collapsePorts,
@@ -13,7 +13,7 @@ export {
   WELL_KNOWN_LIMIT,
   WINDOW_MS,
   windowStart,
-} from '../storage/query/rules.js';
+} from '../core/rules.js';
 
-/** TCP PSH (RFC 9293 section 3.1): data was pushed, so the connection carried data. */
+/** TCP PSH (RFC 9293 section 3.1): data was pushed, so the connection carried data. Belongs beside TCP_ACK. */
 export const TCP_PSH = 0x08;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { internalRanges } from '../../core/rules.js';
 import { FlowGenerator } from '../../gen/flows.js';
 import { referenceAggregates } from '../../storage/conformance/reference.js';
-import { internalRanges } from '../../storage/query/rules.js';
 import { aggregateForDeps } from './aggregate.js';
 import { genFlowToRecord } from './truth.js';
 

@@ -5,7 +5,7 @@
  * would add from the raw tier. aggregate.test.ts checks it against the conformance reference.
  */
 import type { FlowRecord } from '../../core/record.js';
-import { canonicalIp } from '../../storage/query/rules.js';
+import { canonicalIp } from '../../core/rules.js';
 import { addBiflow, biflowEvidence } from '../biflow.js';
 import { collapsePorts, TCP_SYN, windowStart } from '../tier.js';
 import type { ConversationRow } from '../types.js';
