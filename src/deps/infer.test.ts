@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { DirectionRule } from '../storage/port.js';
 import { inferEdges } from './infer.js';
 import { aggregateForDeps } from './testing/aggregate.js';
 import { buildTruthSet } from './testing/scenarios.js';
