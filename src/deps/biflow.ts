@@ -1,0 +1,72 @@
+/**
+ * Initiator and reverse-direction evidence of one raw flow record, from the fields biflow exporters add
+ * (kept in extended_fields under their IANA names, src/normalize). Pure: the aggregate step that feeds
+ * discovery sums it per row into `BiflowEvidence`.
+ */
+import type { FlowRecord } from '../core/record.js';
+import type { BiflowEvidence } from './types.js';
+
+/** RFC 5103 section 6.3, biflowDirection (IE 239): who the exporter says opened the connection. */
+export const BIFLOW_DIRECTION = { arbitrary: 0, initiator: 1, reverseInitiator: 2, perimeter: 3 } as const;
+
+/**
+ * Cisco NSEL records are connection records whose source is the initiator: initiatorOctets (IE 231) is
+ * the source's bytes and responderOctets (232) the destination's. Their presence is initiator evidence.
+ */
+const NSEL_FIELDS = ['initiatorOctets', 'responderOctets', 'initiatorPackets', 'responderPackets'] as const;
+
+function num(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  return null;
+}
+
+function first(ext: Record<string, unknown>, names: readonly string[]): number | null {
+  for (const n of names) {
+    const v = num(ext[n]);
+    if (v !== null) return v;
+  }
+  return null;
+}
+
+/**
+ * The record's biflow evidence, or null when it carries none (a plain uniflow record). Reverse counters
+ * are scaled by the sampling rate like the aggregate tier's bytes_total. biflowDirection 0 (arbitrary) and
+ * 3 (perimeter: source is inside the perimeter) say nothing about who initiated.
+ */
+export function biflowEvidence(r: FlowRecord): BiflowEvidence | null {
+  const ext = r.extended_fields as Record<string, unknown>;
+  const dir = num(ext.biflowDirection);
+  const nsel = NSEL_FIELDS.some((n) => ext[n] !== undefined);
+  const revBytes = first(ext, ['reverseOctetDeltaCount', 'reverseOctetTotalCount', 'responderOctets']);
+  const revPackets = first(ext, ['reversePacketDeltaCount', 'reversePacketTotalCount', 'responderPackets']);
+  const revFlags = num(ext.reverseTcpControlBits);
+  if (dir === null && !nsel && revBytes === null && revPackets === null && revFlags === null) return null;
+  const rate = Math.max(r.sampling_rate, 1);
+  return {
+    src_initiated: dir === BIFLOW_DIRECTION.initiator || (dir === null && nsel) ? 1 : 0,
+    dst_initiated: dir === BIFLOW_DIRECTION.reverseInitiator ? 1 : 0,
+    reverse_bytes: (revBytes ?? 0) * rate,
+    reverse_packets: (revPackets ?? 0) * rate,
+    reverse_flows: (revPackets ?? 0) > 0 || (revBytes ?? 0) > 0 ? 1 : 0,
+    reverse_tcp_flags: revFlags ?? 0,
+  };
+}
+
+/** Sum of two rows' (or flows') evidence; null stands for none. */
+export function addBiflow(
+  a: BiflowEvidence | undefined,
+  b: BiflowEvidence | null,
+): BiflowEvidence | undefined {
+  if (!b) return a;
+  if (!a) return { ...b };
+  return {
+    src_initiated: a.src_initiated + b.src_initiated,
+    dst_initiated: a.dst_initiated + b.dst_initiated,
+    reverse_bytes: a.reverse_bytes + b.reverse_bytes,
+    reverse_packets: a.reverse_packets + b.reverse_packets,
+    reverse_flows: a.reverse_flows + b.reverse_flows,
+    reverse_tcp_flags: a.reverse_tcp_flags | b.reverse_tcp_flags,
+  };
+}
