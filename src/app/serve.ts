@@ -13,26 +13,21 @@ import { WorkerPool } from '../ingest/pool.js';
 import { Receiver } from '../ingest/receiver.js';
 import { Spool } from '../ingest/spool.js';
 import { StoreWriter } from '../ingest/writer.js';
-import type { FlowStore, RetentionPolicy } from '../storage/port.js';
+import type { FlowStore } from '../storage/port.js';
 import { registerDecoderMetrics } from './decoder-metrics.js';
 import { JobScheduler } from './jobs.js';
 import { ServeLock } from './lock.js';
-import { openStore } from './store.js';
+import { type OpenStoreOptions, openStore, prepareForWriting } from './store.js';
 
 export interface ServeOptions {
   log?: Logger;
   /** Opens the store (default: openStore of src/app/store.ts, which picks the backend from the config). */
-  openStore?: (o: StoreOpenOptions) => Promise<FlowStore>;
+  openStore?: (o: OpenStoreOptions) => Promise<FlowStore>;
   /** Tests: wrap the opened store (e.g. to make it fail for a while). */
   wrapStore?: (store: FlowStore) => FlowStore;
 }
 
-export interface StoreOpenOptions {
-  store?: string;
-  data?: string;
-  retention?: RetentionPolicy;
-  internalNetworks?: string[];
-}
+export type { OpenStoreOptions as StoreOpenOptions } from './store.js';
 
 export interface RunningServe {
   listeners: BoundInfo[];
@@ -47,8 +42,6 @@ export interface RunningServe {
   /** Graceful stop: receiving ends, queues drain, batches flush, decoder state is saved. Idempotent. */
   stop(): Promise<void>;
 }
-
-const DAY = 86_400_000;
 
 export function listenSpecs(config: Config): ListenSpec[] {
   const out: ListenSpec[] = [];
@@ -112,11 +105,6 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     const probes: MetricProbes = {};
     const metrics = createIngestMetrics(registry, probes);
 
-    const retention = {
-      raw: config.jobs.retentionDays.raw * DAY,
-      aggregates: config.jobs.retentionDays.aggregates * DAY,
-      daily: config.jobs.retentionDays.daily * DAY,
-    };
     const open = opts.openStore ?? openStore;
     let store = await open({
       store: config.store,
@@ -124,8 +112,8 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       internalNetworks: config.internalNetworks,
     });
     stack.push({ name: 'store', stop: () => store.close() });
-    await store.migrate();
-    await store.setRetention(retention);
+    // The retention the jobs apply: the configured one (recorded in the store), else the one in force.
+    const { retention } = await prepareForWriting(store, config.retention);
     if (opts.wrapStore) store = opts.wrapStore(store);
 
     const spool = new Spool({
@@ -235,10 +223,10 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
         store,
         registry,
         log,
-        aggregateGraceMs: config.jobs.aggregateGraceMs,
-        aggregateEveryMs: config.jobs.aggregateEveryMs,
-        rollupEveryMs: config.jobs.rollupEveryMs,
-        retentionEveryMs: config.jobs.retentionEveryMs,
+        aggregateGraceMs: config.jobs.aggregateGrace,
+        aggregateEveryMs: config.jobs.aggregateEvery,
+        rollupEveryMs: config.jobs.rollupEvery,
+        retentionEveryMs: config.jobs.retentionEvery,
         retention,
       });
       j.start();

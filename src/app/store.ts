@@ -5,10 +5,11 @@
  *   ./data); one process at a time may open it.
  * - `store` = postgres://... : PostgreSQL (src/storage/postgres).
  *
- * The store is returned un-migrated; callers run `migrate()` (idempotent) before use.
+ * The store is returned un-migrated: writers go through prepareForWriting, readers through
+ * openForReading (which never migrates: a read-only database role cannot).
  */
 import { join, resolve } from 'node:path';
-import type { FlowStore } from '../storage/port.js';
+import type { FlowStore, MigrationReport, RetentionPolicy } from '../storage/port.js';
 
 export interface OpenStoreOptions {
   /** Store URL (postgres://...). Absent: the embedded store in `data`. */
@@ -36,4 +37,41 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<FlowStore>
   throw new Error(
     `store: unsupported store URL scheme ${JSON.stringify(scheme || url)} (expected postgres://)`,
   );
+}
+
+/**
+ * Opens the store for a read-only command: no migration and no retention change, only a check that the
+ * schema is this version's (StoreSchemaError "... run flowlens migrate" otherwise). Works with a
+ * PostgreSQL login role granted only flowlens_reporting.
+ */
+export async function openForReading(
+  opts: OpenStoreOptions,
+  open: (o: OpenStoreOptions) => Promise<FlowStore> = openStore,
+): Promise<FlowStore> {
+  const store = await open(opts);
+  try {
+    await store.checkSchema();
+    // Loads the retention in force, so a tier is picked by what the store keeps, not by the defaults.
+    await store.tierState();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+/**
+ * What a writing command (serve, demo, migrate, import, retention) does to an opened store before use:
+ * migrate (idempotent), then record the configured retention when the configuration states one. Without
+ * one the store keeps the retention in force, so a command run without the collector's configuration
+ * never shortens it. Returns what migrate did and the retention in force afterwards.
+ */
+export async function prepareForWriting(
+  store: FlowStore,
+  retention: RetentionPolicy | undefined,
+): Promise<{ migration: MigrationReport; retention: RetentionPolicy }> {
+  const migration = await store.migrate();
+  if (!retention) return { migration, retention: (await store.tierState()).retention };
+  await store.setRetention(retention);
+  return { migration, retention };
 }

@@ -2,8 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './load.js';
+import { parse } from 'yaml';
+import { FOREVER } from '../core/retention.js';
+import { ConfigError, dumpConfig, loadConfig } from './load.js';
 import { parseHostPort } from './schema.js';
+
+const DAY = 86_400_000;
 
 function yamlFile(text: string): string {
   const f = join(mkdtempSync(join(tmpdir(), 'flowlens-cfg-')), 'c.yaml');
@@ -29,7 +33,21 @@ describe('config', () => {
     expect(c.listen.ipfixTcp).toEqual(['[::]:4739']);
     expect(c.listen.sflow).toEqual(['[::]:6343']);
     expect(c.http.listen).toBe('127.0.0.1:8080');
-    expect(c.jobs.retentionDays).toEqual({ raw: 7, aggregates: 90, daily: 730 });
+    expect(c.jobs).toEqual({
+      enabled: true,
+      aggregateGrace: 120_000,
+      aggregateEvery: 60_000,
+      retentionEvery: 3_600_000,
+      rollupEvery: 3_600_000,
+    });
+    // No source names a retention: writers keep the store's (see app/store.ts prepareForWriting).
+    expect(c.retention).toBeUndefined();
+    // Named at all: the tiers not given take the defaults.
+    expect(loadConfig({ file: yamlFile('retention: {}\n') }).retention).toEqual({
+      raw: 7 * DAY,
+      aggregates: 90 * DAY,
+      daily: 730 * DAY,
+    });
   });
 
   it('applies flags > env > file > defaults', () => {
@@ -49,20 +67,120 @@ describe('config', () => {
     expect(c.data).toBe('./data'); // undefined flag ignored
   });
 
-  it('names the key of a bad value', () => {
+  it('names the key of a bad value, and where the value came from', () => {
     expect(errorOf(() => loadConfig({ env: { FLOWLENS_LISTEN_NETFLOW: 'abc' } }))).toBe(
-      'listen.netflow: expected host:port, got "abc"',
+      'listen.netflow: expected host:port, got "abc" (from FLOWLENS_LISTEN_NETFLOW)',
     );
     expect(errorOf(() => loadConfig({ file: yamlFile('ingest:\n  queueCapacity: -5\n') }))).toMatch(
-      /^ingest\.queueCapacity: /,
+      /^ingest\.queueCapacity: .* \(in \/.*c\.yaml\)$/,
     );
-    expect(errorOf(() => loadConfig({ file: yamlFile('ingest:\n  allow: [10.0.0.0/33]\n') }))).toBe(
+    expect(errorOf(() => loadConfig({ flags: { 'ingest.allow': ['10.0.0.0/33'] } }))).toBe(
       'ingest.allow: expected an address or CIDR, got "10.0.0.0/33"',
     );
-    expect(errorOf(() => loadConfig({ file: yamlFile('lisen: {}\n') }))).toBe('lisen: unknown key');
+    expect(errorOf(() => loadConfig({ file: yamlFile('lisen: {}\n') }))).toMatch(/^lisen: unknown key \(in /);
     expect(errorOf(() => loadConfig({ file: yamlFile('listen: [1, 2\n') }))).toMatch(/not valid YAML/);
     expect(errorOf(() => loadConfig({ file: '/nonexistent/flowlens.yaml' }))).toMatch(
       /cannot read config file/,
+    );
+  });
+
+  it('reads durations from YAML, env and flags: flags > env > file > defaults', () => {
+    const file = yamlFile(
+      'retention: { raw: 14d, aggregates: 180d, daily: 5y }\njobs: { aggregateGrace: 90s, rollupEvery: 30m }\n',
+    );
+    const fromFile = loadConfig({ file });
+    expect(fromFile.retention).toEqual({ raw: 14 * DAY, aggregates: 180 * DAY, daily: 5 * 365 * DAY });
+    expect(fromFile.jobs.aggregateGrace).toBe(90_000);
+    expect(fromFile.jobs.rollupEvery).toBe(1_800_000);
+    const env = {
+      FLOWLENS_RETENTION_RAW: '30d',
+      FLOWLENS_RETENTION_DAILY: '100y',
+      FLOWLENS_AGGREGATE_GRACE: '5m',
+    };
+    const withEnv = loadConfig({ file, env });
+    expect(withEnv.retention).toEqual({ raw: 30 * DAY, aggregates: 180 * DAY, daily: 36_500 * DAY });
+    expect(withEnv.jobs.aggregateGrace).toBe(300_000);
+    const withFlags = loadConfig({
+      file,
+      env,
+      flags: { 'retention.raw': '60d', 'retention.daily': 'forever', 'retention.aggregates': undefined },
+    });
+    expect(withFlags.retention).toEqual({ raw: 60 * DAY, aggregates: 180 * DAY, daily: FOREVER });
+    // Only the environment: a 100-year retention everywhere is fine (the stores represent it).
+    expect(
+      loadConfig({
+        env: {
+          FLOWLENS_RETENTION_RAW: '100y',
+          FLOWLENS_RETENTION_AGGREGATES: '100y',
+          FLOWLENS_RETENTION_DAILY: '100y',
+        },
+      }).retention,
+    ).toEqual({ raw: 36_500 * DAY, aggregates: 36_500 * DAY, daily: 36_500 * DAY });
+    expect(
+      loadConfig({ file: yamlFile('retention: { raw: forever, aggregates: forever, daily: forever }\n') })
+        .retention,
+    ).toEqual({
+      raw: FOREVER,
+      aggregates: FOREVER,
+      daily: FOREVER,
+    });
+  });
+
+  it('refuses retentions that would lose data, with the reason', () => {
+    expect(errorOf(() => loadConfig({ env: { FLOWLENS_RETENTION_RAW: '2000y' } }))).toBe(
+      'retention.raw: "2000y" is beyond what the stores can represent (at most 1000y): use forever (from FLOWLENS_RETENTION_RAW)',
+    );
+    expect(
+      errorOf(() =>
+        loadConfig({ flags: { 'retention.raw': '100d' }, flagNames: { 'retention.raw': '--retention-raw' } }),
+      ),
+    ).toBe(
+      'retention.raw: 100d is longer than retention.aggregates (90d): a tier must not keep longer than the coarser one after it (raw <= aggregates <= daily), older ranges are answered from the coarser tier (from --retention-raw)',
+    );
+    expect(errorOf(() => loadConfig({ file: yamlFile('retention: { raw: forever }\n') }))).toMatch(
+      /^retention\.raw: forever is longer than retention\.aggregates \(90d\)/,
+    );
+    expect(errorOf(() => loadConfig({ file: yamlFile('retention: { aggregates: 3y }\n') }))).toMatch(
+      /^retention\.aggregates: 3y is longer than retention\.daily \(2y\)/,
+    );
+    expect(errorOf(() => loadConfig({ file: yamlFile('retention: { raw: 5m }\n') }))).toMatch(
+      /^retention\.raw: 5m is shorter than the aggregation grace plus one 5-minute window \(jobs\.aggregateGrace 2m \+ 5m\): raw flows would expire before their window is aggregated/,
+    );
+    expect(errorOf(() => loadConfig({ file: yamlFile('retention: { raw: 1h, aggregates: 1d }\n') }))).toMatch(
+      /^retention\.aggregates: 1d is shorter than a day plus jobs\.rollupEvery \(1h\)/,
+    );
+    expect(errorOf(() => loadConfig({ file: yamlFile('jobs: { aggregateGrace: forever }\n') }))).toMatch(
+      /^jobs\.aggregateGrace: forever is not allowed here/,
+    );
+    expect(errorOf(() => loadConfig({ env: { FLOWLENS_ROLLUP_EVERY: '30d' } }))).toMatch(
+      /^jobs\.rollupEvery: "30d" is beyond the longest timer Node\.js keeps \(at most 24d\)/,
+    );
+    expect(errorOf(() => loadConfig({ file: yamlFile('retention: { raw: 7 }\n') }))).toMatch(
+      /^retention\.raw: expected a duration like 90s, 15m, 12h, 7d, 2w or 2y, or forever, got 7 \(in /,
+    );
+  });
+
+  it('names what replaced the keys and variables earlier versions read', () => {
+    expect(errorOf(() => loadConfig({ env: { FLOWLENS_RETENTION_RAW_DAYS: '36500' } }))).toBe(
+      'FLOWLENS_RETENTION_RAW_DAYS: no longer read; use FLOWLENS_RETENTION_RAW (a duration, e.g. 7d)',
+    );
+    expect(errorOf(() => loadConfig({ file: yamlFile('jobs: { retentionDays: { raw: 7 } }\n') }))).toMatch(
+      /^jobs\.retentionDays: unknown key \(replaced by retention, durations: retention: \{ raw: 7d/,
+    );
+    expect(errorOf(() => loadConfig({ file: yamlFile('jobs: { aggregateGraceMs: 1000 }\n') }))).toMatch(
+      /^jobs\.aggregateGraceMs: unknown key \(replaced by jobs\.aggregateGrace/,
+    );
+  });
+
+  it('dumps durations in the duration syntax, so the dump reads back as a config file', () => {
+    const c = loadConfig({ env: { FLOWLENS_RETENTION_RAW: '36h', FLOWLENS_RETENTION_DAILY: 'forever' } });
+    const text = dumpConfig(c);
+    const tree = parse(text);
+    expect(tree.retention).toEqual({ raw: '36h', aggregates: '90d', daily: 'forever' });
+    expect(tree.jobs.aggregateGrace).toBe('2m');
+    expect(loadConfig({ file: yamlFile(text) })).toEqual(c);
+    expect(dumpConfig(loadConfig())).toMatch(
+      /\n# retention: not configured; writers leave the retention the store keeps/,
     );
   });
 

@@ -1,6 +1,9 @@
+import { ConfigError } from './error.js';
+
 /**
  * FLOWLENS_* environment variables and the config keys they set. The table is the documentation:
- * `flowlens config dump --env` prints it. Lists are comma-separated; booleans true/false/1/0.
+ * `flowlens config dump --env` prints it. Lists are comma-separated; booleans true/false/1/0; durations
+ * as everywhere (`90s`, `7d`, `2y`, `forever`).
  *
  *   FLOWLENS_DATA=./data                    data
  *   FLOWLENS_STORE=postgres://u@h/db        store
@@ -30,17 +33,38 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   FLOWLENS_SPOOL_MAX_BYTES: 'spool.maxBytes',
   FLOWLENS_SPOOL_FSYNC: 'spool.fsync',
   FLOWLENS_JOBS: 'jobs.enabled',
-  FLOWLENS_AGGREGATE_GRACE_MS: 'jobs.aggregateGraceMs',
-  FLOWLENS_RETENTION_RAW_DAYS: 'jobs.retentionDays.raw',
-  FLOWLENS_RETENTION_AGGREGATES_DAYS: 'jobs.retentionDays.aggregates',
-  FLOWLENS_RETENTION_DAILY_DAYS: 'jobs.retentionDays.daily',
+  FLOWLENS_AGGREGATE_GRACE: 'jobs.aggregateGrace',
+  FLOWLENS_AGGREGATE_EVERY: 'jobs.aggregateEvery',
+  FLOWLENS_ROLLUP_EVERY: 'jobs.rollupEvery',
+  FLOWLENS_RETENTION_EVERY: 'jobs.retentionEvery',
+  FLOWLENS_RETENTION_RAW: 'retention.raw',
+  FLOWLENS_RETENTION_AGGREGATES: 'retention.aggregates',
+  FLOWLENS_RETENTION_DAILY: 'retention.daily',
   FLOWLENS_HTTP: 'http.listen',
   FLOWLENS_LOG_LEVEL: 'log.level',
   FLOWLENS_INTERNAL_NETWORKS: 'internalNetworks',
 };
 
+/**
+ * Variables earlier versions read, and what replaced them: refused with the new name rather than ignored,
+ * since an ignored retention would silently fall back to the defaults.
+ */
+const REPLACED: Readonly<Record<string, string>> = {
+  FLOWLENS_RETENTION_RAW_DAYS: 'FLOWLENS_RETENTION_RAW (a duration, e.g. 7d)',
+  FLOWLENS_RETENTION_AGGREGATES_DAYS: 'FLOWLENS_RETENTION_AGGREGATES (a duration, e.g. 90d)',
+  FLOWLENS_RETENTION_DAILY_DAYS: 'FLOWLENS_RETENTION_DAILY (a duration, e.g. 2y)',
+  FLOWLENS_AGGREGATE_GRACE_MS: 'FLOWLENS_AGGREGATE_GRACE (a duration, e.g. 2m)',
+};
+
+/** The environment variable that sets each config key (error messages say where a bad value came from). */
+export const ENV_OF_KEY: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(ENV_KEYS).map(([name, key]) => [key, name]),
+);
+
 /** The config fragment the environment sets (raw strings; the schema coerces and validates them). */
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  for (const [name, instead] of Object.entries(REPLACED))
+    if (env[name] !== undefined) throw new ConfigError(`${name}: no longer read; use ${instead}`);
   const out: Record<string, unknown> = {};
   for (const [name, path] of Object.entries(ENV_KEYS)) {
     const v = env[name];

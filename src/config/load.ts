@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { configFromEnv } from './env.js';
-import { type Config, configSchema } from './schema.js';
+import { formatDuration } from '../core/duration.js';
+import { DEFAULT_RETENTION } from '../core/retention.js';
+import { configFromEnv, ENV_OF_KEY, setPath } from './env.js';
+import { ConfigError } from './error.js';
+import { type Config, configSchema, DURATION_KEYS } from './schema.js';
 
 export type { Config };
-
-/** A configuration that cannot be used: one message naming the key, e.g. `listen.netflow: expected ...`. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 export interface ConfigSources {
   /** YAML file (`--config`). */
@@ -16,43 +15,72 @@ export interface ConfigSources {
   env?: NodeJS.ProcessEnv;
   /** Flag values as dotted paths, e.g. { 'http.listen': '0.0.0.0:8080' }; undefined values are ignored. */
   flags?: Record<string, unknown>;
+  /** How each key in `flags` is spelled on the command line, e.g. { 'http.listen': '--http' }. */
+  flagNames?: Record<string, string>;
+  /** A command's own defaults, below the file (demo: ./demo-data); dotted paths like `flags`. */
+  defaults?: Record<string, unknown>;
+  /** Values a command fixes whatever the sources say (demo: loopback listeners); dotted paths. */
+  fixed?: Record<string, unknown>;
 }
 
-/** Precedence: flags > env > file > defaults (objects merge key by key, lists and scalars replace). */
+/** One source of the tree; `origin` says where it set a key, for error messages. */
+interface Layer {
+  tree: Record<string, unknown>;
+  origin: (key: string) => string | null;
+}
+
+/**
+ * The one validated tree. Precedence: flags > FLOWLENS_* env > file > defaults (objects merge key by key,
+ * lists and scalars replace); a command's fixed values above all, its own defaults just above the built-in
+ * ones. Throws ConfigError naming the key and where its value came from.
+ */
 export function loadConfig(sources: ConfigSources = {}): Config {
-  const layers: Record<string, unknown>[] = [];
-  if (sources.file) layers.push(readConfigFile(sources.file));
-  layers.push(configFromEnv(sources.env ?? {}));
-  const flags: Record<string, unknown> = {};
-  for (const [path, v] of Object.entries(sources.flags ?? {})) if (v !== undefined) setDotted(flags, path, v);
-  layers.push(flags);
-  const merged = layers.reduce((acc, l) => deepMerge(acc, l), {} as Record<string, unknown>);
-  return validateConfig(merged);
+  const layers: Layer[] = [{ tree: dotted(sources.defaults), origin: () => null }];
+  if (sources.file) layers.push({ tree: readConfigFile(sources.file), origin: () => `in ${sources.file}` });
+  layers.push({
+    tree: configFromEnv(sources.env ?? {}),
+    origin: (key) => (ENV_OF_KEY[key] ? `from ${ENV_OF_KEY[key]}` : null),
+  });
+  layers.push({
+    tree: dotted(sources.flags),
+    origin: (key) => (sources.flagNames?.[key] ? `from ${sources.flagNames[key]}` : null),
+  });
+  layers.push({ tree: dotted(sources.fixed, true), origin: () => null });
+  const merged = layers.reduce((acc, l) => deepMerge(acc, l.tree), {} as Record<string, unknown>);
+  return validateConfig(merged, (key) => {
+    const top = layers.findLast((l) => has(l.tree, key));
+    return top?.origin(key) ?? null;
+  });
 }
 
-export function validateConfig(raw: unknown): Config {
+/** Validates a merged tree; `originOf` names the source of a key (added to the message when known). */
+export function validateConfig(raw: unknown, originOf: (key: string) => string | null = () => null): Config {
   const r = configSchema.safeParse(raw);
   if (r.success) return r.data;
   const iss = r.error.issues[0];
   // List indices are left out: the value quoted in the message says which element it was.
-  const key =
-    iss.path
-      .filter((p) => typeof p !== 'number')
-      .map(String)
-      .join('.') || '(root)';
+  const path = iss.path.filter((p) => typeof p !== 'number').map(String);
   let msg = iss.message;
   if (iss.code === 'unrecognized_keys') {
-    const keys = (iss as { keys: string[] }).keys;
-    return fail(`${[...iss.path.map(String), keys[0]].join('.')}: unknown key`);
-  }
-  if (iss.code === 'invalid_type' && msg.startsWith('Invalid input'))
+    path.push((iss as { keys: string[] }).keys[0]);
+    const instead = REPLACED_KEYS[path.join('.')];
+    msg = instead ? `unknown key (replaced by ${instead})` : 'unknown key';
+  } else if (iss.code === 'invalid_type' && msg.startsWith('Invalid input')) {
     msg = msg.replace('Invalid input: ', '');
-  return fail(`${key}: ${msg}`);
+  }
+  const key = path.join('.') || '(root)';
+  const origin = originOf(key);
+  throw new ConfigError(`${key}: ${msg}${origin ? ` (${origin})` : ''}`);
 }
 
-function fail(msg: string): never {
-  throw new ConfigError(msg);
-}
+/** Keys earlier versions read: named with their replacement instead of a bare "unknown key". */
+const REPLACED_KEYS: Readonly<Record<string, string>> = {
+  'jobs.retentionDays': 'retention, durations: retention: { raw: 7d, aggregates: 90d, daily: 2y }',
+  'jobs.aggregateGraceMs': 'jobs.aggregateGrace, a duration such as 2m',
+  'jobs.aggregateEveryMs': 'jobs.aggregateEvery, a duration such as 1m',
+  'jobs.retentionEveryMs': 'jobs.retentionEvery, a duration such as 1h',
+  'jobs.rollupEveryMs': 'jobs.rollupEvery, a duration such as 1h',
+};
 
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
@@ -73,14 +101,24 @@ function readConfigFile(file: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-function setDotted(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let cur = obj;
-  for (const p of parts.slice(0, -1)) {
-    if (typeof cur[p] !== 'object' || cur[p] === null) cur[p] = {};
-    cur = cur[p] as Record<string, unknown>;
+/**
+ * { 'a.b': v } -> { a: { b: v } }. Undefined values are left out (a flag not given sets nothing) unless
+ * `keepUndefined` (a command fixing a key as unset, e.g. demo's store).
+ */
+function dotted(flat: Record<string, unknown> | undefined, keepUndefined = false): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [path, v] of Object.entries(flat ?? {}))
+    if (v !== undefined || keepUndefined) setPath(out, path, v);
+  return out;
+}
+
+function has(tree: Record<string, unknown>, key: string): boolean {
+  let cur: unknown = tree;
+  for (const p of key.split('.')) {
+    if (!isPlain(cur) || !(p in cur)) return false;
+    cur = cur[p];
   }
-  cur[parts[parts.length - 1]] = value;
+  return true;
 }
 
 function isPlain(v: unknown): v is Record<string, unknown> {
@@ -93,9 +131,26 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   return out;
 }
 
-/** The effective configuration as YAML (`flowlens config dump`). */
+/**
+ * The effective configuration as YAML (`flowlens config dump`), durations in the duration syntax so the
+ * output can be used as a config file again.
+ */
 export function dumpConfig(config: Config): string {
-  return toYaml(config);
+  const tree = structuredClone(config) as Record<string, unknown>;
+  for (const key of DURATION_KEYS) {
+    const parts = key.split('.');
+    const parent = parts.slice(0, -1).reduce<unknown>((o, p) => (isPlain(o) ? o[p] : undefined), tree);
+    const last = parts[parts.length - 1];
+    if (isPlain(parent) && typeof parent[last] === 'number') parent[last] = formatDuration(parent[last]);
+  }
+  let text = toYaml(tree);
+  if (!config.retention) {
+    const d = DEFAULT_RETENTION;
+    text +=
+      `# retention: not configured; writers leave the retention the store keeps in force ` +
+      `(raw ${formatDuration(d.raw)}, aggregates ${formatDuration(d.aggregates)}, daily ${formatDuration(d.daily)} on a new store)\n`;
+  }
+  return text;
 }
 
 /** Derived values used by serve: where the spool lives, how many workers. */

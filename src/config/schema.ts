@@ -1,9 +1,19 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import {
+  DurationError,
+  type DurationOptions,
+  formatDuration,
+  MAX_TIMER_MS,
+  parseDuration,
+} from '../core/duration.js';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../core/retention.js';
+import { WINDOW_MS } from '../core/rules.js';
 
 /**
- * The one configuration tree of `flowlens serve` / `demo` (DESIGN.md "Conventions": one validated tree
- * from file + FLOWLENS_* env + flags). Every key has a default, so an empty file is a working collector.
+ * The one configuration tree every `flowlens` command reads (DESIGN.md "Conventions": one validated tree
+ * from file + FLOWLENS_* env + flags). Every key has a default, so an empty file is a working collector;
+ * `retention` alone may be absent (see below).
  */
 
 /** "host:port", "[v6]:port" or ":port" (all addresses, dual-stack). Empty string disables a listener. */
@@ -65,6 +75,30 @@ const cidrs = z.preprocess(
   z.array(cidr),
 );
 
+/** Duration keys, registered so `config dump` can print their millisecond values back as durations. */
+export const durationKeys = z.registry<DurationOptions>();
+
+/** A duration in the one syntax of core/duration.ts (`90s` ... `2y`, `forever` where allowed) -> ms. */
+function duration(options: DurationOptions = {}) {
+  const s = z.unknown().transform((v, ctx) => {
+    try {
+      return parseDuration(v, '', options);
+    } catch (err) {
+      if (!(err instanceof DurationError)) throw err;
+      ctx.issues.push({ code: 'custom', message: err.detail, input: v });
+      return z.NEVER;
+    }
+  });
+  s.register(durationKeys, options);
+  return s;
+}
+
+const jobInterval = () => duration({ max: MAX_TIMER_MS, maxReason: 'the longest timer Node.js keeps' });
+
+/** A tier's retention, defaulting to core/retention.ts's DEFAULT_RETENTION. */
+const retentionTier = (tier: keyof RetentionPolicy) =>
+  duration({ forever: true }).prefault(formatDuration(DEFAULT_RETENTION[tier]));
+
 const posInt = z.coerce.number().int().positive();
 const nonNegInt = z.coerce.number().int().nonnegative();
 const bool = z.preprocess(
@@ -72,7 +106,7 @@ const bool = z.preprocess(
   z.boolean(),
 );
 
-export const configSchema = z.strictObject({
+const configTree = z.strictObject({
   /** Embedded store data directory (chdb), also home of the spool and the serve lock. */
   data: z.string().min(1).default('./data'),
   /** Store URL (postgres://...). Absent: the embedded store in `data`. */
@@ -135,19 +169,24 @@ export const configSchema = z.strictObject({
     .strictObject({
       enabled: bool.default(true),
       /** Late flows within this grace still land in their window before it is aggregated. */
-      aggregateGraceMs: nonNegInt.default(120_000),
-      aggregateEveryMs: posInt.default(60_000),
-      retentionEveryMs: posInt.default(3_600_000),
-      rollupEveryMs: posInt.default(3_600_000),
-      retentionDays: z
-        .strictObject({
-          raw: posInt.default(7),
-          aggregates: posInt.default(90),
-          daily: posInt.default(730),
-        })
-        .prefault({}),
+      aggregateGrace: duration({ min: 0 }).prefault('2m'),
+      aggregateEvery: jobInterval().prefault('1m'),
+      retentionEvery: jobInterval().prefault('1h'),
+      rollupEvery: jobInterval().prefault('1h'),
     })
     .prefault({}),
+  /**
+   * How long each tier keeps its data. Absent (no source names any of its keys): writers leave the
+   * retention the store keeps in force (the defaults on a new store); present: a tier not named takes its
+   * default. Only serve, demo, migrate, import and retention record it in the store.
+   */
+  retention: z
+    .strictObject({
+      raw: retentionTier('raw'),
+      aggregates: retentionTier('aggregates'),
+      daily: retentionTier('daily'),
+    })
+    .optional(),
   http: z
     .strictObject({
       /** Health, metrics and the query endpoint. Empty string disables. */
@@ -162,4 +201,68 @@ export const configSchema = z.strictObject({
   internalNetworks: cidrs.default([]),
 });
 
+export const configSchema = configTree.superRefine((c, ctx) => {
+  if (!c.retention) return;
+  const problem = retentionProblem(c.retention, c.jobs);
+  if (problem)
+    ctx.issues.push({
+      code: 'custom',
+      path: ['retention', problem.tier],
+      message: problem.message,
+      input: c,
+    });
+});
+
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * Why a retention cannot work with these jobs, or null. The tiers are filled from each other (raw flows
+ * -> 5-minute aggregates after the grace -> daily statistics of finished days) and the query planner
+ * answers older ranges from the coarser tier, so each tier must outlive the step that reads it and keep at
+ * least as long as the finer tier before it; otherwise data would vanish silently.
+ */
+export function retentionProblem(
+  r: RetentionPolicy,
+  jobs: { aggregateGrace: number; rollupEvery: number },
+): { tier: keyof RetentionPolicy; message: string } | null {
+  const f = formatDuration;
+  const graceAndWindow = jobs.aggregateGrace + WINDOW_MS;
+  if (r.raw < graceAndWindow)
+    return {
+      tier: 'raw',
+      message: `${f(r.raw)} is shorter than the aggregation grace plus one 5-minute window (jobs.aggregateGrace ${f(jobs.aggregateGrace)} + 5m): raw flows would expire before their window is aggregated`,
+    };
+  if (r.raw > r.aggregates)
+    return {
+      tier: 'raw',
+      message: `${f(r.raw)} is longer than retention.aggregates (${f(r.aggregates)}): a tier must not keep longer than the coarser one after it (raw <= aggregates <= daily), older ranges are answered from the coarser tier`,
+    };
+  if (r.aggregates > r.daily)
+    return {
+      tier: 'aggregates',
+      message: `${f(r.aggregates)} is longer than retention.daily (${f(r.daily)}): a tier must not keep longer than the coarser one after it (raw <= aggregates <= daily), older ranges are answered from the coarser tier`,
+    };
+  const dayAndRollup = 86_400_000 + jobs.rollupEvery;
+  if (r.aggregates < dayAndRollup)
+    return {
+      tier: 'aggregates',
+      message: `${f(r.aggregates)} is shorter than a day plus jobs.rollupEvery (${f(jobs.rollupEvery)}): the daily rollup of a finished day would find its aggregates expired`,
+    };
+  return null;
+}
+
+/** Dotted paths of every duration key (for `config dump`), found by walking the schema. */
+function durationPaths(schema: z.core.$ZodType, prefix: string): string[] {
+  if (durationKeys.has(schema)) return [prefix];
+  const def = schema._zod.def as {
+    type: string;
+    shape?: Record<string, z.core.$ZodType>;
+    innerType?: z.core.$ZodType;
+  };
+  if (def.type === 'object' && def.shape)
+    return Object.entries(def.shape).flatMap(([k, v]) => durationPaths(v, prefix ? `${prefix}.${k}` : k));
+  if (def.innerType) return durationPaths(def.innerType, prefix);
+  return [];
+}
+
+export const DURATION_KEYS: readonly string[] = durationPaths(configSchema, '');

@@ -16,7 +16,7 @@ export function tempDir(prefix = 'flowlens-serve-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Every listener on an ephemeral port; jobs off; retention long enough for old corpus timestamps. */
+/** Every listener on an ephemeral port; jobs off; nothing expires (corpus timestamps are years old). */
 export function testConfig(data: string, flags: Record<string, unknown> = {}): Config {
   return loadConfig({
     flags: {
@@ -30,10 +30,9 @@ export function testConfig(data: string, flags: Record<string, unknown> = {}): C
       'ingest.recvBufferSize': 4 * 1024 * 1024,
       'batch.maxAgeMs': 100,
       'jobs.enabled': false,
-      // 40 years: old corpus timestamps stay; beyond ~80 years the engine's TTL date would overflow.
-      'jobs.retentionDays.raw': 14_600,
-      'jobs.retentionDays.aggregates': 14_600,
-      'jobs.retentionDays.daily': 14_600,
+      'retention.raw': 'forever',
+      'retention.aggregates': 'forever',
+      'retention.daily': 'forever',
       'log.level': process.env.FLOWLENS_TEST_LOG ?? 'silent',
       ...flags,
     },

@@ -1,41 +1,23 @@
 import type { Command } from 'commander';
 import { startServe } from '../../app/serve.js';
 import { Simulator } from '../../demo/simulator.js';
+import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { configOrExit } from './config.js';
 import { runUntilSignal } from './serve.js';
 
-interface DemoFlags {
-  data: string;
-  http: string;
-  rate: string;
-  config?: string;
+interface DemoFlags extends ConfigOpts {
+  rate?: string;
 }
 
 /**
  * `flowlens demo`: serve on the embedded store plus a simulated company network (edge router NetFlow v9,
  * core switch IPFIX, access switch sFlow) exporting over loopback, so a fresh install shows data at once.
- * Listeners bind 127.0.0.1 on free ports (the demo never takes the real collector ports); jobs run often.
+ * Listeners bind 127.0.0.1 on free ports (the demo never takes the real collector ports); jobs run often
+ * (both in COMMAND_CONFIG.demo, so `config dump --for demo` shows them).
  */
 export async function runDemo(flags: DemoFlags, io: CliIO): Promise<void> {
-  const config = configOrExit(
-    {
-      config: flags.config,
-      data: flags.data,
-      http: flags.http,
-      listenNetflow: '127.0.0.1:0',
-      listenIpfix: '127.0.0.1:0',
-      listenIpfixTcp: '127.0.0.1:0',
-      listenSflow: '127.0.0.1:0',
-      logLevel: 'warn',
-    },
-    io,
-    'demo',
-  );
+  const config = configOrExit('demo', flags, io);
   if (!config) return;
-  config.store = undefined; // the demo always uses the embedded store
-  config.jobs.aggregateGraceMs = 30_000;
-  config.jobs.aggregateEveryMs = 30_000;
   let serve: Awaited<ReturnType<typeof startServe>>;
   try {
     serve = await startServe(config);
@@ -74,13 +56,15 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<void> {
 }
 
 export function registerDemo(program: Command, io: CliIO): void {
-  program
-    .command('demo')
-    .description('run the collector with a simulated company network exporting to it (embedded store)')
-    .option('--data <dir>', 'data directory', './demo-data')
-    .option('--http <host:port>', 'health/metrics/query HTTP address', '127.0.0.1:8080')
+  addConfigFlags(
+    program
+      .command('demo')
+      .description(
+        'run the collector with a simulated company network exporting to it (embedded store, ./demo-data)',
+      ),
+    'demo',
+  )
     .option('--rate <n>', 'simulated conversations per second', '100')
-    .option('--config <file>', 'YAML configuration file (listeners and store are set by the demo)')
     .action(async (flags: DemoFlags) => {
       await runDemo(flags, io);
     });

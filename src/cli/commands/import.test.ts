@@ -7,37 +7,13 @@ import type { FlowRecord } from '../../core/record.js';
 import { CORPUS_DIR, listCaptures } from '../../decode/testing/corpus.js';
 import { FlowDecoder } from '../../normalize/flow-decoder.js';
 import { readCapture } from '../../wire/pcap.js';
-import type { CliIO } from '../io.js';
+import { captureIO } from '../testing/io.js';
 import { runImport } from './import.js';
-import { parseDuration, runMigrate } from './migrate.js';
+import { runMigrate } from './migrate.js';
 import { parseTime, parseTopFlags, runTop } from './query.js';
 import { runRetention } from './retention.js';
 
-function capture(): CliIO & { out: () => string; err: () => string; code: () => number } {
-  let out = '';
-  let err = '';
-  let code = 0;
-  return {
-    stdout: {
-      write: (s: string) => {
-        out += s;
-        return true;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-        return true;
-      },
-    },
-    setExitCode: (c: number) => {
-      code = c;
-    },
-    out: () => out,
-    err: () => err,
-    code: () => code,
-  };
-}
+const capture = captureIO;
 
 const files = listCaptures()
   .filter((c) => /netflow5\.pcap$|ipfix_mikrotik|sflow_test_payloads/.test(c.name))
@@ -64,7 +40,7 @@ function decodeAll(): FlowRecord[] {
 
 describe('storage commands', () => {
   const data = mkdtempSync(join(tmpdir(), 'flowlens-cli-'));
-  // Captures are years old: keep them (retention flags configure the store's TTLs).
+  // Captures are years old: keep them (import, a writer, records the configured retention in the store).
   const keep = { data, retentionRaw: '30y', retentionAggregates: '30y', retentionDaily: '30y' };
   afterAll(() => rmSync(data, { recursive: true, force: true }));
 
@@ -82,7 +58,7 @@ describe('storage commands', () => {
     expect(files.length).toBe(3);
     const want = decodeAll();
     const io = capture();
-    await runImport(files, { ...keep, json: true }, io);
+    await runImport({ files, opts: { ...keep, json: true }, io });
     expect(io.err()).toBe('');
     const s = JSON.parse(io.out());
     expect(s.files).toBe(3);
@@ -99,7 +75,7 @@ describe('storage commands', () => {
     }
     const io = capture();
     await runTop(
-      { ...keep, by: 'src_ip', from: '2000-01-01', to: 'now', limit: '3', tier: 'raw', json: true },
+      { data, by: 'src_ip', from: '2000-01-01', to: 'now', limit: '3', tier: 'raw', json: true },
       io,
     );
     expect(io.err()).toBe('');
@@ -111,7 +87,7 @@ describe('storage commands', () => {
     // The aggregate tier holds the same totals per source (ports collapse, addresses do not).
     const agg = capture();
     await runTop(
-      { ...keep, by: 'src_ip', from: '2000-01-01', to: 'now', limit: '3', tier: 'aggregates', json: true },
+      { data, by: 'src_ip', from: '2000-01-01', to: 'now', limit: '3', tier: 'aggregates', json: true },
       agg,
     );
     // (a null address is '::' in the aggregate key, jobs/README.md).
@@ -119,7 +95,7 @@ describe('storage commands', () => {
       res.rows.map((r: { src_ip: string | null }) => ({ ...r, src_ip: r.src_ip ?? '::' })),
     );
     const table = capture();
-    await runTop({ ...keep, by: 'src_ip,dst_port', from: '2000-01-01', limit: '5' }, table);
+    await runTop({ data, by: 'src_ip,dst_port', from: '2000-01-01', limit: '5' }, table);
     expect(table.out()).toMatch(/^src_ip\s+dst_port\s+bytes\n/);
     expect(table.out()).toMatch(/\(5 rows, aggregates tier\)/);
   });
@@ -150,7 +126,6 @@ describe('storage commands', () => {
     expect(parseTime('2026-01-10T10:00:00Z', '--from', now)).toBe(Date.UTC(2026, 0, 10, 10));
     expect(parseTime('2026-01-10T10:00', '--from', now)).toBe(Date.UTC(2026, 0, 10, 10));
     expect(parseTime('2026-01-10T12:00:00+02:00', '--from', now)).toBe(Date.UTC(2026, 0, 10, 10));
-    expect(parseDuration('2y', '--retention-daily')).toBe(730 * 86_400_000);
     expect(parseTopFlags({ by: 'dst_ip, dst_port' }, now)).toEqual({
       kind: 'top',
       by: ['dst_ip', 'dst_port'],
@@ -162,18 +137,28 @@ describe('storage commands', () => {
     });
   });
 
-  it('retention --dry-run lists, the real run removes, with the default policy', async () => {
+  it('retention: --dry-run reports without recording; the real run records and removes', async () => {
+    const defaults = { data, retentionRaw: '7d', retentionAggregates: '90d', retentionDaily: '2y' };
     const dry = capture();
-    await runRetention({ data, dryRun: true, json: true }, dry);
+    await runRetention({ ...defaults, dryRun: true, json: true }, dry);
     const rep = JSON.parse(dry.out());
+    expect(rep.retention).toEqual({ raw: '7d', aggregates: '90d', daily: '2y' });
     const raw = rep.tiers.find((t: { tier: string }) => t.tier === 'raw');
     expect(raw.rows).toBe(decodeAll().length);
     expect(raw.partitions.length).toBeGreaterThan(0);
+    // Nothing configured: the retention in force, still the 30 years import recorded (the dry run set nothing).
+    const inForce = capture();
+    await runRetention({ data, dryRun: true, json: true }, inForce);
+    expect(JSON.parse(inForce.out()).retention).toEqual({ raw: '30y', aggregates: '30y', daily: '30y' });
+    expect(JSON.parse(inForce.out()).tiers.map((t: { rows: number }) => t.rows)).toEqual([0, 0, 0]);
     const real = capture();
-    await runRetention({ data }, real);
-    expect(real.out()).toMatch(/^removed:\n {2}raw: before .*: \d+ rows/);
+    await runRetention(defaults, real);
+    expect(real.out()).toMatch(
+      /^removed: \(retention raw 7d, aggregates 90d, daily 2y\)\n {2}raw: before .*: \d+ rows/,
+    );
     const after = capture();
     await runRetention({ data, dryRun: true, json: true }, after);
+    expect(JSON.parse(after.out()).retention).toEqual({ raw: '7d', aggregates: '90d', daily: '2y' });
     expect(JSON.parse(after.out()).tiers.map((t: { rows: number }) => t.rows)).toEqual([0, 0, 0]);
   });
 

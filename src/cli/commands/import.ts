@@ -1,8 +1,10 @@
 /**
- * `flowlens import FILE... [--store URL | --data DIR]`: decodes captures with one FlowDecoder (templates
- * learnt in one file serve the next), stores the flow records in batches, then re-aggregates the 5-minute
- * windows they touched and re-rolls the days those lie in (both idempotent: importing again re-computes,
- * it does not double count the aggregates; the raw tier keeps whatever was inserted).
+ * `flowlens import FILE...`: decodes captures with one FlowDecoder (templates learnt in one file serve the
+ * next), stores the flow records in batches, then re-aggregates the 5-minute windows they touched and
+ * re-rolls the days those lie in (both idempotent: importing again re-computes, it does not double count
+ * the aggregates; the raw tier keeps whatever was inserted). It reads the same configuration as serve, so
+ * its aggregates count the same internal networks; as a writer it migrates and records a configured
+ * retention.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -10,8 +12,9 @@ import type { FlowRecord } from '../../core/record.js';
 import { aggregateTouched } from '../../jobs/windows.js';
 import { FlowDecoder } from '../../normalize/flow-decoder.js';
 import { readCapture } from '../../wire/pcap.js';
+import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { addStoreFlags, retentionFrom, type StoreFlags, withStore } from './migrate.js';
+import { type CommandContext, withStore } from '../store.js';
 
 const BATCH = 50_000;
 
@@ -28,11 +31,23 @@ export interface ImportSummary {
   elapsed_ms: number;
 }
 
-export async function runImport(files: string[], flags: StoreFlags, io: CliIO): Promise<void> {
+export interface ImportOpts extends ConfigOpts {
+  json?: boolean;
+}
+
+export interface ImportRun {
+  files: string[];
+  opts: ImportOpts;
+  io: CliIO;
+  ctx?: CommandContext;
+}
+
+export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promise<void> {
   const started = performance.now();
-  await withStore('import', flags, io, async (store) => {
-    await store.migrate();
-    const rawCutoff = Date.now() - retentionFrom(flags).raw;
+  const config = configOrExit('import', opts, io, { env: ctx.env });
+  if (!config) return;
+  await withStore({ command: 'import', config, io, access: 'write', ctx }, async (store, prepared) => {
+    const rawCutoff = Date.now() - prepared!.retention.raw;
     const decoder = new FlowDecoder();
     const s: ImportSummary = {
       files: 0,
@@ -103,7 +118,7 @@ export async function runImport(files: string[], flags: StoreFlags, io: CliIO): 
     s.days_rolled_up = run.days.map((d) => new Date(d).toISOString().slice(0, 10));
     s.daily_rows = run.dailyRows;
     s.elapsed_ms = Math.round(performance.now() - started);
-    if (flags.json) {
+    if (opts.json) {
       io.stdout.write(`${JSON.stringify(s)}\n`);
       return;
     }
@@ -118,21 +133,22 @@ export async function runImport(files: string[], flags: StoreFlags, io: CliIO): 
     );
     if (s.flows_older_than_raw_retention > 0) {
       io.stderr.write(
-        `flowlens import: ${s.flows_older_than_raw_retention} flows are older than the raw retention: the store expires them and does not aggregate their windows (pass e.g. --retention-raw 20y to keep old captures)\n`,
+        `flowlens import: ${s.flows_older_than_raw_retention} flows are older than the raw retention: the store expires them and does not aggregate their windows (to keep old captures give a longer retention, e.g. --retention-raw 20y --retention-aggregates 20y --retention-daily 20y, or forever)\n`,
       );
     }
   });
 }
 
 export function registerImport(program: Command, io: CliIO): void {
-  addStoreFlags(
+  addConfigFlags(
     program
       .command('import')
       .description('decode captures, store their flows, aggregate the windows and days they touch')
       .argument('<files...>', 'capture files (classic pcap or pcapng)'),
+    'import',
   )
     .option('--json', 'print the import summary as JSON')
-    .action(async (files: string[], flags: StoreFlags) => {
-      await runImport(files, flags, io);
+    .action(async (files: string[], opts: ImportOpts) => {
+      await runImport({ files, opts, io });
     });
 }

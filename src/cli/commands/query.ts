@@ -7,11 +7,14 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { readServeLock } from '../../app/lock.js';
 import { queryVia } from '../../app/query-via.js';
+import { parseDuration } from '../../core/duration.js';
 import { GROUP_FIELDS, type GroupField, type QueryResult, type TopQuery } from '../../query/ast.js';
+import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { addStoreFlags, parseDuration, type StoreFlags, UsageError, withStore } from './migrate.js';
+import { type CommandContext, UsageError, withStore } from '../store.js';
 
-export interface TopFlags extends StoreFlags {
+/** Read-only: the store flags and --config, no retention (the store keeps the retention in force). */
+export interface TopFlags extends ConfigOpts {
   by: string;
   metric?: string;
   from?: string;
@@ -19,6 +22,7 @@ export interface TopFlags extends StoreFlags {
   limit?: string;
   tier?: string;
   via?: string;
+  json?: boolean;
 }
 
 /**
@@ -101,7 +105,9 @@ export function formatTable(res: QueryResult): string {
   return `${cells.map(line).join('\n')}\n(${res.rows.length} rows, ${res.tier} tier)\n`;
 }
 
-export async function runTop(flags: TopFlags, io: CliIO): Promise<void> {
+export async function runTop(flags: TopFlags, io: CliIO, ctx: CommandContext = {}): Promise<void> {
+  const config = configOrExit('query', flags, io, { env: ctx.env, label: 'query top' });
+  if (!config) return;
   let q: TopQuery;
   try {
     q = parseTopFlags(flags, Date.now());
@@ -111,8 +117,7 @@ export async function runTop(flags: TopFlags, io: CliIO): Promise<void> {
     return;
   }
   // While serve holds the embedded store, ask it over HTTP (explicit --via, or found through its lock file).
-  const via =
-    flags.via ?? (flags.store === undefined ? readServeLock(flags.data ?? './data')?.http : undefined);
+  const via = flags.via ?? (config.store === undefined ? readServeLock(config.data)?.http : undefined);
   if (via) {
     try {
       const res = await queryVia(via, q);
@@ -123,8 +128,8 @@ export async function runTop(flags: TopFlags, io: CliIO): Promise<void> {
     }
     return;
   }
-  await withStore('query top', flags, io, async (store) => {
-    await store.migrate();
+  // A read: never migrates nor touches retention, so a role granted only flowlens_reporting can run it.
+  await withStore({ command: 'query top', config, io, access: 'read', ctx }, async (store) => {
     const res = await store.query(q);
     io.stdout.write(flags.json ? `${JSON.stringify(res)}\n` : formatTable(res));
   });
@@ -132,7 +137,7 @@ export async function runTop(flags: TopFlags, io: CliIO): Promise<void> {
 
 export function registerQuery(program: Command, io: CliIO): void {
   const query = program.command('query').description('query stored flows');
-  addStoreFlags(
+  addConfigFlags(
     query
       .command('top')
       .description(
@@ -146,6 +151,7 @@ export function registerQuery(program: Command, io: CliIO): void {
       .option('--tier <tier>', 'force a tier: raw | aggregates | daily')
       .option('--json', 'print {tier, columns, rows} as JSON')
       .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)'),
+    'query',
   ).action(async (flags: TopFlags) => {
     await runTop(flags, io);
   });

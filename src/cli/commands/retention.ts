@@ -1,18 +1,24 @@
 /**
- * `flowlens retention [--dry-run] [--retention-raw 7d --retention-aggregates 90d --retention-daily 2y]`:
- * removes (or with --dry-run lists) what each tier holds beyond its retention.
+ * `flowlens retention [--dry-run]`: removes (or with --dry-run lists) what each tier holds beyond its
+ * retention. The policy is the configured one when the configuration states it (recorded in the store by
+ * the real run), else the one the store keeps in force. --dry-run is read-only: no migration, no change.
  */
 import type { Command } from 'commander';
-import type { RetentionReport } from '../../storage/port.js';
+import { describeRetention, retentionText } from '../../core/duration.js';
+import type { RetentionPolicy, RetentionReport } from '../../storage/port.js';
+import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { addStoreFlags, retentionFrom, type StoreFlags, withStore } from './migrate.js';
+import { type CommandContext, withStore } from '../store.js';
 
-export interface RetentionFlags extends StoreFlags {
+export interface RetentionOpts extends ConfigOpts {
   dryRun?: boolean;
+  json?: boolean;
 }
 
-export function formatRetention(rep: RetentionReport): string {
-  const lines = [rep.dryRun ? 'dry run: nothing removed' : 'removed:'];
+export function formatRetention(rep: RetentionReport, policy: RetentionPolicy): string {
+  const lines = [
+    `${rep.dryRun ? 'dry run: nothing removed' : 'removed:'} (retention ${describeRetention(policy)})`,
+  ];
   for (const t of rep.tiers) {
     const parts = t.partitions.length
       ? `${t.partitions.length} partition(s): ${t.partitions.join(', ')}`
@@ -22,23 +28,34 @@ export function formatRetention(rep: RetentionReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function runRetention(flags: RetentionFlags, io: CliIO): Promise<void> {
-  await withStore('retention', flags, io, async (store) => {
-    await store.migrate();
-    const rep = await store.applyRetention(retentionFrom(flags), { dryRun: flags.dryRun === true });
-    io.stdout.write(flags.json ? `${JSON.stringify(rep)}\n` : formatRetention(rep));
-  });
+export async function runRetention(opts: RetentionOpts, io: CliIO, ctx: CommandContext = {}): Promise<void> {
+  const config = configOrExit('retention', opts, io, { env: ctx.env });
+  if (!config) return;
+  const dryRun = opts.dryRun === true;
+  await withStore(
+    { command: 'retention', config, io, access: dryRun ? 'read' : 'write', ctx },
+    async (store, prepared) => {
+      const policy = prepared?.retention ?? config.retention ?? (await store.tierState()).retention;
+      const rep = await store.applyRetention(policy, { dryRun });
+      io.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ ...rep, retention: retentionText(policy) })}\n`
+          : formatRetention(rep, policy),
+      );
+    },
+  );
 }
 
 export function registerRetention(program: Command, io: CliIO): void {
-  addStoreFlags(
+  addConfigFlags(
     program
       .command('retention')
-      .description("remove data older than each tier's retention (raw 7d, aggregates 90d, daily 2y)"),
+      .description("remove data older than each tier's retention (configured, else the one the store keeps)"),
+    'retention',
   )
-    .option('--dry-run', 'only report what would be removed')
+    .option('--dry-run', 'only report what would be removed (read-only: no migration, nothing recorded)')
     .option('--json', 'print the report as JSON')
-    .action(async (flags: RetentionFlags) => {
-      await runRetention(flags, io);
+    .action(async (opts: RetentionOpts) => {
+      await runRetention(opts, io);
     });
 }

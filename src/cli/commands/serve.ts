@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startServe } from '../../app/serve.js';
+import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { addConfigFlags, type ConfigFlags, configOrExit } from './config.js';
 
 /**
  * Runs until SIGINT/SIGTERM, then stops gracefully (stop receiving, drain, flush, save decoder state).
@@ -34,8 +34,9 @@ export function registerServe(program: Command, io: CliIO): void {
       .description(
         'run the collector: receive NetFlow/IPFIX/sFlow, decode in workers, store, serve /metrics',
       ),
-  ).action(async (opts: ConfigFlags) => {
-    const config = configOrExit(opts, io, 'serve');
+    'serve',
+  ).action(async (opts: ConfigOpts) => {
+    const config = configOrExit('serve', opts, io);
     if (!config) return;
     let serve: Awaited<ReturnType<typeof startServe>>;
     try {
