@@ -79,7 +79,7 @@ function parseIpv6(s: string): Uint8Array | null {
   if (text.includes('.')) {
     const colon = text.lastIndexOf(':');
     const v4 = parseIp(text.slice(colon + 1));
-    if (!v4 || v4.length !== 4) return null;
+    if (v4?.length !== 4) return null;
     text = `${text.slice(0, colon + 1)}${((v4[0] << 8) | v4[1]).toString(16)}:${((v4[2] << 8) | v4[3]).toString(16)}`;
   }
   const halves = text.split('::');

@@ -23,7 +23,6 @@ import {
   HOUR_MS,
   inRanges,
   internalRanges,
-  WINDOW_MS,
   windowStart,
 } from '../../core/rules.js';
 import type { Filter, Metric, PlanPart, QueryResult, TopQuery } from '../../query/ast.js';
@@ -75,7 +74,7 @@ function flows(seed: number, now: number): FlowRecord[] {
     const port = pick(PORTS);
     const eph = 32768 + Math.floor(r() * 20000);
     const reply = r() < 0.4;
-    const v4 = !client || !client.includes(':');
+    const v4 = !client?.includes(':');
     out.push({
       ...emptyRecord(pick(['ipfix', 'netflow_v9', 'sflow_v5'] as const), pick(EXPORTERS), t + 500),
       flow_start: t,
