@@ -13,9 +13,10 @@ import { WorkerPool } from '../ingest/pool.js';
 import { Receiver } from '../ingest/receiver.js';
 import { Spool } from '../ingest/spool.js';
 import { StoreWriter } from '../ingest/writer.js';
+import { JobScheduler } from '../jobs/scheduler.js';
+import { TierJobs } from '../jobs/tier-jobs.js';
 import type { FlowStore } from '../storage/port.js';
 import { registerDecoderMetrics } from './decoder-metrics.js';
-import { JobScheduler } from './jobs.js';
 import { ServeLock } from './lock.js';
 import { type OpenStoreOptions, openStore, prepareForWriting } from './store.js';
 
@@ -112,8 +113,8 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       internalNetworks: config.internalNetworks,
     });
     stack.push({ name: 'store', stop: () => store.close() });
-    // The retention the jobs apply: the configured one (recorded in the store), else the one in force.
-    const { retention } = await prepareForWriting(store, config.retention);
+    // Records the configured retention (if any); the retention job applies the one in force in the store.
+    await prepareForWriting(store, config.retention);
     if (opts.wrapStore) store = opts.wrapStore(store);
 
     const spool = new Spool({
@@ -125,7 +126,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     if (spool.torn)
       log.warn({ torn: spool.torn }, 'spool had a torn last line (crash while writing): ignored');
     // Declared before the writer, which tells the jobs which windows each stored batch touched.
-    let jobs: JobScheduler | null = null;
+    let tierJobs: TierJobs | null = null;
     const writer = new StoreWriter({
       store,
       spool,
@@ -133,8 +134,8 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       log,
       insertTimeoutMs: config.batch.insertTimeoutMs,
       onStored: (records, encodedStarts) => {
-        if (records.length) jobs?.noteStored(records);
-        if (encodedStarts.length) jobs?.noteFlowStarts(encodedStarts);
+        if (records.length) tierJobs?.noteStored(records);
+        if (encodedStarts.length) tierJobs?.noteFlowStarts(encodedStarts);
       },
     });
     writer.start();
@@ -218,17 +219,17 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     probes.queue = () => ({ depth: pool.depth(), bytes: pool.bytes() });
     probes.batcher = () => batcher.pending;
 
+    let jobs: JobScheduler | null = null;
     if (config.jobs.enabled) {
-      const j = new JobScheduler({
+      tierJobs = new TierJobs({
         store,
-        registry,
-        log,
         aggregateGraceMs: config.jobs.aggregateGrace,
         aggregateEveryMs: config.jobs.aggregateEvery,
         rollupEveryMs: config.jobs.rollupEvery,
         retentionEveryMs: config.jobs.retentionEvery,
-        retention,
       });
+      const j = new JobScheduler({ registry, log });
+      for (const job of tierJobs.jobs()) j.register(job);
       j.start();
       jobs = j;
       stack.push({ name: 'jobs', stop: () => j.stop() });

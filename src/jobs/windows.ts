@@ -47,19 +47,33 @@ export interface AggregationRun {
   dailyRows: number;
 }
 
-/** Re-aggregates the windows the flows touched and re-rolls the days those windows lie in. */
+/**
+ * After an import: aggregates the windows the flows touched and rolls up their days, and moves the store's
+ * aggregation watermark over what the import brought (never past the current window), so the query
+ * planner answers the imported span from aggregates and only what is newer from raw. Windows between the
+ * old watermark and the imported data are aggregated too: the watermark promises every window before it.
+ */
 export async function aggregateTouched(
   store: FlowStore,
   flows: readonly Pick<FlowRecord, 'flow_start'>[],
+  now: number = Date.now(),
 ): Promise<AggregationRun> {
   const windows = touchedWindows(flows);
+  if (windows.length === 0) return { windows: 0, aggregateRows: 0, days: [], dailyRows: 0 };
+  const { aggregatedUntil } = await store.tierState();
+  const end = Math.min(windows[windows.length - 1] + WINDOW_MS, windowStart(now));
+  const ranges = windowRanges(windows.filter((w) => aggregatedUntil !== null && w < aggregatedUntil));
+  const advance = aggregatedUntil === null || end > aggregatedUntil;
+  if (advance) ranges.push({ from: aggregatedUntil ?? windows[0], to: end });
   let aggregateRows = 0;
   let count = 0;
-  for (const r of windowRanges(windows)) {
+  for (const r of ranges) {
+    if (r.to <= r.from) continue;
     const rep = await store.aggregateWindows(r.from, r.to);
     aggregateRows += rep.rows;
     count += rep.windows;
   }
+  if (advance && end > (aggregatedUntil ?? Number.NEGATIVE_INFINITY)) await store.setAggregatedUntil(end);
   const days = touchedDays(windows);
   let dailyRows = 0;
   for (const d of days) dailyRows += (await store.rollupDaily(d)).rows;

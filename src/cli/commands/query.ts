@@ -102,7 +102,25 @@ export function formatTable(res: QueryResult): string {
       .map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  return `${cells.map(line).join('\n')}\n(${res.rows.length} rows, ${res.tier} tier)\n`;
+  return `${cells.map(line).join('\n')}\n(${res.rows.length} rows; ${describeParts(res)})\n`;
+}
+
+const when = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString().replace(':00.000Z', 'Z') : '…');
+
+/** One line: which tier answered which span, newest first. */
+export function describeParts(res: QueryResult): string {
+  const parts = res.parts ?? [{ tier: res.tier, from: Number.NaN, to: Number.NaN }];
+  if (parts.length === 0) return 'no tier holds this range';
+  return parts
+    .map((p) => (Number.isNaN(p.from) ? `${p.tier} tier` : `${p.tier} ${when(p.from)}..${when(p.to)}`))
+    .join(', ');
+}
+
+/** Spans not answered (or answered approximately), one warning line each, for stderr. */
+export function describeGaps(res: QueryResult): string {
+  return (res.gaps ?? [])
+    .map((g) => `${g.reason === 'approx' ? 'note' : 'warning: not in this answer'}: ${g.message}\n`)
+    .join('');
 }
 
 export async function runTop(flags: TopFlags, io: CliIO, ctx: CommandContext = {}): Promise<void> {
@@ -122,6 +140,7 @@ export async function runTop(flags: TopFlags, io: CliIO, ctx: CommandContext = {
     try {
       const res = await queryVia(via, q);
       io.stdout.write(flags.json ? `${JSON.stringify(res)}\n` : formatTable(res));
+      if (!flags.json) io.stderr.write(describeGaps(res));
     } catch (err) {
       io.stderr.write(`flowlens query top: ${(err as Error).message}\n`);
       io.setExitCode(1);
@@ -132,6 +151,7 @@ export async function runTop(flags: TopFlags, io: CliIO, ctx: CommandContext = {
   await withStore({ command: 'query top', config, io, access: 'read', ctx }, async (store) => {
     const res = await store.query(q);
     io.stdout.write(flags.json ? `${JSON.stringify(res)}\n` : formatTable(res));
+    if (!flags.json) io.stderr.write(describeGaps(res));
   });
 }
 
@@ -141,15 +161,15 @@ export function registerQuery(program: Command, io: CliIO): void {
     query
       .command('top')
       .description(
-        'top-N groups by traffic; the tier (raw, 5-minute aggregates, daily) follows the time range',
+        'top-N groups by traffic, answered across the tiers (raw, 5-minute aggregates, daily) by what each holds',
       )
       .requiredOption('--by <fields>', `comma-separated group fields: ${GROUP_FIELDS.join(', ')}`)
       .option('--metric <metric>', 'bytes | packets | flows (bytes/packets are sampling-scaled)', 'bytes')
       .option('--from <time>', 'start: ISO-8601 or relative (-1h, -7d)', '-1h')
       .option('--to <time>', 'end: ISO-8601, relative or now', 'now')
       .option('--limit <n>', 'number of groups', '10')
-      .option('--tier <tier>', 'force a tier: raw | aggregates | daily')
-      .option('--json', 'print {tier, columns, rows} as JSON')
+      .option('--tier <tier>', 'force one tier: raw | aggregates | daily (the answer names what it skipped)')
+      .option('--json', 'print {tier, parts, gaps, complete, columns, rows} as JSON')
       .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)'),
     'query',
   ).action(async (flags: TopFlags) => {

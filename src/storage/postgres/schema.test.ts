@@ -6,6 +6,7 @@ import { createPool } from './db.js';
 import { EXAMPLE_QUERIES } from './examples.js';
 import { choosePartitionManager } from './migrate.js';
 import { ensurePartitions, maintainPartitions, tierSpec } from './partitions.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { PostgresFlowStore } from './store.js';
 
 const H = 3_600_000;
@@ -72,12 +73,12 @@ describe('migrations', () => {
 
   it('apply once, record versions, and a second run changes nothing', async () => {
     const first = await store.migrate();
-    expect(first).toEqual({ from: 0, to: 2, applied: ['001_flow_tables', '002_roles'] });
+    expect(first).toEqual({ from: 0, to: SCHEMA_VERSION, applied: MIGRATIONS.map((m) => m.name) });
     const tablesBefore = await sql.query(
       `SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`,
     );
     const again = await store.migrate();
-    expect(again).toEqual({ from: 2, to: 2, applied: [] });
+    expect(again).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
     expect(store.lastMigration?.partitionsCreated).toEqual([]);
     expect(store.lastMigration?.indexStatements).toEqual([]);
     const tablesAfter = await sql.query(
@@ -85,10 +86,7 @@ describe('migrations', () => {
     );
     expect(tablesAfter.rows[0].n).toBe(tablesBefore.rows[0].n);
     const v = await sql.query('SELECT version, name FROM schema_version ORDER BY version');
-    expect(v.rows).toEqual([
-      { version: 1, name: '001_flow_tables' },
-      { version: 2, name: '002_roles' },
-    ]);
+    expect(v.rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
   });
 
   it('two stores migrating the same database at once apply each migration exactly once', async () => {
@@ -98,7 +96,7 @@ describe('migrations', () => {
     const b = new PostgresFlowStore({ url: db.url });
     stores.push(a, b);
     const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
-    expect([...ra.applied, ...rb.applied].sort()).toEqual(['001_flow_tables', '002_roles']);
+    expect([...ra.applied, ...rb.applied].sort()).toEqual(MIGRATIONS.map((m) => m.name).sort());
   });
 
   it('defines the fixed DDL: no processed column, aggregate key == primary key, dependencies table', async () => {

@@ -1,0 +1,163 @@
+/**
+ * The tier jobs (src/jobs/README.md): 5-minute aggregation as windows close, the daily rollup of finished
+ * days, retention. They keep their progress in the store (the aggregation watermark, FlowStore.tierState),
+ * so the query planner of any process knows what is aggregated, and a restart catches up from where the
+ * last run stopped, however long serve was down.
+ *
+ * Each window is aggregated once, when it closes (plus the grace for stragglers), and again only when
+ * flows arrive for it later (noteFlowStarts): never re-aggregated on a timer. Work goes window by window,
+ * so a run is cancelled within one window and memory is bounded by one window's cardinality.
+ */
+import type { FlowRecord } from '../core/record.js';
+import { DAY_MS, dayStart, WINDOW_MS, windowStart } from '../core/rules.js';
+import type { FlowStore } from '../storage/port.js';
+import type { Job } from './scheduler.js';
+
+/** Bound on remembered late windows (about 35 days of 5-minute windows); beyond it the oldest are dropped. */
+const MAX_LATE_WINDOWS = 10_000;
+/** How far back a store that has never aggregated starts (older flows: `flowlens import` aggregates its own). */
+const FIRST_RUN_LOOKBACK_MS = DAY_MS;
+
+export interface TierJobsOptions {
+  store: FlowStore;
+  /** Windows are aggregated once they closed more than this long ago (late flows still land). */
+  aggregateGraceMs: number;
+  aggregateEveryMs: number;
+  rollupEveryMs: number;
+  retentionEveryMs: number;
+  /**
+   * A catch-up over fewer raw flows than this is one call; above it, one window per call (memory bounded
+   * by one window, cancellable between windows). An empty day took 16 s window by window.
+   */
+  sliceAboveFlows?: number;
+  now?: () => number;
+}
+
+const SLICE_ABOVE_FLOWS = 1_000_000;
+
+export class TierJobs {
+  private watermark: number | null = null;
+  private rolledUntil: number | null = null;
+  /** Windows before the watermark that received flows after they were aggregated. */
+  private readonly lateWindows = new Set<number>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: TierJobsOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  jobs(): Job[] {
+    return [
+      { name: 'aggregate', everyMs: this.opts.aggregateEveryMs, run: (s) => this.aggregate(s) },
+      { name: 'rollup', everyMs: this.opts.rollupEveryMs, run: (s) => this.rollup(s) },
+      { name: 'retention', everyMs: this.opts.retentionEveryMs, run: () => this.retention() },
+    ];
+  }
+
+  noteStored(records: readonly FlowRecord[]): void {
+    this.noteFlowStarts(records.map((r) => r.flow_start));
+  }
+
+  /**
+   * Flow starts of a stored batch: windows the watermark has already passed are remembered and
+   * re-aggregated by the next run (their day re-rolled if it was rolled up), so a flow arriving hours late
+   * still counts. Before the first run knows the watermark nothing is late.
+   */
+  noteFlowStarts(starts: readonly number[]): void {
+    const wm = this.watermark;
+    if (wm === null) return;
+    for (const start of starts) {
+      if (start >= wm) continue;
+      const w = windowStart(start);
+      if (this.lateWindows.has(w)) continue;
+      if (this.lateWindows.size >= MAX_LATE_WINDOWS) {
+        const oldest = Math.min(...this.lateWindows);
+        this.lateWindows.delete(oldest);
+      }
+      this.lateWindows.add(w);
+    }
+  }
+
+  private async aggregate(signal: AbortSignal): Promise<Record<string, unknown> | null> {
+    const { store } = this.opts;
+    const now = this.now();
+    const state = await store.tierState();
+    const target = windowStart(now - this.opts.aggregateGraceMs);
+    const lookback = Math.min(state.retention.raw, FIRST_RUN_LOOKBACK_MS);
+    let wm = state.aggregatedUntil ?? windowStart(now - lookback);
+    // Never before the raw retention: those flows are gone, their aggregates must stay as they are.
+    wm = Math.max(wm, windowStart(now - state.retention.raw) + WINDOW_MS);
+    this.watermark = state.aggregatedUntil ?? wm;
+    let windows = 0;
+    let rows = 0;
+    const step =
+      (await this.flowsBetween(wm, target)) > (this.opts.sliceAboveFlows ?? SLICE_ABOVE_FLOWS)
+        ? WINDOW_MS
+        : target - wm;
+    for (let w = wm; w < target && !signal.aborted; w += step) {
+      const r = await store.aggregateWindows(w, w + step);
+      await store.setAggregatedUntil(w + step);
+      this.watermark = w + step;
+      windows += r.windows;
+      rows += r.rows;
+    }
+    const late = await this.aggregateLate(signal);
+    if (windows === 0 && late.lateWindows === 0) return null;
+    return { watermark: new Date(this.watermark ?? wm).toISOString(), windows, rows, ...late };
+  }
+
+  private async flowsBetween(from: number, to: number): Promise<number> {
+    if (to <= from) return 0;
+    const r = await this.opts.store.query({
+      kind: 'top',
+      by: [],
+      metric: 'flows',
+      from,
+      to,
+      limit: 1,
+      tier: 'raw',
+    });
+    return Number(r.rows[0]?.flows ?? 0);
+  }
+
+  /** Re-aggregates remembered late windows and re-rolls their already rolled days. */
+  private async aggregateLate(signal: AbortSignal): Promise<{ lateWindows: number; rerolledDays: number }> {
+    const windows = [...this.lateWindows].sort((a, b) => a - b);
+    const days = new Set<number>();
+    let done = 0;
+    for (const w of windows) {
+      if (signal.aborted) break;
+      await this.opts.store.aggregateWindows(w, w + WINDOW_MS);
+      this.lateWindows.delete(w); // only once done: a failed run retries it
+      days.add(dayStart(w));
+      done++;
+    }
+    const rerolled = [...days].filter((d) => this.rolledUntil !== null && d < this.rolledUntil);
+    for (const d of rerolled) await this.opts.store.rollupDaily(d);
+    return { lateWindows: done, rerolledDays: rerolled.length };
+  }
+
+  /** Rolls up every day whose windows are all aggregated and that is not rolled yet (yesterday at start). */
+  private async rollup(signal: AbortSignal): Promise<Record<string, unknown> | null> {
+    const { aggregatedUntil } = await this.opts.store.tierState();
+    if (aggregatedUntil === null) return null;
+    const complete = dayStart(aggregatedUntil); // days before this one are fully aggregated
+    let day = this.rolledUntil ?? complete - DAY_MS;
+    let rows = 0;
+    const rolled: string[] = [];
+    for (; day < complete && !signal.aborted; day += DAY_MS) {
+      rows += (await this.opts.store.rollupDaily(day)).rows;
+      rolled.push(new Date(day).toISOString().slice(0, 10));
+      this.rolledUntil = day + DAY_MS;
+    }
+    return rolled.length ? { days: rolled, rows } : null;
+  }
+
+  /** Applies the retention in force, as the store records it (set by serve, migrate or retention). */
+  private async retention(): Promise<Record<string, unknown>> {
+    const { store } = this.opts;
+    const { retention } = await store.tierState();
+    const r = await store.applyRetention(retention, { dryRun: false, now: this.now() });
+    return { tiers: r.tiers.map((t) => ({ tier: t.tier, partitions: t.partitions.length, rows: t.rows })) };
+  }
+}
