@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FlowRecord } from '../core/record.js';
 
 /** Rows a decode worker already encoded in the store's format (RowEncoding), with what jobs need of them. */
@@ -10,9 +11,19 @@ export interface EncodedChunk {
 
 /** What the batcher hands on: plain records (insertFlows) and/or encoded chunks (insertEncoded). */
 export interface Batch {
+  /**
+   * The batch's identity, given once when the batch is formed (newBatchId) and kept with it in the spool:
+   * the store stores each id once, however often the batch is retried or replayed (writer.ts).
+   */
+  id: string;
   records: FlowRecord[];
   encoded: EncodedChunk[];
   encodedRows: number;
+}
+
+/** Unique across processes and restarts (the spool outlives a process). */
+export function newBatchId(): string {
+  return randomUUID();
 }
 
 export function batchRows(b: Batch): number {
@@ -63,7 +74,7 @@ export class Batcher {
       this.timer = null;
     }
     if (!this.buf.length && !this.enc.length) return;
-    const b: Batch = { records: this.buf, encoded: this.enc, encodedRows: this.encRows };
+    const b: Batch = { id: newBatchId(), records: this.buf, encoded: this.enc, encodedRows: this.encRows };
     this.buf = [];
     this.enc = [];
     this.encRows = 0;

@@ -93,6 +93,11 @@ export function createIngestMetrics(registry: Registry, probes: MetricProbes = {
       labelNames: ['path'] as const,
       registers: r,
     }),
+    duplicateFlows: new Counter({
+      name: 'flowlens_flows_duplicate_total',
+      help: 'Flows of retried or replayed batches the store already held (not stored again)',
+      registers: r,
+    }),
     spoolBytes: new Gauge({ name: 'flowlens_spool_bytes', help: 'Bytes in the on-disk spool', registers: r }),
     spoolBatches: new Gauge({
       name: 'flowlens_spool_batches',

@@ -78,4 +78,27 @@ describe('Spool', () => {
     s.append([rec(3)]);
     expect(drain(s).map((b) => b[0].received_at)).toEqual([rec(3).received_at]);
   });
+
+  it('keeps each batch id and its uncertain insert keys with the rows; reads lines from before batch ids', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowlens-spool-'));
+    const s = new Spool({ dir, maxBytes: 1e7, fsync: 'never' });
+    s.open();
+    s.append([rec(1)]); // a line as written before batch ids
+    s.append([rec(2)], { id: 'b-2', uncertain: ['b-2:r0-1'] });
+    const data = new Uint8Array([9, 8, 7]);
+    s.appendEncoded({ format: 'f1', id: 'b-3', uncertain: [], data, rows: 1, starts: [5] });
+    s.close();
+    const again = new Spool({ dir, maxBytes: 1e7, fsync: 'never' });
+    again.open();
+    const out = [];
+    for (let b = again.peekBatch(); b; b = again.peekBatch()) {
+      out.push(b);
+      again.ack();
+    }
+    expect(out).toEqual([
+      { records: [rec(1)] },
+      { id: 'b-2', uncertain: ['b-2:r0-1'], records: [rec(2)] },
+      { id: 'b-3', uncertain: [], format: 'f1', rows: 1, starts: [5], data: Buffer.from(data) },
+    ]);
+  });
 });

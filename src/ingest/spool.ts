@@ -12,8 +12,22 @@ import {
 import { join } from 'node:path';
 import type { FlowRecord } from '../core/record.js';
 
+/**
+ * What the spool keeps with each batch besides its rows: the batch id (the store's key for storing it
+ * once) and the store keys of inserts of it whose outcome is unknown (see writer.ts). A line written before
+ * batches had ids has neither.
+ */
+export interface SpooledMeta {
+  id?: string;
+  uncertain?: string[];
+}
+
+export interface SpooledRecords extends SpooledMeta {
+  records: FlowRecord[];
+}
+
 /** Rows spooled in a store's own encoding (RowEncoding), replayed only into a store of the same format. */
-export interface SpooledEncoded {
+export interface SpooledEncoded extends SpooledMeta {
   format: string;
   data: Uint8Array;
   rows: number;
@@ -35,11 +49,14 @@ export interface SpoolOptions {
  * Bounded on-disk spool of flow batches, replayed in order when the store comes back (and at the next start
  * after a crash).
  *
- * Layout: `<dir>/seg-<20-digit number>.ndjson`, segments in numeric order, one batch per line (JSON array of
- * records; bigint counters as {"$n":"..."} and byte arrays as {"$b":"<hex>"}). A line is complete only with
- * its trailing newline: a torn last line from a crash is ignored (counted as `torn`). Replay progress lives in
- * memory; a fully replayed segment is deleted. A crash during replay re-inserts at most the batches of the
- * current segment that were already replayed: delivery is at-least-once.
+ * Layout: `<dir>/seg-<20-digit number>.ndjson`, segments in numeric order, one batch per line: records as
+ * {"$rec": batch id, "uncertain": [...], "records": [...]} (bigint counters as {"$n":"..."}, byte arrays as
+ * {"$b":"<hex>"}; a bare JSON array of records is a line from before batch ids), encoded rows as
+ * {"$enc": format, "id": batch id, ...}. A line is complete only with its trailing newline: a torn last
+ * line from a crash is ignored (counted as `torn`). Replay progress lives in memory; a fully replayed
+ * segment is deleted. A crash during replay hands the batches of the current segment that were already
+ * replayed to the store again: the spool is at-least-once, and the batch id kept with each line is what
+ * lets the store keep them once (exactly-once storage, writer.ts).
  *
  * fsync policy: `every` fsyncs each appended batch before append() returns (nothing acknowledged is lost on
  * power failure); `interval` at most once per second (a second's worth may be lost); `never` leaves it to the
@@ -87,9 +104,16 @@ export class Spool {
     return this.batches === 0;
   }
 
-  /** false: the spool is full and the batch was not written (the caller counts spool_full). */
-  append(records: readonly FlowRecord[]): boolean {
-    return this.appendLine(`${JSON.stringify(records, replacer)}\n`);
+  /**
+   * false: the spool is full and the batch was not written (the caller counts spool_full). Without an id
+   * the line is written as before batch ids (tests of old spools).
+   */
+  append(records: readonly FlowRecord[], meta: SpooledMeta = {}): boolean {
+    const line =
+      meta.id === undefined
+        ? records
+        : { $rec: meta.id, uncertain: meta.uncertain?.length ? meta.uncertain : undefined, records };
+    return this.appendLine(`${JSON.stringify(line, replacer)}\n`);
   }
 
   /**
@@ -98,7 +122,8 @@ export class Spool {
    */
   appendEncoded(e: SpooledEncoded): boolean {
     const b64 = Buffer.from(e.data.buffer, e.data.byteOffset, e.data.length).toString('base64');
-    return this.appendLine(`${JSON.stringify({ $enc: e.format, rows: e.rows, starts: e.starts, b64 })}\n`);
+    const { format: $enc, id, uncertain, rows, starts } = e;
+    return this.appendLine(`${JSON.stringify({ $enc, id, uncertain, rows, starts, b64 })}\n`);
   }
 
   private appendLine(line: string): boolean {
@@ -126,13 +151,13 @@ export class Spool {
   /** The oldest batch not yet replayed (records only: see peekBatch for encoded lines), or null. */
   peek(): FlowRecord[] | null {
     const b = this.peekBatch();
-    if (b !== null && !Array.isArray(b))
+    if (b !== null && !('records' in b))
       throw new Error('spool: the oldest batch is encoded (use peekBatch)');
-    return b;
+    return b?.records ?? null;
   }
 
   /** The oldest batch not yet replayed (records or encoded rows), or null. Call `ack()` once it is stored. */
-  peekBatch(): FlowRecord[] | SpooledEncoded | null {
+  peekBatch(): SpooledRecords | SpooledEncoded | null {
     while (this.segments.length) {
       const seg = this.segments[0];
       if (this.readOffset < seg.batches) {
@@ -143,11 +168,21 @@ export class Spool {
         }
         const line = this.cache.lines[this.readOffset];
         if (line !== undefined && line !== '') {
-          if (line.startsWith('{')) {
-            const o = JSON.parse(line) as { $enc: string; rows: number; starts: number[]; b64: string };
-            return { format: o.$enc, rows: o.rows, starts: o.starts, data: Buffer.from(o.b64, 'base64') };
+          if (line.startsWith('{"$enc"')) {
+            const o = JSON.parse(line) as SpooledMeta & {
+              $enc: string;
+              rows: number;
+              starts: number[];
+              b64: string;
+            };
+            const data = Buffer.from(o.b64, 'base64');
+            return { id: o.id, uncertain: o.uncertain, format: o.$enc, rows: o.rows, starts: o.starts, data };
           }
-          return JSON.parse(line, reviver) as FlowRecord[];
+          const o = JSON.parse(line, reviver) as
+            | FlowRecord[]
+            | (SpooledMeta & { $rec: string; records: FlowRecord[] });
+          if (Array.isArray(o)) return { records: o };
+          return { id: o.$rec, uncertain: o.uncertain, records: o.records };
         }
       }
       if (this.segments.length === 1 && this.fd !== null) return null; // live segment, nothing more yet

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { FlowRecord } from '../core/record.js';
-import type { FlowStore } from '../storage/port.js';
-import { type Batch, batchRows } from './batcher.js';
+import type { FlowStore, InsertResult } from '../storage/port.js';
+import { type Batch, batchRows, newBatchId } from './batcher.js';
 import { LogLimiter } from './log-limit.js';
 import type { IngestMetrics } from './metrics.js';
-import type { Spool, SpooledEncoded } from './spool.js';
+import type { Spool, SpooledEncoded, SpooledRecords } from './spool.js';
 
 export interface WriterOptions {
   store: FlowStore;
@@ -46,9 +46,20 @@ function batchBytes(b: Batch): number {
  * Hands batches to the store, one insert at a time, in order; batches that queued behind the insert in
  * flight go together in the next one (up to maxInsertRows), so the insert size follows the load. When an
  * insert fails or times out the batch is spooled, and from then on every batch goes to the spool behind it
- * until the spool has been replayed (order kept; nothing accepted is dropped unless the spool is full). A
- * timed-out insert may still complete in the store, so a replay can store it twice: delivery is
- * at-least-once.
+ * until the spool has been replayed (order kept; nothing accepted is dropped unless the spool is full).
+ *
+ * Exactly-once storage: a timed-out insert may still complete in the store, and the spool hands a batch to
+ * the store again after a crash during replay, so the same batch can reach the store more than once. Each
+ * batch carries an id from when it was formed (Batcher; take() when it merges queued batches, before any
+ * attempt), kept in the spool with it; every insert passes a key derived from it (`<id>:e` for the encoded
+ * rows, `<id>:r<from>-<to>` for records[from, to), so the halves of a refused batch have their own), and
+ * the store stores each key once (port.ts InsertOptions).
+ *
+ * flowlens_flows_stored_total counts what the store holds: an insert is counted when the store stores it;
+ * when the store reports a key as already stored, it is counted only if an attempt of that key failed
+ * here, in a way that may have stored it (that attempt was not counted). Those keys are `uncertain`, kept
+ * in memory and in the spool line, so the count holds across a restart too. A key stored AND counted by a
+ * process that then crashed before its spool line was deleted is not counted again by the next one.
  *
  * Rows the decode workers encoded in the store's format (Batch.encoded) go through the store's
  * RowEncoding.insertEncoded; plain records through insertFlows.
@@ -63,6 +74,8 @@ export class StoreWriter {
   private stopped = false;
   private lastError = '';
   private readonly rejectLog = new LogLimiter();
+  /** Insert keys whose attempt failed or timed out here (or before a restart): stored or not, uncounted. */
+  private readonly uncertain = new Set<string>();
   storeUp = true;
 
   constructor(private readonly opts: WriterOptions) {
@@ -84,7 +97,7 @@ export class StoreWriter {
 
   /** Plain records (a Batch without encoded rows). */
   write(records: FlowRecord[]): void {
-    this.writeBatch({ records, encoded: [], encodedRows: 0 });
+    this.writeBatch({ id: newBatchId(), records, encoded: [], encodedRows: 0 });
   }
 
   writeBatch(batch: Batch): void {
@@ -133,7 +146,9 @@ export class StoreWriter {
     this.queuedBytes -= batchBytes(first);
     const max = this.opts.maxInsertRows ?? 1_000_000;
     if (!this.queue.length || batchRows(first) >= max) return first;
+    // A new batch (no attempt was made of the ones merged): a new id.
     const out: Batch = {
+      id: newBatchId(),
       records: [...first.records],
       encoded: [...first.encoded],
       encodedRows: first.encodedRows,
@@ -152,20 +167,24 @@ export class StoreWriter {
 
   private spool(batch: Batch): void {
     const { spool } = this.opts;
+    const { id } = batch;
+    const uncertain = [...this.uncertain].filter((k) => k.startsWith(`${id}:`));
     let ok = true;
     if (batch.records.length) {
-      if (spool.append(batch.records)) this.opts.metrics.spooledFlows.inc(batch.records.length);
+      if (spool.append(batch.records, { id, uncertain }))
+        this.opts.metrics.spooledFlows.inc(batch.records.length);
       else ok = this.spoolFull(batch.records.length);
     }
     if (batch.encodedRows) {
       const format = this.opts.store.rowEncoding?.format ?? 'unknown';
+      // One payload: the store makes the same blocks of it however it was chunked (chdb/store.ts).
       const data = Buffer.concat(batch.encoded.map((c) => c.data));
       const starts = batch.encoded.flatMap((c) => c.starts);
-      if (spool.appendEncoded({ format, data, rows: batch.encodedRows, starts }))
+      if (spool.appendEncoded({ format, id, uncertain, data, rows: batch.encodedRows, starts }))
         this.opts.metrics.spooledFlows.inc(batch.encodedRows);
       else ok = this.spoolFull(batch.encodedRows) && ok;
     }
-    void ok;
+    if (!ok) this.forget(id);
     this.updateSpoolMetrics();
   }
 
@@ -192,15 +211,19 @@ export class StoreWriter {
       // The spool is older than anything queued in memory: it goes first.
       const fromSpool = spool.peekBatch();
       if (fromSpool) {
-        if (!(await this.insert(this.spooledBatch(fromSpool), 'spool'))) return this.retryLater();
+        const batch = this.spooledBatch(fromSpool);
+        if (!(await this.insert(batch, 'spool'))) return this.retryLater();
         spool.ack();
+        this.forget(batch.id);
         this.updateSpoolMetrics();
         if (spool.empty) this.opts.log.info('spool replayed');
         continue;
       }
       if (!this.queue.length) return;
       const batch = this.take();
-      if (!(await this.insert(batch, 'direct'))) {
+      const stored = await this.insert(batch, 'direct');
+      if (stored) this.forget(batch.id);
+      if (!stored) {
         this.spool(batch);
         // Keep the order: everything queued behind the failed batch follows it into the spool.
         for (const b of this.queue.splice(0)) this.spool(b);
@@ -210,18 +233,33 @@ export class StoreWriter {
     }
   }
 
+  /** Drops what is known about a batch's keys once it is stored (or lost). */
+  private forget(id: string): void {
+    if (!this.uncertain.size) return;
+    for (const k of this.uncertain) if (k.startsWith(`${id}:`)) this.uncertain.delete(k);
+  }
+
   /** A spooled line as a Batch; encoded rows of another store's format cannot be stored here: dropped, counted. */
-  private spooledBatch(b: FlowRecord[] | SpooledEncoded): Batch {
-    if (Array.isArray(b)) return { records: b, encoded: [], encodedRows: 0 };
+  private spooledBatch(b: SpooledRecords | SpooledEncoded): Batch {
+    // A line spooled before batches had ids gets one now: its earlier attempts had none, so it may be
+    // stored twice (at-least-once, as it was when it was spooled).
+    const id = b.id ?? newBatchId();
+    for (const k of b.uncertain ?? []) this.uncertain.add(k);
+    if ('records' in b) return { id, records: b.records, encoded: [], encodedRows: 0 };
     if (b.format !== this.opts.store.rowEncoding?.format) {
       this.opts.metrics.drops.labels('spool_format', 'flows').inc(b.rows);
       this.opts.log.error(
         { format: b.format, rows: b.rows },
         'spooled rows are encoded for another store than this one: dropped',
       );
-      return { records: [], encoded: [], encodedRows: 0 };
+      return { id, records: [], encoded: [], encodedRows: 0 };
     }
-    return { records: [], encoded: [{ data: b.data, rows: b.rows, starts: b.starts }], encodedRows: b.rows };
+    return {
+      id,
+      records: [],
+      encoded: [{ data: b.data, rows: b.rows, starts: b.starts }],
+      encodedRows: b.rows,
+    };
   }
 
   /**
@@ -235,7 +273,7 @@ export class StoreWriter {
       batch.encodedRows = 0;
     }
     if (!batch.records.length) return true;
-    if (!(await this.insertRecords(batch.records, path))) return false;
+    if (!(await this.insertRecords(batch.id, batch.records, 0, path))) return false;
     batch.records = [];
     return true;
   }
@@ -244,14 +282,17 @@ export class StoreWriter {
     const enc = this.opts.store.rowEncoding;
     if (!enc) throw new Error('encoded rows for a store without a row encoding');
     const rows = batch.encodedRows;
+    const key = `${batch.id}:e`;
     const r = await this.attempt(
       () =>
         enc.insertEncoded(
           batch.encoded.map((c) => c.data),
           rows,
+          key,
         ),
       rows,
       path,
+      key,
     );
     if (r !== 'ok') return false; // the encoder validated every row: a refusal is the store failing
     this.opts.onStored?.(
@@ -275,10 +316,22 @@ export class StoreWriter {
    * Inserts a batch. A store that refuses records as invalid (StoreInputError: a value outside a column's
    * range) is not "down": retrying would wedge the pipeline on one poison record forever. The batch is split
    * in halves until the refused records are isolated; those are dropped (counted store_rejected, logged with
-   * the reason) and every other record is stored.
+   * the reason) and every other record is stored. `from` is where `records` starts in the batch: a half's
+   * key names its range, the same in every replay of the batch.
    */
-  private async insertRecords(records: FlowRecord[], path: 'direct' | 'spool'): Promise<boolean> {
-    const r = await this.attempt(() => this.opts.store.insertFlows(records), records.length, path);
+  private async insertRecords(
+    id: string,
+    records: FlowRecord[],
+    from: number,
+    path: 'direct' | 'spool',
+  ): Promise<boolean> {
+    const key = `${id}:r${from}-${from + records.length}`;
+    const r = await this.attempt(
+      () => this.opts.store.insertFlows(records, { batchId: key }),
+      records.length,
+      path,
+      key,
+    );
     if (r === 'ok') this.opts.onStored?.(records, []);
     if (r !== 'rejected') return r === 'ok';
     if (records.length === 1) {
@@ -299,27 +352,32 @@ export class StoreWriter {
     }
     const mid = records.length >> 1;
     return (
-      (await this.insertRecords(records.slice(0, mid), path)) &&
-      (await this.insertRecords(records.slice(mid), path))
+      (await this.insertRecords(id, records.slice(0, mid), from, path)) &&
+      (await this.insertRecords(id, records.slice(mid), from + mid, path))
     );
   }
 
+  /** One insert of `key`; counts it (see the class comment) and keeps the store's up/down state. */
   private async attempt(
-    run: () => Promise<void>,
+    run: () => Promise<InsertResult>,
     flows: number,
     path: 'direct' | 'spool',
+    key: string,
   ): Promise<'ok' | 'failed' | 'rejected'> {
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
+      const result = await Promise.race([
         run(),
-        new Promise((_, reject) => {
+        new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new TimeoutError('insert timed out')), this.opts.insertTimeoutMs);
         }),
       ]);
       this.opts.metrics.insertSeconds.labels('ok').observe((performance.now() - t0) / 1000);
-      this.opts.metrics.storedFlows.labels(path).inc(flows);
+      const duplicate = result?.duplicate === true;
+      if (duplicate) this.opts.metrics.duplicateFlows.inc(flows);
+      if (!duplicate || this.uncertain.has(key)) this.opts.metrics.storedFlows.labels(path).inc(flows);
+      this.uncertain.delete(key);
       if (!this.storeUp) this.opts.log.info('store reachable again');
       this.storeUp = true;
       this.opts.metrics.storeUp.set(1);
@@ -331,6 +389,8 @@ export class StoreWriter {
         this.lastError = (err as Error).message;
         return 'rejected';
       }
+      // The store may have stored it all the same (a commit whose answer was lost, an insert still running).
+      this.uncertain.add(key);
       if (this.storeUp) {
         this.opts.log.warn({ err: (err as Error).message, flows }, 'store insert failed: spooling');
       }

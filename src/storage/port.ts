@@ -24,7 +24,12 @@ export interface FlowStore {
   setRetention(policy: RetentionPolicy): Promise<void>;
   /** Moves the aggregation watermark forward (never back): every window before `until` is aggregated. */
   setAggregatedUntil(until: number): Promise<void>;
-  insertFlows(records: readonly FlowRecord[]): Promise<void>;
+  /**
+   * Stores flow records (other record kinds are skipped). With a batch id the call is exactly-once: a
+   * second call with an id the store already holds stores nothing and reports `duplicate` (see
+   * InsertOptions). Throws StoreInputError, storing nothing, when a record does not fit the schema.
+   */
+  insertFlows(records: readonly FlowRecord[], options?: InsertOptions): Promise<InsertResult>;
   /** Re-aggregate every 5-minute window overlapping [from, to) by flow time; idempotent. */
   aggregateWindows(from: number, to: number): Promise<AggregationReport>;
   /** Roll the aggregates of the UTC day starting at `day` into dependency_stats for known edges; idempotent. */
@@ -59,8 +64,41 @@ export interface RowEncoding {
   format: string;
   /** URL of the encoder module (import()-able in a worker thread). */
   encoderModule: string;
-  /** Stores chunks produced by the encoder, all or nothing per call where the backend allows. */
-  insertEncoded(chunks: readonly Uint8Array[], rows: number): Promise<void>;
+  /**
+   * Stores chunks produced by the encoder, all or nothing per call where the backend allows; with a batch
+   * id, exactly once (as insertFlows). The same rows may come back chunked differently (the spool keeps
+   * them as one payload): a store must not let the chunking change what a batch id deduplicates.
+   */
+  insertEncoded(chunks: readonly Uint8Array[], rows: number, batchId?: string): Promise<InsertResult>;
+}
+
+/**
+ * Exactly-once storage of a batch. The caller gives each batch an id once, when the batch is formed, and
+ * keeps it with the batch wherever it goes (spool, retries): an insert whose caller saw it fail or time out
+ * may still have completed in the store, and its retry must not store the rows again. Rows are never
+ * deduplicated by content (identical flows are legal): only a repeated batch id is. Without an id an
+ * insert is stored as given.
+ *
+ * How long a store remembers ids is its own (a ledger kept for days, the engine's deduplication window of
+ * the most recent inserts); it covers any retry the collector's spool makes.
+ */
+export interface InsertOptions {
+  /** Printable ASCII, at most 128 characters (stores use it as a key and as an engine token). */
+  batchId?: string;
+}
+
+export interface InsertResult {
+  /** Rows this call added to the store (0 for a duplicate). */
+  rows: number;
+  /** The batch id was already stored (by an earlier call, maybe one whose caller saw it fail): nothing added. */
+  duplicate: boolean;
+}
+
+/** Refuses ids no engine can key on as they are (a ledger key, a deduplication token). */
+export function checkBatchId(id: string): string {
+  if (!/^[\x21-\x7e]{1,128}$/.test(id))
+    throw new Error(`batch id: expected 1-128 printable characters, got ${JSON.stringify(id)}`);
+  return id;
 }
 
 /**

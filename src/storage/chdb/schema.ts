@@ -23,12 +23,20 @@
  *   'lightweight_update', which needs the block number/offset columns): measured 10-40 ms, where the
  *   default mutation-based lightweight delete took 0.1-1 s per run.
  * - `dependencies` is defined here (the design joined a table it never created).
+ * - Exactly-once inserts (migration 3): flow_records keeps the engine's insert deduplication window, and
+ *   `ingest_batches` records the batch ids stored (store.ts insertPayload). The tiers above raw need
+ *   neither: they are recomputed from raw per window and replace their rows.
  *
  * TTL clauses are not part of the versioned DDL: they follow the configured retention and are set by
  * ttlStatements() after migrating (ALTER ... MODIFY TTL only when they differ).
  */
 import type { RetentionPolicy } from '../port.js';
 import { RAW_COLUMNS } from './encode.js';
+
+/** Blocks of flow_records whose insert tokens the engine remembers (each insert writes a block per hour it touches). */
+export const DEDUP_WINDOW = 10_000;
+/** Days a batch id stays in the ingest_batches ledger. */
+export const LEDGER_DAYS = 7;
 
 export interface Migration {
   version: number;
@@ -145,6 +153,29 @@ ORDER BY collector`,
   version UInt64
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY key`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'exactly-once inserts: deduplication window on flow_records, ingest_batches ledger',
+    statements: [
+      // Inserts carry insert_deduplication_token = the batch id (store.ts): the engine drops a block whose
+      // token it has seen among the table's last 10000 blocks. A non-replicated MergeTree deduplicates
+      // nothing unless this window is set. With the window set, a token-less insert would be deduplicated
+      // by content, so the store gives every insert a token (a random one without a batch id).
+      `ALTER TABLE flow_records MODIFY SETTING non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
+      // Which batch ids are stored, so a repeated id is reported as a duplicate without an INSERT (the
+      // engine's window drops the rows but does not say so). Written after the rows, so it can lag them
+      // (a crash in between): the window covers that case. Kept 7 days (TTL drops whole days).
+      `CREATE TABLE IF NOT EXISTS ingest_batches (
+  batch_id String,
+  rows UInt64,
+  stored_at DateTime64(3, 'UTC')
+) ENGINE = MergeTree
+PARTITION BY toYYYYMMDD(stored_at)
+ORDER BY batch_id
+TTL stored_at + toIntervalDay(${LEDGER_DAYS})
+SETTINGS ttl_only_drop_parts = 1`,
     ],
   },
 ];

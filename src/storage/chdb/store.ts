@@ -1,15 +1,20 @@
 /**
  * FlowStore on the embedded ClickHouse engine (npm chdb): one process opens a data directory.
  *
- * Inserts: FlowRecord[] -> RowBinary (encode.ts) written to temp files inside the data directory, then
- * `INSERT INTO flow_records SELECT * FROM file(glob, 'RowBinary', structure)`: chdb's buffer insert only
- * takes text formats, and RowBinary via file() measured 3-4x faster than JSONEachRow or TSV
- * (bench/storage-chdb.ts).
+ * Inserts: FlowRecord[] (or rows the ingest workers already encoded) -> RowBinary (encode.ts) in ONE temp
+ * file inside the data directory, then `INSERT INTO flow_records SELECT * FROM file(path, 'RowBinary',
+ * structure)`: chdb's buffer insert only takes text formats, and RowBinary via file() measured 3-4x faster
+ * than JSONEachRow or TSV (bench/storage-chdb.ts).
+ *
+ * Exactly once per batch id (port.ts InsertOptions; see insertPayload): the ingest_batches ledger answers
+ * "already stored?", the engine's insert deduplication token (schema.ts migration 3) makes a repeat the
+ * ledger missed harmless. One file and one insert thread per call because the engine's block ids depend
+ * on how the rows were read, not only on the token.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import {
@@ -23,10 +28,13 @@ import {
 import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../../query/ast.js';
 import {
   type AggregationReport,
+  checkBatchId,
   DEFAULT_RETENTION,
   type DependencyEdge,
   type DependencyStatsRow,
   type FlowStore,
+  type InsertOptions,
+  type InsertResult,
   type MigrationReport,
   type RetentionPolicy,
   type RetentionReport,
@@ -46,15 +54,13 @@ import { applyRetention } from './retention.js';
 import { ROW_FORMAT } from './row-encoder.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION, ttlClauses } from './schema.js';
 
-/** Rows per payload file: an INSERT reads several files in parallel (measured best at 64 k rows). */
-const INSERT_CHUNK = 65_536;
+/** Records encoded per step into the payload file (bounded encode buffer, reused). */
+const ENCODE_CHUNK = 65_536;
 /**
  * A batch spanning many hours of flow time (an imported capture of a week, an exporter with a bad clock)
  * touches many hourly partitions: the engine's default limit of 100 per INSERT would refuse it.
  */
 const INSERT_SETTINGS = 'max_partitions_per_insert_block = 0';
-/** Engine threads per INSERT (inlined in SQL: an integer computed here). */
-const INSERT_THREADS = Math.max(1, Math.min(4, availableParallelism()));
 
 export interface ChdbStoreOptions {
   /** Data directory (created if missing). */
@@ -65,19 +71,14 @@ export interface ChdbStoreOptions {
   now?: () => number;
 }
 
-async function writeChunks(file: string, chunks: readonly Uint8Array[]): Promise<void> {
-  const fh = await open(file, 'w');
-  try {
-    // writev takes at most IOV_MAX (1024) buffers per call.
-    for (let i = 0; i < chunks.length; i += 1024) {
-      const part = chunks.slice(i, i + 1024);
-      let want = 0;
-      for (const c of part) want += c.length;
-      const { bytesWritten } = await fh.writev(part);
-      if (bytesWritten !== want) throw new Error(`short write to ${file}: ${bytesWritten} of ${want} bytes`);
-    }
-  } finally {
-    await fh.close();
+/** Writes buffers back to back (writev takes at most IOV_MAX = 1024 buffers per call). */
+async function writeAll(fh: FileHandle, chunks: readonly Uint8Array[], file: string): Promise<void> {
+  for (let i = 0; i < chunks.length; i += 1024) {
+    const part = chunks.slice(i, i + 1024);
+    let want = 0;
+    for (const c of part) want += c.length;
+    const { bytesWritten } = await fh.writev(part);
+    if (bytesWritten !== want) throw new Error(`short write to ${file}: ${bytesWritten} of ${want} bytes`);
   }
 }
 
@@ -105,7 +106,7 @@ export class ChdbStore implements FlowStore {
     format: ROW_FORMAT,
     encoderModule: new URL(`./row-encoder${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
       .href,
-    insertEncoded: (chunks, rows) => this.insertEncoded(chunks, rows),
+    insertEncoded: (chunks, rows, batchId) => this.insertEncoded(chunks, rows, batchId),
   };
 
   constructor(session: ChdbSession, opts: ChdbStoreOptions) {
@@ -211,74 +212,97 @@ export class ChdbStore implements FlowStore {
   }
 
   /**
-   * All or nothing for input errors: every chunk is encoded (and so validated) into a payload file before
+   * All or nothing for input errors: every record is encoded (and so validated) into the payload file before
    * anything is inserted, so a record the store refuses (StoreInputError) leaves the table untouched and a
-   * caller can split the batch and retry without duplicates. Then ONE INSERT reads all chunk files
-   * (a glob), parsed and written by up to INSERT_THREADS engine threads.
+   * caller can split the batch and retry without duplicates. Then one INSERT (insertPayload).
    */
-  async insertFlows(records: readonly FlowRecord[]): Promise<void> {
+  async insertFlows(records: readonly FlowRecord[], options: InsertOptions = {}): Promise<InsertResult> {
     const flows = records.some((r) => r.record_type !== undefined && r.record_type !== 'flow')
       ? records.filter((r) => r.record_type === undefined || r.record_type === 'flow')
       : records;
-    if (flows.length === 0) return;
-    const dir = join(this.payloadRoot, `${process.pid}-${this.seq++}-${randomUUID()}`);
-    await mkdir(dir, { recursive: true });
-    try {
-      for (let i = 0, n = 0; i < flows.length; i += INSERT_CHUNK, n++) {
-        const file = join(dir, `${String(n).padStart(6, '0')}.rowbinary`);
-        await this.writeChunk(flows, i, Math.min(i + INSERT_CHUNK, flows.length), file);
+    if (flows.length === 0) return { rows: 0, duplicate: false };
+    return this.insertPayload(flows.length, options.batchId, async (file) => {
+      const fh = await open(file, 'w');
+      let scratch = this.scratch.pop();
+      try {
+        for (let i = 0; i < flows.length; i += ENCODE_CHUNK) {
+          const payload = encodeRowBinary(flows, i, Math.min(i + ENCODE_CHUNK, flows.length), scratch);
+          await writeAll(fh, [payload], file);
+          if (payload.buffer !== scratch?.buffer) scratch = Buffer.from(payload.buffer);
+        }
+      } finally {
+        await fh.close();
+        if (scratch && this.scratch.length < 2) this.scratch.push(scratch);
       }
-      await this.db.exec(
-        `INSERT INTO flow_records SELECT * FROM file({path:String}, 'RowBinary', {structure:String})
-         SETTINGS max_insert_threads = ${INSERT_THREADS}, ${INSERT_SETTINGS}`,
-        { path: join(dir, '*.rowbinary'), structure: RAW_STRUCTURE },
-      );
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }
 
   /**
    * Payload chunks from row-encoder.ts (RowBinary in RAW_COLUMNS order, already validated by the encoder):
-   * written as files of about INSERT_CHUNK rows each (one writev per file, no copy), then ONE INSERT over
-   * all of them, as insertFlows does.
+   * written back to back into one file (writev, no copy), then one INSERT (insertPayload).
    */
-  async insertEncoded(chunks: readonly Uint8Array[], rows: number): Promise<void> {
-    if (rows === 0 || chunks.length === 0) return;
+  async insertEncoded(chunks: readonly Uint8Array[], rows: number, batchId?: string): Promise<InsertResult> {
+    if (rows === 0 || chunks.length === 0) return { rows: 0, duplicate: false };
+    return this.insertPayload(rows, batchId, async (file) => {
+      const fh = await open(file, 'w');
+      try {
+        await writeAll(fh, chunks, file);
+      } finally {
+        await fh.close();
+      }
+    });
+  }
+
+  /**
+   * Exactly once per batch id (port.ts InsertOptions), in two steps:
+   *
+   * 1. A batch id found in the ingest_batches ledger is a duplicate: nothing is inserted.
+   * 2. Otherwise ONE INSERT with insert_deduplication_token = the batch id, then the ledger row. If an
+   *    earlier insert of the id completed but its ledger row was never written (a crash in between, or that
+   *    insert still running when its caller gave up on it), the engine drops the rows: schema.ts migration 3
+   *    sets the deduplication window.
+   *
+   * The engine derives each block's deduplication id from the token AND from how the rows reached it (the
+   * files and chunks the INSERT ... SELECT read): measured on this chdb (ClickHouse 26.7), the same token
+   * over the same rows split into other files, or read by more insert threads, was stored again. So every
+   * call writes ONE file holding the rows back to back (the same bytes however the caller chunked them) and
+   * inserts it with one insert thread: a retry makes the same blocks with the same ids. The INSERT is never
+   * split, so one token per call suffices (blocks stay bounded by the engine's min_insert_block_size_rows).
+   */
+  private async insertPayload(
+    rows: number,
+    batchId: string | undefined,
+    write: (file: string) => Promise<void>,
+  ): Promise<InsertResult> {
+    if (batchId !== undefined && (await this.batchStored(checkBatchId(batchId))))
+      return { rows: 0, duplicate: true };
     const dir = join(this.payloadRoot, `${process.pid}-${this.seq++}-${randomUUID()}`);
     await mkdir(dir, { recursive: true });
     try {
-      const perFile = Math.max(1, Math.ceil(chunks.length / Math.max(1, Math.round(rows / INSERT_CHUNK))));
-      const writes: Promise<void>[] = [];
-      for (let i = 0, n = 0; i < chunks.length; i += perFile, n++) {
-        const file = join(dir, `${String(n).padStart(6, '0')}.rowbinary`);
-        writes.push(writeChunks(file, chunks.slice(i, i + perFile)));
-      }
-      await Promise.all(writes);
+      const file = join(dir, 'rows.rowbinary');
+      await write(file);
       await this.db.exec(
         `INSERT INTO flow_records SELECT * FROM file({path:String}, 'RowBinary', {structure:String})
-         SETTINGS max_insert_threads = ${INSERT_THREADS}, ${INSERT_SETTINGS}`,
-        { path: join(dir, '*.rowbinary'), structure: RAW_STRUCTURE },
+         SETTINGS max_insert_threads = 1, insert_deduplication_token = {token:String},
+           deduplicate_insert_select = 'force_enable', ${INSERT_SETTINGS}`,
+        // Without a batch id a fresh token: with the window set, a token-less insert whose content equals
+        // an earlier one would be dropped, and identical flows are legal.
+        { path: file, structure: RAW_STRUCTURE, token: batchId ?? `anon:${randomUUID()}` },
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+    if (batchId !== undefined)
+      await this.db.insertJson('ingest_batches', [{ batch_id: batchId, rows, stored_at: dt64(Date.now()) }]);
+    return { rows, duplicate: false };
   }
 
-  private async writeChunk(
-    flows: readonly FlowRecord[],
-    from: number,
-    to: number,
-    file: string,
-  ): Promise<void> {
-    const scratch = this.scratch.pop();
-    const payload = encodeRowBinary(flows, from, to, scratch);
-    try {
-      await writeFile(file, payload);
-    } finally {
-      if (this.scratch.length < 2)
-        this.scratch.push(payload.buffer === scratch?.buffer ? scratch : Buffer.from(payload.buffer));
-    }
+  private async batchStored(batchId: string): Promise<boolean> {
+    const [r] = await this.db.rows<{ n: number }>(
+      'SELECT count() AS n FROM ingest_batches WHERE batch_id = {id:String}',
+      { id: batchId },
+    );
+    return num(r?.n ?? 0) > 0;
   }
 
   /**

@@ -17,6 +17,8 @@
  *   tcp_flags is INTEGER (IPFIX tcpControlBits is 16 bits): the design's INTEGER/SMALLINT overflow on them.
  * - Addresses, ports and protocol are nullable in the raw tier (non-IP sFlow samples have none); the
  *   aggregate tier stores 0.0.0.0 / 0 for them.
+ * - `ingest_batches` (migration 4): the batch ledger of exactly-once inserts (ledger.ts). The design had
+ *   no way to tell a retried batch from a new one.
  *
  * Raw-tier indexes are not here: they depend on the configured index profile (indexes.ts).
  */
@@ -217,10 +219,32 @@ EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
 END $$;
 `;
 
+/**
+ * The batch ledger of exactly-once inserts (ledger.ts): the id of every stored batch, written in the same
+ * transaction as its COPY, so a retried or replayed batch is recognised and stored once.
+ */
+const V4_INGEST_BATCHES = `
+CREATE TABLE IF NOT EXISTS ingest_batches (
+  batch_id    TEXT PRIMARY KEY,
+  rows        BIGINT NOT NULL,
+  stored_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS idx_ingest_batches_stored_at ON ingest_batches (stored_at);
+DO $$
+BEGIN
+  GRANT ALL ON ingest_batches TO flowlens_admin;
+  -- DELETE: the retention job prunes the ledger.
+  GRANT SELECT, INSERT, DELETE ON ingest_batches TO flowlens_writer;
+EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
+  RAISE NOTICE 'ingest_batches grants skipped: %', SQLERRM;
+END $$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_flow_tables', sql: V1_TABLES },
   { version: 2, name: '002_roles', sql: V2_ROLES },
   { version: 3, name: '003_settings', sql: V3_SETTINGS },
+  { version: 4, name: '004_ingest_batches', sql: V4_INGEST_BATCHES },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */

@@ -5,6 +5,10 @@
  * Ingest is COPY BINARY (copy-binary.ts, copy-from.ts) into the hourly partition of each flow's flow_start;
  * partitions missing for hours inside [now - raw retention, now + premake] are created on demand first, so
  * only rows outside that window (bad clocks, historic imports) land in the default partition.
+ *
+ * Exactly once per batch id (port.ts InsertOptions): the COPY's transaction first claims the id in the
+ * ingest_batches ledger (ledger.ts), so a retried or replayed batch is a duplicate and stores nothing;
+ * the retention job prunes the ledger.
  */
 import type pg from 'pg';
 import type { FlowRecord } from '../../core/record.js';
@@ -12,10 +16,13 @@ import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core
 import type { Query, QueryResult } from '../../query/ast.js';
 import {
   type AggregationReport,
+  checkBatchId,
   DEFAULT_RETENTION,
   type DependencyEdge,
   type DependencyStatsRow,
   type FlowStore,
+  type InsertOptions,
+  type InsertResult,
   type MigrationReport,
   type RetentionPolicy,
   type RetentionReport,
@@ -34,6 +41,7 @@ import { createPool, inTransaction } from './db.js';
 import { readDependencies, readDependencyStats, writeDependencies } from './dependencies.js';
 import type { IndexProfile } from './indexes.js';
 import { isFlow, writeFlowRow } from './insert.js';
+import { claimBatch, pruneLedger } from './ledger.js';
 import { type MigrateResult, migrate, type PartitionManagerChoice } from './migrate.js';
 import {
   DEFAULT_PREMAKE,
@@ -150,17 +158,25 @@ export class PostgresFlowStore implements FlowStore {
   }
 
   /**
-   * One COPY per COPY_ROWS records (bounded encode buffer); a larger call runs its COPYs in one
-   * transaction, so a call stores all of its flows or none.
+   * One COPY per COPY_ROWS records (bounded encode buffer); a larger call, or one with a batch id, runs in
+   * one transaction, so a call stores all of its flows or none. With a batch id the transaction first
+   * claims the id in the ledger (ledger.ts): an id already there is a duplicate, rolled back, nothing stored.
    */
-  async insertFlows(records: readonly FlowRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async insertFlows(records: readonly FlowRecord[], options: InsertOptions = {}): Promise<InsertResult> {
+    const batchId = options.batchId === undefined ? undefined : checkBatchId(options.batchId);
+    let rows = 0;
+    for (const r of records) if (isFlow(r)) rows++;
+    if (rows === 0) return { rows: 0, duplicate: false };
     await this.ensureRawPartitions(records);
     const w = this.writers.pop() ?? new CopyBinaryWriter();
     const client = await this.pool.connect();
-    const multi = records.length > COPY_ROWS;
+    const tx = batchId !== undefined || records.length > COPY_ROWS;
     try {
-      if (multi) await client.query('BEGIN');
+      if (tx) await client.query('BEGIN');
+      if (batchId !== undefined && !(await claimBatch(client, batchId, rows))) {
+        await client.query('ROLLBACK');
+        return { rows: 0, duplicate: true };
+      }
       for (let i = 0; i < records.length; i += COPY_ROWS) {
         w.begin();
         let n = 0;
@@ -171,9 +187,10 @@ export class PostgresFlowStore implements FlowStore {
         }
         if (n > 0) await copyBinaryFrom(client, 'flow_records', w.finish());
       }
-      if (multi) await client.query('COMMIT');
+      if (tx) await client.query('COMMIT');
+      return { rows, duplicate: false };
     } catch (err) {
-      if (multi) await client.query('ROLLBACK').catch(() => {});
+      if (tx) await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
       client.release();
@@ -286,6 +303,7 @@ export class PostgresFlowStore implements FlowStore {
   ): Promise<RetentionReport> {
     const report = await applyRetention(this.pool, policy, options);
     if (!options.dryRun) {
+      await pruneLedger(this.pool, options.now ?? Date.now());
       if (this.capabilities.partitionManager === 'pg_partman') {
         await this.pool.query('SELECT partman.run_maintenance()');
       } else {
