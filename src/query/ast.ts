@@ -3,18 +3,55 @@
  * only ever travels as values of this tree, never as SQL text.
  */
 
-import type { GroupField } from '../core/columns.js';
+import type { FilterField, GroupField, NumericField } from '../core/columns.js';
 
-export { GROUP_FIELDS, type GroupField } from '../core/columns.js';
+export {
+  FILTER_FIELDS,
+  type FilterField,
+  GROUP_FIELDS,
+  type GroupField,
+  type NumericField,
+} from '../core/columns.js';
 
 /** Address fields (core/columns.ts IP_FIELDS). */
 export type IpField = 'src_ip' | 'dst_ip' | 'exporter_ip' | 'next_hop';
 
 export type Metric = 'bytes' | 'packets' | 'flows';
 
+export type CmpOp = '<' | '<=' | '=' | '!=' | '>=' | '>';
+
+/**
+ * A filter: a closed tree (query/validate.ts), parsed from the filter language (query/filter) or sent as
+ * JSON. A leaf on a value the flow lacks (NULL, a missing extended_fields key) is unknown, as in SQL:
+ * neither it nor its negation holds.
+ */
 export type Filter =
-  | { op: 'eq'; field: GroupField; value: string | number }
+  | { op: 'eq'; field: FilterField; value: string | number }
   | { op: 'in_cidr'; field: IpField; cidr: string }
+  /** field <cmp> value on a numeric field. */
+  | { op: 'cmp'; field: NumericField; cmp: CmpOp; value: number }
+  /** min <= field <= max (both inclusive, as `port 1024-65535`). */
+  | { op: 'range'; field: NumericField; min: number; max: number }
+  /** The field is one of the values. */
+  | { op: 'in'; field: NumericField; values: number[] }
+  /** Every bit of mask is set in tcp_flags (`flags SA`: SYN and ACK). */
+  | { op: 'flags'; mask: number }
+  /**
+   * A value inside extended_fields at path (keys from the top): present (`exists`), equal to a string or
+   * number of the same JSON type (`eq`), a string matching a regular expression (`regex`) or a LIKE
+   * pattern (`like`). A missing key makes the leaf unknown (except `exists`).
+   */
+  | { op: 'ext'; path: string[]; test: 'exists' }
+  | { op: 'ext'; path: string[]; test: 'eq'; value: string | number }
+  | { op: 'ext'; path: string[]; test: 'regex' | 'like'; value: string }
+  /**
+   * Dependency queries only: the filter applies to the client's or the server's side of an edge (its
+   * leaves name src_* for the client, dst_* for the server, as the daily tier reads them). `pos` is the
+   * offset in the filter text, for errors.
+   */
+  | { op: 'role'; role: 'client' | 'server'; filter: Filter; pos?: number }
+  /** Dependency queries only: an operator label (group or name) of either side, or of a role's side. */
+  | { op: 'label'; label: 'group' | 'name'; value: string; pos?: number }
   | { op: 'and'; filters: Filter[] }
   | { op: 'or'; filters: Filter[] }
   | { op: 'not'; filter: Filter };
@@ -95,7 +132,7 @@ export interface PlanPart {
   from: number;
   to: number;
   /** Set when the part answers the query's fields only approximately (see core/columns.ts). */
-  approx?: GroupField[];
+  approx?: FilterField[];
 }
 
 /** A span of the requested range the plan does not answer, or answers only approximately. */
@@ -104,7 +141,7 @@ export interface PlanGap {
   to: number;
   reason: 'expired' | 'fields' | 'approx' | 'partial_day' | 'forced_tier' | 'not_aggregated';
   /** The query's fields the answering tier lacks (reason 'fields') or keeps approximately ('approx'). */
-  fields?: GroupField[];
+  fields?: FilterField[];
   /** One line for people. */
   message: string;
 }

@@ -17,7 +17,7 @@
  *
  * Pure: no clock, no I/O (the caller passes `now` and the tier state).
  */
-import { FIELD_CATALOG, type GroupField, type TierFidelity } from '../core/columns.js';
+import { FIELD_CATALOG, type FilterField, type TierFidelity } from '../core/columns.js';
 import type { RetentionPolicy } from '../core/retention.js';
 import { DAY_MS, WINDOW_MS } from '../core/rules.js';
 import type { Filter, PlanGap, PlanPart, Tier } from './ast.js';
@@ -36,7 +36,7 @@ export interface PlanInput {
   from: number;
   to: number;
   /** Every field the query groups or filters by. */
-  fields: readonly GroupField[];
+  fields: readonly FilterField[];
   tier?: Tier;
 }
 
@@ -51,25 +51,47 @@ const ceilTo = (t: number, unit: number) => Math.ceil(t / unit) * unit;
 const iso = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString() : String(t));
 
 /** Fields a filter reads (the planner needs them like the grouped fields). */
-export function filterFields(f: Filter | undefined, out: Set<GroupField> = new Set()): Set<GroupField> {
+export function filterFields(f: Filter | undefined, out: Set<FilterField> = new Set()): Set<FilterField> {
   if (!f) return out;
-  if (f.op === 'eq' || f.op === 'in_cidr') out.add(f.field);
-  else if (f.op === 'and' || f.op === 'or') for (const x of f.filters) filterFields(x, out);
-  else filterFields(f.filter, out);
+  switch (f.op) {
+    case 'eq':
+    case 'in_cidr':
+    case 'cmp':
+    case 'range':
+    case 'in':
+      out.add(f.field);
+      break;
+    case 'flags':
+      out.add('tcp_flags');
+      break;
+    case 'ext':
+      out.add('extended_fields');
+      break;
+    // Dependency-only leaves read no flow field; compiling them for a flow query is an error anyway.
+    case 'label':
+      break;
+    case 'and':
+    case 'or':
+      for (const x of f.filters) filterFields(x, out);
+      break;
+    case 'not':
+    case 'role':
+      filterFields(f.filter, out);
+  }
   return out;
 }
 
-function fidelity(tier: Tier, field: GroupField): TierFidelity {
+function fidelity(tier: Tier, field: FilterField): TierFidelity {
   return tier === 'raw' ? 'exact' : FIELD_CATALOG[field][tier];
 }
 
 /** The fields a tier does not keep at all for this query. */
-function lacking(tier: Tier, fields: readonly GroupField[]): GroupField[] {
+function lacking(tier: Tier, fields: readonly FilterField[]): FilterField[] {
   return fields.filter((f) => fidelity(tier, f) === 'none');
 }
 
 /** The fields a tier keeps only approximately. */
-function approximate(tier: Tier, fields: readonly GroupField[]): GroupField[] {
+function approximate(tier: Tier, fields: readonly FilterField[]): FilterField[] {
   return fields.filter((f) => fidelity(tier, f) === 'approx');
 }
 

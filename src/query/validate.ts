@@ -3,25 +3,84 @@
  * it, so a malformed request is the caller's error (a 400 with the reason), never a SQL error.
  */
 import { z } from 'zod';
+import { EQ_FIELDS, NUMERIC_FIELDS } from '../core/columns.js';
 import type { Filter, Query } from './ast.js';
 import { GROUP_FIELDS } from './ast.js';
 
-const field = z.enum(GROUP_FIELDS as unknown as [string, ...string[]]);
+const enumOf = (xs: readonly string[]) => z.enum(xs as unknown as [string, ...string[]]);
+const field = enumOf(GROUP_FIELDS);
+const eqField = enumOf(EQ_FIELDS);
+const numericField = enumOf(NUMERIC_FIELDS);
 const time = z.number().int().min(0).max(8_640_000_000_000_000);
+const num = z.number().finite();
+/** extended_fields keys: plain names only, so a path is never more than data (and fits every dialect). */
+const extPath = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/),
+  )
+  .min(1)
+  .max(8);
+const pos = z.number().int().min(0).optional();
 
-const filter: z.ZodType<Filter> = z.lazy(() =>
+/** The filter tree; exported for the filter parser's tests (what it builds must validate). */
+export const filterSchema: z.ZodType<Filter> = z.lazy(() =>
   z.discriminatedUnion('op', [
-    z.object({ op: z.literal('eq'), field, value: z.union([z.string().max(200), z.number()]) }),
-    z.object({
-      op: z.literal('in_cidr'),
-      field: z.enum(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']),
-      cidr: z.string().max(64),
-    }),
-    z.object({ op: z.literal('and'), filters: z.array(filter).max(64) }),
-    z.object({ op: z.literal('or'), filters: z.array(filter).max(64) }),
-    z.object({ op: z.literal('not'), filter }),
+    z.object({ op: z.literal('eq'), field: eqField, value: z.union([z.string().max(200), num]) }).strict(),
+    z
+      .object({
+        op: z.literal('in_cidr'),
+        field: z.enum(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']),
+        cidr: z.string().max(64),
+      })
+      .strict(),
+    z
+      .object({
+        op: z.literal('cmp'),
+        field: numericField,
+        cmp: z.enum(['<', '<=', '=', '!=', '>=', '>']),
+        value: num,
+      })
+      .strict(),
+    z.object({ op: z.literal('range'), field: numericField, min: num, max: num }).strict(),
+    z.object({ op: z.literal('in'), field: numericField, values: z.array(num).min(1).max(256) }).strict(),
+    z.object({ op: z.literal('flags'), mask: z.number().int().min(1).max(0xff) }).strict(),
+    // One option per `op` for clear errors ("filter.field: ..."); ext leaves discriminate by `test`.
+    z.discriminatedUnion('test', [
+      z.object({ op: z.literal('ext'), path: extPath, test: z.literal('exists') }).strict(),
+      z
+        .object({
+          op: z.literal('ext'),
+          path: extPath,
+          test: z.literal('eq'),
+          value: z.union([z.string().max(200), num]),
+        })
+        .strict(),
+      z
+        .object({
+          op: z.literal('ext'),
+          path: extPath,
+          test: z.enum(['regex', 'like']),
+          value: z.string().max(200),
+        })
+        .strict(),
+    ]),
+    z
+      .object({ op: z.literal('role'), role: z.enum(['client', 'server']), filter: filterSchema, pos })
+      .strict(),
+    z
+      .object({ op: z.literal('label'), label: z.enum(['group', 'name']), value: z.string().max(200), pos })
+      .strict(),
+    z.object({ op: z.literal('and'), filters: z.array(filterSchema).max(64) }).strict(),
+    z.object({ op: z.literal('or'), filters: z.array(filterSchema).max(64) }).strict(),
+    z.object({ op: z.literal('not'), filter: filterSchema }).strict(),
   ]),
 ) as z.ZodType<Filter>;
+
+const filter = filterSchema;
 
 const range = { from: time, to: time, filter: filter.optional() };
 

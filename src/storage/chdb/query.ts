@@ -6,12 +6,12 @@ import { ipv6ToString, parseIp } from '../../core/ip.js';
 import { cidrToRange, DAY_MS } from '../../core/rules.js';
 import type { AggregateRowsQuery, FlowsQuery, Metric, Tier } from '../../query/ast.js';
 import { compileFilter, QueryError } from '../sql/compile.js';
-import type { Binder, Dialect } from '../sql/dialect.js';
+import type { Binder, Dialect, ExtLeaf } from '../sql/dialect.js';
 import type { Params } from './db.js';
 
 export { QueryError };
 
-const TYPES = { ip: 'IPv6', int: 'Int64', text: 'String', uint: 'UInt64' } as const;
+const TYPES = { ip: 'IPv6', int: 'Int64', text: 'String', uint: 'UInt64', num: 'Float64' } as const;
 
 class ChBinder implements Binder {
   private readonly values: Params = {};
@@ -28,6 +28,37 @@ class ChBinder implements Binder {
   params(): Params {
     return this.values;
   }
+}
+
+const DURATION_MS = '(toUnixTimestamp64Milli(flow_end) - toUnixTimestamp64Milli(flow_start))';
+const DERIVED = {
+  bytes: 'bytes_total',
+  packets: 'packets_total',
+  duration: DURATION_MS,
+  // A rate over a zero duration is undefined (NULL), not infinite.
+  bps: `(toFloat64(bytes_total) * 8000 / nullIf(${DURATION_MS}, 0))`,
+  pps: `(toFloat64(packets_total) * 1000 / nullIf(${DURATION_MS}, 0))`,
+} as const;
+
+/**
+ * extended_fields is JSON text here: JSONHas tells a missing path (the leaf is then NULL, as on
+ * PostgreSQL where #> yields NULL) from a value of another type (false).
+ */
+function extSql(leaf: ExtLeaf, b: Binder): string {
+  const keys = leaf.path.map((k) => b.bind(k, 'text')).join(', ');
+  const at = `extended_fields, ${keys}`;
+  if (leaf.test === 'exists') return `JSONHas(${at})`;
+  let test: string;
+  if (leaf.test === 'eq' && typeof leaf.value === 'number')
+    test = `JSONType(${at}) IN ('Int64', 'UInt64', 'Double') AND JSONExtractFloat(${at}) = ${b.bind(leaf.value, 'num')}`;
+  else {
+    const s = `JSONExtractString(${at})`;
+    const v = b.bind(String(leaf.value), 'text');
+    const cmp =
+      leaf.test === 'eq' ? `${s} = ${v}` : leaf.test === 'like' ? `${s} LIKE ${v}` : `match(${s}, ${v})`;
+    test = `JSONType(${at}) = 'String' AND ${cmp}`;
+  }
+  return `if(JSONHas(${at}), ${test}, NULL)`;
 }
 
 const EDGES = `(SELECT id, client_ip, server_ip, server_port, ip_protocol FROM dependencies FINAL)`;
@@ -72,6 +103,9 @@ export const chdbDialect: Dialect = {
   output: (expr) => expr,
   orderKey: (expr) => expr,
   textColumn: (col) => col,
+  bitAnd: (expr, mask) => `bitAnd(${expr}, ${mask})`,
+  derived: (field) => DERIVED[field],
+  ext: extSql,
 };
 
 export interface Compiled {

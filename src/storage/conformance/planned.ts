@@ -13,7 +13,13 @@
  *    store reports.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIELD_CATALOG, GROUP_FIELDS, type GroupField } from '../../core/columns.js';
+import {
+  FIELD_CATALOG,
+  type FilterField,
+  GROUP_FIELDS,
+  type GroupField,
+  type NumericField,
+} from '../../core/columns.js';
 import { emptyRecord, type FlowRecord } from '../../core/record.js';
 import {
   canonicalIp,
@@ -61,6 +67,9 @@ type Pick = <T>(xs: readonly T[]) => T;
 function flows(seed: number, now: number): FlowRecord[] {
   const r = rng(seed);
   const pick: Pick = (xs) => xs[Math.floor(r() * xs.length)];
+  // The filter language's raw-only fields draw from their own sequence: the flows above stay as they were.
+  const r2 = rng(seed ^ 0x5eed);
+  const pick2: Pick = (xs) => xs[Math.floor(r2() * xs.length)];
   const out: FlowRecord[] = [];
   const rawCut = now - 3 * DAY_MS;
   for (let i = 0; i < 6000; i++) {
@@ -91,8 +100,61 @@ function flows(seed: number, now: number): FlowRecord[] {
       sampling_rate: pick([1, 1, 10, 100]),
       next_hop: v4 ? '10.255.0.1' : null,
     });
+    const rec = out[out.length - 1];
+    rec.tos = pick2([0, 0x10, 184, 186, null]);
+    rec.src_vlan = pick2([null, 100, 200]);
+    const app = pick2(['HTTPS', 'DNS', 'ssh', null]);
+    if (app) rec.extended_fields.application_name = app;
+    if (r2() < 0.3) rec.extended_fields.firewall_event = pick2([1, 2, 2.5]);
+    // Zero durations too: their rates are NULL.
+    if (r2() < 0.2) rec.flow_end = rec.flow_start;
   }
   return out;
+}
+
+const NUMERIC_LEAF_FIELDS: NumericField[] = ['dst_port', 'src_port', 'ip_protocol'];
+
+/**
+ * Leaves of the filter language beyond eq/in_cidr: comparisons, ranges and lists on fields both raw and
+ * aggregates keep (ports, protocol with its absent sentinel), and raw-only ones (flags, measures, ToS,
+ * VLAN, sampling, extended fields) that the planner sends to raw.
+ */
+function randomNewLeaf(r: () => number, pick: Pick): Filter {
+  const roll = r();
+  const field = pick(NUMERIC_LEAF_FIELDS);
+  const value = () => (field === 'ip_protocol' ? pick([0, 1, 6, 17]) : pick([0, ...PORTS, 32768, 40000]));
+  if (roll < 0.2)
+    return { op: 'cmp', field, cmp: pick(['<', '<=', '=', '!=', '>=', '>'] as const), value: value() };
+  if (roll < 0.3) {
+    const [min, max] = [value(), value()].sort((a, b) => a - b);
+    return { op: 'range', field, min, max };
+  }
+  if (roll < 0.4) return { op: 'in', field, values: [value(), value(), value()] };
+  if (roll < 0.5) return { op: 'flags', mask: pick([2, 16, 18, 1]) };
+  if (roll < 0.6)
+    return {
+      op: 'cmp',
+      field: pick(['bytes', 'packets', 'duration', 'bps', 'pps'] as const),
+      cmp: pick(['<', '>=', '>'] as const),
+      value: pick([10, 1000, 50_000, 30_000]),
+    };
+  if (roll < 0.7)
+    return pick<Filter>([
+      { op: 'range', field: 'tos', min: 184, max: 187 },
+      { op: 'eq', field: 'tos', value: 16 },
+      { op: 'eq', field: 'src_vlan', value: 100 },
+      { op: 'cmp', field: 'sampling_rate', cmp: '>', value: 1 },
+    ]);
+  return pick<Filter>([
+    { op: 'ext', path: ['application_name'], test: 'exists' },
+    { op: 'ext', path: ['application_name'], test: 'eq', value: 'HTTPS' },
+    { op: 'ext', path: ['application_name'], test: 'regex', value: '^[Dd]N' },
+    { op: 'ext', path: ['application_name'], test: 'like', value: 'HT%' },
+    { op: 'ext', path: ['firewall_event'], test: 'eq', value: 2 },
+    { op: 'ext', path: ['firewall_event'], test: 'eq', value: '2' },
+    { op: 'ext', path: ['firewall_event'], test: 'eq', value: 2.5 },
+    { op: 'ext', path: ['no', 'such'], test: 'eq', value: 'x' },
+  ]);
 }
 
 function randomFilter(r: () => number, pick: Pick, depth: number): Filter {
@@ -103,6 +165,7 @@ function randomFilter(r: () => number, pick: Pick, depth: number): Filter {
     return { op: r() < 0.5 ? 'and' : 'or', filters };
   }
   if (depth > 0 && roll < 0.5) return { op: 'not', filter: randomFilter(r, pick, depth - 1) };
+  if (roll > 0.75) return randomNewLeaf(r, pick);
   const field = pick(FILTER_FIELDS);
   if ((field === 'src_ip' || field === 'dst_ip') && r() < 0.5)
     return { op: 'in_cidr', field, cidr: pick(CIDRS) };
@@ -123,14 +186,63 @@ function randomFilter(r: () => number, pick: Pick, depth: number): Filter {
 
 type Value = string | number | null;
 
+const CMP = {
+  '<': (a: number, b: number) => a < b,
+  '<=': (a: number, b: number) => a <= b,
+  '=': (a: number, b: number) => a === b,
+  '!=': (a: number, b: number) => a !== b,
+  '>=': (a: number, b: number) => a >= b,
+  '>': (a: number, b: number) => a > b,
+};
+
+/** An extended_fields leaf: missing path unknown, another JSON type false. */
+function evalExt(f: Extract<Filter, { op: 'ext' }>, doc: unknown): boolean | null {
+  let v: unknown = doc;
+  for (const k of f.path) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, k))
+      return f.test === 'exists' ? false : null;
+    v = (v as Record<string, unknown>)[k];
+  }
+  if (f.test === 'exists') return true;
+  if (f.test === 'eq') return typeof v === typeof f.value && v === f.value;
+  if (typeof v !== 'string') return false;
+  // The patterns the property uses mean the same in RE2, POSIX AREs and JavaScript.
+  if (f.test === 'regex') return new RegExp(f.value).test(v);
+  const re = f.value
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
+  return new RegExp(`^${re}$`, 's').test(v);
+}
+
 /** SQL's three-valued logic: a comparison with NULL is unknown (null), NOT of unknown is unknown. */
-function evalFilter(f: Filter, get: (field: GroupField) => Value): boolean | null {
+function evalFilter(f: Filter, get: (field: FilterField) => Value): boolean | null {
   switch (f.op) {
+    case 'cmp':
+    case 'range':
+    case 'in': {
+      const v = get(f.field);
+      if (v === null) return null;
+      const n = Number(v);
+      if (f.op === 'cmp') return CMP[f.cmp](n, f.value);
+      if (f.op === 'range') return n >= f.min && n <= f.max;
+      return f.values.includes(n);
+    }
+    case 'flags': {
+      const v = get('tcp_flags');
+      return v === null ? null : (Number(v) & f.mask) === f.mask;
+    }
+    case 'ext':
+      return evalExt(f, get('extended_fields'));
+    case 'role':
+    case 'label':
+      throw new Error('dependency-only filter in a flow query');
     case 'eq': {
       const v = get(f.field);
       if (v === null) return null;
       if (FIELD_CATALOG[f.field].kind === 'ip')
         return canonicalIp(String(v)) === canonicalIp(String(f.value));
+      if (typeof v === 'number') return v === Number(f.value);
       return String(v) === String(f.value);
     }
     case 'in_cidr': {
@@ -158,7 +270,7 @@ function metricOf(m: Metric, bytes: number, packets: number, flowsN: number): nu
 }
 
 /** A field of an aggregate row as a query reads it: the absent-value sentinel reads as NULL. */
-function aggValue(a: RefAggregate, f: GroupField): Value {
+function aggValue(a: RefAggregate, f: FilterField): Value {
   const v = (a as unknown as Record<string, Value>)[f] ?? null;
   const absent = (FIELD_CATALOG[f] as { absent?: string | number }).absent;
   return absent !== undefined && v === absent ? null : v;
@@ -180,11 +292,11 @@ interface World {
 
 /** The reference evaluation of one plan part: [key values, metric] items. */
 function partItems(w: World, q: TopQuery, p: PlanPart): { key: Value[]; v: number }[] {
-  const keep = (get: (f: GroupField) => Value) => !q.filter || evalFilter(q.filter, get) === true;
+  const keep = (get: (f: FilterField) => Value) => !q.filter || evalFilter(q.filter, get) === true;
   if (p.tier === 'raw') {
     return w.all
       .filter((f) => f.flow_start >= p.from && f.flow_start < p.to)
-      .map((f) => ({ f, get: (k: GroupField) => rawValue(f, k) }))
+      .map((f) => ({ f, get: (k: FilterField) => rawValue(f, k) }))
       .filter((x) => keep(x.get))
       .map(({ f, get }) => {
         const rate = Math.max(f.sampling_rate, 1);
@@ -207,7 +319,7 @@ function partItems(w: World, q: TopQuery, p: PlanPart): { key: Value[]; v: numbe
   return w.daily
     .filter((s) => s.stat_date >= p.from && s.stat_date < p.to)
     .map((s) => ({ s, e: byId.get(s.dependency_id)! }))
-    .map(({ s, e }) => ({ s, get: (k: GroupField) => (e[DAILY_FIELD[k]!] as Value) ?? null }))
+    .map(({ s, e }) => ({ s, get: (k: FilterField) => (e[DAILY_FIELD[k as GroupField]!] as Value) ?? null }))
     .filter((x) => keep(x.get))
     .map(({ s, get }) => ({
       key: q.by.map(get),
@@ -215,7 +327,16 @@ function partItems(w: World, q: TopQuery, p: PlanPart): { key: Value[]; v: numbe
     }));
 }
 
-function rawValue(f: FlowRecord, k: GroupField): Value {
+/** A raw flow's value of a field; the derived measures as core/columns.ts defines them. */
+function rawValue(f: FlowRecord, k: FilterField): Value {
+  const duration = f.flow_end - f.flow_start;
+  const rate = (n: number) => (duration === 0 ? null : (n * 1000) / duration);
+  if (k === 'bytes') return Number(f.bytes_total);
+  if (k === 'packets') return Number(f.packets_total);
+  if (k === 'duration') return duration;
+  if (k === 'bps') return rate(Number(f.bytes_total) * 8);
+  if (k === 'pps') return rate(Number(f.packets_total));
+  if (k === 'extended_fields') return f.extended_fields as unknown as Value;
   const v = (f as unknown as Record<string, Value>)[k] ?? null;
   return FIELD_CATALOG[k].kind === 'ip' ? canonicalIp(v as string | null) : v;
 }

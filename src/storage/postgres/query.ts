@@ -9,7 +9,7 @@ import { parseIp } from '../../core/ip.js';
 import { DAY_MS } from '../../core/rules.js';
 import type { AggregateRowsQuery, FlowsQuery, Metric, Tier } from '../../query/ast.js';
 import { compileFilter, QueryError } from '../sql/compile.js';
-import type { Binder, Dialect } from '../sql/dialect.js';
+import type { Binder, Dialect, ExtLeaf } from '../sql/dialect.js';
 
 export { QueryError };
 
@@ -43,7 +43,39 @@ function cidrParam(cidr: string): string | null {
   return `${addr}/${n}`;
 }
 
-const TYPES = { ip: '::inet', int: '::bigint', text: '::text', uint: '::bigint', none: '' } as const;
+const TYPES = {
+  ip: '::inet',
+  int: '::bigint',
+  text: '::text',
+  uint: '::bigint',
+  num: '::numeric',
+  none: '',
+} as const;
+
+const DURATION_MS = '(extract(epoch FROM flow_end - flow_start) * 1000)';
+const DERIVED = {
+  bytes: 'bytes_total',
+  packets: 'packets_total',
+  duration: DURATION_MS,
+  // A rate over a zero duration is undefined (NULL), not infinite.
+  bps: `(bytes_total * 8000.0 / NULLIF(${DURATION_MS}, 0))`,
+  pps: `(packets_total * 1000.0 / NULLIF(${DURATION_MS}, 0))`,
+} as const;
+
+/**
+ * extended_fields is jsonb: #> yields NULL for a missing path (the leaf is then unknown) and the value
+ * otherwise; a value of another JSON type compares false.
+ */
+function extSql(leaf: ExtLeaf, b: Binder): string {
+  const v = `(extended_fields #> ARRAY[${leaf.path.map((k) => b.bind(k, 'text')).join(', ')}])`;
+  if (leaf.test === 'exists') return `(${v} IS NOT NULL)`;
+  if (leaf.test === 'eq')
+    return typeof leaf.value === 'number'
+      ? `(${v} = to_jsonb(${b.bind(leaf.value, 'num')}))`
+      : `(${v} = to_jsonb(${b.bind(leaf.value, 'text')}))`;
+  const op = leaf.test === 'like' ? 'LIKE' : '~';
+  return `(CASE WHEN ${v} IS NULL THEN NULL WHEN jsonb_typeof(${v}) = 'string' THEN (${v} #>> '{}') ${op} ${b.bind(leaf.value, 'text')} ELSE false END)`;
+}
 
 class PgBinder implements Binder {
   readonly values: unknown[] = [];
@@ -107,6 +139,9 @@ export const postgresDialect: Dialect = {
   orderKey: (expr, kind) => (kind === 'ip' ? ipOrder(expr) : expr),
   // Output and ordering treat the enum as its label (alphabetical), like the other backends' strings.
   textColumn: (col) => `${col}::text`,
+  bitAnd: (expr, mask) => `(${expr} & ${mask})`,
+  derived: (field) => DERIVED[field],
+  ext: extSql,
 };
 
 export interface Compiled {

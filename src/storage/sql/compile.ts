@@ -7,7 +7,13 @@
  * fields, the parts are joined with UNION ALL and grouped once more, so the ranking across parts is exact.
  * A single-part plan skips the outer grouping (same cost as a plain single-tier query).
  */
-import { FIELD_CATALOG, type GroupField } from '../../core/columns.js';
+import {
+  type DerivedField,
+  FIELD_CATALOG,
+  type FieldSpec,
+  type FilterField,
+  type GroupField,
+} from '../../core/columns.js';
 import type { Filter, Metric, Tier } from '../../query/ast.js';
 import { QueryError } from '../../query/errors.js';
 import type { PlanPart } from '../../query/plan.js';
@@ -16,49 +22,75 @@ import type { Binder, Dialect } from './dialect.js';
 export { QueryError };
 
 /** Daily stats are per dependency edge: src = client, dst = server, dst_port = server port. */
-const DAILY_COLUMN: Partial<Record<GroupField, string>> = {
+const DAILY_COLUMN: Partial<Record<FilterField, string>> = {
   src_ip: 'd.client_ip',
   dst_ip: 'd.server_ip',
   dst_port: 'd.server_port',
   ip_protocol: 'd.ip_protocol',
 };
 
-/** The column a field reads on a tier; QueryError for a field the tier does not keep. */
-export function tierColumn(tier: Tier, field: GroupField): string {
-  const spec = FIELD_CATALOG[field];
+/**
+ * The column (or, for a derived measure, the expression) a field reads on a tier; QueryError for a field
+ * the tier does not keep.
+ */
+export function tierColumn(tier: Tier, field: FilterField, d?: Dialect): string {
+  const spec = FIELD_CATALOG[field] as FieldSpec | undefined;
   if (!spec) throw new QueryError(`unknown field ${JSON.stringify(field)}`);
-  if (tier === 'raw') return field;
+  if (tier === 'raw') {
+    if (!spec.derived) return field;
+    if (!d) throw new QueryError(`field ${field} is derived and needs a dialect`);
+    return d.derived(field as DerivedField);
+  }
   const col = tier === 'daily' ? DAILY_COLUMN[field] : spec.aggregates !== 'none' ? field : undefined;
   if (!col) throw new QueryError(`field ${field} is not available on the ${tier} tier`);
   return col;
 }
+
+const absentOf = (field: FilterField) => (FIELD_CATALOG[field] as FieldSpec).absent;
 
 /**
  * A field's value as grouped: on the aggregate tier an absent raw value is stored as a sentinel ('::', 0)
  * and read back as NULL, so a group is the same whichever tier answered it.
  */
 function keyExpr(tier: Tier, field: GroupField, d: Dialect): string {
-  const col = tierColumn(tier, field);
-  const spec = FIELD_CATALOG[field] as { absent?: '::' | 0 };
-  if (tier !== 'aggregates' || spec.absent === undefined) return col;
-  return `(CASE WHEN ${col} = ${d.sentinel(spec.absent)} THEN NULL ELSE ${col} END)`;
+  const col = tierColumn(tier, field, d);
+  const absent = absentOf(field);
+  if (tier !== 'aggregates' || absent === undefined) return col;
+  return `(CASE WHEN ${col} = ${d.sentinel(absent)} THEN NULL ELSE ${col} END)`;
 }
+
+type Leaf = Extract<Filter, { op: 'eq' | 'in_cidr' | 'cmp' | 'range' | 'in' }>;
 
 /**
  * WHERE text of a filter on a tier. SQL's three-valued logic drops a row whose compared value is NULL
- * whether or not the comparison is negated; on the aggregate tier the same value is a sentinel, so under
- * an odd number of NOTs a leaf also holds for the sentinel (and its negation then excludes it), which
- * keeps the rows that pass identical on both tiers.
+ * whether or not the comparison is negated; on the aggregate tier the same value is a sentinel, so a
+ * leaf never holds for the sentinel, except under an odd number of NOTs, where it always holds for it
+ * (and its negation then excludes it). That keeps the rows that pass identical on both tiers.
  */
 export function compileFilter(f: Filter, tier: Tier, d: Dialect, b: Binder, negated = false): string {
   switch (f.op) {
     case 'eq':
-    case 'in_cidr': {
+    case 'in_cidr':
+    case 'cmp':
+    case 'range':
+    case 'in': {
       const leaf = compileLeaf(f, tier, d, b);
-      const spec = FIELD_CATALOG[f.field] as { absent?: '::' | 0 };
-      if (!negated || tier !== 'aggregates' || spec.absent === undefined) return leaf;
-      return `(${leaf} OR ${tierColumn(tier, f.field)} = ${d.sentinel(spec.absent)})`;
+      const absent = absentOf(f.field);
+      if (tier !== 'aggregates' || absent === undefined) return leaf;
+      const col = tierColumn(tier, f.field);
+      return negated
+        ? `(${leaf} OR ${col} = ${d.sentinel(absent)})`
+        : `(${leaf} AND ${col} <> ${d.sentinel(absent)})`;
     }
+    case 'flags':
+      return `${d.bitAnd(tierColumn(tier, 'tcp_flags'), b.bind(f.mask, 'int'))} = ${b.bind(f.mask, 'int')}`;
+    case 'ext':
+      tierColumn(tier, 'extended_fields');
+      return d.ext(f, b);
+    case 'role':
+      throw new QueryError(`${at(f.pos)}client/server applies to dependency queries only`);
+    case 'label':
+      throw new QueryError(`${at(f.pos)}group/name applies to dependency queries only`);
     case 'and':
     case 'or': {
       if (f.filters.length === 0) return f.op === 'and' ? '(1 = 1)' : '(1 = 0)';
@@ -70,13 +102,23 @@ export function compileFilter(f: Filter, tier: Tier, d: Dialect, b: Binder, nega
   }
 }
 
-function compileLeaf(
-  f: Extract<Filter, { op: 'eq' | 'in_cidr' }>,
-  tier: Tier,
-  d: Dialect,
-  b: Binder,
-): string {
-  const col = tierColumn(tier, f.field);
+const at = (pos: number | undefined) => (pos === undefined ? '' : `at ${pos}: `);
+
+const SQL_CMP = { '<': '<', '<=': '<=', '=': '=', '!=': '<>', '>=': '>=', '>': '>' } as const;
+
+/** A numeric value bound as the field compares: integers for integer columns, any number for measures. */
+function bindNumber(field: FilterField, v: unknown, b: Binder): string {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (FIELD_CATALOG[field].kind === 'number') {
+    if (!Number.isFinite(n)) throw new QueryError(`filter ${field}: not a number: ${JSON.stringify(v)}`);
+    return b.bind(n, 'num');
+  }
+  if (!Number.isSafeInteger(n)) throw new QueryError(`filter ${field}: not an integer: ${JSON.stringify(v)}`);
+  return b.bind(n, 'int');
+}
+
+function compileLeaf(f: Leaf, tier: Tier, d: Dialect, b: Binder): string {
+  const col = tierColumn(tier, f.field, d);
   const kind = FIELD_CATALOG[f.field].kind;
   if (f.op === 'in_cidr') {
     if (kind !== 'ip') throw new QueryError(`filter ${f.field}: not an address field`);
@@ -84,16 +126,27 @@ function compileLeaf(
     if (!sql) throw new QueryError(`filter ${f.field}: not a CIDR: ${JSON.stringify(f.cidr)}`);
     return sql;
   }
+  if (f.op !== 'eq' && (kind === 'ip' || kind === 'text' || kind === 'json'))
+    throw new QueryError(`filter ${f.field}: not a numeric field`);
+  if (f.op === 'cmp') {
+    const op = SQL_CMP[f.cmp];
+    if (!op) throw new QueryError(`filter ${f.field}: unknown comparison ${JSON.stringify(f.cmp)}`);
+    return `${col} ${op} ${bindNumber(f.field, f.value, b)}`;
+  }
+  if (f.op === 'range')
+    return `(${col} >= ${bindNumber(f.field, f.min, b)} AND ${col} <= ${bindNumber(f.field, f.max, b)})`;
+  if (f.op === 'in') {
+    if (f.values.length === 0) return '(1 = 0)';
+    return `${col} IN (${f.values.map((v) => bindNumber(f.field, v, b)).join(', ')})`;
+  }
+  if (kind === 'json') throw new QueryError(`filter ${f.field}: compare extended fields with ext leaves`);
   if (kind === 'ip') {
     const sql = typeof f.value === 'string' ? d.ipEquals(col, f.value, b) : null;
     if (!sql) throw new QueryError(`filter ${f.field}: not an IP address: ${JSON.stringify(f.value)}`);
     return sql;
   }
   if (kind === 'text') return `${d.textColumn(col)} = ${b.bind(String(f.value), 'text')}`;
-  const n = typeof f.value === 'number' ? f.value : Number(f.value);
-  if (!Number.isSafeInteger(n))
-    throw new QueryError(`filter ${f.field}: not an integer: ${JSON.stringify(f.value)}`);
-  return `${col} = ${b.bind(n, 'int')}`;
+  return `${col} = ${bindNumber(f.field, f.value, b)}`;
 }
 
 export interface TopSpec {

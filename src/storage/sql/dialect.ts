@@ -3,12 +3,16 @@
  * compiler (compile.ts) writes everything else once, so a new filter operator or query shape is written
  * once for every store.
  */
-import type { Metric, Tier } from '../../query/ast.js';
+import type { DerivedField } from '../../core/columns.js';
+import type { Filter, Metric, Tier } from '../../query/ast.js';
+
+/** An extended_fields leaf. */
+export type ExtLeaf = Extract<Filter, { op: 'ext' }>;
 
 /** Collects bound values; returns the placeholder for each. Never inlines a value into SQL text. */
 export interface Binder {
   /** type: what the value is bound as. */
-  bind(value: unknown, type: 'ip' | 'int' | 'text' | 'uint'): string;
+  bind(value: unknown, type: 'ip' | 'int' | 'text' | 'uint' | 'num'): string;
 }
 
 export interface Dialect {
@@ -31,4 +35,13 @@ export interface Dialect {
   orderKey(expr: string, kind: 'ip' | 'other'): string;
   /** The column a text field is compared as (PostgreSQL: the enum as text). */
   textColumn(col: string): string;
+  /** `expr & mask` (ClickHouse has no & operator). */
+  bitAnd(expr: string, mask: string): string;
+  /** A derived per-flow measure of the raw tier (core/columns.ts): duration in ms, rates per second. */
+  derived(field: DerivedField): string;
+  /**
+   * An extended_fields leaf on the raw tier: NULL when the path is missing (except `exists`), false for a
+   * value of another JSON type; the path's keys and the value are bound parameters.
+   */
+  ext(leaf: ExtLeaf, b: Binder): string;
 }
