@@ -56,7 +56,13 @@ const TABLE: [string, Filter][] = [
   ['sampling 1000', eq('sampling_rate', 1000)],
   [
     'flags S and not flags A',
-    { op: 'and', filters: [{ op: 'flags', mask: 2 }, { op: 'not', filter: { op: 'flags', mask: 16 } }] },
+    {
+      op: 'and',
+      filters: [
+        { op: 'flags', mask: 2 },
+        { op: 'not', filter: { op: 'flags', mask: 16 } },
+      ],
+    },
   ],
   ['flags SA', { op: 'flags', mask: 0x12 }],
   ['flags CEUAPRSF', { op: 'flags', mask: 0xff }],
@@ -116,10 +122,7 @@ const TABLE: [string, Filter][] = [
       filters: [
         {
           op: 'and',
-          filters: [
-            eq('ip_protocol', 17),
-            { op: 'or', filters: [eq('dst_port', 53), eq('dst_port', 5353)] },
-          ],
+          filters: [eq('ip_protocol', 17), { op: 'or', filters: [eq('dst_port', 53), eq('dst_port', 5353)] }],
         },
         { op: 'not', filter: eq('src_ip', '10.0.0.1') },
       ],

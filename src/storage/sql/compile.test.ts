@@ -103,12 +103,19 @@ describe('the shared SQL compiler', () => {
     }
   });
 
-  it('under NOT, an aggregate-tier leaf also holds for the absent-value sentinel (so NOT excludes it, as NULL is on raw)', () => {
+  it('an aggregate-tier leaf holds for the absent-value sentinel under NOT only (so NOT excludes it, as NULL is on raw)', () => {
     const b = chdbDialect.binder();
     const f: Filter = { op: 'not', filter: { op: 'in_cidr', field: 'src_ip', cidr: '10.0.0.0/8' } };
     expect(compileFilter(f, 'aggregates', chdbDialect, b)).toContain(`src_ip = toIPv6('::')`);
     expect(compileFilter(f, 'raw', chdbDialect, chdbDialect.binder())).not.toContain('::');
     const pos: Filter = { op: 'not', filter: { op: 'not', filter: f.filter } };
-    expect(compileFilter(pos, 'aggregates', chdbDialect, chdbDialect.binder())).not.toContain(`toIPv6('::')`);
+    // Outside NOT the leaf never holds for the sentinel: `::/0` or `ip_protocol < 10` must not match it.
+    expect(compileFilter(pos, 'aggregates', chdbDialect, chdbDialect.binder())).toContain(
+      `src_ip <> toIPv6('::')`,
+    );
+    const lt: Filter = { op: 'cmp', field: 'ip_protocol', cmp: '<', value: 10 };
+    expect(compileFilter(lt, 'aggregates', postgresDialect, postgresDialect.binder())).toBe(
+      '(ip_protocol < $1::bigint AND ip_protocol <> 0)',
+    );
   });
 });
