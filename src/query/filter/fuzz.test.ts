@@ -18,7 +18,7 @@ function rng(seed: number): () => number {
   };
 }
 
-export const VALID = [
+const VALID = [
   'src net 10.1.0.0/16 and dst port 443 and not flags A',
   'host 10.0.0.1 or host 2001:db8::1',
   'port in [80 443 8080] and proto tcp',

@@ -200,7 +200,7 @@ describe('parseFilter: errors name the position and what was expected', () => {
   it('refuses nesting deeper than the stack should go, with a position', () => {
     const deep = `${'('.repeat(5000)}proto tcp${')'.repeat(5000)}`;
     expect(() => parseFilter(deep)).toThrow(FilterError);
-    expect(() => parseFilter('not '.repeat(5000) + 'proto tcp')).toThrow(FilterError);
+    expect(() => parseFilter(`${'not '.repeat(5000)}proto tcp`)).toThrow(FilterError);
     const many = Array.from({ length: 70 }, () => 'proto tcp').join(' or ');
     expect(() => parseFilter(many)).toThrow(/more than 64 terms/);
   });
