@@ -1,7 +1,8 @@
 /**
  * `flowlens query top --by FIELD[,FIELD...] [--metric bytes|packets|flows] [--from T --to T] [--limit N]
- * [--tier raw|aggregates|daily] [--json]`. Every option is validated (zod) into a query AST; nothing the
- * user typed reaches SQL except as a bound value.
+ * [--filter EXPR] [--tier raw|aggregates|daily] [--json]`. Every option is validated (zod) into a query
+ * AST, the filter parsed by the filter language (query/filter); nothing the user typed reaches SQL except
+ * as a bound value.
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -9,6 +10,7 @@ import { readServeLock } from '../../app/lock.js';
 import { queryVia } from '../../app/query-via.js';
 import { parseDuration } from '../../core/duration.js';
 import { GROUP_FIELDS, type GroupField, type QueryResult, type TopQuery } from '../../query/ast.js';
+import { assertFlowFilter, FilterError, formatFilterError, parseFilter } from '../../query/filter/index.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, UsageError, withStore } from '../store.js';
@@ -21,6 +23,7 @@ export interface TopFlags extends ConfigOpts {
   to?: string;
   limit?: string;
   tier?: string;
+  filter?: string;
   via?: string;
   json?: boolean;
 }
@@ -79,6 +82,9 @@ export function parseTopFlags(flags: TopFlags, now: number): TopQuery {
   const from = parseTime(flags.from ?? '-1h', '--from', now);
   const to = parseTime(flags.to ?? 'now', '--to', now);
   if (!(to > from)) throw new UsageError(`--from/--to: --from must be before --to`);
+  // FilterError (with its position) passes through: runTop shows it with a caret under the text.
+  const filter = flags.filter?.trim() ? parseFilter(flags.filter) : undefined;
+  if (filter) assertFlowFilter(filter);
   return {
     kind: 'top',
     by: r.data.by,
@@ -87,6 +93,7 @@ export function parseTopFlags(flags: TopFlags, now: number): TopQuery {
     from,
     to,
     tier: r.data.tier,
+    ...(filter ? { filter } : {}),
   };
 }
 
@@ -130,7 +137,9 @@ export async function runTop(flags: TopFlags, io: CliIO, ctx: CommandContext = {
   try {
     q = parseTopFlags(flags, Date.now());
   } catch (err) {
-    io.stderr.write(`flowlens query top: ${(err as Error).message}\n`);
+    if (err instanceof FilterError)
+      io.stderr.write(`flowlens query top: --filter:\n${formatFilterError(flags.filter ?? '', err)}`);
+    else io.stderr.write(`flowlens query top: ${(err as Error).message}\n`);
     io.setExitCode(2);
     return;
   }
@@ -168,6 +177,10 @@ export function registerQuery(program: Command, io: CliIO): void {
       .option('--from <time>', 'start: ISO-8601 or relative (-1h, -7d)', '-1h')
       .option('--to <time>', 'end: ISO-8601, relative or now', 'now')
       .option('--limit <n>', 'number of groups', '10')
+      .option(
+        '--filter <expr>',
+        'filter language, e.g. "src net 10.1.0.0/16 and dst port 443 and not flags A" (README "Filter language")',
+      )
       .option('--tier <tier>', 'force one tier: raw | aggregates | daily (the answer names what it skipped)')
       .option('--json', 'print {tier, parts, gaps, complete, columns, rows} as JSON')
       .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)'),
