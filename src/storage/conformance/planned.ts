@@ -420,6 +420,7 @@ export function runPlannedConformance(name: string, open: () => Promise<FlowStor
         r() < 0.6 ? pick(marks) + Math.floor((r() - 0.5) * 4 * HOUR_MS) : now - Math.floor(r() * 11 * DAY_MS);
       let exact = 0;
       let multi = 0;
+      let newLeaves = 0;
       for (let i = 0; i < 80; i++) {
         const [a, b] = [time(), time()].sort((x, y) => x - y);
         if (b - a < 60_000) continue;
@@ -433,6 +434,7 @@ export function runPlannedConformance(name: string, open: () => Promise<FlowStor
           limit: pick([1, 5, 20, 1000]),
           ...(r() < 0.6 ? { filter: randomFilter(r, pick, 2) } : {}),
         };
+        if (/"op":"(cmp|range|in|flags|ext)"/.test(JSON.stringify(q.filter ?? null))) newLeaves++;
         const got: QueryResult = await store.query(q);
         const fields = [...new Set([...q.by, ...filterFields(q.filter)])];
         const plan = planQuery(
@@ -473,6 +475,8 @@ export function runPlannedConformance(name: string, open: () => Promise<FlowStor
       // The property must actually have been exercised across tiers.
       expect(exact).toBeGreaterThan(5);
       expect(multi).toBeGreaterThan(10);
+      // ... and with the filter language's leaves (comparisons, ranges, lists, flags, extended fields).
+      expect(newLeaves).toBeGreaterThan(8);
     });
   });
 }
