@@ -101,7 +101,10 @@ export function registerGen(program: Command, io: CliIO): void {
     .option('--seed <n>', 'PRNG seed (same seed, same flows)', '1')
     .option('--exporter-id <n>', 'engine id / source id / observation domain / sub-agent', '0')
     .option('--sampling <n>', 'announced 1:N sampling rate')
-    .option('--clients <n>', 'client hosts (default 200, at most 60000): more makes more distinct conversations')
+    .option(
+      '--clients <n>',
+      'client hosts (default 200, at most 60000): more makes more distinct conversations',
+    )
     .option('--servers <n>', 'server hosts (default 20, at most 250)')
     .action(async (flags: GenFlags) => {
       io.setExitCode(await runGen(flags, io));

@@ -109,6 +109,19 @@ function compileLeaf(
   return `${col} = ${b.bind(n, 'int')}`;
 }
 
+/**
+ * A metric over a tier's rows, estimated real traffic on every tier: raw counters scaled by each row's
+ * sampling rate, the aggregate and daily tiers' already scaled sums; flows = number of flow records.
+ */
+function metricExpr(tier: Tier, metric: Metric, d: Dialect): string {
+  if (tier === 'raw') {
+    if (metric === 'flows') return 'count(*)';
+    return d.scaledSum(metric === 'bytes' ? 'bytes_total' : 'packets_total');
+  }
+  const prefix = tier === 'daily' ? 's.' : '';
+  return `sum(${prefix}${metric === 'bytes' ? 'bytes_total' : metric === 'packets' ? 'packets_total' : 'flow_count'})`;
+}
+
 export interface TopSpec {
   by: readonly GroupField[];
   metric: Metric;
@@ -121,7 +134,7 @@ function partSql(spec: TopSpec, part: PlanPart, d: Dialect, b: Binder, combined:
   const keys = spec.by.map((f, i) => `${keyExpr(part.tier, f, d, combined)} AS k${i}`);
   const where = [d.timeWhere(part.tier, part.from, part.to, b)];
   if (spec.filter) where.push(compileFilter(spec.filter, part.tier, d, b));
-  let sql = `SELECT ${[...keys, `${d.metric(part.tier, spec.metric)} AS m`].join(', ')} FROM ${d.table(part.tier)} WHERE ${where.join(' AND ')}`;
+  let sql = `SELECT ${[...keys, `${metricExpr(part.tier, spec.metric, d)} AS m`].join(', ')} FROM ${d.table(part.tier)} WHERE ${where.join(' AND ')}`;
   if (keys.length > 0) sql += ` GROUP BY ${keys.map((_k, i) => `k${i}`).join(', ')}`;
   return sql;
 }
