@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { FlowRecord } from '../core/record.js';
-import type { FlowStore, InsertResult } from '../storage/port.js';
+import { type FlowStore, type InsertResult, StoreInputError } from '../storage/port.js';
 import { type Batch, batchRows, newBatchId } from './batcher.js';
 import { LogLimiter } from './log-limit.js';
 import type { IngestMetrics } from './metrics.js';
@@ -385,7 +385,7 @@ export class StoreWriter {
       return 'ok';
     } catch (err) {
       this.opts.metrics.insertSeconds.labels('error').observe((performance.now() - t0) / 1000);
-      if ((err as Error)?.name === 'StoreInputError') {
+      if (err instanceof StoreInputError) {
         this.lastError = (err as Error).message;
         return 'rejected';
       }

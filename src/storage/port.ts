@@ -123,6 +123,18 @@ export interface TierState {
   retention: RetentionPolicy;
 }
 
+/**
+ * A record the store cannot hold (a value outside its column's range): the caller's data, not the store's
+ * health. The store refuses the whole call before writing anything, so a caller can split and retry.
+ */
+export class StoreInputError extends Error {
+  readonly code = 'store_input';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreInputError';
+  }
+}
+
 /** The store's schema is missing or older than this version of FlowLens. */
 export class StoreSchemaError extends Error {
   readonly code = 'schema';

@@ -1,33 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR, listCaptures, loadTruth } from '../../decode/testing/corpus.js';
-import type { CliIO } from '../io.js';
+import { captureIO } from '../testing/io.js';
 import { type DecodeSummary, runDecode } from './decode.js';
 
 /** The command run in-process with captured stdout/stderr (the same function the CLI action calls). */
 async function run(files: string[], opts: { all?: boolean; summary?: boolean; json?: boolean } = {}) {
-  let stdout = '';
-  let stderr = '';
-  let code = -1;
-  const io: CliIO = {
-    stdout: {
-      write: (s: string) => {
-        stdout += s;
-        return true;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        stderr += s;
-        return true;
-      },
-    },
-    setExitCode: (c) => {
-      code = c;
-    },
-  };
+  const io = captureIO();
   const exit = await runDecode(files, opts, io);
   io.setExitCode(exit);
-  return { stdout, stderr, code };
+  return { stdout: io.out(), stderr: io.err(), code: io.code() };
 }
 
 const corpus = (name: string) => `${CORPUS_DIR}/${name}`;

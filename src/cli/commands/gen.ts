@@ -14,6 +14,8 @@ interface GenFlags {
   seed: string;
   exporterId: string;
   sampling?: string;
+  clients?: string;
+  servers?: string;
 }
 
 function positive(name: string, v: string | undefined, allowZero = false): number | undefined {
@@ -49,6 +51,7 @@ export async function runGen(flags: GenFlags, io: CliIO): Promise<number> {
       seed: Number(flags.seed),
       exporterId: Number(flags.exporterId),
       samplingRate: positive('sampling', flags.sampling),
+      traffic: { clients: positive('clients', flags.clients), servers: positive('servers', flags.servers) },
     });
     const host = to.host === '::' ? '::1' : to.host;
     const r = await sendPaced({
@@ -98,6 +101,11 @@ export function registerGen(program: Command, io: CliIO): void {
     .option('--seed <n>', 'PRNG seed (same seed, same flows)', '1')
     .option('--exporter-id <n>', 'engine id / source id / observation domain / sub-agent', '0')
     .option('--sampling <n>', 'announced 1:N sampling rate')
+    .option(
+      '--clients <n>',
+      'client hosts (default 200, at most 60000): more makes more distinct conversations',
+    )
+    .option('--servers <n>', 'server hosts (default 20, at most 250)')
     .action(async (flags: GenFlags) => {
       io.setExitCode(await runGen(flags, io));
     });

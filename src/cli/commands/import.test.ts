@@ -19,6 +19,16 @@ const files = listCaptures()
   .filter((c) => /netflow5\.pcap$|ipfix_mikrotik|sflow_test_payloads/.test(c.name))
   .map((c) => c.path);
 
+/** Sampling-scaled bytes per value of a field over the ground truth. */
+function bytesBy(field: 'src_ip' | 'dst_ip'): Map<string, number> {
+  const want = new Map<string, number>();
+  for (const r of decodeAll()) {
+    const k = String(r[field]);
+    want.set(k, (want.get(k) ?? 0) + Number(r.bytes_total) * Math.max(r.sampling_rate, 1));
+  }
+  return want;
+}
+
 /** Ground truth: the same captures through FlowDecoder directly. */
 function decodeAll(): FlowRecord[] {
   const decoder = new FlowDecoder();
@@ -68,11 +78,7 @@ describe('storage commands', () => {
   });
 
   it('query top on the raw tier reports sampling-scaled bytes per source', async () => {
-    const want = new Map<string, number>();
-    for (const r of decodeAll()) {
-      const k = String(r.src_ip);
-      want.set(k, (want.get(k) ?? 0) + Number(r.bytes_total) * Math.max(r.sampling_rate, 1));
-    }
+    const want = bytesBy('src_ip');
     const io = capture();
     await runTop(
       { data, by: 'src_ip', from: '2000-01-01', to: 'now', limit: '3', tier: 'raw', json: true },
@@ -100,11 +106,7 @@ describe('storage commands', () => {
   });
 
   it('a range of a century answers every imported flow (aggregates and raw, not the daily tier alone)', async () => {
-    const want = new Map<string, number>();
-    for (const r of decodeAll()) {
-      const k = String(r.dst_ip);
-      want.set(k, (want.get(k) ?? 0) + Number(r.bytes_total) * Math.max(r.sampling_rate, 1));
-    }
+    const want = bytesBy('dst_ip');
     const io = capture();
     await runTop(
       {

@@ -8,15 +8,12 @@
  *
  * Values outside a column's range are refused (StoreInputError naming the field), never wrapped.
  */
+
 import { parseIp, toIpv6Bytes } from '../../core/ip.js';
 import type { Counter, FlowRecord } from '../../core/record.js';
+import { StoreInputError } from '../port.js';
 
-export class StoreInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StoreInputError';
-  }
-}
+export { StoreInputError };
 
 /** Column order and types of flow_records as the RowBinary payload declares them (schema.ts matches). */
 export const RAW_COLUMNS: readonly [string, string][] = [

@@ -4,7 +4,7 @@
  */
 import { ipv6ToString, parseIp } from '../../core/ip.js';
 import { cidrToRange, DAY_MS } from '../../core/rules.js';
-import type { AggregateRowsQuery, FlowsQuery, Metric, Tier } from '../../query/ast.js';
+import type { AggregateRowsQuery, FlowsQuery, Tier } from '../../query/ast.js';
 import { compileFilter, QueryError } from '../sql/compile.js';
 import type { Binder, Dialect, ExtLeaf } from '../sql/dialect.js';
 import type { Params } from './db.js';
@@ -82,17 +82,7 @@ export const chdbDialect: Dialect = {
     // A day counts when it starts inside [from, to).
     return `s.stat_date >= ${b.typed('Date', dayText(from))} AND s.stat_date < ${b.typed('Date', dayText(to))}`;
   },
-  metric(tier: Tier, metric: Metric): string {
-    if (tier === 'raw') {
-      if (metric === 'bytes') return 'sum(bytes_total * toUInt64(greatest(sampling_rate, 1)))';
-      if (metric === 'packets') return 'sum(packets_total * toUInt64(greatest(sampling_rate, 1)))';
-      return 'count()';
-    }
-    const prefix = tier === 'daily' ? 's.' : '';
-    if (metric === 'bytes') return `sum(${prefix}bytes_total)`;
-    if (metric === 'packets') return `sum(${prefix}packets_total)`;
-    return `sum(${prefix}flow_count)`;
-  },
+  scaledSum: (c) => `sum(${c} * toUInt64(greatest(sampling_rate, 1)))`,
   inCidr(col, cidr, b) {
     const r = cidrToRange(cidr);
     if (!r) return null;

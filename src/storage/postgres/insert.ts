@@ -8,18 +8,15 @@
  * IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are stored as the IPv4 address: every backend works in one
  * IPv6 space where the two are the same address, and PostgreSQL's inet would otherwise keep them apart.
  */
+
 import type { FlowRecord } from '../../core/record.js';
+import { StoreInputError } from '../port.js';
 import { type CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { RAW_COPY_COLUMNS } from './schema.js';
 
 const FIELDS = RAW_COPY_COLUMNS.length;
 
-export class StoreInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StoreInputError';
-  }
-}
+export { StoreInputError };
 
 /** Only flow records are flows: counter samples and options data are never stored by accident. */
 export function isFlow(r: FlowRecord): boolean {

@@ -7,7 +7,7 @@
  */
 import { parseIp } from '../../core/ip.js';
 import { DAY_MS } from '../../core/rules.js';
-import type { AggregateRowsQuery, FlowsQuery, Metric, Tier } from '../../query/ast.js';
+import type { AggregateRowsQuery, FlowsQuery, Tier } from '../../query/ast.js';
 import { compileFilter, QueryError } from '../sql/compile.js';
 import type { Binder, Dialect, ExtLeaf } from '../sql/dialect.js';
 
@@ -110,17 +110,7 @@ export const postgresDialect: Dialect = {
     const d1 = iso(Math.ceil(to / DAY_MS) * DAY_MS).slice(0, 10);
     return `s.stat_date >= ${b.bind(d0, 'none')}::date AND s.stat_date < ${b.bind(d1, 'none')}::date`;
   },
-  metric(tier: Tier, metric: Metric): string {
-    if (tier === 'raw') {
-      if (metric === 'bytes') return 'sum(bytes_total::numeric * GREATEST(sampling_rate, 1))';
-      if (metric === 'packets') return 'sum(packets_total::numeric * GREATEST(sampling_rate, 1))';
-      return 'count(*)';
-    }
-    const prefix = tier === 'daily' ? 's.' : '';
-    if (metric === 'bytes') return `sum(${prefix}bytes_total)`;
-    if (metric === 'packets') return `sum(${prefix}packets_total)`;
-    return `sum(${prefix}flow_count)`;
-  },
+  scaledSum: (c) => `sum(${c}::numeric * GREATEST(sampling_rate, 1))`,
   inCidr(col, cidr, b) {
     const net = cidrParam(cidr);
     if (!net) return null;

@@ -4,7 +4,7 @@
  * once for every store.
  */
 import type { DerivedField } from '../../core/columns.js';
-import type { Filter, Metric, Tier } from '../../query/ast.js';
+import type { Filter, Tier } from '../../query/ast.js';
 
 /** An extended_fields leaf. */
 export type ExtLeaf = Extract<Filter, { op: 'ext' }>;
@@ -21,8 +21,8 @@ export interface Dialect {
   table(tier: Tier): string;
   /** Rows whose tier time lies in [from, to) (raw flow_start, aggregates window_start, daily stat_date). */
   timeWhere(tier: Tier, from: number, to: number, b: Binder): string;
-  /** The metric's aggregate over a tier's rows: estimated real traffic (sampling-scaled) on every tier. */
-  metric(tier: Tier, metric: Metric): string;
+  /** A raw counter scaled by the row's sampling rate (estimated real traffic), summed. */
+  scaledSum(counter: 'bytes_total' | 'packets_total'): string;
   /** `col` lies in the CIDR; null when the text is not a CIDR. */
   inCidr(col: string, cidr: string, b: Binder): string | null;
   /** An address value bound for comparison with `col`; null when the text is not an address. */
