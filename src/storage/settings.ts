@@ -6,8 +6,6 @@ import { DEFAULT_RETENTION, FOREVER, type RetentionPolicy } from '../core/retent
 
 export const RETENTION_KEY = 'retention';
 export const AGGREGATED_UNTIL_KEY = 'aggregated_until';
-/** Every aggregate window before this instant (epoch ms, decimal text) has been through discovery. */
-export const DISCOVERED_UNTIL_KEY = 'discovered_until';
 
 /** JSON of a retention policy: milliseconds per tier, null for FOREVER (JSON has no Infinity). */
 export function retentionToJson(p: RetentionPolicy): string {

@@ -9,6 +9,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { FlowRecord } from '../../core/record.js';
+import { DAY_MS } from '../../core/rules.js';
+import { parseUserServicePorts } from '../../core/services/services.js';
+import { discoverRange } from '../../deps/discover.js';
 import { aggregateTouched } from '../../jobs/windows.js';
 import { FlowDecoder } from '../../normalize/flow-decoder.js';
 import { readCapture } from '../../wire/pcap.js';
@@ -26,6 +29,10 @@ export interface ImportSummary {
   aggregate_rows: number;
   days_rolled_up: string[];
   daily_rows: number;
+  /** Dependency discovery over the imported days: edges written, of them new, direction corrections. */
+  dependency_edges: number;
+  new_dependency_edges: number;
+  direction_corrections: number;
   /** Flows older than raw retention: the engine expires them, and their windows are not aggregated. */
   flows_older_than_raw_retention: number;
   elapsed_ms: number;
@@ -58,6 +65,9 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
       days_rolled_up: [],
       daily_rows: 0,
       flows_older_than_raw_retention: 0,
+      dependency_edges: 0,
+      new_dependency_edges: 0,
+      direction_corrections: 0,
       elapsed_ms: 0,
     };
     const touched: Pick<FlowRecord, 'flow_start'>[] = [];
@@ -117,6 +127,17 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
     s.aggregate_rows = run.aggregateRows;
     s.days_rolled_up = run.days.map((d) => new Date(d).toISOString().slice(0, 10));
     s.daily_rows = run.dailyRows;
+    if (run.days.length > 0) {
+      // Discovery over the imported days (it rolls them up again, now with the edges it found).
+      const d = await discoverRange(store, run.days[0], run.days[run.days.length - 1] + DAY_MS, {
+        infer: { userPorts: parseUserServicePorts(config.deps.servicePorts) },
+        windowMs: config.deps.discoveryWindow,
+      });
+      s.dependency_edges = d.edges;
+      s.new_dependency_edges = d.newEdges;
+      s.direction_corrections = d.corrections;
+      s.daily_rows = d.dailyRows;
+    }
     s.elapsed_ms = Math.round(performance.now() - started);
     if (opts.json) {
       io.stdout.write(`${JSON.stringify(s)}\n`);
@@ -126,6 +147,7 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
       [
         `files: ${s.files}, flows stored: ${s.flows_stored}, decode errors: ${s.decode_errors}`,
         `aggregated ${s.windows_aggregated} five-minute windows into ${s.aggregate_rows} aggregate rows`,
+        `discovered ${s.dependency_edges} dependency edge(s) (${s.new_dependency_edges} new, ${s.direction_corrections} direction correction(s))`,
         `rolled up ${s.days_rolled_up.length} day(s) into ${s.daily_rows} dependency stats rows${s.days_rolled_up.length ? ` (${s.days_rolled_up.join(', ')})` : ''}`,
         `elapsed: ${s.elapsed_ms} ms`,
         '',

@@ -17,13 +17,7 @@ import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
-import {
-  dayStart,
-  type Ipv6Range,
-  internalRanges,
-  WINDOW_MS,
-  windowStart,
-} from '../../core/rules.js';
+import { dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../../core/rules.js';
 import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../../query/ast.js';
 import {
   type AggregationReport,
