@@ -4,14 +4,17 @@
  * edges the pure core gives on the same aggregate rows (the plain-TypeScript reference), fill
  * dependency_stats, and do it idempotently.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../app/store.js';
 import { tempDir } from '../app/testing/harness.js';
+import { formatDeps } from '../cli/commands/deps.js';
 import { DAY_MS, dayStart } from '../core/rules.js';
 import { type DependencyEdge, type FlowStore, normalizeEdge } from '../storage/port.js';
 import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
 import { inferEdges } from './infer.js';
 import { DISCOVERED_UNTIL_KEY, DiscoveryJob } from './job.js';
+import { depsMap, MAP_COLUMNS } from './map.js';
 import { mergeEdges } from './merge.js';
 import { aggregateForDeps } from './testing/aggregate.js';
 import { buildTruthSet, T0 } from './testing/scenarios.js';
@@ -30,6 +33,8 @@ const DAY = dayStart(T0 + SHIFT);
 const rows = aggregateForDeps(flows).map(({ biflow: _b, ...r }) => r);
 const reference = mergeEdges([], inferEdges(rows).edges).edges.map(normalizeEdge);
 const signal = new AbortController().signal;
+// Graphviz is not required (.ci/run does not install it): the DOT is checked by dot(1) where present.
+const hasDot = spawnSync('dot', ['-V']).status === 0;
 const clientEndpoints = new Set(
   [...net.truth.values()]
     .filter((t) => t.kind !== 'peer')
@@ -93,6 +98,43 @@ function discoveryOnStore(name: string, open: () => Promise<FlowStore>): void {
       expect(byId(await store.listDependencies())).toEqual(edges);
       expect(await store.dependencyStats(DAY, DAY + DAY_MS)).toEqual(stats);
       expect(await job.run(signal)).toBeNull(); // nothing new aggregated
+    });
+
+    it('answers the map around a host and a service, and prints every format (DOT that Graphviz renders)', async () => {
+      const range = { from: DAY, to: DAY + DAY_MS };
+      const all = await depsMap(store, range);
+      expect(all.length).toBe(reference.length);
+      const web = await depsMap(store, { ...range, service: 'https', minBytes: 1 });
+      expect(web.length).toBeGreaterThan(0);
+      for (const r of web) {
+        expect(r.service_name).toBe('https');
+        expect(r.bytes_total).toBeGreaterThan(0);
+        expect(r.bytes_p95).not.toBeNull();
+        expect(r.sessions).toBeGreaterThanOrEqual(0);
+      }
+      const host = web[0].client_ip;
+      const up = await depsMap(store, { ...range, host, direction: 'upstream' });
+      expect(up.every((r) => r.client_ip === host)).toBe(true);
+      const down = await depsMap(store, { ...range, host: web[0].server_ip, direction: 'downstream' });
+      expect(down.every((r) => r.server_ip === web[0].server_ip)).toBe(true);
+      expect(down.length).toBeGreaterThan(1);
+      const deeper = await depsMap(store, { ...range, host, direction: 'upstream', depth: 3 });
+      expect(deeper.length).toBeGreaterThanOrEqual(up.length);
+
+      const json = JSON.parse(formatDeps(web, 'json'));
+      expect(Object.keys(json[0])).toEqual([...MAP_COLUMNS]);
+      const csv = formatDeps(web, 'csv').trimEnd().split('\n');
+      expect(csv[0]).toBe(MAP_COLUMNS.join(','));
+      expect(csv).toHaveLength(web.length + 1);
+      expect(formatDeps(web, 'table')).toMatch(/client_ip\s+server_ip\s+server_port/);
+      const dot = formatDeps(all, 'dot');
+      expect(dot).toMatch(/^digraph flowlens \{/);
+      if (hasDot) {
+        const r = spawnSync('dot', ['-Tsvg'], { input: dot, encoding: 'utf8' });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(/<svg/);
+      }
     });
 
     it('turns a stored edge round in place when stronger evidence says so, and keeps the change', async () => {

@@ -38,6 +38,17 @@ export interface ImportSummary {
   elapsed_ms: number;
 }
 
+/** Sorted day starts -> [from, to) ranges of consecutive days. */
+function dayRanges(days: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const d of days) {
+    const last = out[out.length - 1];
+    if (last && last[1] === d) last[1] = d + DAY_MS;
+    else out.push([d, d + DAY_MS]);
+  }
+  return out;
+}
+
 export interface ImportOpts extends ConfigOpts {
   json?: boolean;
 }
@@ -127,16 +138,18 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
     s.aggregate_rows = run.aggregateRows;
     s.days_rolled_up = run.days.map((d) => new Date(d).toISOString().slice(0, 10));
     s.daily_rows = run.dailyRows;
-    if (run.days.length > 0) {
-      // Discovery over the imported days (it rolls them up again, now with the edges it found).
-      const d = await discoverRange(store, run.days[0], run.days[run.days.length - 1] + DAY_MS, {
+    // Discovery over the imported days only (captures may lie years apart), contiguous days as one
+    // range; it rolls them up again, now with the edges it found.
+    if (run.days.length > 0) s.daily_rows = 0;
+    for (const [from, to] of dayRanges(run.days)) {
+      const d = await discoverRange(store, from, to, {
         infer: { userPorts: parseUserServicePorts(config.deps.servicePorts) },
         windowMs: config.deps.discoveryWindow,
       });
-      s.dependency_edges = d.edges;
-      s.new_dependency_edges = d.newEdges;
-      s.direction_corrections = d.corrections;
-      s.daily_rows = d.dailyRows;
+      s.dependency_edges += d.edges;
+      s.new_dependency_edges += d.newEdges;
+      s.direction_corrections += d.corrections;
+      s.daily_rows += d.dailyRows;
     }
     s.elapsed_ms = Math.round(performance.now() - started);
     if (opts.json) {
