@@ -4,6 +4,8 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { HttpServer } from '../api/server.js';
 import { type Config, spoolDir } from '../config/load.js';
 import { parseHostPort } from '../config/schema.js';
+import { parseUserServicePorts } from '../core/services/services.js';
+import { DiscoveryJob } from '../deps/job.js';
 import { shardOf } from '../ingest/address.js';
 import { Batcher } from '../ingest/batcher.js';
 import type { BoundInfo, ListenSpec } from '../ingest/listeners.js';
@@ -227,9 +229,19 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
         aggregateEveryMs: config.jobs.aggregateEvery,
         rollupEveryMs: config.jobs.rollupEvery,
         retentionEveryMs: config.jobs.retentionEvery,
+        onReaggregated: (windows) => discovery.noteReaggregated(windows),
+      });
+      const discovery = new DiscoveryJob({
+        store,
+        everyMs: config.jobs.discoverEvery,
+        windowMs: config.deps.discoveryWindow,
+        idleAfterMs: config.deps.idleAfter,
+        infer: { userPorts: parseUserServicePorts(config.deps.servicePorts) },
       });
       const j = new JobScheduler({ registry, log });
       for (const job of tierJobs.jobs()) j.register(job);
+      // After the tier jobs: at start and on equal intervals it runs behind the aggregation it reads.
+      j.register(discovery.job());
       j.start();
       jobs = j;
       stack.push({ name: 'jobs', stop: () => j.stop() });

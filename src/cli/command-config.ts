@@ -121,6 +121,7 @@ export const COMMAND_CONFIG = {
   migrate: { flags: [...STORE, ...RETENTION] },
   retention: { flags: [...STORE, ...RETENTION] },
   query: { flags: STORE },
+  deps: { flags: STORE },
   config: { flags: ALL },
 } satisfies Record<string, CommandConfig>;
 

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDecode } from './commands/decode.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDeps } from './commands/deps.js';
 import { registerGen } from './commands/gen.js';
 import { registerImport } from './commands/import.js';
 import { registerMigrate } from './commands/migrate.js';
@@ -37,6 +38,7 @@ registerDemo(program, io);
 registerMigrate(program, io);
 registerImport(program, io);
 registerQuery(program, io);
+registerDeps(program, io);
 registerRetention(program, io);
 
 await program.parseAsync(process.argv);

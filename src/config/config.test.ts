@@ -39,7 +39,9 @@ describe('config', () => {
       aggregateEvery: 60_000,
       retentionEvery: 3_600_000,
       rollupEvery: 3_600_000,
+      discoverEvery: 300_000,
     });
+    expect(c.deps).toEqual({ discoveryWindow: 86_400_000, idleAfter: 7 * 86_400_000, servicePorts: [] });
     // No source names a retention: writers keep the store's (see app/store.ts prepareForWriting).
     expect(c.retention).toBeUndefined();
     // Named at all: the tiers not given take the defaults.

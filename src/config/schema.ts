@@ -173,6 +173,19 @@ const configTree = z.strictObject({
       aggregateEvery: jobInterval().prefault('1m'),
       retentionEvery: jobInterval().prefault('1h'),
       rollupEvery: jobInterval().prefault('1h'),
+      /** Dependency discovery over the windows aggregated since its last run (src/deps/job.ts). */
+      discoverEvery: jobInterval().prefault('5m'),
+    })
+    .prefault({}),
+  /** The dependency map (DESIGN.md "Dependency discovery"). */
+  deps: z
+    .strictObject({
+      /** Aggregates each discovery pass reads, ending at its newest window: fan-in needs enough peers. */
+      discoveryWindow: duration({ min: 300_000 }).prefault('24h'),
+      /** An edge not seen for this long is marked idle (kept: the daily tier is its history). */
+      idleAfter: duration({ min: 0 }).prefault('7d'),
+      /** The operator's service ports, outranking IANA's: "9200/tcp=elasticsearch", "8443/tcp". */
+      servicePorts: z.array(z.string()).default([]),
     })
     .prefault({}),
   /**

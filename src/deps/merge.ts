@@ -4,29 +4,11 @@
  * arrives"), never a second, reversed edge. Pure: ids come from the conversation key unless given.
  */
 import { createHash } from 'node:crypto';
-import type { DependencyEdge, DirectionRule } from '../storage/port.js';
+import { type DependencyEdge, type EdgeDirection, RULE_CONFIDENCE } from '../storage/port.js';
 import { RULE_STRENGTH } from './evidence.js';
-import type { Confidence, DiscoveredEdge } from './types.js';
+import type { DiscoveredEdge } from './types.js';
 
-export { RULE_STRENGTH };
-
-/** The store keeps the rule, not the confidence: a rule's usual confidence stands in for it. */
-export const RULE_CONFIDENCE: Readonly<Record<DirectionRule, Confidence>> = {
-  given: 'high',
-  biflow: 'high',
-  tcp_flags: 'high',
-  service_port: 'medium',
-  fan_in: 'medium',
-  lower_port: 'low',
-};
-
-export interface EdgeDirection {
-  client_ip: string;
-  server_ip: string;
-  server_port: number;
-  rule: DirectionRule;
-  confidence: Confidence;
-}
+export { type EdgeDirection, RULE_CONFIDENCE, RULE_STRENGTH };
 
 /** A stored edge whose direction was turned around. */
 export interface DirectionCorrection {
@@ -78,6 +60,8 @@ export function toDependencyEdge(e: DiscoveredEdge, id: string): DependencyEdge 
     last_seen: e.last_seen,
     service_name: e.service_name,
     direction_rule: e.rule,
+    confidence: e.confidence,
+    idle_since: null,
   };
 }
 
@@ -86,7 +70,7 @@ const direction = (e: DependencyEdge): EdgeDirection => ({
   server_ip: e.server_ip,
   server_port: e.server_port,
   rule: e.direction_rule,
-  confidence: RULE_CONFIDENCE[e.direction_rule],
+  confidence: e.confidence ?? RULE_CONFIDENCE[e.direction_rule],
 });
 
 /**
@@ -141,10 +125,12 @@ export function mergeEdges(
       result.edges.push(toDependencyEdge(d, newId(d)));
       continue;
     }
-    const widened = {
+    // Seen again: no longer idle.
+    const widened: DependencyEdge = {
       ...stored,
       first_seen: Math.min(stored.first_seen, d.first_seen),
       last_seen: Math.max(stored.last_seen, d.last_seen),
+      idle_since: null,
     };
     const agrees = stored.server_ip === d.server_ip && stored.server_port === d.server_port;
     const stronger = RULE_STRENGTH[d.rule] > RULE_STRENGTH[stored.direction_rule];
@@ -153,6 +139,7 @@ export function mergeEdges(
         ...widened,
         service_name: d.service_name ?? stored.service_name,
         direction_rule: stronger ? d.rule : stored.direction_rule,
+        confidence: stronger ? d.confidence : (stored.confidence ?? RULE_CONFIDENCE[stored.direction_rule]),
       });
     } else if (stronger) {
       const corrected: DependencyEdge = {
@@ -162,13 +149,14 @@ export function mergeEdges(
         server_port: d.server_port,
         service_name: d.service_name,
         direction_rule: d.rule,
+        confidence: d.confidence,
       };
       result.edges.push(corrected);
       result.corrections.push({
         id: stored.id,
         at: d.last_seen,
         from: direction(stored),
-        to: { ...direction(corrected), confidence: d.confidence },
+        to: direction(corrected),
       });
     } else {
       result.edges.push(widened); // weaker or equal contrary evidence: the stored direction stands

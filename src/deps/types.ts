@@ -1,4 +1,6 @@
-import type { DirectionRule } from '../storage/port.js';
+import type { Confidence, DirectionRule } from '../storage/port.js';
+
+export type { Confidence };
 
 /**
  * One row of the 5-minute aggregate tier (src/jobs/README.md), as far as discovery reads it. The ports are
@@ -43,8 +45,6 @@ export interface BiflowEvidence {
   /** OR of reverseTcpControlBits. */
   reverse_tcp_flags: number;
 }
-
-export type Confidence = 'high' | 'medium' | 'low';
 
 /**
  * A discovered dependency: client -> server:port/protocol with both directions' traffic. It gathers the

@@ -31,6 +31,8 @@ export interface TierJobsOptions {
    */
   sliceAboveFlows?: number;
   now?: () => number;
+  /** Told the windows re-aggregated for late flows (dependency discovery examines their days again). */
+  onReaggregated?: (windows: readonly number[]) => void;
 }
 
 const SLICE_ABOVE_FLOWS = 1_000_000;
@@ -132,6 +134,7 @@ export class TierJobs {
       days.add(dayStart(w));
       done++;
     }
+    if (done > 0) this.opts.onReaggregated?.(windows.slice(0, done));
     const rerolled = [...days].filter((d) => this.rolledUntil !== null && d < this.rolledUntil);
     for (const d of rerolled) await this.opts.store.rollupDaily(d);
     return { lateWindows: done, rerolledDays: rerolled.length };

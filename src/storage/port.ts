@@ -37,7 +37,23 @@ export interface FlowStore {
   /** Insert or update dependency edges (the dependency issue fills them; tests give them). */
   upsertDependencies(edges: readonly DependencyEdge[]): Promise<void>;
   listDependencies(): Promise<DependencyEdge[]>;
+  /**
+   * Removes edges by id, with their corrections (discovery drops stored duplicates of one conversation
+   * this way). Their daily stats stay until the day is rolled up again or expires.
+   */
+  removeDependencies(ids: readonly string[]): Promise<void>;
   dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]>;
+  /**
+   * Keeps direction corrections (an edge turned round by stronger evidence). Keyed by (dependency_id, at,
+   * the new server endpoint): recording the same correction twice keeps one.
+   */
+  recordDependencyChanges(changes: readonly DependencyChange[]): Promise<void>;
+  /** Corrections with `at` in [from, to), ordered by at, dependency_id. */
+  listDependencyChanges(from: number, to: number): Promise<DependencyChange[]>;
+  /** A value the store keeps about itself (flowlens_settings), or null. Keys: settings.ts. */
+  getSetting(key: string): Promise<string | null>;
+  /** Writes a setting (the newest write wins). Only writers call it. */
+  putSetting(key: string, value: string): Promise<void>;
   /** Remove data older than each tier's retention; with dryRun only report. */
   applyRetention(
     policy: RetentionPolicy,
@@ -185,6 +201,21 @@ export interface RetentionReport {
 /** How the server side of an edge was decided (DESIGN.md "Dependency discovery"), in order of evidence. */
 export type DirectionRule = 'biflow' | 'tcp_flags' | 'service_port' | 'lower_port' | 'fan_in' | 'given';
 
+/** How sure the rule that decided an edge's direction is (DESIGN.md "Dependency discovery"). */
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** A rule's usual confidence: what an edge stored without one (older stores, older callers) reads as. */
+export const RULE_CONFIDENCE: Readonly<Record<DirectionRule, Confidence>> = {
+  given: 'high',
+  biflow: 'high',
+  tcp_flags: 'high',
+  service_port: 'medium',
+  fan_in: 'medium',
+  lower_port: 'low',
+};
+
+export const CONFIDENCES: readonly Confidence[] = ['high', 'medium', 'low'];
+
 /** A dependency edge: client -> server:port/protocol. The design forgot this table; FlowLens defines it. */
 export interface DependencyEdge {
   /** UUID. */
@@ -197,6 +228,40 @@ export interface DependencyEdge {
   last_seen: number;
   service_name: string | null;
   direction_rule: DirectionRule;
+  /** Written as given, RULE_CONFIDENCE[direction_rule] when absent; always present when read. */
+  confidence?: Confidence;
+  /**
+   * Since when the edge is idle (its last_seen) once discovery has not seen it for the configured time;
+   * null while active. An idle edge is kept: the daily tier is its history. Absent on write: null.
+   */
+  idle_since?: number | null;
+}
+
+/** One side of a direction correction: who was client and server, by which rule, how sure. */
+export interface EdgeDirection {
+  client_ip: string;
+  server_ip: string;
+  server_port: number;
+  rule: DirectionRule;
+  confidence: Confidence;
+}
+
+/** A stored edge whose direction was turned round (kept in dependency_changes). */
+export interface DependencyChange {
+  dependency_id: string;
+  /** When the contradicting evidence was seen (the discovered edge's last_seen). */
+  at: number;
+  from: EdgeDirection;
+  to: EdgeDirection;
+}
+
+/** The edge as every store returns it: confidence filled, idle_since null when absent. */
+export function normalizeEdge(e: DependencyEdge): Required<DependencyEdge> {
+  return {
+    ...e,
+    confidence: e.confidence ?? RULE_CONFIDENCE[e.direction_rule],
+    idle_since: e.idle_since ?? null,
+  };
 }
 
 export interface DependencyStatsRow {

@@ -9,6 +9,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { FlowRecord } from '../../core/record.js';
+import { DAY_MS } from '../../core/rules.js';
+import { parseUserServicePorts } from '../../core/services/services.js';
+import { discoverRange } from '../../deps/discover.js';
 import { aggregateTouched } from '../../jobs/windows.js';
 import { FlowDecoder } from '../../normalize/flow-decoder.js';
 import { readCapture } from '../../wire/pcap.js';
@@ -26,9 +29,24 @@ export interface ImportSummary {
   aggregate_rows: number;
   days_rolled_up: string[];
   daily_rows: number;
+  /** Dependency discovery over the imported days: edges written, of them new, direction corrections. */
+  dependency_edges: number;
+  new_dependency_edges: number;
+  direction_corrections: number;
   /** Flows older than raw retention: the engine expires them, and their windows are not aggregated. */
   flows_older_than_raw_retention: number;
   elapsed_ms: number;
+}
+
+/** Sorted day starts -> [from, to) ranges of consecutive days. */
+function dayRanges(days: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const d of days) {
+    const last = out[out.length - 1];
+    if (last && last[1] === d) last[1] = d + DAY_MS;
+    else out.push([d, d + DAY_MS]);
+  }
+  return out;
 }
 
 export interface ImportOpts extends ConfigOpts {
@@ -58,6 +76,9 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
       days_rolled_up: [],
       daily_rows: 0,
       flows_older_than_raw_retention: 0,
+      dependency_edges: 0,
+      new_dependency_edges: 0,
+      direction_corrections: 0,
       elapsed_ms: 0,
     };
     const touched: Pick<FlowRecord, 'flow_start'>[] = [];
@@ -117,6 +138,19 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
     s.aggregate_rows = run.aggregateRows;
     s.days_rolled_up = run.days.map((d) => new Date(d).toISOString().slice(0, 10));
     s.daily_rows = run.dailyRows;
+    // Discovery over the imported days only (captures may lie years apart), contiguous days as one
+    // range; it rolls them up again, now with the edges it found.
+    if (run.days.length > 0) s.daily_rows = 0;
+    for (const [from, to] of dayRanges(run.days)) {
+      const d = await discoverRange(store, from, to, {
+        infer: { userPorts: parseUserServicePorts(config.deps.servicePorts) },
+        windowMs: config.deps.discoveryWindow,
+      });
+      s.dependency_edges += d.edges;
+      s.new_dependency_edges += d.newEdges;
+      s.direction_corrections += d.corrections;
+      s.daily_rows += d.dailyRows;
+    }
     s.elapsed_ms = Math.round(performance.now() - started);
     if (opts.json) {
       io.stdout.write(`${JSON.stringify(s)}\n`);
@@ -126,6 +160,7 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
       [
         `files: ${s.files}, flows stored: ${s.flows_stored}, decode errors: ${s.decode_errors}`,
         `aggregated ${s.windows_aggregated} five-minute windows into ${s.aggregate_rows} aggregate rows`,
+        `discovered ${s.dependency_edges} dependency edge(s) (${s.new_dependency_edges} new, ${s.direction_corrections} direction correction(s))`,
         `rolled up ${s.days_rolled_up.length} day(s) into ${s.daily_rows} dependency stats rows${s.days_rolled_up.length ? ` (${s.days_rolled_up.join(', ')})` : ''}`,
         `elapsed: ${s.elapsed_ms} ms`,
         '',

@@ -22,7 +22,8 @@
  *   The delete is a lightweight delete written as a patch part (lightweight_delete_mode =
  *   'lightweight_update', which needs the block number/offset columns): measured 10-40 ms, where the
  *   default mutation-based lightweight delete took 0.1-1 s per run.
- * - `dependencies` is defined here (the design joined a table it never created).
+ * - `dependencies` is defined here (the design joined a table it never created); migration 4 adds the
+ *   dependency map's confidence, idle mark and corrections history (`dependency_changes`).
  * - Exactly-once inserts (migration 3): flow_records keeps the engine's insert deduplication window, and
  *   `ingest_batches` records the batch ids stored (store.ts insertPayload). The tiers above raw need
  *   neither: they are recomputed from raw per window and replace their rows.
@@ -176,6 +177,32 @@ PARTITION BY toYYYYMMDD(stored_at)
 ORDER BY batch_id
 TTL stored_at + toIntervalDay(${LEDGER_DAYS})
 SETTINGS ttl_only_drop_parts = 1`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'dependency map: confidence and idle mark on dependencies, dependency_changes',
+    statements: [
+      // '' on edges stored before: read as the rule's usual confidence (dependencies.ts).
+      `ALTER TABLE dependencies ADD COLUMN IF NOT EXISTS confidence LowCardinality(String) DEFAULT '' AFTER direction_rule`,
+      `ALTER TABLE dependencies ADD COLUMN IF NOT EXISTS idle_since Nullable(DateTime64(3, 'UTC')) AFTER confidence`,
+      // Direction corrections. The key is the correction itself, so discovery re-recording one after a
+      // crash between recording and the edge's upsert keeps one row (read with FINAL: few rows).
+      `CREATE TABLE IF NOT EXISTS dependency_changes (
+  dependency_id UUID,
+  at DateTime64(3, 'UTC'),
+  from_client_ip IPv6,
+  from_server_ip IPv6,
+  from_server_port UInt16,
+  from_rule LowCardinality(String),
+  from_confidence LowCardinality(String),
+  to_client_ip IPv6,
+  to_server_ip IPv6,
+  to_server_port UInt16,
+  to_rule LowCardinality(String),
+  to_confidence LowCardinality(String)
+) ENGINE = ReplacingMergeTree
+ORDER BY (dependency_id, at, to_server_ip, to_server_port)`,
     ],
   },
 ];

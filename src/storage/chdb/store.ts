@@ -17,19 +17,13 @@ import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
-import {
-  DAY_MS,
-  dayStart,
-  type Ipv6Range,
-  internalRanges,
-  WINDOW_MS,
-  windowStart,
-} from '../../core/rules.js';
+import { dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../../core/rules.js';
 import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../../query/ast.js';
 import {
   type AggregationReport,
   checkBatchId,
   DEFAULT_RETENTION,
+  type DependencyChange,
   type DependencyEdge,
   type DependencyStatsRow,
   type FlowStore,
@@ -47,7 +41,8 @@ import {
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerTop } from '../sql/answer.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
-import { type ChdbSession, Db, dt64, ipOut, num, numOrNull, type Params } from './db.js';
+import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
+import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
 import { chdbDialect, compileAggregateRows, compileFlows } from './query.js';
 import { applyRetention } from './retention.js';
@@ -186,10 +181,21 @@ export class ChdbStore implements FlowStore {
     await this.putSetting(AGGREGATED_UNTIL_KEY, String(until));
   }
 
-  private putSetting(key: string, value: string): Promise<void> {
-    return this.db.insertJson('flowlens_settings', [
-      { key, value, version: this.now() * 1000 + (this.seq++ % 1000) },
-    ]);
+  async getSetting(key: string): Promise<string | null> {
+    const [r] = await this.db.rows<{ value: string }>(
+      'SELECT argMax(value, version) AS value FROM flowlens_settings WHERE key = {k:String} GROUP BY key',
+      { k: key },
+    );
+    return r?.value ?? null;
+  }
+
+  putSetting(key: string, value: string): Promise<void> {
+    return this.db.insertJson('flowlens_settings', [{ key, value, version: this.nextVersion() }]);
+  }
+
+  /** ReplacingMergeTree versions: microsecond-like, increasing within one process. */
+  private nextVersion(): number {
+    return this.now() * 1000 + (this.seq++ % 1000);
   }
 
   /** Keeps each tier's TTL equal to the retention (ALTER only when it differs; FOREVER removes it). */
@@ -338,102 +344,28 @@ export class ChdbStore implements FlowStore {
     return { day: d, rows: num(c.n) };
   }
 
-  /**
-   * Upsert by id: first_seen keeps the earlier, last_seen the later of stored and given; the other fields
-   * take the given values (ReplacingMergeTree keeps the highest version).
-   */
-  async upsertDependencies(edges: readonly DependencyEdge[]): Promise<void> {
-    if (edges.length === 0) return;
-    const existing = new Map<string, DependencyEdge>();
-    for (const e of await this.selectDependencies(edges.map((e) => e.id))) existing.set(e.id, e);
-    const merged = new Map<string, DependencyEdge>();
-    for (const e of edges) {
-      const old = merged.get(e.id) ?? existing.get(e.id);
-      merged.set(
-        e.id,
-        old
-          ? {
-              ...e,
-              first_seen: Math.min(old.first_seen, e.first_seen),
-              last_seen: Math.max(old.last_seen, e.last_seen),
-            }
-          : e,
-      );
-    }
-    const version = this.now() * 1000 + (this.seq++ % 1000);
-    await this.db.insertJson(
-      'dependencies',
-      [...merged.values()].map((e) => ({
-        id: e.id,
-        client_ip: e.client_ip,
-        server_ip: e.server_ip,
-        server_port: e.server_port,
-        ip_protocol: e.ip_protocol,
-        first_seen: dt64(e.first_seen),
-        last_seen: dt64(e.last_seen),
-        service_name: e.service_name,
-        direction_rule: e.direction_rule,
-        version,
-      })),
-    );
+  upsertDependencies(edges: readonly DependencyEdge[]): Promise<void> {
+    return deps.upsertDependencies(this.db, edges, this.nextVersion());
   }
 
   listDependencies(): Promise<DependencyEdge[]> {
-    return this.selectDependencies(null);
+    return deps.selectDependencies(this.db, null);
   }
 
-  private async selectDependencies(ids: string[] | null): Promise<DependencyEdge[]> {
-    const rows = await this.db.rows<Record<string, unknown>>(
-      `SELECT toString(id) AS id_s, client_ip, server_ip, server_port, ip_protocol,
-         toUnixTimestamp64Milli(first_seen) AS first_ms, toUnixTimestamp64Milli(last_seen) AS last_ms,
-         service_name, direction_rule
-       FROM dependencies FINAL ${ids ? 'WHERE id IN {ids:Array(UUID)}' : ''}
-       ORDER BY client_ip, server_ip, server_port, ip_protocol, id`,
-      ids ? { ids } : undefined,
-    );
-    return rows.map((r) => ({
-      id: String(r.id_s),
-      client_ip: ipOut(r.client_ip) as string,
-      server_ip: ipOut(r.server_ip) as string,
-      server_port: num(r.server_port),
-      ip_protocol: num(r.ip_protocol),
-      first_seen: num(r.first_ms),
-      last_seen: num(r.last_ms),
-      service_name: (r.service_name as string | null) ?? null,
-      direction_rule: r.direction_rule as DependencyEdge['direction_rule'],
-    }));
+  removeDependencies(ids: readonly string[]): Promise<void> {
+    return deps.removeDependencies(this.db, ids);
   }
 
-  async dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]> {
-    const rows = await this.db.rows<Record<string, unknown>>(
-      `SELECT toUnixTimestamp(toDateTime(stat_date, 'UTC')) * 1000 AS stat_ms, toString(dependency_id) AS dep,
-         bytes_total, packets_total, flow_count, sessions_total, sessions_peak,
-         toUnixTimestamp(first_seen_today) * 1000 AS first_ms, toUnixTimestamp(last_seen_today) * 1000 AS last_ms,
-         active_minutes, bytes_per_hour, bytes_p50, bytes_p95, bytes_p99
-       FROM dependency_stats
-       WHERE stat_date >= {d0:Date} AND stat_date < {d1:Date}
-       ORDER BY stat_date, dependency_id`,
-      {
-        d0: new Date(Math.ceil(from / DAY_MS) * DAY_MS).toISOString().slice(0, 10),
-        d1: new Date(Math.ceil(to / DAY_MS) * DAY_MS).toISOString().slice(0, 10),
-      },
-    );
-    return rows.map((r) => ({
-      stat_date: num(r.stat_ms),
-      dependency_id: String(r.dep),
-      bytes_total: num(r.bytes_total),
-      packets_total: num(r.packets_total),
-      flow_count: num(r.flow_count),
-      sessions_total: num(r.sessions_total),
-      sessions_peak: num(r.sessions_peak),
-      first_seen_today: numOrNull(r.first_ms),
-      last_seen_today: numOrNull(r.last_ms),
-      active_minutes: num(r.active_minutes),
-      bytes_per_hour: (r.bytes_per_hour as unknown[]).map(num),
-      bytes_p50: numOrNull(r.bytes_p50),
-      bytes_p95: numOrNull(r.bytes_p95),
-      bytes_p99: numOrNull(r.bytes_p99),
-    }));
+  dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]> {
+    return deps.dependencyStats(this.db, from, to);
+  }
+
+  recordDependencyChanges(changes: readonly DependencyChange[]): Promise<void> {
+    return deps.recordChanges(this.db, changes);
+  }
+
+  listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
+    return deps.listChanges(this.db, from, to);
   }
 
   applyRetention(

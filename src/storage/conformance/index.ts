@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { GroupField, Metric, QueryResult, TopQuery } from '../../query/ast.js';
-import type { DependencyEdge, FlowStore } from '../port.js';
+import { type DependencyEdge, type FlowStore, normalizeEdge } from '../port.js';
 import { expectTop, flowRow, normalizeRow, sortByJson } from './compare.js';
+import { dependencyMapCases } from './dependency-map.js';
 import { CLIENTS, generateFlows, rng, SERVICES, shuffle } from './generator.js';
 import {
   aggKey,
@@ -202,8 +203,13 @@ export function runConformance(
       const list = await store.listDependencies();
       expect(list.length).toBe(edges.length);
       const got = list.find((e) => e.id === e0.id)!;
-      expect(got).toEqual({ ...e0, first_seen: day, last_seen: day + 2 * HOUR_MS, service_name: 'https' });
-      expect(sortByJson(list.filter((e) => e.id !== e0.id))).toEqual(sortByJson(edges.slice(1)));
+      // Written without confidence or idle mark: read with the rule's confidence, not idle.
+      expect(got).toEqual(
+        normalizeEdge({ ...e0, first_seen: day, last_seen: day + 2 * HOUR_MS, service_name: 'https' }),
+      );
+      expect(sortByJson(list.filter((e) => e.id !== e0.id))).toEqual(
+        sortByJson(edges.slice(1).map(normalizeEdge)),
+      );
     });
 
     it('rolls up the day into dependency_stats like the reference, idempotently', async () => {
@@ -220,6 +226,8 @@ export function runConformance(
       expect(sortById(await store.dependencyStats(day, day + DAY_MS))).toEqual(want);
       expect(await store.dependencyStats(day + DAY_MS, day + 2 * DAY_MS)).toEqual([]);
     });
+
+    dependencyMapCases(() => store, { day, seed });
 
     const cases: { by: GroupField[]; metric: Metric; limit: number }[] = [
       { by: ['src_ip'], metric: 'bytes', limit: 5 },

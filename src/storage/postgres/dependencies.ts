@@ -5,7 +5,14 @@
  */
 import type pg from 'pg';
 import { DAY_MS } from '../../core/rules.js';
-import type { DependencyEdge, DependencyStatsRow, DirectionRule } from '../port.js';
+import {
+  type Confidence,
+  type DependencyChange,
+  type DependencyEdge,
+  type DependencyStatsRow,
+  type DirectionRule,
+  normalizeEdge,
+} from '../port.js';
 import { StoreInputError } from './insert.js';
 import { canonicalIp } from './query.js';
 
@@ -36,18 +43,19 @@ export async function writeDependencies(pool: pg.Pool, edges: readonly Dependenc
         : e,
     );
   }
-  const list = [...byId.values()];
+  const list = [...byId.values()].map(normalizeEdge);
   await pool.query(
     `INSERT INTO dependencies (id, client_ip, server_ip, server_port, ip_protocol, first_seen, last_seen,
-                               service_name, direction_rule)
+                               service_name, direction_rule, confidence, idle_since)
      SELECT * FROM unnest($1::uuid[], $2::inet[], $3::inet[], $4::int[], $5::smallint[], $6::timestamptz[],
-                          $7::timestamptz[], $8::text[], $9::text[])
+                          $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
      ON CONFLICT (id) DO UPDATE SET
        client_ip = EXCLUDED.client_ip, server_ip = EXCLUDED.server_ip, server_port = EXCLUDED.server_port,
        ip_protocol = EXCLUDED.ip_protocol,
        first_seen = LEAST(dependencies.first_seen, EXCLUDED.first_seen),
        last_seen = GREATEST(dependencies.last_seen, EXCLUDED.last_seen),
-       service_name = EXCLUDED.service_name, direction_rule = EXCLUDED.direction_rule`,
+       service_name = EXCLUDED.service_name, direction_rule = EXCLUDED.direction_rule,
+       confidence = EXCLUDED.confidence, idle_since = EXCLUDED.idle_since`,
     [
       list.map((e) => e.id),
       list.map((e) => ip(e.client_ip, 'client_ip')),
@@ -58,6 +66,8 @@ export async function writeDependencies(pool: pg.Pool, edges: readonly Dependenc
       list.map((e) => iso(e.last_seen)),
       list.map((e) => e.service_name),
       list.map((e) => e.direction_rule),
+      list.map((e) => e.confidence),
+      list.map((e) => (e.idle_since === null ? null : iso(e.idle_since))),
     ],
   );
 }
@@ -65,7 +75,7 @@ export async function writeDependencies(pool: pg.Pool, edges: readonly Dependenc
 export async function readDependencies(pool: pg.Pool): Promise<DependencyEdge[]> {
   const r = await pool.query(
     `SELECT id::text, host(client_ip) AS client_ip, host(server_ip) AS server_ip, server_port, ip_protocol,
-            first_seen, last_seen, service_name, direction_rule
+            first_seen, last_seen, service_name, direction_rule, confidence, idle_since
        FROM dependencies ORDER BY id`,
   );
   return r.rows.map((x) => ({
@@ -78,6 +88,61 @@ export async function readDependencies(pool: pg.Pool): Promise<DependencyEdge[]>
     last_seen: x.last_seen,
     service_name: x.service_name,
     direction_rule: x.direction_rule as DirectionRule,
+    confidence: x.confidence as Confidence,
+    idle_since: x.idle_since,
+  }));
+}
+
+export async function deleteDependencies(pool: pg.Pool, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await pool.query('DELETE FROM dependency_changes WHERE dependency_id = ANY($1::uuid[])', [ids]);
+  await pool.query('DELETE FROM dependencies WHERE id = ANY($1::uuid[])', [ids]);
+}
+
+const SIDE_COLUMNS = ['client_ip', 'server_ip', 'server_port', 'rule', 'confidence'] as const;
+
+export async function writeChanges(pool: pg.Pool, changes: readonly DependencyChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const col = (p: 'from' | 'to', k: (typeof SIDE_COLUMNS)[number]) =>
+    changes.map((c) => (k.endsWith('_ip') ? ip(c[p][k] as string, `${p}.${k}`) : c[p][k]));
+  await pool.query(
+    `INSERT INTO dependency_changes (dependency_id, at, from_client_ip, from_server_ip, from_server_port,
+        from_rule, from_confidence, to_client_ip, to_server_ip, to_server_port, to_rule, to_confidence)
+     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::inet[], $4::inet[], $5::int[], $6::text[],
+                          $7::text[], $8::inet[], $9::inet[], $10::int[], $11::text[], $12::text[])
+     ON CONFLICT DO NOTHING`,
+    [
+      changes.map((c) => c.dependency_id),
+      changes.map((c) => iso(c.at)),
+      ...SIDE_COLUMNS.map((k) => col('from', k)),
+      ...SIDE_COLUMNS.map((k) => col('to', k)),
+    ],
+  );
+}
+
+export async function readChanges(pool: pg.Pool, from: number, to: number): Promise<DependencyChange[]> {
+  // Bounds beyond what TIMESTAMPTZ holds (a "whole history" range) are clamped to years 1..9999.
+  const clamp = (ms: number) => iso(Math.min(Math.max(ms, -62_135_596_800_000), 253_402_300_799_999));
+  const r = await pool.query(
+    `SELECT dependency_id::text, at, host(from_client_ip) AS from_client_ip, host(from_server_ip) AS from_server_ip,
+            from_server_port, from_rule, from_confidence, host(to_client_ip) AS to_client_ip,
+            host(to_server_ip) AS to_server_ip, to_server_port, to_rule, to_confidence
+       FROM dependency_changes WHERE at >= $1 AND at < $2
+      ORDER BY at, dependency_id, to_server_ip, to_server_port`,
+    [clamp(from), clamp(to)],
+  );
+  const side = (x: Record<string, unknown>, p: 'from' | 'to') => ({
+    client_ip: x[`${p}_client_ip`] as string,
+    server_ip: x[`${p}_server_ip`] as string,
+    server_port: Number(x[`${p}_server_port`]),
+    rule: x[`${p}_rule`] as DirectionRule,
+    confidence: x[`${p}_confidence`] as Confidence,
+  });
+  return r.rows.map((x) => ({
+    dependency_id: x.dependency_id,
+    at: x.at,
+    from: side(x, 'from'),
+    to: side(x, 'to'),
   }));
 }
 

@@ -130,6 +130,8 @@ describe('migrations', () => {
       'last_seen:timestamp with time zone',
       'service_name:text',
       'direction_rule:text',
+      'confidence:text',
+      'idle_since:timestamp with time zone',
     ]);
     await expect(
       sql.query(`INSERT INTO flow_records (received_at, flow_start, flow_end, exporter_ip, protocol_type,

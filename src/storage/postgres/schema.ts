@@ -240,11 +240,52 @@ EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
 END $$;
 `;
 
+/**
+ * The dependency map: how sure each edge's direction is, since when it is idle (kept, not deleted: the
+ * daily tier is its history), and the corrections history. Edges stored before get their rule's usual
+ * confidence (port.ts RULE_CONFIDENCE).
+ */
+const V5_DEPENDENCY_MAP = `
+ALTER TABLE dependencies ADD COLUMN IF NOT EXISTS confidence TEXT;
+UPDATE dependencies SET confidence = CASE direction_rule
+  WHEN 'lower_port' THEN 'low' WHEN 'service_port' THEN 'medium' WHEN 'fan_in' THEN 'medium' ELSE 'high' END
+  WHERE confidence IS NULL;
+ALTER TABLE dependencies ALTER COLUMN confidence SET NOT NULL;
+ALTER TABLE dependencies ADD CONSTRAINT dependencies_confidence CHECK (confidence IN ('high', 'medium', 'low'));
+ALTER TABLE dependencies ADD COLUMN IF NOT EXISTS idle_since TIMESTAMPTZ;
+-- Keyed by the correction itself: recording one twice keeps one row.
+CREATE TABLE IF NOT EXISTS dependency_changes (
+  dependency_id     UUID NOT NULL,
+  at                TIMESTAMPTZ NOT NULL,
+  from_client_ip    INET NOT NULL,
+  from_server_ip    INET NOT NULL,
+  from_server_port  INTEGER NOT NULL,
+  from_rule         TEXT NOT NULL,
+  from_confidence   TEXT NOT NULL,
+  to_client_ip      INET NOT NULL,
+  to_server_ip      INET NOT NULL,
+  to_server_port    INTEGER NOT NULL,
+  to_rule           TEXT NOT NULL,
+  to_confidence     TEXT NOT NULL,
+  PRIMARY KEY (dependency_id, at, to_server_ip, to_server_port)
+);
+CREATE INDEX IF NOT EXISTS idx_dependency_changes_at ON dependency_changes (at);
+DO $$
+BEGIN
+  GRANT ALL ON dependency_changes TO flowlens_admin;
+  GRANT SELECT, INSERT, UPDATE, DELETE ON dependency_changes TO flowlens_writer;
+  GRANT SELECT ON dependency_changes TO flowlens_reporting;
+EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
+  RAISE NOTICE 'dependency_changes grants skipped: %', SQLERRM;
+END $$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_flow_tables', sql: V1_TABLES },
   { version: 2, name: '002_roles', sql: V2_ROLES },
   { version: 3, name: '003_settings', sql: V3_SETTINGS },
   { version: 4, name: '004_ingest_batches', sql: V4_INGEST_BATCHES },
+  { version: 5, name: '005_dependency_map', sql: V5_DEPENDENCY_MAP },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */

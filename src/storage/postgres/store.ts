@@ -18,6 +18,7 @@ import {
   type AggregationReport,
   checkBatchId,
   DEFAULT_RETENTION,
+  type DependencyChange,
   type DependencyEdge,
   type DependencyStatsRow,
   type FlowStore,
@@ -38,7 +39,14 @@ import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from '.
 import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';
 import { createPool, inTransaction } from './db.js';
-import { readDependencies, readDependencyStats, writeDependencies } from './dependencies.js';
+import {
+  deleteDependencies,
+  readChanges,
+  readDependencies,
+  readDependencyStats,
+  writeChanges,
+  writeDependencies,
+} from './dependencies.js';
 import type { IndexProfile } from './indexes.js';
 import { isFlow, writeFlowRow } from './insert.js';
 import { claimBatch, pruneLedger } from './ledger.js';
@@ -291,6 +299,33 @@ export class PostgresFlowStore implements FlowStore {
 
   dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]> {
     return readDependencyStats(this.pool, from, to);
+  }
+
+  removeDependencies(ids: readonly string[]): Promise<void> {
+    return deleteDependencies(this.pool, ids);
+  }
+
+  recordDependencyChanges(changes: readonly DependencyChange[]): Promise<void> {
+    return writeChanges(this.pool, changes);
+  }
+
+  listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
+    return readChanges(this.pool, from, to);
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    const r = await this.pool.query<{ value: string }>('SELECT value FROM flowlens_settings WHERE key = $1', [
+      key,
+    ]);
+    return r.rows[0]?.value ?? null;
+  }
+
+  async putSetting(key: string, value: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO flowlens_settings (key, value) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+      [key, value],
+    );
   }
 
   /**

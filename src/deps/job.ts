@@ -1,0 +1,90 @@
+/**
+ * Discovery as a scheduled job inside serve (registered after the tier jobs, on the aggregation's
+ * interval or its own): each run discovers the aggregate windows aggregated since the last run, as the
+ * discovery watermark kept in the store says (settings key discovered_until), so a restart resumes where
+ * the last run stopped. Windows re-aggregated for late flows (TierJobs' onReaggregated) have their days
+ * discovered again. Nothing to do: a run returns null.
+ */
+import { DAY_MS, dayStart } from '../core/rules.js';
+import type { FlowStore } from '../storage/port.js';
+import { DEFAULT_DISCOVERY_WINDOW_MS, type DiscoverOptions, discoverRange, markIdle } from './discover.js';
+import type { InferOptions } from './infer.js';
+
+/** Settings key: every aggregate window before this instant (epoch ms, decimal text) was discovered. */
+export const DISCOVERED_UNTIL_KEY = 'discovered_until';
+/** Bound on remembered late days (a year); beyond it the oldest are dropped. */
+const MAX_LATE_DAYS = 366;
+export const DEFAULT_IDLE_AFTER_MS = 7 * DAY_MS;
+
+export interface DiscoveryJobOptions {
+  store: FlowStore;
+  everyMs: number;
+  windowMs?: number;
+  /** An edge not seen for this long (in data time) is marked idle. Default 7 days. */
+  idleAfterMs?: number;
+  infer?: InferOptions;
+}
+
+/** Structurally the scheduler's Job (deps/ does not import jobs/). */
+export interface DiscoveryJobSpec {
+  name: string;
+  everyMs: number;
+  run(signal: AbortSignal): Promise<Record<string, unknown> | null>;
+}
+
+export class DiscoveryJob {
+  private readonly lateDays = new Set<number>();
+
+  constructor(private readonly opts: DiscoveryJobOptions) {}
+
+  job(): DiscoveryJobSpec {
+    return { name: 'discover', everyMs: this.opts.everyMs, run: (s) => this.run(s) };
+  }
+
+  /** Windows re-aggregated because late flows reached them: their days are discovered again. */
+  noteReaggregated(windows: readonly number[]): void {
+    for (const w of windows) {
+      const d = dayStart(w);
+      if (this.lateDays.has(d)) continue;
+      if (this.lateDays.size >= MAX_LATE_DAYS) this.lateDays.delete(Math.min(...this.lateDays));
+      this.lateDays.add(d);
+    }
+  }
+
+  async run(signal: AbortSignal): Promise<Record<string, unknown> | null> {
+    const { store } = this.opts;
+    const { aggregatedUntil } = await store.tierState();
+    if (aggregatedUntil === null) return null;
+    const windowMs = this.opts.windowMs ?? DEFAULT_DISCOVERY_WINDOW_MS;
+    const text = await store.getSetting(DISCOVERED_UNTIL_KEY);
+    const done = text === null ? null : Number(text);
+    const options: DiscoverOptions = { infer: this.opts.infer, windowMs, signal };
+    const summary: Record<string, unknown> = {};
+    if (done === null || aggregatedUntil > done) {
+      // First run: the last window's worth; after downtime: everything since the watermark.
+      const from = done ?? aggregatedUntil - windowMs;
+      const r = await discoverRange(store, from, aggregatedUntil, options);
+      if (signal.aborted) return { cancelled: true };
+      await store.putSetting(DISCOVERED_UNTIL_KEY, String(aggregatedUntil));
+      Object.assign(summary, {
+        until: new Date(aggregatedUntil).toISOString(),
+        edges: r.edges,
+        newEdges: r.newEdges,
+        corrections: r.corrections,
+        dailyRows: r.dailyRows,
+      });
+    }
+    const late = [...this.lateDays].filter((d) => done !== null && d < done).sort((a, b) => a - b);
+    let lateDays = 0;
+    for (const d of late) {
+      if (signal.aborted) break;
+      await discoverRange(store, d, d + DAY_MS, options);
+      this.lateDays.delete(d); // only once done: a failed run retries it
+      lateDays++;
+    }
+    for (const d of this.lateDays) if (done === null || d >= done) this.lateDays.delete(d); // covered above
+    const idle = await markIdle(store, aggregatedUntil, this.opts.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS);
+    if (Object.keys(summary).length === 0 && lateDays === 0 && idle === 0) return null;
+    return { ...summary, ...(lateDays ? { lateDays } : {}), ...(idle ? { idle } : {}) };
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The dependency map as the query layer answers it (the CLI's `flowlens deps` and, next, the HTTP API):
+ * stored edges with their daily stats over a range, optionally around one host or one service, walked
+ * upstream (what it depends on), downstream (what depends on it) or both, to a depth.
+ */
+import { DAY_MS, dayStart } from '../core/rules.js';
+import type { Confidence, DependencyEdge, DirectionRule, FlowStore } from '../storage/port.js';
+
+export type MapDirection = 'upstream' | 'downstream' | 'both';
+
+export interface DepsMapOptions {
+  from: number;
+  to: number;
+  /** Edges around this address (client or server). */
+  host?: string;
+  /** Edges of this service: its IANA/operator name, or a port number. */
+  service?: string;
+  /** From the host/service: upstream = what it depends on, downstream = who depends on it. Default both. */
+  direction?: MapDirection;
+  /** Hops from the host/service. Default 1. */
+  depth?: number;
+  /** Leave out edges with fewer bytes over the range. Default 0. */
+  minBytes?: number;
+}
+
+export interface DepsMapRow {
+  id: string;
+  client_ip: string;
+  server_ip: string;
+  server_port: number;
+  ip_protocol: number;
+  service_name: string | null;
+  /** Both directions' bytes over the range (daily tier: request and response together). */
+  bytes_total: number;
+  packets_total: number;
+  flow_count: number;
+  sessions: number;
+  /** The highest daily p95 of 5-minute bytes over the range (null: no daily stats). */
+  bytes_p95: number | null;
+  first_seen: number;
+  last_seen: number;
+  direction_rule: DirectionRule;
+  confidence: Confidence;
+  idle_since: number | null;
+}
+
+export const MAP_COLUMNS: readonly (keyof DepsMapRow)[] = [
+  'client_ip',
+  'server_ip',
+  'server_port',
+  'ip_protocol',
+  'service_name',
+  'bytes_total',
+  'packets_total',
+  'flow_count',
+  'sessions',
+  'bytes_p95',
+  'first_seen',
+  'last_seen',
+  'direction_rule',
+  'confidence',
+  'idle_since',
+];
+
+function matchesService(e: DependencyEdge, service: string): boolean {
+  return /^\d+$/.test(service) ? e.server_port === Number(service) : e.service_name === service;
+}
+
+/** Edges reachable from the seeds within `depth` hops, following the direction asked. */
+function walk(
+  edges: readonly DependencyEdge[],
+  seeds: readonly string[],
+  direction: MapDirection,
+  depth: number,
+): Set<DependencyEdge> {
+  const out = new Set<DependencyEdge>();
+  const expand = (up: boolean) => {
+    let frontier = new Set(seeds);
+    const seen = new Set(seeds);
+    for (let d = 0; d < depth && frontier.size > 0; d++) {
+      const next = new Set<string>();
+      for (const e of edges) {
+        const [from, to] = up ? [e.client_ip, e.server_ip] : [e.server_ip, e.client_ip];
+        if (!frontier.has(from)) continue;
+        out.add(e);
+        if (!seen.has(to)) {
+          seen.add(to);
+          next.add(to);
+        }
+      }
+      frontier = next;
+    }
+  };
+  if (direction !== 'downstream') expand(true);
+  if (direction !== 'upstream') expand(false);
+  return out;
+}
+
+export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<DepsMapRow[]> {
+  const all = (await store.listDependencies()).filter((e) => e.last_seen > o.from && e.first_seen < o.to);
+  let chosen: Iterable<DependencyEdge> = all;
+  const direction = o.direction ?? 'both';
+  const depth = o.depth ?? 1;
+  if (o.host !== undefined) {
+    chosen = walk(all, [o.host], direction, depth);
+  } else if (o.service !== undefined) {
+    const svc = o.service;
+    const seeds = all.filter((e) => matchesService(e, svc));
+    // The service's own edges, then onwards from its servers (upstream) or its clients (downstream).
+    const set = new Set(seeds);
+    if (depth > 1) {
+      const servers = [...new Set(seeds.map((e) => e.server_ip))];
+      const clients = [...new Set(seeds.map((e) => e.client_ip))];
+      if (direction !== 'downstream') for (const e of walk(all, servers, 'upstream', depth - 1)) set.add(e);
+      if (direction !== 'upstream') for (const e of walk(all, clients, 'downstream', depth - 1)) set.add(e);
+    }
+    chosen = set;
+  }
+  // Every day overlapping the range (a range inside one day still shows that day's stats).
+  const stats = await store.dependencyStats(dayStart(o.from), o.to);
+  const byId = new Map<string, DepsMapRow>();
+  for (const e of chosen) {
+    byId.set(e.id, {
+      id: e.id,
+      client_ip: e.client_ip,
+      server_ip: e.server_ip,
+      server_port: e.server_port,
+      ip_protocol: e.ip_protocol,
+      service_name: e.service_name,
+      bytes_total: 0,
+      packets_total: 0,
+      flow_count: 0,
+      sessions: 0,
+      bytes_p95: null,
+      first_seen: e.first_seen,
+      last_seen: e.last_seen,
+      direction_rule: e.direction_rule,
+      confidence: e.confidence ?? 'low',
+      idle_since: e.idle_since ?? null,
+    });
+  }
+  for (const s of stats) {
+    const r = byId.get(s.dependency_id);
+    if (!r || s.stat_date + DAY_MS <= o.from || s.stat_date >= o.to) continue;
+    r.bytes_total += s.bytes_total;
+    r.packets_total += s.packets_total;
+    r.flow_count += s.flow_count;
+    r.sessions += s.sessions_total;
+    if (s.bytes_p95 !== null) r.bytes_p95 = Math.max(r.bytes_p95 ?? 0, s.bytes_p95);
+  }
+  return [...byId.values()]
+    .filter((r) => r.bytes_total >= (o.minBytes ?? 0))
+    .sort((a, b) => b.bytes_total - a.bytes_total || (a.id < b.id ? -1 : 1));
+}
+
+const PROTO: Record<number, string> = { 6: 'tcp', 17: 'udp', 132: 'sctp' };
+const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** Graphviz DOT: hosts as nodes, one arrow client -> server per edge, labelled service and traffic. */
+export function toDot(rows: readonly DepsMapRow[]): string {
+  const hosts = [...new Set(rows.flatMap((r) => [r.client_ip, r.server_ip]))].sort();
+  const lines = [
+    'digraph flowlens {',
+    '  rankdir=LR;',
+    '  node [shape=box, fontname="Helvetica"];',
+    '  edge [fontname="Helvetica", fontsize=10];',
+    ...hosts.map((h) => `  ${quote(h)};`),
+    ...rows.map((r) => {
+      const svc = `${r.service_name ?? r.server_port}/${PROTO[r.ip_protocol] ?? r.ip_protocol}`;
+      const style = r.confidence === 'low' ? ', style=dashed' : r.idle_since !== null ? ', style=dotted' : '';
+      return `  ${quote(r.client_ip)} -> ${quote(r.server_ip)} [label=${quote(`${svc}\n${humanBytes(r.bytes_total)}`)}${style}];`;
+    }),
+    '}',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function humanBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
