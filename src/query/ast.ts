@@ -68,6 +68,58 @@ export interface TopQuery {
   filter?: Filter;
   /** Forced tier; by default the range is split across the tiers by what each holds (query/plan.ts). */
   tier?: Tier;
+  /**
+   * Append one row summing every group not in the top `limit`: the `by` fields null and the column
+   * `other` = 1 (0 on the top rows; the column is present only when this is set). Its metric is the
+   * total over the answered parts minus the top rows, so top rows + other = the total (0 when nothing
+   * is left over).
+   */
+  other?: boolean;
+  /**
+   * Beside each row, the same group's metric over the previous period of equal length
+   * ([from - (to - from), from)), planned on its own (column `<metric>_previous`, 0 for a group without
+   * traffic then; result `previous` names its parts and gaps).
+   */
+  previous?: boolean;
+}
+
+/**
+ * The metric per time step over [from, to) (query/steps.ts chooses the step from the range and the
+ * tiers of the plan unless `step` is given). With `by`, the top `limit` groups over the whole range get
+ * their own series and everything else is summed per step as `other`.
+ *
+ * Result columns: t (epoch ms of the step's start; steps aligned to the epoch), the `by` fields, the
+ * metric, and `series`: 'total' (every step of the range, 0 when empty; by fields null), 'group' (a top
+ * group, in a step where it has rows), 'other' (the rest, in a step where any other group has rows; by
+ * fields null). Rows ordered by t, then total, groups in rank order, other.
+ */
+export interface SeriesQuery {
+  kind: 'series';
+  by: GroupField[];
+  metric: Metric;
+  from: number;
+  to: number;
+  /** How many groups get their own series (ignored without `by`). */
+  limit: number;
+  /** Step in ms (a multiple of one minute; of 5 minutes when aggregates answer, of a day for daily). */
+  step?: number;
+  filter?: Filter;
+  tier?: Tier;
+}
+
+/**
+ * Raw flows with flow_start in [from, to), newest first, a page of `limit` at a time. `cursor` is the
+ * `next_cursor` of the previous page (opaque; query/cursor.ts): the page starts strictly after the last
+ * row of that page in the order flow_start DESC and a tie-breaker over the other key columns. Columns:
+ * the canonical record's (extended_fields as JSON text).
+ */
+export interface FlowSearchQuery {
+  kind: 'flow_search';
+  from: number;
+  to: number;
+  filter?: Filter;
+  limit: number;
+  cursor?: string;
 }
 
 /**
@@ -92,7 +144,7 @@ export interface FlowsQuery {
 }
 
 /** `top` with `by: []` yields one row: the metric's total over the range (e.g. a raw flow count). */
-export type Query = TopQuery | AggregateRowsQuery | FlowsQuery;
+export type Query = TopQuery | SeriesQuery | FlowSearchQuery | AggregateRowsQuery | FlowsQuery;
 
 /**
  * Columns of an aggregate row as every backend returns them: times in epoch ms, addresses as strings
@@ -157,4 +209,10 @@ export interface QueryResult {
   complete?: boolean;
   columns: string[];
   rows: Record<string, string | number | null>[];
+  /** Series: the step in ms. */
+  step?: number;
+  /** Flow search: the cursor of the next page; null on the last page. */
+  next_cursor?: string | null;
+  /** Top-N with `previous`: the previous period and how it was answered. */
+  previous?: { from: number; to: number; parts: PlanPart[]; gaps: PlanGap[]; complete: boolean };
 }

@@ -40,4 +40,34 @@ describe('parseQuery (query AST from outside)', () => {
       parseQuery({ ...top, filter: { op: 'in_cidr', field: 'dst_port', cidr: '10.0.0.0/8' } }),
     ).toMatchObject({ error: expect.stringMatching(/^filter\.field: /) });
   });
+
+  it('series, flow search and top options: limits named by parameter', () => {
+    const series = { kind: 'series', by: ['dst_ip'], metric: 'flows', from: 0, to: 3_600_000, limit: 5 };
+    expect(parseQuery(series).ok).toBe(true);
+    expect(parseQuery({ ...series, step: 60_000 }).ok).toBe(true);
+    expect(parseQuery({ ...series, step: 90_000 })).toMatchObject({
+      error: expect.stringMatching(/^step: /),
+    });
+    expect(parseQuery({ ...series, to: 86_400_000 * 10, step: 60_000 })).toMatchObject({
+      error: expect.stringMatching(/^step: more than 2000 steps/),
+    });
+    expect(parseQuery({ ...series, limit: 101 })).toMatchObject({ error: expect.stringMatching(/^limit: /) });
+    expect(parseQuery({ ...series, to: 86_400_000 * 2000 })).toMatchObject({
+      error: expect.stringMatching(/^to: the range is at most/),
+    });
+    expect(parseQuery({ ...series, bogus: 1 }).ok).toBe(false);
+    const search = { kind: 'flow_search', from: 0, to: 1000, limit: 100 };
+    expect(parseQuery({ ...search, cursor: 'eyJrIjpbXX0' }).ok).toBe(true);
+    expect(parseQuery({ ...search, limit: 10_001 })).toMatchObject({
+      error: expect.stringMatching(/^limit: /),
+    });
+    expect(parseQuery({ ...search, cursor: 'a b' })).toMatchObject({
+      error: expect.stringMatching(/^cursor: /),
+    });
+    expect(parseQuery({ ...search, to: 86_400_000 * 40 })).toMatchObject({
+      error: expect.stringMatching(/^to: the range is at most 31 days/),
+    });
+    expect(parseQuery({ ...top, other: true, previous: true }).ok).toBe(true);
+    expect(parseQuery({ ...top, other: 'yes' })).toMatchObject({ error: expect.stringMatching(/^other: /) });
+  });
 });

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { EQ_FIELDS, NUMERIC_FIELDS } from '../core/columns.js';
+import { DAY_MS, MINUTE_MS } from '../core/rules.js';
 import type { Filter, Query } from './ast.js';
 import { GROUP_FIELDS } from './ast.js';
+import { MAX_STEPS, stepCount } from './steps.js';
 
 const enumOf = (xs: readonly string[]) => z.enum(xs as unknown as [string, ...string[]]);
 const field = enumOf(GROUP_FIELDS);
@@ -84,28 +86,105 @@ const filter = filterSchema;
 
 const range = { from: time, to: time, filter: filter.optional() };
 
-const query = z
-  .discriminatedUnion('kind', [
-    z.object({
-      kind: z.literal('top'),
-      by: z.array(field).max(GROUP_FIELDS.length),
-      metric: z.enum(['bytes', 'packets', 'flows']),
-      limit: z.number().int().min(1).max(100_000),
-      tier: z.enum(['raw', 'aggregates', 'daily']).optional(),
-      ...range,
-    }),
-    z.object({
-      kind: z.literal('aggregate_rows'),
-      limit: z.number().int().min(1).max(1_000_000).optional(),
-      ...range,
-    }),
-    z.object({ kind: z.literal('flows'), limit: z.number().int().min(1).max(100_000), ...range }),
-  ])
-  .refine((q) => q.to > q.from, { message: 'to must be after from', path: ['to'] });
+/** Range caps: a top-N or series over at most MAX_RANGE_MS (the daily retention's order), a flow search over at most MAX_SEARCH_RANGE_MS (raw flows are kept days, not years). */
+export const MAX_RANGE_MS = 3 * 366 * DAY_MS;
+export const MAX_SEARCH_RANGE_MS = 31 * DAY_MS;
+export const MAX_PAGE_SIZE = 10_000;
+
+const metric = z.enum(['bytes', 'packets', 'flows']);
+const tier = z.enum(['raw', 'aggregates', 'daily']);
+const rangeCap = (max: number) => (q: { from: number; to: number }, ctx: z.RefinementCtx) => {
+  if (!(q.to > q.from)) ctx.addIssue({ code: 'custom', message: 'to must be after from', path: ['to'] });
+  else if (q.to - q.from > max)
+    ctx.addIssue({
+      code: 'custom',
+      message: `the range is at most ${max / DAY_MS} days`,
+      path: ['to'],
+    });
+};
+
+export const topQuerySchema = z
+  .object({
+    kind: z.literal('top'),
+    by: z.array(field).max(GROUP_FIELDS.length),
+    metric,
+    limit: z.number().int().min(1).max(100_000),
+    tier: tier.optional(),
+    other: z.boolean().optional(),
+    previous: z.boolean().optional(),
+    ...range,
+  })
+  .superRefine(rangeCap(MAX_RANGE_MS));
+
+export const seriesQuerySchema = z
+  .object({
+    kind: z.literal('series'),
+    by: z.array(field).max(GROUP_FIELDS.length),
+    metric,
+    limit: z.number().int().min(1).max(100),
+    step: z.number().int().min(MINUTE_MS).multipleOf(MINUTE_MS).optional(),
+    tier: tier.optional(),
+    ...range,
+  })
+  .strict()
+  .superRefine(rangeCap(MAX_RANGE_MS))
+  .superRefine((q, ctx) => {
+    if (q.step !== undefined && q.to > q.from && stepCount(q.from, q.to, q.step) > MAX_STEPS)
+      ctx.addIssue({
+        code: 'custom',
+        message: `more than ${MAX_STEPS} steps over the range: choose a larger step`,
+        path: ['step'],
+      });
+  });
+
+export const flowSearchQuerySchema = z
+  .object({
+    kind: z.literal('flow_search'),
+    limit: z.number().int().min(1).max(MAX_PAGE_SIZE),
+    cursor: z
+      .string()
+      .max(4096)
+      .regex(/^[A-Za-z0-9_-]+$/, 'not a cursor (pass next_cursor unchanged)')
+      .optional(),
+    ...range,
+  })
+  .strict()
+  .superRefine(rangeCap(MAX_SEARCH_RANGE_MS));
+
+const aggregateRowsSchema = z
+  .object({
+    kind: z.literal('aggregate_rows'),
+    limit: z.number().int().min(1).max(1_000_000).optional(),
+    ...range,
+  })
+  .superRefine(rangeCap(Number.POSITIVE_INFINITY));
+
+const flowsSchema = z
+  .object({ kind: z.literal('flows'), limit: z.number().int().min(1).max(100_000), ...range })
+  .superRefine(rangeCap(Number.POSITIVE_INFINITY));
+
+const SCHEMAS = {
+  top: topQuerySchema,
+  series: seriesQuerySchema,
+  flow_search: flowSearchQuerySchema,
+  aggregate_rows: aggregateRowsSchema,
+  flows: flowsSchema,
+} as const;
+
+/** Every query kind (for the API's OpenAPI document: one schema per kind, discriminated by `kind`). */
+export const querySchemas = SCHEMAS;
 
 /** The query, or the first problem as "path: reason". */
 export function parseQuery(input: unknown): { ok: true; query: Query } | { ok: false; error: string } {
-  const r = query.safeParse(input);
+  // The kind picks the schema, so errors name the parameter of that kind (not "invalid union").
+  const kind = (input as { kind?: unknown } | null)?.kind;
+  const schema =
+    typeof kind === 'string' && Object.hasOwn(SCHEMAS, kind)
+      ? SCHEMAS[kind as keyof typeof SCHEMAS]
+      : undefined;
+  if (typeof input !== 'object' || input === null) return { ok: false, error: 'query: expected an object' };
+  if (!schema) return { ok: false, error: `kind: expected one of ${Object.keys(SCHEMAS).join(', ')}` };
+  const r = (schema as z.ZodType).safeParse(input);
   if (r.success) return { ok: true, query: r.data as Query };
   const issue = r.error.issues[0];
   const path = issue.path.length ? issue.path.join('.') : 'query';

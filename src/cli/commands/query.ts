@@ -6,42 +6,26 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readServeLock } from '../../app/lock.js';
-import { queryVia } from '../../app/query-via.js';
-import { parseDuration } from '../../core/duration.js';
-import { GROUP_FIELDS, type GroupField, type QueryResult, type TopQuery } from '../../query/ast.js';
-import { assertFlowFilter, FilterError, formatFilterError, parseFilter } from '../../query/filter/index.js';
-import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
+import { GROUP_FIELDS, type GroupField, type TopQuery } from '../../query/ast.js';
+import { addConfigFlags } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { type CommandContext, UsageError, withStore } from '../store.js';
+import { type CommandContext, UsageError } from '../store.js';
+import { formatTable, parseFilterFlag, parseRange, type QueryFlags, runQuery } from './query-common.js';
+import { registerFlows } from './query-flows.js';
+import { registerSeries } from './query-series.js';
+
+export { describeGaps, describeParts, formatCsv, formatTable, parseTime } from './query-common.js';
 
 /** Read-only: the store flags and --config, no retention (the store keeps the retention in force). */
-export interface TopFlags extends ConfigOpts {
+export interface TopFlags extends QueryFlags {
   by: string;
   metric?: string;
   from?: string;
   to?: string;
   limit?: string;
   tier?: string;
-  filter?: string;
-  via?: string;
-  json?: boolean;
-}
-
-/**
- * Time: ISO-8601 (2026-01-31T10:00:00Z, 2026-01-31), `now`, or relative to now: -90m, -1h, -7d, -2w.
- */
-export function parseTime(text: string, flag: string, now: number): number {
-  const t = text.trim();
-  if (t === 'now') return now;
-  if (t.startsWith('-')) return now - parseDuration(t.slice(1), flag);
-  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(t)) {
-    const ms = Date.parse(/[T ]\d{2}:\d{2}/.test(t) && !/(Z|[+-]\d{2}:?\d{2})$/.test(t) ? `${t}Z` : t);
-    if (Number.isFinite(ms)) return ms;
-  }
-  throw new UsageError(
-    `${flag}: expected an ISO-8601 time (UTC unless an offset is given), now, or -1h/-7d, got ${JSON.stringify(text)}`,
-  );
+  other?: boolean;
+  previous?: boolean;
 }
 
 const fieldSchema = z.enum(GROUP_FIELDS as [GroupField, ...GroupField[]]);
@@ -79,12 +63,9 @@ export function parseTopFlags(flags: TopFlags, now: number): TopQuery {
     const allowed = issue.path[0] === 'by' ? ` (fields: ${GROUP_FIELDS.join(', ')})` : '';
     throw new UsageError(`${flag}: ${issue.message}${allowed}`);
   }
-  const from = parseTime(flags.from ?? '-1h', '--from', now);
-  const to = parseTime(flags.to ?? 'now', '--to', now);
-  if (!(to > from)) throw new UsageError(`--from/--to: --from must be before --to`);
-  // FilterError (with its position) passes through: runTop shows it with a caret under the text.
-  const filter = flags.filter?.trim() ? parseFilter(flags.filter) : undefined;
-  if (filter) assertFlowFilter(filter);
+  const { from, to } = parseRange(flags, now);
+  // FilterError (with its position) passes through: runQuery shows it with a caret under the text.
+  const filter = parseFilterFlag(flags.filter).filter;
   return {
     kind: 'top',
     by: r.data.by,
@@ -94,74 +75,13 @@ export function parseTopFlags(flags: TopFlags, now: number): TopQuery {
     to,
     tier: r.data.tier,
     ...(filter ? { filter } : {}),
+    ...(flags.other ? { other: true } : {}),
+    ...(flags.previous ? { previous: true } : {}),
   };
 }
 
-export function formatTable(res: QueryResult): string {
-  const cells = [
-    res.columns,
-    ...res.rows.map((r) => res.columns.map((c) => (r[c] === null ? '-' : String(r[c])))),
-  ];
-  const widths = res.columns.map((_c, i) => Math.max(...cells.map((row) => row[i].length)));
-  const numeric = res.columns.map((c) => res.rows.every((r) => r[c] === null || typeof r[c] === 'number'));
-  const line = (row: string[]) =>
-    row
-      .map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return `${cells.map(line).join('\n')}\n(${res.rows.length} rows; ${describeParts(res)})\n`;
-}
-
-const when = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString().replace(':00.000Z', 'Z') : '…');
-
-/** One line: which tier answered which span, newest first. */
-export function describeParts(res: QueryResult): string {
-  const parts = res.parts ?? [{ tier: res.tier, from: Number.NaN, to: Number.NaN }];
-  if (parts.length === 0) return 'no tier holds this range';
-  return parts
-    .map((p) => (Number.isNaN(p.from) ? `${p.tier} tier` : `${p.tier} ${when(p.from)}..${when(p.to)}`))
-    .join(', ');
-}
-
-/** Spans not answered (or answered approximately), one warning line each, for stderr. */
-export function describeGaps(res: QueryResult): string {
-  return (res.gaps ?? [])
-    .map((g) => `${g.reason === 'approx' ? 'note' : 'warning: not in this answer'}: ${g.message}\n`)
-    .join('');
-}
-
 export async function runTop(flags: TopFlags, io: CliIO, ctx: CommandContext = {}): Promise<void> {
-  const config = configOrExit('query', flags, io, { env: ctx.env, label: 'query top' });
-  if (!config) return;
-  let q: TopQuery;
-  try {
-    q = parseTopFlags(flags, Date.now());
-  } catch (err) {
-    if (err instanceof FilterError)
-      io.stderr.write(`flowlens query top: --filter:\n${formatFilterError(flags.filter ?? '', err)}`);
-    else io.stderr.write(`flowlens query top: ${(err as Error).message}\n`);
-    io.setExitCode(2);
-    return;
-  }
-  // While serve holds the embedded store, ask it over HTTP (explicit --via, or found through its lock file).
-  const via = flags.via ?? (config.store === undefined ? readServeLock(config.data)?.http : undefined);
-  if (via) {
-    try {
-      const res = await queryVia(via, q);
-      io.stdout.write(flags.json ? `${JSON.stringify(res)}\n` : formatTable(res));
-      if (!flags.json) io.stderr.write(describeGaps(res));
-    } catch (err) {
-      io.stderr.write(`flowlens query top: ${(err as Error).message}\n`);
-      io.setExitCode(1);
-    }
-    return;
-  }
-  // A read: never migrates nor touches retention, so a role granted only flowlens_reporting can run it.
-  await withStore({ command: 'query top', config, io, access: 'read', ctx }, async (store) => {
-    const res = await store.query(q);
-    io.stdout.write(flags.json ? `${JSON.stringify(res)}\n` : formatTable(res));
-    if (!flags.json) io.stderr.write(describeGaps(res));
-  });
+  await runQuery({ label: 'query top', flags, io, ctx, parse: parseTopFlags, table: formatTable });
 }
 
 export function registerQuery(program: Command, io: CliIO): void {
@@ -182,10 +102,15 @@ export function registerQuery(program: Command, io: CliIO): void {
         'filter language, e.g. "src net 10.1.0.0/16 and dst port 443 and not flags A" (README "Filter language")',
       )
       .option('--tier <tier>', 'force one tier: raw | aggregates | daily (the answer names what it skipped)')
+      .option('--other', 'add a row summing every group not in the top N (by fields empty, other = 1)')
+      .option('--previous', 'add <metric>_previous: each group over the previous period of equal length')
       .option('--json', 'print {tier, parts, gaps, complete, columns, rows} as JSON')
+      .option('--csv', 'print the columns and rows as CSV')
       .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)'),
     'query',
   ).action(async (flags: TopFlags) => {
     await runTop(flags, io);
   });
+  registerSeries(query, io);
+  registerFlows(query, io);
 }

@@ -96,6 +96,18 @@ export const chdbDialect: Dialect = {
   bitAnd: (expr, mask) => `bitAnd(${expr}, ${mask})`,
   derived: (field) => DERIVED[field],
   ext: extSql,
+  bucket(tier, step, binder) {
+    const b = binder as ChBinder;
+    const ms =
+      tier === 'raw'
+        ? 'toUnixTimestamp64Milli(flow_start)'
+        : tier === 'aggregates'
+          ? 'toInt64(toUnixTimestamp(window_start)) * 1000'
+          : "toInt64(toUnixTimestamp(toDateTime(s.stat_date, 'UTC'))) * 1000";
+    return `intDiv(${ms}, ${b.typed('Int64', step)}) * ${b.typed('Int64', step)}`;
+  },
+  epochMs: (col) => `toUnixTimestamp64Milli(${col})`,
+  timestamp: (ms, binder) => `fromUnixTimestamp64Milli(${(binder as ChBinder).typed('Int64', ms)}, 'UTC')`,
 };
 
 export interface Compiled {
@@ -121,14 +133,17 @@ ORDER BY window_start, exporter_ip, src_ip, dst_ip, src_port, dst_port, ip_proto
   return { sql, params: b.params() };
 }
 
+/** The canonical columns of flow_records as this store reads them (times renamed: see store.ts RENAMED). */
+export const FLOW_SELECT = `toUnixTimestamp64Milli(received_at) AS received_at_o, toUnixTimestamp64Milli(flow_start) AS flow_start_o,
+  toUnixTimestamp64Milli(flow_end) AS flow_end_o, exporter_ip, exporter_id, protocol_type, src_ip, dst_ip, src_port,
+  dst_port, ip_protocol, bytes_total, packets_total, tcp_flags, input_interface, output_interface, src_as, dst_as,
+  next_hop, src_vlan, dst_vlan, tos, direction, sampling_rate, extended_fields`;
+
 export function compileFlows(q: FlowsQuery): Compiled {
   const b = new ChBinder();
   const where = [chdbDialect.timeWhere('raw', q.from, q.to, b)];
   if (q.filter) where.push(compileFilter(q.filter, 'raw', chdbDialect, b));
-  const sql = `SELECT toUnixTimestamp64Milli(received_at) AS received_at_o, toUnixTimestamp64Milli(flow_start) AS flow_start_o,
-  toUnixTimestamp64Milli(flow_end) AS flow_end_o, exporter_ip, exporter_id, protocol_type, src_ip, dst_ip, src_port,
-  dst_port, ip_protocol, bytes_total, packets_total, tcp_flags, input_interface, output_interface, src_as, dst_as,
-  next_hop, src_vlan, dst_vlan, tos, direction, sampling_rate, extended_fields
+  const sql = `SELECT ${FLOW_SELECT}
 FROM flow_records WHERE ${where.join(' AND ')}
 ORDER BY flow_start DESC, exporter_ip, src_ip, dst_ip, src_port, dst_port
 LIMIT ${b.bind(Math.max(0, Math.floor(q.limit)), 'uint')}`;

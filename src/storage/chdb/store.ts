@@ -39,12 +39,13 @@ import {
   type TierState,
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
-import { answerTop } from '../sql/answer.js';
+import { answerSeries, answerTop } from '../sql/answer.js';
+import { answerFlowSearch } from '../sql/search.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
 import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
 import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
-import { chdbDialect, compileAggregateRows, compileFlows } from './query.js';
+import { chdbDialect, compileAggregateRows, compileFlows, FLOW_SELECT } from './query.js';
 import { applyRetention } from './retention.js';
 import { ROW_FORMAT } from './row-encoder.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION, ttlClauses } from './schema.js';
@@ -392,17 +393,19 @@ export class ChdbStore implements FlowStore {
   }
 
   async query(q: Query): Promise<QueryResult> {
-    if (q.kind === 'top') {
-      return answerTop({
+    const run = (sql: string, params: unknown) =>
+      this.db.rows<Record<string, unknown>>(sql, params as Params);
+    const common = { state: await this.tierState(), now: this.now(), dialect: chdbDialect, run };
+    if (q.kind === 'top') return answerTop({ ...common, query: q, cell: outValue, metric: num });
+    if (q.kind === 'series') return answerSeries({ ...common, query: q, cell: outValue, metric: num });
+    if (q.kind === 'flow_search')
+      return answerFlowSearch({
+        ...common,
         query: q,
-        state: await this.tierState(),
-        now: this.now(),
-        dialect: chdbDialect,
-        run: (sql, params) => this.db.rows<Record<string, unknown>>(sql, params as Params),
-        cell: outValue,
-        metric: num,
+        select: FLOW_SELECT,
+        row: (r) => mapRow(r, FLOW_OUT),
+        columns: FLOW_OUT.map(([n]) => n),
       });
-    }
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);
       const rows = await this.db.rows<Record<string, unknown>>(c.sql, c.params);

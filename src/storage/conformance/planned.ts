@@ -36,6 +36,7 @@ import { filterFields, planQuery } from '../../query/plan.js';
 import type { DependencyEdge, FlowStore } from '../port.js';
 import { expectTop } from './compare.js';
 import { rng } from './generator.js';
+import { plannedQueryTests } from './queries.js';
 import { type RefAggregate, type Row, rank, referenceAggregates, referenceRollup } from './reference.js';
 
 const CLIENTS = ['10.1.0.1', '10.1.0.2', '192.168.7.9', '203.0.113.50', '2001:db8::c1', null];
@@ -62,7 +63,7 @@ const FILTER_FIELDS: GroupField[] = [
   'protocol_type',
 ];
 
-type Pick = <T>(xs: readonly T[]) => T;
+export type Pick = <T>(xs: readonly T[]) => T;
 
 function flows(seed: number, now: number): FlowRecord[] {
   const r = rng(seed);
@@ -109,8 +110,39 @@ function flows(seed: number, now: number): FlowRecord[] {
     // Zero durations too: their rates are NULL.
     if (r2() < 0.2) rec.flow_end = rec.flow_start;
   }
+  out.push(...tiedFlows(seed, now));
   return out;
 }
+
+/**
+ * Flows sharing one flow_start (and some every key column: the same flow exported three times), so a
+ * flow search's pages cut through equal sort keys (queries.ts).
+ */
+export function tiedFlows(seed: number, now: number): FlowRecord[] {
+  const r = rng(seed ^ 0x71e5);
+  const t = TIE_AT(now);
+  const out: FlowRecord[] = [];
+  for (let i = 0; i < 40; i++) {
+    out.push({
+      ...emptyRecord('ipfix', EXPORTERS[i % 2], t + 1000),
+      flow_start: t,
+      flow_end: t + (i % 3) * 1000,
+      src_ip: i % 5 === 0 ? null : CLIENTS[i % 5],
+      dst_ip: SERVERS[i % 3],
+      src_port: i % 4 === 0 ? null : 40000 + Math.floor(r() * 3),
+      dst_port: i % 4 === 0 ? null : 443,
+      ip_protocol: i % 4 === 0 ? null : 6,
+      bytes_total: 100 * (i % 4),
+      packets_total: 1,
+    });
+  }
+  const dup = { ...out[1] };
+  out.push({ ...dup }, { ...dup }, { ...dup });
+  return out;
+}
+
+/** When the tied flows start: half an hour ago (raw, after the watermark). */
+export const TIE_AT = (now: number) => Math.floor(now - 30 * 60_000);
 
 const NUMERIC_LEAF_FIELDS: NumericField[] = ['dst_port', 'src_port', 'ip_protocol'];
 
@@ -157,7 +189,7 @@ function randomNewLeaf(r: () => number, pick: Pick): Filter {
   ]);
 }
 
-function randomFilter(r: () => number, pick: Pick, depth: number): Filter {
+export function randomFilter(r: () => number, pick: Pick, depth: number): Filter {
   const roll = r();
   if (depth > 0 && roll < 0.35) {
     const n = 1 + Math.floor(r() * 3);
@@ -184,7 +216,8 @@ function randomFilter(r: () => number, pick: Pick, depth: number): Filter {
   return { op: 'eq', field, value };
 }
 
-type Value = string | number | null;
+export type Value = string | number | null;
+type Pick_<T, K extends keyof T> = { [P in K]: T[P] };
 
 const CMP = {
   '<': (a: number, b: number) => a < b,
@@ -216,7 +249,7 @@ function evalExt(f: Extract<Filter, { op: 'ext' }>, doc: unknown): boolean | nul
 }
 
 /** SQL's three-valued logic: a comparison with NULL is unknown (null), NOT of unknown is unknown. */
-function evalFilter(f: Filter, get: (field: FilterField) => Value): boolean | null {
+export function evalFilter(f: Filter, get: (field: FilterField) => Value): boolean | null {
   switch (f.op) {
     case 'cmp':
     case 'range':
@@ -283,15 +316,19 @@ const DAILY_FIELD: Partial<Record<GroupField, keyof DependencyEdge>> = {
   ip_protocol: 'ip_protocol',
 };
 
-interface World {
+export interface World {
   all: FlowRecord[];
   aggs: RefAggregate[];
   edges: DependencyEdge[];
   daily: ReturnType<typeof referenceRollup>;
 }
 
-/** The reference evaluation of one plan part: [key values, metric] items. */
-function partItems(w: World, q: TopQuery, p: PlanPart): { key: Value[]; v: number }[] {
+/** The reference evaluation of one plan part: [key values, metric, the row's tier time] items. */
+export function partItems(
+  w: World,
+  q: Pick_<TopQuery, 'by' | 'metric' | 'filter'>,
+  p: PlanPart,
+): { key: Value[]; v: number; t: number }[] {
   const keep = (get: (f: FilterField) => Value) => !q.filter || evalFilter(q.filter, get) === true;
   if (p.tier === 'raw') {
     return w.all
@@ -303,6 +340,7 @@ function partItems(w: World, q: TopQuery, p: PlanPart): { key: Value[]; v: numbe
         return {
           key: q.by.map(get),
           v: metricOf(q.metric, Number(f.bytes_total) * rate, Number(f.packets_total) * rate, 1),
+          t: f.flow_start,
         };
       });
   }
@@ -313,6 +351,7 @@ function partItems(w: World, q: TopQuery, p: PlanPart): { key: Value[]; v: numbe
       .map((a) => ({
         key: q.by.map((k) => aggValue(a, k)),
         v: metricOf(q.metric, a.bytes_total, a.packets_total, a.flow_count),
+        t: a.window_start,
       }));
   }
   const byId = new Map(w.edges.map((e) => [e.id, e]));
@@ -324,11 +363,12 @@ function partItems(w: World, q: TopQuery, p: PlanPart): { key: Value[]; v: numbe
     .map(({ s, get }) => ({
       key: q.by.map(get),
       v: metricOf(q.metric, s.bytes_total, s.packets_total, s.flow_count),
+      t: s.stat_date,
     }));
 }
 
 /** A raw flow's value of a field; the derived measures as core/columns.ts defines them. */
-function rawValue(f: FlowRecord, k: FilterField): Value {
+export function rawValue(f: FlowRecord, k: FilterField): Value {
   const duration = f.flow_end - f.flow_start;
   const rate = (n: number) => (duration === 0 ? null : (n * 1000) / duration);
   if (k === 'bytes') return Number(f.bytes_total);
@@ -477,6 +517,19 @@ export function runPlannedConformance(name: string, open: () => Promise<FlowStor
       expect(multi).toBeGreaterThan(10);
       // ... and with the filter language's leaves (comparisons, ranges, lists, flags, extended fields).
       expect(newLeaves).toBeGreaterThan(8);
+    });
+
+    // Top-N with other and previous, series and flow search on the same world (queries.ts).
+    plannedQueryTests({
+      store: () => store,
+      flows: w.all,
+      now,
+      watermark,
+      seed,
+      tieAt: TIE_AT(now),
+      partItems: (q, p) => partItems(w, q, p),
+      keep: (filter, f) => evalFilter(filter, (k) => rawValue(f, k)) === true,
+      randomFilter,
     });
   });
 }

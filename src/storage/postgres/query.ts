@@ -132,6 +132,14 @@ export const postgresDialect: Dialect = {
   bitAnd: (expr, mask) => `(${expr} & ${mask})`,
   derived: (field) => DERIVED[field],
   ext: extSql,
+  bucket(tier, step, b) {
+    const t =
+      tier === 'raw' ? 'flow_start' : tier === 'aggregates' ? 'window_start' : 's.stat_date::timestamp';
+    // extract() is numeric (exact) since PostgreSQL 14; floor of the quotient, times the step.
+    return `(floor(extract(epoch FROM ${t}) * 1000 / ${b.bind(step, 'int')}) * ${b.bind(step, 'int')})::bigint`;
+  },
+  epochMs: (col) => `(extract(epoch FROM ${col}) * 1000)::bigint`,
+  timestamp: (ms, b) => `${(b as PgBinder).bind(iso(ms), 'none')}::timestamptz`,
 };
 
 export interface Compiled {
@@ -156,16 +164,19 @@ ORDER BY a.window_start, ${ipOrder('a.exporter_ip')}, ${ipOrder('a.src_ip')}, ${
   return { sql, values: b.values };
 }
 
+const ms = (c: string) => `(extract(epoch FROM ${c}) * 1000)::float8 AS ${c}`;
+/** The canonical columns of flow_records as this store reads them (addresses as text, times in ms). */
+export const FLOW_SELECT = `${ms('received_at')}, ${ms('flow_start')}, ${ms('flow_end')},
+  host(exporter_ip) AS exporter_ip, exporter_id, protocol_type::text AS protocol_type,
+  host(src_ip) AS src_ip, host(dst_ip) AS dst_ip, src_port, dst_port, ip_protocol, bytes_total, packets_total,
+  tcp_flags, input_interface, output_interface, src_as, dst_as, host(next_hop) AS next_hop, src_vlan, dst_vlan,
+  tos, direction, sampling_rate, COALESCE(extended_fields_raw, extended_fields::text) AS extended_fields`;
+
 export function compileFlows(q: FlowsQuery): Compiled {
   const b = new PgBinder();
   const where = [postgresDialect.timeWhere('raw', q.from, q.to, b)];
   if (q.filter) where.push(compileFilter(q.filter, 'raw', postgresDialect, b));
-  const ms = (c: string) => `(extract(epoch FROM ${c}) * 1000)::float8 AS ${c}`;
-  const sql = `SELECT ${ms('received_at')}, ${ms('flow_start')}, ${ms('flow_end')},
-  host(exporter_ip) AS exporter_ip, exporter_id, protocol_type::text AS protocol_type,
-  host(src_ip) AS src_ip, host(dst_ip) AS dst_ip, src_port, dst_port, ip_protocol, bytes_total, packets_total,
-  tcp_flags, input_interface, output_interface, src_as, dst_as, host(next_hop) AS next_hop, src_vlan, dst_vlan,
-  tos, direction, sampling_rate, COALESCE(extended_fields_raw, extended_fields::text) AS extended_fields
+  const sql = `SELECT ${FLOW_SELECT}
 FROM flow_records r WHERE ${where.join(' AND ')}
 ORDER BY r.flow_start DESC, ${ipOrder('r.exporter_ip')}, ${ipOrder('r.src_ip')}, ${ipOrder('r.dst_ip')},
   r.src_port, r.dst_port

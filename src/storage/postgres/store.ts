@@ -11,7 +11,7 @@
  * the retention job prunes the ledger.
  */
 import type pg from 'pg';
-import type { FlowRecord } from '../../core/record.js';
+import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { Query, QueryResult } from '../../query/ast.js';
 import {
@@ -34,7 +34,8 @@ import {
   type TierState,
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
-import { answerTop } from '../sql/answer.js';
+import { answerSeries, answerTop } from '../sql/answer.js';
+import { answerFlowSearch } from '../sql/search.js';
 import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from './aggregate.js';
 import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';
@@ -59,7 +60,7 @@ import {
   type PremakePolicy,
   tierSpec,
 } from './partitions.js';
-import { compileAggregateRows, compileFlows, postgresDialect } from './query.js';
+import { compileAggregateRows, compileFlows, FLOW_SELECT, postgresDialect } from './query.js';
 import { applyRetention } from './retention.js';
 import { SCHEMA_VERSION } from './schema.js';
 
@@ -370,17 +371,21 @@ export class PostgresFlowStore implements FlowStore {
   }
 
   async query(q: Query): Promise<QueryResult> {
-    if (q.kind === 'top') {
-      return answerTop({
+    const run = async (sql: string, params: unknown) =>
+      (await this.pool.query(sql, params as unknown[])).rows;
+    const common = { state: await this.tierState(), now: Date.now(), dialect: postgresDialect, run };
+    const cell = (_f: unknown, v: unknown) => plainCell(v);
+    const metric = (v: unknown) => Number(v ?? 0);
+    if (q.kind === 'top') return answerTop({ ...common, query: q, cell, metric });
+    if (q.kind === 'series') return answerSeries({ ...common, query: q, cell, metric });
+    if (q.kind === 'flow_search')
+      return answerFlowSearch({
+        ...common,
         query: q,
-        state: await this.tierState(),
-        now: Date.now(),
-        dialect: postgresDialect,
-        run: async (sql, params) => (await this.pool.query(sql, params as unknown[])).rows,
-        cell: (_f, v) => plainCell(v),
-        metric: (v) => Number(v ?? 0),
+        select: FLOW_SELECT,
+        row: plainRow,
+        columns: CANONICAL_COLUMNS,
       });
-    }
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);
       const r = await this.pool.query(c.sql, c.values);

@@ -1,19 +1,21 @@
 /**
- * A top-N answered across tiers: plan (query/plan.ts) from the store's tier state, compile to one
- * statement (compile.ts), run, name the columns. Shared by every SQL store; the store passes how to run a
+ * Top-N and series answered across tiers: plan (query/plan.ts) from the store's tier state, compile
+ * (compile.ts), run, name the columns. Shared by every SQL store; the store passes how to run a
  * statement and how to read a value back.
  */
 import type { GroupField } from '../../core/columns.js';
-import type { QueryResult, TopQuery } from '../../query/ast.js';
-import { filterFields, planQuery } from '../../query/plan.js';
+import type { QueryResult, SeriesQuery, TopQuery } from '../../query/ast.js';
+import { filterFields, planQuery, type QueryPlan } from '../../query/plan.js';
+import { checkStep, chooseStep, stepCount } from '../../query/steps.js';
 import type { TierState } from '../port.js';
-import { compileTop } from './compile.js';
+import { compileSeries, compileTop } from './compile.js';
 import type { Dialect } from './dialect.js';
 
 export type Cell = string | number | null;
+type Row = Record<string, Cell>;
 
-export interface AnswerTopOptions {
-  query: TopQuery;
+export interface AnswerOptions<Q> {
+  query: Q;
   state: TierState;
   now: number;
   dialect: Dialect;
@@ -24,28 +26,144 @@ export interface AnswerTopOptions {
   metric(value: unknown): number;
 }
 
-export async function answerTop(o: AnswerTopOptions): Promise<QueryResult> {
+export type AnswerTopOptions = AnswerOptions<TopQuery>;
+
+/** Every group of the plan at once (the previous period's groups are matched to this period's). */
+const ALL = Number.MAX_SAFE_INTEGER;
+
+type Ranked = { by: readonly GroupField[]; metric: TopQuery['metric']; filter?: TopQuery['filter'] };
+
+function plan<Q extends { from: number; to: number; tier?: TopQuery['tier'] } & Ranked>(
+  o: AnswerOptions<Q>,
+  from = o.query.from,
+  to = o.query.to,
+): QueryPlan {
   const q = o.query;
   const fields = [...new Set([...q.by, ...filterFields(q.filter)])];
-  const plan = planQuery({ from: q.from, to: q.to, fields, tier: q.tier }, { now: o.now, ...o.state });
-  const compiled = compileTop(q, plan.parts, o.dialect);
+  return planQuery({ from, to, fields, tier: q.tier }, { now: o.now, ...o.state });
+}
+
+/** The ranked groups of a plan: rows with the `by` fields and the metric, best first. */
+async function ranked<Q extends Ranked>(
+  o: AnswerOptions<Q>,
+  p: QueryPlan,
+  limit: number,
+  by: readonly GroupField[] = o.query.by,
+): Promise<Row[]> {
+  const q = o.query;
+  const compiled = compileTop({ by, metric: q.metric, filter: q.filter, limit }, p.parts, o.dialect);
   const raw = compiled ? await o.run(compiled.sql, compiled.params) : [];
-  const rows = raw.map((r) => {
-    const out: Record<string, Cell> = {};
-    q.by.forEach((f, i) => {
+  return raw.map((r) => {
+    const out: Row = {};
+    by.forEach((f, i) => {
       out[f] = o.cell(f, r[`k${i}`]);
     });
     out[q.metric] = o.metric(r.m ?? 0);
     return out;
   });
+}
+
+const keyOf = (r: Row, by: readonly string[]) => JSON.stringify(by.map((f) => r[f]));
+const total = (rows: Row[], metric: string) => rows.reduce((s, r) => s + Number(r[metric] ?? 0), 0);
+
+export async function answerTop(o: AnswerTopOptions): Promise<QueryResult> {
+  const q = o.query;
+  const p = plan(o);
+  const rows = await ranked(o, p, q.limit);
+  const columns: string[] = [...q.by, q.metric];
+  const result: QueryResult = {
+    tier: p.parts[0]?.tier ?? q.tier ?? 'raw',
+    parts: p.parts,
+    gaps: p.gaps,
+    complete: p.complete,
+    columns,
+    rows,
+  };
   // A total over answered parts is one row even when nothing matched (0); with no part answered there is
   // no total to give (the gaps say why).
+  if (q.other && q.by.length > 0) {
+    // The total of the same plan minus the top rows: exact, and one cheap statement without grouping.
+    const [all] = await ranked(o, p, 1, []);
+    const other: Row = Object.fromEntries(q.by.map((f) => [f, null]));
+    other[q.metric] = Number(all?.[q.metric] ?? 0) - total(rows, q.metric);
+    for (const r of rows) r.other = 0;
+    other.other = 1;
+    if (p.parts.length > 0) rows.push(other);
+  }
+  if (q.other) columns.push('other');
+  if (q.previous) {
+    const from = q.from - (q.to - q.from);
+    const pp = plan(o, from, q.from);
+    // Every group of the previous period, matched by key: exact whatever the ranking was then.
+    const prev = new Map(
+      (await ranked({ ...o, query: { ...q, from, to: q.from } }, pp, ALL)).map((r) => [
+        keyOf(r, q.by),
+        Number(r[q.metric]),
+      ]),
+    );
+    const col = `${q.metric}_previous`;
+    let topPrev = 0;
+    for (const r of rows) {
+      if (r.other === 1) continue;
+      r[col] = prev.get(keyOf(r, q.by)) ?? 0;
+      topPrev += r[col] as number;
+    }
+    const otherRow = rows.find((r) => r.other === 1);
+    if (otherRow) otherRow[col] = [...prev.values()].reduce((a, b) => a + b, 0) - topPrev;
+    columns.push(col);
+    result.previous = { from, to: q.from, parts: pp.parts, gaps: pp.gaps, complete: pp.complete };
+  }
+  return result;
+}
+
+/**
+ * A series: the top `limit` groups over the whole range (the same ranking as a top-N), then the metric per
+ * step and group in one statement, folded here into the groups' series, `other` and the step totals.
+ */
+export async function answerSeries(o: AnswerOptions<SeriesQuery>): Promise<QueryResult> {
+  const q = o.query;
+  const p = plan(o);
+  const step =
+    q.step === undefined ? chooseStep(q.from, q.to, p.parts) : checkStep(q.from, q.to, q.step, p.parts);
+  const top = q.by.length > 0 ? await ranked(o, p, q.limit) : [];
+  const rank = new Map(top.map((r, i) => [keyOf(r, q.by), i]));
+  const compiled = compileSeries(q, p.parts, o.dialect, step);
+  const raw = compiled ? await o.run(compiled.sql, compiled.params) : [];
+  // Per step: the total, each top group's row, the other row (present when such rows exist).
+  const steps = new Map<number, { total: number; groups: (Row | undefined)[]; other?: number }>();
+  const first = Math.floor(q.from / step) * step;
+  if (p.parts.length > 0)
+    for (let i = 0; i < stepCount(q.from, q.to, step); i++)
+      steps.set(first + i * step, { total: 0, groups: [] });
+  for (const r of raw) {
+    const t = Number(r.t);
+    const m = o.metric(r.m ?? 0);
+    const s = steps.get(t) ?? { total: 0, groups: [] };
+    steps.set(t, s);
+    s.total += m;
+    if (q.by.length === 0) continue;
+    const row: Row = {};
+    q.by.forEach((f, i) => {
+      row[f] = o.cell(f, r[`k${i}`]);
+    });
+    const k = rank.get(keyOf(row, q.by));
+    if (k === undefined) s.other = (s.other ?? 0) + m;
+    else s.groups[k] = { t, ...row, [q.metric]: m, series: 'group' };
+  }
+  const nulls = Object.fromEntries(q.by.map((f) => [f, null]));
+  const rows: Row[] = [];
+  for (const [t, s] of [...steps].sort((a, b) => a[0] - b[0])) {
+    rows.push({ t, ...nulls, [q.metric]: s.total, series: 'total' });
+    for (const g of s.groups) if (g) rows.push(g);
+    if (s.other !== undefined) rows.push({ t, ...nulls, [q.metric]: s.other, series: 'other' });
+  }
   return {
-    tier: plan.parts[0]?.tier ?? q.tier ?? 'raw',
-    parts: plan.parts,
-    gaps: plan.gaps,
-    complete: plan.complete,
-    columns: [...q.by, q.metric],
+    tier: p.parts[0]?.tier ?? q.tier ?? 'raw',
+    parts: p.parts,
+    gaps: p.gaps,
+    complete: p.complete,
+    step,
+    columns: ['t', ...q.by, q.metric, 'series'],
     rows,
   };
 }

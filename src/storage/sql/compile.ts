@@ -178,13 +178,23 @@ export interface TopSpec {
   limit: number;
 }
 
-/** `SELECT k0.., m` of one part: its tier's rows in the part's span, grouped by the requested fields. */
-function partSql(spec: TopSpec, part: PlanPart, d: Dialect, b: Binder, combined: boolean): string {
-  const keys = spec.by.map((f, i) => `${keyExpr(part.tier, f, d, combined)} AS k${i}`);
+/**
+ * `SELECT [t,] k0.., m` of one part: its tier's rows in the part's span, grouped by the requested fields
+ * (and by the step the row falls in, for a series).
+ */
+function partSql(
+  spec: TopSpec,
+  part: PlanPart,
+  o: { d: Dialect; b: Binder; combined: boolean; step?: number },
+): string {
+  const { d, b } = o;
+  const keys = spec.by.map((f, i) => `${keyExpr(part.tier, f, d, o.combined)} AS k${i}`);
+  if (o.step !== undefined) keys.unshift(`${d.bucket(part.tier, o.step, b)} AS t`);
+  const names = [...(o.step !== undefined ? ['t'] : []), ...spec.by.map((_f, i) => `k${i}`)];
   const where = [d.timeWhere(part.tier, part.from, part.to, b)];
   if (spec.filter) where.push(compileFilter(spec.filter, part.tier, d, b));
   let sql = `SELECT ${[...keys, `${metricExpr(part.tier, spec.metric, d)} AS m`].join(', ')} FROM ${d.table(part.tier)} WHERE ${where.join(' AND ')}`;
-  if (keys.length > 0) sql += ` GROUP BY ${keys.map((_k, i) => `k${i}`).join(', ')}`;
+  if (names.length > 0) sql += ` GROUP BY ${names.join(', ')}`;
   return sql;
 }
 
@@ -206,7 +216,7 @@ export function compileTop(
   const outKeys = kinds.map(
     (k, i) => `${d.output(outExpr(spec.by[i], `u.k${i}`, d, sentinels), k)} AS k${i}`,
   );
-  const inner = parts.map((p) => partSql(spec, p, d, b, combined && sentinels));
+  const inner = parts.map((p) => partSql(spec, p, { d, b, combined: combined && sentinels }));
   const from =
     inner.length === 1 ? `(${inner[0]}) AS u` : `(${inner.map((s) => `(${s})`).join(' UNION ALL ')}) AS u`;
   let sql: string;
@@ -219,5 +229,31 @@ export function compileTop(
     sql += ` ORDER BY m DESC, ${kinds.map((k, i) => d.orderKey(`u.k${i}`, k)).join(', ')}`;
     sql += ` LIMIT ${b.bind(Math.max(0, Math.floor(spec.limit)), 'uint')}`;
   }
+  return { sql, params: b.params() };
+}
+
+/**
+ * The metric per step and group over a plan's parts, as one statement: each part groups its rows by
+ * (step, fields), the parts are joined with UNION ALL and grouped once more, so a step two parts share
+ * sums both. Columns t (epoch ms), k0..k(n-1), m; ordered by t. Keys are grouped exactly as compileTop
+ * groups them, so a row's key matches the same group of a top-N over the same plan.
+ */
+export function compileSeries(
+  spec: Omit<TopSpec, 'limit'>,
+  parts: readonly PlanPart[],
+  d: Dialect,
+  step: number,
+): { sql: string; params: unknown } | null {
+  if (parts.length === 0) return null;
+  const b = d.binder();
+  const kinds = spec.by.map((f) => (FIELD_CATALOG[f].kind === 'ip' ? 'ip' : 'other') as 'ip' | 'other');
+  const sentinels = parts.some((p) => p.tier === 'aggregates');
+  const combined = parts.length > 1 && sentinels;
+  const outKeys = kinds.map(
+    (k, i) => `${d.output(outExpr(spec.by[i], `u.k${i}`, d, sentinels), k)} AS k${i}`,
+  );
+  const inner = parts.map((p) => `(${partSql({ ...spec, limit: 0 }, p, { d, b, combined, step })})`);
+  const groups = ['u.t', ...spec.by.map((_f, i) => `u.k${i}`)];
+  const sql = `SELECT ${['u.t AS t', ...outKeys, 'sum(u.m) AS m'].join(', ')} FROM (${inner.join(' UNION ALL ')}) AS u GROUP BY ${groups.join(', ')} ORDER BY u.t`;
   return { sql, params: b.params() };
 }

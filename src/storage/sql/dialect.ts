@@ -44,4 +44,13 @@ export interface Dialect {
    * value of another JSON type; the path's keys and the value are bound parameters.
    */
   ext(leaf: ExtLeaf, b: Binder): string;
+  /**
+   * Epoch ms of the start of the `step`-ms step (aligned to the epoch) a tier row's time falls in: raw
+   * flow_start, aggregates window_start, daily stat_date (midnight UTC). An integer.
+   */
+  bucket(tier: Tier, step: number, b: Binder): string;
+  /** A raw timestamp column as epoch ms (an integer), for reading a sort key back. */
+  epochMs(col: string): string;
+  /** Epoch ms bound as a value comparable with a raw timestamp column. */
+  timestamp(ms: number, b: Binder): string;
 }
