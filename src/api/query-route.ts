@@ -109,7 +109,8 @@ export function registerQueryKind<S extends z.ZodRawShape>(
   const common = { ...kind.params, ...range };
   const querystring = z.object({ ...common, filter: filterText.optional() });
   const body = z.object({ ...common, filter: filterParam.optional() });
-  const response = { 200: queryResultSchema, ...problemResponses(400, 422, 503, 504) };
+  const ok = { 200: queryResultSchema };
+  const statuses = [422, 503, 504];
   // The validated query string or body (the schemas above made it so; their types differ only in filter).
   const handle = async (p: unknown) => {
     const { filter: f, ...rest } = p as { filter?: string | Filter; from: number; to: number };
@@ -120,12 +121,28 @@ export function registerQueryKind<S extends z.ZodRawShape>(
   };
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   const url = `/api/v1/${kind.name}`;
-  zapp.get(url, { schema: { summary: kind.summary, tags: ['queries'], querystring, response } }, (req) =>
-    handle(req.query),
+  zapp.get(
+    url,
+    {
+      schema: {
+        summary: kind.summary,
+        tags: ['queries'],
+        querystring,
+        response: { ...ok, ...problemResponses({ statuses }) },
+      },
+    },
+    (req) => handle(req.query),
   );
   zapp.post(
     url,
-    { schema: { summary: `${kind.summary} (parameters as a JSON body)`, tags: ['queries'], body, response } },
+    {
+      schema: {
+        summary: `${kind.summary} (parameters as a JSON body)`,
+        tags: ['queries'],
+        body,
+        response: { ...ok, ...problemResponses({ body: true, statuses }) },
+      },
+    },
     (req) => handle(req.body),
   );
 }

@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { retentionText } from '../core/duration.js';
 import { GROUP_FIELDS, type GroupField } from '../query/ast.js';
-import { parseQuery } from '../query/validate.js';
+import { filterSchema, parseQuery } from '../query/validate.js';
 import { complete, type RecentValues } from './complete.js';
 import { ApiProblem, PROBLEM_CODES, PROBLEMS, type ProblemCode, problemType } from './problems.js';
 import {
@@ -54,7 +54,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
         summary: 'Run a query AST (src/query/ast.ts Query), validated by the query module',
         tags: ['queries'],
         body: z.looseObject({ kind: z.string() }).describe('A Query of src/query/ast.ts'),
-        response: { 200: queryResultSchema, ...problemResponses(400, 422, 503, 504) },
+        response: { 200: queryResultSchema, ...problemResponses({ body: true, statuses: [422, 503, 504] }) },
       },
     },
     async (req) => {
@@ -90,7 +90,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
               .describe('Every 5-minute window starting before this (epoch ms) is aggregated'),
             retention: z.object({ raw: retentionEntry, aggregates: retentionEntry, daily: retentionEntry }),
           }),
-          ...problemResponses(503, 504),
+          ...problemResponses({ statuses: [503] }),
         },
       },
     },
@@ -125,7 +125,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
             status: z.number().int(),
             description: z.string(),
           }),
-          ...problemResponses(404),
+          ...problemResponses({ statuses: [404] }),
         },
       },
     },
@@ -146,14 +146,11 @@ function registerFilterRoutes(app: FastifyInstance, opts: RouteOptions): void {
       .default('flow')
       .describe('flow: refuse dependency-only terms (client/server, group/name)'),
   });
-  const validateSchema = {
+  const validateSchema = (body: boolean) => ({
     summary: 'Parse filter text: the AST, or a problem with the position',
     tags: ['filter'],
-    response: {
-      200: z.object({ filter: z.unknown().describe('The AST (Filter)') }),
-      ...problemResponses(400),
-    },
-  };
+    response: { 200: z.object({ filter: filterSchema }), ...problemResponses({ body }) },
+  });
   const validate = async (p: z.output<typeof validateParams>) => {
     const filter = resolveFilter(p.filter, p.kind === 'flow');
     if (!filter)
@@ -164,10 +161,12 @@ function registerFilterRoutes(app: FastifyInstance, opts: RouteOptions): void {
       });
     return { filter };
   };
-  zapp.get('/api/v1/filter/validate', { schema: { ...validateSchema, querystring: validateParams } }, (req) =>
-    validate(req.query),
+  zapp.get(
+    '/api/v1/filter/validate',
+    { schema: { ...validateSchema(false), querystring: validateParams } },
+    (req) => validate(req.query),
   );
-  zapp.post('/api/v1/filter/validate', { schema: { ...validateSchema, body: validateParams } }, (req) =>
+  zapp.post('/api/v1/filter/validate', { schema: { ...validateSchema(true), body: validateParams } }, (req) =>
     validate(req.body),
   );
 
@@ -176,7 +175,7 @@ function registerFilterRoutes(app: FastifyInstance, opts: RouteOptions): void {
     cursor: z.coerce.number().int().min(0).optional().describe('Offset of the cursor (default: the end)'),
     kind: z.enum(['flow', 'dependency']).default('flow'),
   });
-  const completeSchema = {
+  const completeSchema = (body: boolean) => ({
     summary: 'What may come at the cursor: keywords, operators, values seen recently',
     tags: ['filter'],
     response: {
@@ -193,9 +192,9 @@ function registerFilterRoutes(app: FastifyInstance, opts: RouteOptions): void {
           .object({ position: z.number().int(), length: z.number().int(), message: z.string() })
           .optional(),
       }),
-      ...problemResponses(400),
+      ...problemResponses({ body }),
     },
-  };
+  });
   const run = (p: z.output<typeof completeParams>) =>
     complete({
       text: p.text,
@@ -203,10 +202,12 @@ function registerFilterRoutes(app: FastifyInstance, opts: RouteOptions): void {
       dependency: p.kind === 'dependency',
       recent: opts.recent,
     });
-  zapp.get('/api/v1/filter/complete', { schema: { ...completeSchema, querystring: completeParams } }, (req) =>
-    run(req.query),
+  zapp.get(
+    '/api/v1/filter/complete',
+    { schema: { ...completeSchema(false), querystring: completeParams } },
+    (req) => run(req.query),
   );
-  zapp.post('/api/v1/filter/complete', { schema: { ...completeSchema, body: completeParams } }, (req) =>
+  zapp.post('/api/v1/filter/complete', { schema: { ...completeSchema(true), body: completeParams } }, (req) =>
     run(req.body),
   );
 }

@@ -133,15 +133,19 @@ export const queryResultSchema = z.looseObject({
   rows: z.array(z.record(z.string(), cell)),
 });
 
-/** Error responses every API route may give, for the OpenAPI document. */
-export function problemResponses(...statuses: number[]) {
+/**
+ * The problem responses of a route for the OpenAPI document: `statuses` of its own, plus what any request
+ * may meet (400 for its parameters, 500), and for a body 413 and 415.
+ */
+export function problemResponses(o: { body?: boolean; statuses?: number[] } = {}) {
+  const all = new Set([400, 500, ...(o.body ? [413, 415] : []), ...(o.statuses ?? [])]);
   const out: Record<
     number,
     { description: string; content: Record<string, { schema: typeof problemSchema }> }
   > = {};
-  for (const s of statuses)
+  for (const s of [...all].sort())
     out[s] = {
-      description: 'Problem document',
+      description: 'Problem document (RFC 9457)',
       content: { 'application/problem+json': { schema: problemSchema } },
     };
   return out;
