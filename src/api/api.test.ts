@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../app/store.js';
 import { emptyRecord, type FlowRecord } from '../core/record.js';
-import { openChdbStore } from '../storage/chdb/index.js';
 import type { FlowStore } from '../storage/port.js';
 import { type ApiOptions, buildApi } from './server.js';
 import { OpenApiCheck } from './testing/openapi-check.js';
@@ -53,7 +53,8 @@ const options = (o: Partial<ApiOptions> = {}): ApiOptions => ({
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'flowlens-api-'));
-  store = await openChdbStore({ dir });
+  // The embedded store, through the composition root (only src/app picks a backend).
+  store = await openStore({ data: dir });
   await store.migrate();
   await store.insertFlows(FLOWS);
   app = await buildApi(options());
