@@ -1,8 +1,16 @@
+import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import {
+  createJsonSchemaTransform,
+  createJsonSchemaTransformObject,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
-import { QueryError } from '../query/errors.js';
-import { parseQuery } from '../query/validate.js';
 import type { FlowStore } from '../storage/port.js';
+import { storeRecentValues } from './complete.js';
+import { ApiProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problems.js';
+import { registerRoutes } from './routes.js';
+import { apiRegistry, LIMITS } from './schemas.js';
 
 export interface Readiness {
   ready: boolean;
@@ -14,18 +22,71 @@ export interface HttpServerOptions {
   port: number;
   registry: Registry;
   readiness: () => Readiness;
-  /** When given, POST /api/v1/query runs a query AST against it (the CLI's `--via` path while serve runs). */
+  /** When given, the /api/v1 queries run against it (and the CLI's `--via` path works while serve runs). */
   store?: FlowStore;
+  /** Per-request query time limit (default LIMITS.queryTimeoutMs). */
+  queryTimeoutMs?: number;
 }
 
-function problem(reply: FastifyReply, status: number, title: string, detail?: string) {
-  return reply
-    .code(status)
-    .type('application/problem+json')
-    .send({ type: 'about:blank', title, status, ...(detail ? { detail } : {}) });
+export type ApiOptions = Omit<HttpServerOptions, 'host' | 'port'>;
+
+function sendProblem(reply: FastifyReply, p: ApiProblem) {
+  return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p.toJSON());
 }
 
-/** Health, readiness, Prometheus metrics and the query endpoint of a running collector. */
+/**
+ * The HTTP application without a socket (tests inject requests into it): health, readiness, metrics, the
+ * /api/v1 routes and the OpenAPI document at /api/openapi.json, generated from the routes' zod schemas.
+ */
+export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: LIMITS.bodyBytes });
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are plain JSON.stringify: checking every row of a large answer against its schema would cost
+  // the event loop that also coordinates ingestion. The tests check responses against the document instead.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'FlowLens HTTP API',
+        version: '1',
+        description:
+          'Network flow queries, the filter language and tier state. Errors are RFC 9457 problem documents (application/problem+json).',
+      },
+    },
+    transform: createJsonSchemaTransform({ schemaRegistry: apiRegistry }),
+    transformObject: createJsonSchemaTransformObject({ schemaRegistry: apiRegistry }),
+  });
+
+  app.setErrorHandler((err, _req, reply) => sendProblem(reply, toProblem(err)));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, new ApiProblem('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const r = opts.readiness();
+    return reply
+      .code(r.ready ? 200 : 503)
+      .send({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const text = await opts.registry.metrics();
+    return reply.type(opts.registry.contentType).send(text);
+  });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const store = opts.store;
+  registerRoutes(app, {
+    store,
+    timeoutMs: opts.queryTimeoutMs ?? LIMITS.queryTimeoutMs,
+    recent: store ? storeRecentValues((q) => store.query(q)) : undefined,
+  });
+  await app.ready();
+  return app;
+}
+
+/** Health, readiness, Prometheus metrics and the HTTP API of a running collector. */
 export class HttpServer {
   private app: FastifyInstance | null = null;
   address: { host: string; port: number } | null = null;
@@ -33,33 +94,7 @@ export class HttpServer {
   constructor(private readonly opts: HttpServerOptions) {}
 
   async start(): Promise<{ host: string; port: number }> {
-    const app = Fastify({ logger: false });
-    app.get('/healthz', async () => ({ status: 'ok' }));
-    app.get('/readyz', async (_req, reply) => {
-      const r = this.opts.readiness();
-      return reply
-        .code(r.ready ? 200 : 503)
-        .send({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
-    });
-    app.get('/metrics', async (_req, reply) => {
-      const text = await this.opts.registry.metrics();
-      return reply.type(this.opts.registry.contentType).send(text);
-    });
-    app.post('/api/v1/query', async (req, reply) => {
-      const store = this.opts.store;
-      if (!store) return problem(reply, 404, 'no store attached');
-      const parsed = parseQuery(req.body);
-      if (!parsed.ok) return problem(reply, 400, 'invalid query', parsed.error);
-      try {
-        return await store.query(parsed.query);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        // The caller's mistake (a field the tier does not keep, a malformed address) is a 400; the rest is ours.
-        if (err instanceof QueryError) return problem(reply, 400, 'invalid query', message);
-        return problem(reply, 500, 'query failed', message);
-      }
-    });
-    app.setNotFoundHandler((_req, reply) => problem(reply, 404, 'not found'));
+    const app = await buildApi(this.opts);
     await app.listen({ host: this.opts.host, port: this.opts.port });
     this.app = app;
     const a = app.server.address();

@@ -123,7 +123,7 @@ describe('flowlens serve', () => {
     );
     await expect(
       queryVia(`http://127.0.0.1:${serve.http!.port}`, { ...q, by: ['no_such_field' as 'src_ip'] }),
-    ).rejects.toThrow(/invalid query: by.0/);
+    ).rejects.toThrow(/Invalid parameter: by.0/);
     expect((await fetch(`http://127.0.0.1:${serve.http!.port}/healthz`)).status).toBe(200);
 
     // `flowlens query top --data DIR` finds the running serve through its lock file and asks it over HTTP

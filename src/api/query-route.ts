@@ -1,0 +1,148 @@
+/**
+ * One query kind = one route. A kind gives its own parameters as a zod object and how they become a query
+ * AST; this module adds what every kind shares (from/to, filter as text or AST, the range cap, the time
+ * limit, the row cap, the problem responses) and registers GET (query string) and POST (JSON body) on
+ * /api/v1/NAME. A new kind (series, flow search) is a QueryKind of a few lines in routes.ts.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Filter, Query } from '../query/ast.js';
+import { assertFlowFilter, FilterError, parseFilter } from '../query/filter/index.js';
+import type { FlowStore } from '../storage/port.js';
+import { ApiProblem, filterProblem } from './problems.js';
+import { filterParam, filterText, LIMITS, problemResponses, queryResultSchema, timeSpec } from './schemas.js';
+
+/** What the shared parameters become before a kind's toQuery sees them. */
+export type ApiQueryResult = z.output<typeof queryResultSchema>;
+
+export interface RangeParams {
+  from: number;
+  to: number;
+  filter?: Filter;
+}
+
+export interface QueryKind<S extends z.ZodRawShape> {
+  /** The route is /api/v1/NAME. */
+  name: string;
+  summary: string;
+  /** The kind's own parameters (from, to and filter are added). Query-string values arrive as text. */
+  params: S;
+  /** Validated parameters -> the query the store runs. */
+  toQuery(p: z.output<z.ZodObject<S>> & RangeParams): Query;
+  /** Rows one answer may carry; a larger answer is refused (result_too_large), never cut silently. */
+  maxRows: number;
+  /** Filters of flow queries refuse dependency-only terms (client/server, group/name). */
+  flowFilter?: boolean;
+}
+
+export interface QueryContext {
+  store?: FlowStore;
+  timeoutMs: number;
+}
+
+const range = {
+  // prefault: the default is input, resolved against the request's now like a given value.
+  from: timeSpec.prefault('-1h'),
+  to: timeSpec.prefault('now'),
+};
+
+/** Filter text -> AST (a FilterError becomes invalid_filter at its position), AST as given. */
+export function resolveFilter(f: string | Filter | undefined, flowFilter: boolean): Filter | undefined {
+  if (f === undefined || (typeof f === 'string' && f.trim() === '')) return undefined;
+  try {
+    const ast = typeof f === 'string' ? parseFilter(f) : f;
+    if (flowFilter) assertFlowFilter(ast);
+    return ast;
+  } catch (err) {
+    if (err instanceof FilterError) throw filterProblem(err, 'filter');
+    throw err;
+  }
+}
+
+function checkRange(from: number, to: number): void {
+  if (!(to > from)) throw new ApiProblem('invalid_parameter', 'to: must be after from', { parameter: 'to' });
+  if (to - from > LIMITS.rangeMs)
+    throw new ApiProblem(
+      'invalid_parameter',
+      `from: the range is longer than ${LIMITS.rangeMs / 86_400_000} days`,
+      { parameter: 'from' },
+    );
+}
+
+/**
+ * Runs the query with the per-request time limit. The store port has no cancellation yet, so on timeout the
+ * caller gets query_timeout at once and the statement finishes in the background (README "HTTP API").
+ */
+export async function runQuery(ctx: QueryContext, q: Query, maxRows: number): Promise<ApiQueryResult> {
+  const store = ctx.store;
+  if (!store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ApiProblem('query_timeout', `the query ran longer than ${ctx.timeoutMs} ms`)),
+      ctx.timeoutMs,
+    );
+  });
+  try {
+    const res = await Promise.race([store.query(q), timeout]);
+    if (res.rows.length > maxRows)
+      throw new ApiProblem(
+        'result_too_large',
+        `the answer has ${res.rows.length} rows, more than the ${maxRows} one response carries`,
+      );
+    // A shallow copy as a plain object type, the type the route's response schema gives.
+    return { ...res };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Identity, so a kind's parameter types are inferred from its `params`. */
+export const defineQueryKind = <S extends z.ZodRawShape>(kind: QueryKind<S>): QueryKind<S> => kind;
+
+export function registerQueryKind<S extends z.ZodRawShape>(
+  app: FastifyInstance,
+  kind: QueryKind<S>,
+  ctx: QueryContext,
+): void {
+  const common = { ...kind.params, ...range };
+  const querystring = z.object({ ...common, filter: filterText.optional() });
+  const body = z.object({ ...common, filter: filterParam.optional() });
+  const ok = { 200: queryResultSchema };
+  const statuses = [422, 503, 504];
+  // The validated query string or body (the schemas above made it so; their types differ only in filter).
+  const handle = async (p: unknown) => {
+    const { filter: f, ...rest } = p as { filter?: string | Filter; from: number; to: number };
+    checkRange(rest.from, rest.to);
+    const filter = resolveFilter(f, kind.flowFilter ?? true);
+    const q = kind.toQuery({ ...rest, ...(filter ? { filter } : {}) } as Parameters<typeof kind.toQuery>[0]);
+    return runQuery(ctx, q, kind.maxRows);
+  };
+  const zapp = app.withTypeProvider<ZodTypeProvider>();
+  const url = `/api/v1/${kind.name}`;
+  zapp.get(
+    url,
+    {
+      schema: {
+        summary: kind.summary,
+        tags: ['queries'],
+        querystring,
+        response: { ...ok, ...problemResponses({ statuses }) },
+      },
+    },
+    (req) => handle(req.query),
+  );
+  zapp.post(
+    url,
+    {
+      schema: {
+        summary: `${kind.summary} (parameters as a JSON body)`,
+        tags: ['queries'],
+        body,
+        response: { ...ok, ...problemResponses({ body: true, statuses }) },
+      },
+    },
+    (req) => handle(req.body),
+  );
+}
