@@ -102,10 +102,45 @@ describe('OpenAPI document', () => {
       '/api/problems/{code}',
       '/api/v1/filter/complete',
       '/api/v1/filter/validate',
+      '/api/v1/flows',
       '/api/v1/query',
+      '/api/v1/series',
       '/api/v1/tier-state',
       '/api/v1/top',
     ]);
+  });
+});
+
+describe('series and flows', () => {
+  it('series: totals per step sum to the flows of the range', async () => {
+    const r = await call({ url: '/api/v1/series?metric=flows&from=-1h&to=now' });
+    expect(r.status).toBe(200);
+    const totals = r.json.rows.filter((x: { series: string }) => x.series === 'total');
+    expect(totals.reduce((a: number, x: { flows: number }) => a + x.flows, 0)).toBe(FLOWS.length);
+    expect(r.json.step).toBeGreaterThan(0);
+  });
+
+  it('flows: pages by cursor through every flow, newest first, none twice', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 10; i++) {
+      const q: string = `/api/v1/flows?limit=1&from=-1h&to=now${cursor ? `&cursor=${cursor}` : ''}`;
+      const r = await call({ url: q, route: '/api/v1/flows' });
+      expect(r.status).toBe(200);
+      for (const row of r.json.rows) seen.push(`${row.src_ip}>${row.dst_ip}:${row.dst_port}`);
+      cursor = r.json.next_cursor;
+      if (!cursor) break;
+    }
+    expect(seen.sort()).toEqual(FLOWS.map((f) => `${f.src_ip}>${f.dst_ip}:${f.dst_port}`).sort());
+  });
+
+  it('top with other and previous', async () => {
+    const r = await call({ url: '/api/v1/top?by=src_ip&limit=1&other=true&previous=true&from=-1h&to=now' });
+    expect(r.status).toBe(200);
+    expect(r.json.rows).toHaveLength(2);
+    const total = FLOWS.reduce((a, f) => a + Number(f.bytes_total), 0);
+    expect(r.json.rows.reduce((a: number, x: { bytes: number }) => a + x.bytes, 0)).toBe(total);
+    expect(r.json.columns).toContain('bytes_previous');
   });
 });
 
@@ -237,13 +272,32 @@ describe('query (the CLI --via path)', () => {
     expect(r.json).toMatchObject({ type: '/api/problems/invalid_parameter', parameter: 'metric' });
   });
 
-  it('a field the forced tier lacks is invalid_query', async () => {
+  it('a field the forced tier lacks: an answer with no rows that names the field (never silently empty)', async () => {
     const r = await call({
       url: '/api/v1/query',
-      body: { kind: 'top', by: ['src_as'], metric: 'bytes', limit: 5, from: 0, to: NOW, tier: 'daily' },
+      body: {
+        kind: 'top',
+        by: ['src_as'],
+        metric: 'bytes',
+        limit: 5,
+        from: NOW - 86_400_000,
+        to: NOW,
+        tier: 'daily',
+      },
     });
-    expect([200, 400]).toContain(r.status);
-    if (r.status === 400) expect(r.json.type).toBe('/api/problems/invalid_query');
+    expect(r.status).toBe(200);
+    expect(r.json.rows).toEqual([]);
+    expect(r.json.complete).toBe(false);
+    expect(r.json.gaps[0]).toMatchObject({ reason: 'fields', fields: ['src_as'] });
+  });
+
+  it('a range over the cap names the parameter', async () => {
+    const r = await call({
+      url: '/api/v1/query',
+      body: { kind: 'top', by: ['src_ip'], metric: 'bytes', limit: 5, from: 0, to: NOW },
+    });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ type: '/api/problems/invalid_parameter', parameter: 'to' });
   });
 });
 

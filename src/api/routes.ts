@@ -17,7 +17,15 @@ import {
   resolveFilter,
   runQuery,
 } from './query-route.js';
-import { filterText, LIMITS, limitParam, listParam, problemResponses, queryResultSchema } from './schemas.js';
+import {
+  filterText,
+  flagParam,
+  LIMITS,
+  limitParam,
+  listParam,
+  problemResponses,
+  queryResultSchema,
+} from './schemas.js';
 
 const groupField = z.enum(GROUP_FIELDS as [GroupField, ...GroupField[]]);
 const tier = z.enum(['raw', 'aggregates', 'daily']);
@@ -33,8 +41,44 @@ const top = defineQueryKind({
     metric: z.enum(['bytes', 'packets', 'flows']).default('bytes'),
     limit: limitParam(LIMITS.topRows, 10),
     tier: tier.optional().describe('Force one tier (the answer names the spans it does not hold)'),
+    other: flagParam.describe('Append one row summing every group not in the top N'),
+    previous: flagParam.describe(
+      'Add <metric>_previous: each group over the previous period of equal length',
+    ),
   },
   toQuery: (p) => ({ kind: 'top', ...p }),
+  maxRows: LIMITS.topRows + 1,
+});
+
+/** A time series per step, split by the top groups (README "Query kinds"). */
+const series = defineQueryKind({
+  name: 'series',
+  summary: 'Time series with an automatic step, split by the top groups plus other, with totals',
+  params: {
+    by: listParam(groupField, GROUP_FIELDS.length).default([]).describe('Split by these fields (top groups)'),
+    metric: z.enum(['bytes', 'packets', 'flows']).default('bytes'),
+    limit: limitParam(100, 10).describe('Groups with their own series (the rest is `other`)'),
+    step: z.coerce
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Step in ms (default: from the range and tier)'),
+    tier: tier.optional(),
+  },
+  toQuery: (p) => ({ kind: 'series', ...p }),
+  maxRows: LIMITS.queryRows,
+});
+
+/** Raw flows, newest first, keyset pages (README "Query kinds"). */
+const flows = defineQueryKind({
+  name: 'flows',
+  summary: 'Flow search on raw flows, newest first, paged by cursor',
+  params: {
+    limit: limitParam(LIMITS.topRows, 100),
+    cursor: z.string().max(4096).optional().describe('next_cursor of the previous page, unchanged'),
+  },
+  toQuery: (p) => ({ kind: 'flow_search', ...p }),
   maxRows: LIMITS.topRows,
 });
 
@@ -45,6 +89,8 @@ export interface RouteOptions extends QueryContext {
 export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   registerQueryKind(app, top, opts);
+  registerQueryKind(app, series, opts);
+  registerQueryKind(app, flows, opts);
 
   // The query AST as is: the CLI's --via path while serve holds the store (src/app/query-via.ts).
   zapp.post(

@@ -100,6 +100,11 @@ export function listParam<T extends z.ZodType>(item: T, max: number) {
 }
 
 /** A limit, from a JSON number or query-string digits. */
+/** A yes/no flag: true/false in a JSON body, "true"/"false"/"1"/"0" in a query string. */
+export const flagParam = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
+  .optional();
+
 export const limitParam = (max: number, dflt: number) =>
   z.coerce.number().int().min(1).max(max).default(dflt).describe(`Rows, at most ${max}`);
 
