@@ -202,7 +202,8 @@ describe('top', () => {
     ['/api/v1/top?by=src_ip&metric=bits', 'metric'],
     ['/api/v1/top?by=src_ip&from=yesterday', 'from'],
     ['/api/v1/top?by=src_ip&from=-1h&to=-2h', 'to'],
-    ['/api/v1/top?by=src_ip&from=2020-01-01&to=2024-01-01', 'from'],
+    ['/api/v1/series?from=2020-01-01&to=2024-01-01', 'from'],
+    ['/api/v1/flows?from=-40d', 'from'],
     ['/api/v1/top?by=src_ip&tier=hot', 'tier'],
   ])('%s names the bad parameter (%s)', async (url, parameter) => {
     const r = await call({ url });
@@ -294,7 +295,7 @@ describe('query (the CLI --via path)', () => {
   it('a range over the cap names the parameter', async () => {
     const r = await call({
       url: '/api/v1/query',
-      body: { kind: 'top', by: ['src_ip'], metric: 'bytes', limit: 5, from: 0, to: NOW },
+      body: { kind: 'flow_search', limit: 5, from: 0, to: NOW },
     });
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ type: '/api/problems/invalid_parameter', parameter: 'to' });

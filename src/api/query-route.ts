@@ -34,6 +34,8 @@ export interface QueryKind<S extends z.ZodRawShape> {
   maxRows: number;
   /** Filters of flow queries refuse dependency-only terms (client/server, group/name). */
   flowFilter?: boolean;
+  /** Longest range (ms); none: the plan bounds the work by what the tiers hold. */
+  maxRangeMs?: number;
 }
 
 export interface QueryContext {
@@ -60,14 +62,12 @@ export function resolveFilter(f: string | Filter | undefined, flowFilter: boolea
   }
 }
 
-function checkRange(from: number, to: number): void {
+function checkRange(from: number, to: number, maxMs: number | undefined): void {
   if (!(to > from)) throw new ApiProblem('invalid_parameter', 'to: must be after from', { parameter: 'to' });
-  if (to - from > LIMITS.rangeMs)
-    throw new ApiProblem(
-      'invalid_parameter',
-      `from: the range is longer than ${LIMITS.rangeMs / 86_400_000} days`,
-      { parameter: 'from' },
-    );
+  if (maxMs !== undefined && to - from > maxMs)
+    throw new ApiProblem('invalid_parameter', `from: the range is longer than ${maxMs / 86_400_000} days`, {
+      parameter: 'from',
+    });
 }
 
 /**
@@ -114,7 +114,7 @@ export function registerQueryKind<S extends z.ZodRawShape>(
   // The validated query string or body (the schemas above made it so; their types differ only in filter).
   const handle = async (p: unknown) => {
     const { filter: f, ...rest } = p as { filter?: string | Filter; from: number; to: number };
-    checkRange(rest.from, rest.to);
+    checkRange(rest.from, rest.to, kind.maxRangeMs);
     const filter = resolveFilter(f, kind.flowFilter ?? true);
     const q = kind.toQuery({ ...rest, ...(filter ? { filter } : {}) } as Parameters<typeof kind.toQuery>[0]);
     return runQuery(ctx, q, kind.maxRows);

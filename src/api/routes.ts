@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { retentionText } from '../core/duration.js';
 import { GROUP_FIELDS, type GroupField } from '../query/ast.js';
-import { filterSchema, parseQuery } from '../query/validate.js';
+import { filterSchema, MAX_RANGE_MS, MAX_SEARCH_RANGE_MS, parseQuery } from '../query/validate.js';
 import { complete, type RecentValues } from './complete.js';
 import { ApiProblem, PROBLEM_CODES, PROBLEMS, type ProblemCode, problemType } from './problems.js';
 import {
@@ -68,6 +68,7 @@ const series = defineQueryKind({
   },
   toQuery: (p) => ({ kind: 'series', ...p }),
   maxRows: LIMITS.queryRows,
+  maxRangeMs: MAX_RANGE_MS,
 });
 
 /** Raw flows, newest first, keyset pages (README "Query kinds"). */
@@ -80,6 +81,7 @@ const flows = defineQueryKind({
   },
   toQuery: (p) => ({ kind: 'flow_search', ...p }),
   maxRows: LIMITS.topRows,
+  maxRangeMs: MAX_SEARCH_RANGE_MS,
 });
 
 export interface RouteOptions extends QueryContext {

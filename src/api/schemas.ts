@@ -16,8 +16,6 @@ export const LIMITS = {
   topRows: 10_000,
   /** Rows of any answer of POST /api/v1/query (the CLI's largest --limit). */
   queryRows: 100_000,
-  /** Longest time range of one question: the default daily retention and a little more. */
-  rangeMs: 800 * 86_400_000,
   /** Filter text. */
   filterChars: 4000,
   /** Default per-request query time limit (HttpServerOptions.queryTimeoutMs overrides). */

@@ -86,7 +86,12 @@ const filter = filterSchema;
 
 const range = { from: time, to: time, filter: filter.optional() };
 
-/** Range caps: a top-N or series over at most MAX_RANGE_MS (the daily retention's order), a flow search over at most MAX_SEARCH_RANGE_MS (raw flows are kept days, not years). */
+/**
+ * Range caps: a series over at most MAX_RANGE_MS (the daily retention's order), a flow search over at most
+ * MAX_SEARCH_RANGE_MS (raw flows are kept days, not years). A top-N has none: the plan never reads beyond
+ * what the tiers hold, and a range of a century must answer every flow stored (README "Answering across
+ * tiers").
+ */
 export const MAX_RANGE_MS = 3 * 366 * DAY_MS;
 export const MAX_SEARCH_RANGE_MS = 31 * DAY_MS;
 export const MAX_PAGE_SIZE = 10_000;
@@ -114,7 +119,7 @@ export const topQuerySchema = z
     previous: z.boolean().optional(),
     ...range,
   })
-  .superRefine(rangeCap(MAX_RANGE_MS));
+  .superRefine(rangeCap(Number.POSITIVE_INFINITY));
 
 export const seriesQuerySchema = z
   .object({
