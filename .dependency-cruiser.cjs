@@ -28,7 +28,7 @@ module.exports = {
     layer('jobs', ['core', 'storage/port', 'query']),
     layer('deps', ['core', 'storage/port', 'query']),
     layer('ingest', ['core', 'wire', 'decode', 'normalize', 'storage/port', 'query', 'jobs', 'deps']),
-    layer('api', ['core', 'storage/port', 'query']),
+    layer('api', ['core', 'storage/port', 'query', 'deps']),
     layer('config', ['core']),
     layer('gen', ['core', 'wire']),
     layer('demo', ['core', 'gen']),

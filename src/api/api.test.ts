@@ -100,6 +100,7 @@ describe('OpenAPI document', () => {
   it('is valid OpenAPI 3.1 and lists every API route', () => {
     expect(Object.keys(openapi.doc.paths).sort()).toEqual([
       '/api/problems/{code}',
+      '/api/v1/deps',
       '/api/v1/filter/complete',
       '/api/v1/filter/validate',
       '/api/v1/flows',
@@ -108,6 +109,37 @@ describe('OpenAPI document', () => {
       '/api/v1/tier-state',
       '/api/v1/top',
     ]);
+  });
+});
+
+describe('deps', () => {
+  it('the dependency map around a host, as flowlens deps gives it', async () => {
+    await store.aggregateWindows(T0 - 300_000, NOW + 300_000);
+    await store.upsertDependencies([
+      {
+        id: '00000000-0000-4000-8000-000000000001',
+        client_ip: '10.0.0.1',
+        server_ip: '10.0.0.2',
+        server_port: 443,
+        ip_protocol: 6,
+        first_seen: T0,
+        last_seen: NOW,
+        service_name: 'https',
+        direction_rule: 'given',
+      },
+    ]);
+    const day = Math.floor(NOW / 86_400_000) * 86_400_000;
+    for (const d of new Set([Math.floor(T0 / 86_400_000) * 86_400_000, day])) await store.rollupDaily(d);
+    const r = await call({
+      url: '/api/v1/deps',
+      body: { host: '10.0.0.2', from: NOW - 2 * 86_400_000, to: NOW },
+    });
+    expect(r.status).toBe(200);
+    expect(r.json.rows).toHaveLength(1);
+    expect(r.json.rows[0]).toMatchObject({ client_ip: '10.0.0.1', server_ip: '10.0.0.2', server_port: 443 });
+    expect(r.json.rows[0].bytes_total).toBeGreaterThan(0);
+    const bad = await call({ url: '/api/v1/deps', body: { depth: 0 } });
+    expect(bad.json).toMatchObject({ type: '/api/problems/invalid_parameter', parameter: 'depth' });
   });
 });
 

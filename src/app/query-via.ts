@@ -1,3 +1,4 @@
+import type { DepsMapOptions, DepsMapRow } from '../deps/map.js';
 import type { Query, QueryResult } from '../query/ast.js';
 
 /**
@@ -5,19 +6,31 @@ import type { Query, QueryResult } from '../query/ast.js';
  * holds the embedded store (see lock.ts). Errors come back as application/problem+json; their detail is
  * thrown as the message.
  */
-export async function queryVia(base: string, q: Query): Promise<QueryResult> {
-  const url = `${base.replace(/\/+$/, '')}/api/v1/query`;
+export function queryVia(base: string, q: Query): Promise<QueryResult> {
+  return postVia<QueryResult>(base, '/api/v1/query', q);
+}
+
+/** The dependency map through a running serve (POST /api/v1/deps). */
+export function depsVia(
+  base: string,
+  options: DepsMapOptions,
+): Promise<{ columns: string[]; rows: DepsMapRow[] }> {
+  return postVia(base, '/api/v1/deps', options);
+}
+
+async function postVia<T>(base: string, path: string, payload: unknown): Promise<T> {
+  const url = `${base.replace(/\/+$/, '')}${path}`;
   let res: Response;
   try {
     res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(q),
+      body: JSON.stringify(payload),
     });
   } catch (err) {
     throw new Error(`cannot reach flowlens serve at ${base}: ${(err as Error).message}`);
   }
-  const body = (await res.json()) as QueryResult & { title?: string; detail?: string };
+  const body = (await res.json()) as T & { title?: string; detail?: string };
   if (!res.ok)
     throw new Error(`${body.title ?? `HTTP ${res.status}`}${body.detail ? `: ${body.detail}` : ''}`);
   return body;

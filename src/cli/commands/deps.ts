@@ -4,6 +4,8 @@
  * stats (src/deps/map.ts, the same function the HTTP API will call). A read: never migrates.
  */
 import type { Command } from 'commander';
+import { readServeLock } from '../../app/lock.js';
+import { depsVia } from '../../app/query-via.js';
 import { type DepsMapOptions, type DepsMapRow, depsMap, MAP_COLUMNS, toDot } from '../../deps/map.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
@@ -95,6 +97,17 @@ export async function runDeps(flags: DepsFlags, io: CliIO, ctx: CommandContext =
   } catch (err) {
     io.stderr.write(`flowlens deps: ${(err as Error).message}\n`);
     io.setExitCode(2);
+    return;
+  }
+  // While serve holds the embedded store, ask it over HTTP (as `query` does).
+  const via = config.store === undefined ? readServeLock(config.data)?.http : undefined;
+  if (via) {
+    try {
+      io.stdout.write(formatDeps((await depsVia(via, parsed.options)).rows, parsed.format));
+    } catch (err) {
+      io.stderr.write(`flowlens deps: ${(err as Error).message}\n`);
+      io.setExitCode(1);
+    }
     return;
   }
   await withStore({ command: 'deps', config, io, access: 'read', ctx }, async (store) => {
