@@ -11,7 +11,7 @@ import type { Filter, Query } from '../query/ast.js';
 import { assertFlowFilter, FilterError, parseFilter } from '../query/filter/index.js';
 import type { FlowStore } from '../storage/port.js';
 import { ApiProblem, filterProblem } from './problems.js';
-import { filterParam, filterText, LIMITS, problemResponses, queryResultSchema, timeSpec } from './schemas.js';
+import { filterParam, filterText, problemResponses, queryResultSchema, timeSpec } from './schemas.js';
 
 /** What the shared parameters become before a kind's toQuery sees them. */
 export type ApiQueryResult = z.output<typeof queryResultSchema>;
