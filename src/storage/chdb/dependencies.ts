@@ -3,7 +3,9 @@
  * highest version is the edge), `dependency_changes` (direction corrections, ReplacingMergeTree on their
  * key so a re-recorded correction stays one row) and reading `dependency_stats`.
  */
+
 import { DAY_MS } from '../../core/rules.js';
+import { mergeSeen } from '../edges.js';
 import {
   type Confidence,
   type DependencyChange,
@@ -34,16 +36,7 @@ export async function upsertDependencies(
   const merged = new Map<string, DependencyEdge>();
   for (const e of edges) {
     const old = merged.get(e.id) ?? existing.get(e.id);
-    merged.set(
-      e.id,
-      old
-        ? {
-            ...e,
-            first_seen: Math.min(old.first_seen, e.first_seen),
-            last_seen: Math.max(old.last_seen, e.last_seen),
-          }
-        : e,
-    );
+    merged.set(e.id, mergeSeen(old, e));
   }
   await db.insertJson(
     'dependencies',

@@ -3,8 +3,10 @@
  * defined) and reading `dependency_stats`. Edges are keyed by id; an upsert keeps the earliest first_seen
  * and the latest last_seen and takes the other fields from the given edge, as in the other backends.
  */
+
 import type pg from 'pg';
 import { DAY_MS } from '../../core/rules.js';
+import { mergeSeen } from '../edges.js';
 import {
   type Confidence,
   type DependencyChange,
@@ -32,16 +34,7 @@ export async function writeDependencies(pool: pg.Pool, edges: readonly Dependenc
   for (const e of edges) {
     const id = e.id.toLowerCase();
     const old = byId.get(id);
-    byId.set(
-      id,
-      old
-        ? {
-            ...e,
-            first_seen: Math.min(old.first_seen, e.first_seen),
-            last_seen: Math.max(old.last_seen, e.last_seen),
-          }
-        : e,
-    );
+    byId.set(id, mergeSeen(old, e));
   }
   const list = [...byId.values()].map(normalizeEdge);
   await pool.query(
