@@ -4,7 +4,7 @@
  * Shared pieces (times, filters, limits, the query result) live here; each route adds its own fields.
  */
 import { z } from 'zod';
-import { DurationError, parseDuration } from '../core/duration.js';
+import { parseTimeSpec } from '../core/time.js';
 import { filterSchema } from '../query/validate.js';
 import { problemSchema } from './problems.js';
 
@@ -29,33 +29,6 @@ export const LIMITS = {
 export const apiRegistry = z.registry<{ id?: string; description?: string }>();
 apiRegistry.add(filterSchema, { id: 'Filter', description: 'The filter as a query AST (src/query/ast.ts)' });
 apiRegistry.add(problemSchema, { id: 'Problem' });
-
-const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/**
- * A time as people and programs write it: epoch milliseconds (number or digits), ISO-8601 (UTC unless an
- * offset is given), `now`, or relative to now (`-90m`, `-1h`, `-7d`). Null when it is none of these.
- */
-export function parseTimeSpec(v: string | number, now: number): number | null {
-  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : null;
-  const t = v.trim();
-  if (t === 'now') return now;
-  if (/^\d{1,16}$/.test(t)) return Number(t);
-  if (t.startsWith('-')) {
-    try {
-      return now - parseDuration(t.slice(1), 'time');
-    } catch (err) {
-      if (err instanceof DurationError) return null;
-      throw err;
-    }
-  }
-  if (ISO.test(t)) {
-    // Without an offset a time of day is UTC (Date.parse would take local time).
-    const ms = Date.parse(/[T ]\d{2}:\d{2}/.test(t) && !/(Z|[+-]\d{2}:?\d{2})$/.test(t) ? `${t}Z` : t);
-    if (Number.isFinite(ms) && ms >= 0) return ms;
-  }
-  return null;
-}
 
 /** A time parameter: validated (and resolved against the request's now) by the schema itself. */
 export const timeSpec = z

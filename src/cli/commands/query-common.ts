@@ -2,9 +2,12 @@
  * What the `query` commands share: times from flags, the filter flag, running a query through a running
  * serve or the store, and the outputs (a table for people with the parts line, --json, --csv).
  */
+
+import type { Command } from 'commander';
 import { readServeLock } from '../../app/lock.js';
 import { queryVia } from '../../app/query-via.js';
 import { parseDuration } from '../../core/duration.js';
+import { parseTimeSpec } from '../../core/time.js';
 import type { Filter, Query, QueryResult } from '../../query/ast.js';
 import { assertFlowFilter, FilterError, formatFilterError, parseFilter } from '../../query/filter/index.js';
 import { parseQuery } from '../../query/validate.js';
@@ -17,12 +20,10 @@ import { type CommandContext, UsageError, withStore } from '../store.js';
  */
 export function parseTime(text: string, flag: string, now: number): number {
   const t = text.trim();
-  if (t === 'now') return now;
+  // A bad relative time gets the duration's own message, naming the flag.
   if (t.startsWith('-')) return now - parseDuration(t.slice(1), flag);
-  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(t)) {
-    const ms = Date.parse(/[T ]\d{2}:\d{2}/.test(t) && !/(Z|[+-]\d{2}:?\d{2})$/.test(t) ? `${t}Z` : t);
-    if (Number.isFinite(ms)) return ms;
-  }
+  const ms = parseTimeSpec(t, now);
+  if (ms !== null) return ms;
   throw new UsageError(
     `${flag}: expected an ISO-8601 time (UTC unless an offset is given), now, or -1h/-7d, got ${JSON.stringify(text)}`,
   );
@@ -151,4 +152,21 @@ export async function runQuery<F extends QueryFlags>(o: RunQueryOptions<F>): Pro
   await withStore({ command: label, config, io, access: 'read', ctx: o.ctx ?? {} }, async (store) => {
     print(await store.query(q));
   });
+}
+
+/**
+ * The options every `query` subcommand shares: range, filter, output and --via. The kind's own options
+ * are added by its command; `output` says what --json and --csv print for it.
+ */
+export function addQueryOptions(cmd: Command, output: { json: string; csv: string }): Command {
+  return cmd
+    .option('--from <time>', 'start: ISO-8601 or relative (-1h, -7d)', '-1h')
+    .option('--to <time>', 'end: ISO-8601, relative or now', 'now')
+    .option(
+      '--filter <expr>',
+      'filter language, e.g. "src net 10.1.0.0/16 and dst port 443" (README "Filter language")',
+    )
+    .option('--json', output.json)
+    .option('--csv', output.csv)
+    .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)');
 }

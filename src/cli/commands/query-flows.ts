@@ -9,6 +9,7 @@ import { addConfigFlags } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, UsageError } from '../store.js';
 import {
+  addQueryOptions,
   formatTable,
   parseFilterFlag,
   parseRange,
@@ -73,17 +74,17 @@ export async function runFlows(flags: FlowsFlags, io: CliIO, ctx: CommandContext
 
 export function registerFlows(query: Command, io: CliIO): void {
   addConfigFlags(
-    query
-      .command('flows')
-      .description('raw flows newest first, a page at a time (--cursor from the previous page)')
-      .option('--from <time>', 'start: ISO-8601 or relative (-1h, -7d)', '-1h')
-      .option('--to <time>', 'end: ISO-8601, relative or now', 'now')
-      .option('--filter <expr>', 'filter language (README "Filter language")')
-      .option('--limit <n>', 'page size (at most 10000)', '50')
-      .option('--cursor <cursor>', 'continue after the page that printed it')
-      .option('--json', 'print {tier, parts, gaps, complete, columns, rows, next_cursor} as JSON')
-      .option('--csv', 'print every canonical column as CSV')
-      .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)'),
+    addQueryOptions(
+      query
+        .command('flows')
+        .description('raw flows newest first, a page at a time (--cursor from the previous page)')
+        .option('--limit <n>', 'page size (at most 10000)', '50')
+        .option('--cursor <cursor>', 'continue after the page that printed it'),
+      {
+        json: 'print {tier, parts, gaps, complete, columns, rows, next_cursor} as JSON',
+        csv: 'print every canonical column as CSV',
+      },
+    ),
     'query',
   ).action(async (flags: FlowsFlags) => {
     await runFlows(flags, io);

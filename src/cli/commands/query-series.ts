@@ -11,6 +11,7 @@ import { addConfigFlags } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, UsageError } from '../store.js';
 import {
+  addQueryOptions,
   describeParts,
   parseFilterFlag,
   parseRange,
@@ -80,20 +81,23 @@ export async function runSeries(flags: SeriesFlags, io: CliIO, ctx: CommandConte
 
 export function registerSeries(query: Command, io: CliIO): void {
   addConfigFlags(
-    query
-      .command('series')
-      .description('the metric per time step (automatic step), the top N groups split out, plus totals')
-      .option('--by <fields>', `comma-separated group fields (none: totals only): ${GROUP_FIELDS.join(', ')}`)
-      .option('--metric <metric>', 'bytes | packets | flows (bytes/packets are sampling-scaled)', 'bytes')
-      .option('--from <time>', 'start: ISO-8601 or relative (-1h, -7d)', '-1h')
-      .option('--to <time>', 'end: ISO-8601, relative or now', 'now')
-      .option('--limit <n>', 'groups with their own series (the rest is "other")', '5')
-      .option('--step <duration>', 'step, e.g. 1m, 5m, 1h, 1d (default: from the range and the tiers)')
-      .option('--filter <expr>', 'filter language (README "Filter language")')
-      .option('--tier <tier>', 'force one tier: raw | aggregates | daily')
-      .option('--json', 'print {tier, parts, gaps, complete, step, columns, rows} as JSON')
-      .option('--csv', 'print the columns (t, by fields, metric, series) as CSV')
-      .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)'),
+    addQueryOptions(
+      query
+        .command('series')
+        .description('the metric per time step (automatic step), the top N groups split out, plus totals')
+        .option(
+          '--by <fields>',
+          `comma-separated group fields (none: totals only): ${GROUP_FIELDS.join(', ')}`,
+        )
+        .option('--metric <metric>', 'bytes | packets | flows (bytes/packets are sampling-scaled)', 'bytes')
+        .option('--limit <n>', 'groups with their own series (the rest is "other")', '5')
+        .option('--step <duration>', 'step, e.g. 1m, 5m, 1h, 1d (default: from the range and the tiers)')
+        .option('--tier <tier>', 'force one tier: raw | aggregates | daily'),
+      {
+        json: 'print {tier, parts, gaps, complete, step, columns, rows} as JSON',
+        csv: 'print the columns (t, by fields, metric, series) as CSV',
+      },
+    ),
     'query',
   ).action(async (flags: SeriesFlags) => {
     await runSeries(flags, io);

@@ -10,7 +10,14 @@ import { GROUP_FIELDS, type GroupField, type TopQuery } from '../../query/ast.js
 import { addConfigFlags } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, UsageError } from '../store.js';
-import { formatTable, parseFilterFlag, parseRange, type QueryFlags, runQuery } from './query-common.js';
+import {
+  addQueryOptions,
+  formatTable,
+  parseFilterFlag,
+  parseRange,
+  type QueryFlags,
+  runQuery,
+} from './query-common.js';
 import { registerFlows } from './query-flows.js';
 import { registerSeries } from './query-series.js';
 
@@ -87,26 +94,26 @@ export async function runTop(flags: TopFlags, io: CliIO, ctx: CommandContext = {
 export function registerQuery(program: Command, io: CliIO): void {
   const query = program.command('query').description('query stored flows');
   addConfigFlags(
-    query
-      .command('top')
-      .description(
-        'top-N groups by traffic, answered across the tiers (raw, 5-minute aggregates, daily) by what each holds',
-      )
-      .requiredOption('--by <fields>', `comma-separated group fields: ${GROUP_FIELDS.join(', ')}`)
-      .option('--metric <metric>', 'bytes | packets | flows (bytes/packets are sampling-scaled)', 'bytes')
-      .option('--from <time>', 'start: ISO-8601 or relative (-1h, -7d)', '-1h')
-      .option('--to <time>', 'end: ISO-8601, relative or now', 'now')
-      .option('--limit <n>', 'number of groups', '10')
-      .option(
-        '--filter <expr>',
-        'filter language, e.g. "src net 10.1.0.0/16 and dst port 443 and not flags A" (README "Filter language")',
-      )
-      .option('--tier <tier>', 'force one tier: raw | aggregates | daily (the answer names what it skipped)')
-      .option('--other', 'add a row summing every group not in the top N (by fields empty, other = 1)')
-      .option('--previous', 'add <metric>_previous: each group over the previous period of equal length')
-      .option('--json', 'print {tier, parts, gaps, complete, columns, rows} as JSON')
-      .option('--csv', 'print the columns and rows as CSV')
-      .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)'),
+    addQueryOptions(
+      query
+        .command('top')
+        .description(
+          'top-N groups by traffic, answered across the tiers (raw, 5-minute aggregates, daily) by what each holds',
+        )
+        .requiredOption('--by <fields>', `comma-separated group fields: ${GROUP_FIELDS.join(', ')}`)
+        .option('--metric <metric>', 'bytes | packets | flows (bytes/packets are sampling-scaled)', 'bytes')
+        .option('--limit <n>', 'number of groups', '10')
+        .option(
+          '--tier <tier>',
+          'force one tier: raw | aggregates | daily (the answer names what it skipped)',
+        )
+        .option('--other', 'add a row summing every group not in the top N (by fields empty, other = 1)')
+        .option('--previous', 'add <metric>_previous: each group over the previous period of equal length'),
+      {
+        json: 'print {tier, parts, gaps, complete, columns, rows} as JSON',
+        csv: 'print the columns and rows as CSV',
+      },
+    ),
     'query',
   ).action(async (flags: TopFlags) => {
     await runTop(flags, io);

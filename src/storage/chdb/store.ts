@@ -160,11 +160,14 @@ export class ChdbStore implements FlowStore {
   }
 
   async tierState(): Promise<TierState> {
-    const rows = await this.db.rows<{ key: string; value: string }>(
-      `SELECT key, argMax(value, version) AS value FROM flowlens_settings GROUP BY key`,
+    // The watermark only moves forward: its value is the highest ever written, so a writer needs no read.
+    // (Aliases differ from the column name: an alias `value` would be read inside the second aggregate.)
+    const rows = await this.db.rows<{ key: string; latest: string; highest: string }>(
+      `SELECT key, argMax(value, version) AS latest, toString(max(toInt64OrZero(value))) AS highest
+       FROM flowlens_settings GROUP BY key`,
     );
-    const get = (k: string) => rows.find((r) => r.key === k)?.value;
-    const until = get(AGGREGATED_UNTIL_KEY);
+    const get = (k: string) => rows.find((r) => r.key === k)?.latest;
+    const until = rows.find((r) => r.key === AGGREGATED_UNTIL_KEY)?.highest;
     const retention = retentionFromJson(get(RETENTION_KEY));
     this.retention = retention;
     return { aggregatedUntil: until === undefined ? null : Number(until), retention };
@@ -177,9 +180,7 @@ export class ChdbStore implements FlowStore {
   }
 
   async setAggregatedUntil(until: number): Promise<void> {
-    const { aggregatedUntil } = await this.tierState();
-    if (aggregatedUntil !== null && until <= aggregatedUntil) return;
-    await this.putSetting(AGGREGATED_UNTIL_KEY, String(until));
+    await this.putSetting(AGGREGATED_UNTIL_KEY, String(Math.floor(until)));
   }
 
   async getSetting(key: string): Promise<string | null> {
