@@ -136,7 +136,7 @@ export class ChdbStore implements FlowStore {
     }
     // The tables carry the TTL of the retention in force (the defaults on a new store); migrating never
     // changes that retention.
-    this.retention = (await this.tierState()).retention;
+    await this.tierState(); // sets this.retention from the store
     await this.syncTtl(this.retention);
     return { from, to: Math.max(from, SCHEMA_VERSION), applied };
   }
@@ -396,17 +396,7 @@ export class ChdbStore implements FlowStore {
   async query(q: Query): Promise<QueryResult> {
     const run = (sql: string, params: unknown) =>
       this.db.rows<Record<string, unknown>>(sql, params as Params);
-    const common = { state: await this.tierState(), now: this.now(), dialect: chdbDialect, run };
-    if (q.kind === 'top') return answerTop({ ...common, query: q, cell: outValue, metric: num });
-    if (q.kind === 'series') return answerSeries({ ...common, query: q, cell: outValue, metric: num });
-    if (q.kind === 'flow_search')
-      return answerFlowSearch({
-        ...common,
-        query: q,
-        select: FLOW_SELECT,
-        row: (r) => mapRow(r, FLOW_OUT),
-        columns: FLOW_OUT.map(([n]) => n),
-      });
+    // Row queries read one tier as asked; only planned queries need the tier state (one read).
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);
       const rows = await this.db.rows<Record<string, unknown>>(c.sql, c.params);
@@ -416,9 +406,22 @@ export class ChdbStore implements FlowStore {
         rows: rows.map((r) => mapRow(r, AGG_OUT)),
       };
     }
-    const c = compileFlows(q);
-    const rows = await this.db.rows<Record<string, unknown>>(c.sql, c.params);
-    return { tier: 'raw', columns: FLOW_OUT.map(([n]) => n), rows: rows.map((r) => mapRow(r, FLOW_OUT)) };
+    if (q.kind === 'flows') {
+      const c = compileFlows(q);
+      const rows = await this.db.rows<Record<string, unknown>>(c.sql, c.params);
+      return { tier: 'raw', columns: FLOW_OUT.map(([n]) => n), rows: rows.map((r) => mapRow(r, FLOW_OUT)) };
+    }
+    const common = { state: await this.tierState(), now: this.now(), dialect: chdbDialect, run };
+    if (q.kind === 'top') return answerTop({ ...common, query: q, cell: outValue, metric: num });
+    if (q.kind === 'series') return answerSeries({ ...common, query: q, cell: outValue, metric: num });
+    // flow_search
+    return answerFlowSearch({
+      ...common,
+      query: q,
+      select: FLOW_SELECT,
+      row: (r) => mapRow(r, FLOW_OUT),
+      columns: FLOW_OUT.map(([n]) => n),
+    });
   }
 
   /** Direct read access for backend tests, benchmarks and operators (parametrized like everything else). */

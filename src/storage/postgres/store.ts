@@ -373,27 +373,30 @@ export class PostgresFlowStore implements FlowStore {
   async query(q: Query): Promise<QueryResult> {
     const run = async (sql: string, params: unknown) =>
       (await this.pool.query(sql, params as unknown[])).rows;
-    const common = { state: await this.tierState(), now: Date.now(), dialect: postgresDialect, run };
-    const cell = (_f: unknown, v: unknown) => plainCell(v);
-    const metric = (v: unknown) => Number(v ?? 0);
-    if (q.kind === 'top') return answerTop({ ...common, query: q, cell, metric });
-    if (q.kind === 'series') return answerSeries({ ...common, query: q, cell, metric });
-    if (q.kind === 'flow_search')
-      return answerFlowSearch({
-        ...common,
-        query: q,
-        select: FLOW_SELECT,
-        row: plainRow,
-        columns: CANONICAL_COLUMNS,
-      });
+    // Row queries read one tier as asked; only planned queries need the tier state (one read).
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);
       const r = await this.pool.query(c.sql, c.values);
       return { tier: 'aggregates', columns: r.fields.map((f) => f.name), rows: r.rows.map(aggregateRow) };
     }
-    const c = compileFlows(q);
-    const r = await this.pool.query(c.sql, c.values);
-    return { tier: 'raw', columns: r.fields.map((f) => f.name), rows: r.rows.map((row) => plainRow(row)) };
+    if (q.kind === 'flows') {
+      const c = compileFlows(q);
+      const r = await this.pool.query(c.sql, c.values);
+      return { tier: 'raw', columns: r.fields.map((f) => f.name), rows: r.rows.map((row) => plainRow(row)) };
+    }
+    const common = { state: await this.tierState(), now: Date.now(), dialect: postgresDialect, run };
+    const cell = (_f: unknown, v: unknown) => plainCell(v);
+    const metric = (v: unknown) => Number(v ?? 0);
+    if (q.kind === 'top') return answerTop({ ...common, query: q, cell, metric });
+    if (q.kind === 'series') return answerSeries({ ...common, query: q, cell, metric });
+    // flow_search
+    return answerFlowSearch({
+      ...common,
+      query: q,
+      select: FLOW_SELECT,
+      row: plainRow,
+      columns: CANONICAL_COLUMNS,
+    });
   }
 
   async close(): Promise<void> {
