@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../app/store.js';
+import { Authenticator } from '../auth/authenticator.js';
 import { emptyRecord, type FlowRecord } from '../core/record.js';
 import type { FlowStore } from '../storage/port.js';
 import { type ApiOptions, buildApi } from './server.js';
@@ -48,6 +49,8 @@ const options = (o: Partial<ApiOptions> = {}): ApiOptions => ({
   registry: new Registry(),
   readiness: () => ({ ready: true, checks: {} }),
   store,
+  // Authentication has its own tests (auth.test.ts); these are about the routes.
+  auth: { authenticator: new Authenticator({ mode: 'none' }) },
   ...o,
 });
 
@@ -100,6 +103,7 @@ describe('OpenAPI document', () => {
   it('is valid OpenAPI 3.1 and lists every API route', () => {
     expect(Object.keys(openapi.doc.paths).sort()).toEqual([
       '/api/problems/{code}',
+      '/api/v1/audit',
       '/api/v1/deps',
       '/api/v1/filter/complete',
       '/api/v1/filter/validate',
@@ -107,7 +111,10 @@ describe('OpenAPI document', () => {
       '/api/v1/query',
       '/api/v1/series',
       '/api/v1/tier-state',
+      '/api/v1/tokens',
+      '/api/v1/tokens/{id}',
       '/api/v1/top',
+      '/api/v1/whoami',
     ]);
   });
 });

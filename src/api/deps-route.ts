@@ -26,6 +26,7 @@ export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void
   app.withTypeProvider<ZodTypeProvider>().post(
     '/api/v1/deps',
     {
+      config: { role: 'viewer' },
       schema: {
         summary: 'The dependency map: edges client -> server:port with traffic, rule and confidence',
         tags: ['dependencies'],

@@ -45,6 +45,29 @@ export const PROBLEMS = {
     title: 'Invalid request body',
     description: 'The body is not valid JSON.',
   },
+  unauthorized: {
+    status: 401,
+    title: 'Unauthorized',
+    description:
+      'No valid credential: send `Authorization: Bearer <token>` with an API token (flowlens token create) or a JWT of the configured identity provider. The detail says why the credential was refused (never the credential).',
+  },
+  forbidden: {
+    status: 403,
+    title: 'Forbidden',
+    description:
+      'The credential is valid but its role does not allow this route (viewer < operator < admin).',
+  },
+  rate_limited: {
+    status: 429,
+    title: 'Too many requests',
+    description:
+      'More requests for this token than the configured rate (auth.rate_limit); Retry-After says when to retry.',
+  },
+  headers_too_large: {
+    status: 431,
+    title: 'Request headers too large',
+    description: 'The request headers are larger than the server reads.',
+  },
   body_too_large: {
     status: 413,
     title: 'Request body too large',

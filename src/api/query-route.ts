@@ -124,6 +124,8 @@ export function registerQueryKind<S extends z.ZodRawShape>(
   zapp.get(
     url,
     {
+      // Reads of traffic: viewer.
+      config: { role: 'viewer' },
       schema: {
         summary: kind.summary,
         tags: ['queries'],
@@ -136,6 +138,8 @@ export function registerQueryKind<S extends z.ZodRawShape>(
   zapp.post(
     url,
     {
+      // Reads of traffic: viewer.
+      config: { role: 'viewer' },
       schema: {
         summary: `${kind.summary} (parameters as a JSON body)`,
         tags: ['queries'],

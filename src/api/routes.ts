@@ -99,6 +99,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
   zapp.post(
     '/api/v1/query',
     {
+      config: { role: 'viewer' },
       schema: {
         summary: 'Run a query AST (src/query/ast.ts Query), validated by the query module',
         tags: ['queries'],
@@ -128,6 +129,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
   zapp.get(
     '/api/v1/tier-state',
     {
+      config: { role: 'viewer' },
       schema: {
         summary: 'What each tier holds: the aggregation watermark and the retention in force',
         tags: ['store'],
@@ -164,6 +166,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
   zapp.get(
     '/api/problems/:code',
     {
+      config: { role: 'viewer' },
       schema: {
         summary: 'A problem type of the catalog (the `type` of every problem document points here)',
         tags: ['meta'],
@@ -186,6 +189,8 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
     },
   );
 }
+
+const VIEWER = { role: 'viewer' as const };
 
 function registerFilterRoutes(app: FastifyInstance, opts: RouteOptions): void {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
@@ -213,11 +218,13 @@ function registerFilterRoutes(app: FastifyInstance, opts: RouteOptions): void {
   };
   zapp.get(
     '/api/v1/filter/validate',
-    { schema: { ...validateSchema(false), querystring: validateParams } },
+    { config: VIEWER, schema: { ...validateSchema(false), querystring: validateParams } },
     (req) => validate(req.query),
   );
-  zapp.post('/api/v1/filter/validate', { schema: { ...validateSchema(true), body: validateParams } }, (req) =>
-    validate(req.body),
+  zapp.post(
+    '/api/v1/filter/validate',
+    { config: VIEWER, schema: { ...validateSchema(true), body: validateParams } },
+    (req) => validate(req.body),
   );
 
   const completeParams = z.object({
@@ -254,10 +261,12 @@ function registerFilterRoutes(app: FastifyInstance, opts: RouteOptions): void {
     });
   zapp.get(
     '/api/v1/filter/complete',
-    { schema: { ...completeSchema(false), querystring: completeParams } },
+    { config: VIEWER, schema: { ...completeSchema(false), querystring: completeParams } },
     (req) => run(req.query),
   );
-  zapp.post('/api/v1/filter/complete', { schema: { ...completeSchema(true), body: completeParams } }, (req) =>
-    run(req.body),
+  zapp.post(
+    '/api/v1/filter/complete',
+    { config: VIEWER, schema: { ...completeSchema(true), body: completeParams } },
+    (req) => run(req.body),
   );
 }

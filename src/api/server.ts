@@ -7,6 +7,8 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import type { FlowStore } from '../storage/port.js';
+import { registerAccessRoutes } from './access-routes.js';
+import { type ApiAuth, registerAuth } from './auth-hook.js';
 import { storeRecentValues } from './complete.js';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problems.js';
 import { registerRoutes } from './routes.js';
@@ -26,9 +28,18 @@ export interface HttpServerOptions {
   store?: FlowStore;
   /** Per-request query time limit (default LIMITS.queryTimeoutMs). */
   queryTimeoutMs?: number;
+  /**
+   * Authentication (src/api/auth-hook.ts). Required, so no server is ever built open by omission: an open
+   * one names `new Authenticator({ mode: 'none' })`.
+   */
+  auth: ApiAuth;
 }
 
 export type ApiOptions = Omit<HttpServerOptions, 'host' | 'port'>;
+
+/** What serve logs at start and /readyz says in no-auth mode. */
+export const NO_AUTH_WARNING =
+  'authentication is off (auth.mode: none): every request acts as admin; only for a local trial';
 
 function sendProblem(reply: FastifyReply, p: ApiProblem) {
   return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p.toJSON());
@@ -39,11 +50,31 @@ function sendProblem(reply: FastifyReply, p: ApiProblem) {
  * /api/v1 routes and the OpenAPI document at /api/openapi.json, generated from the routes' zod schemas.
  */
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: LIMITS.bodyBytes });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: LIMITS.bodyBytes,
+    // Node refuses oversized headers (a huge Authorization) before fastify sees the request: answer with
+    // a problem document instead of a bare status line.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      const big = err.code === 'HPE_HEADER_OVERFLOW';
+      const p = big
+        ? new ApiProblem('headers_too_large', 'request headers too large')
+        : new ApiProblem('invalid_body', 'malformed HTTP request');
+      const body = JSON.stringify(p.toJSON());
+      const status = big ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      else socket.destroy(err);
+    },
+  });
   app.setValidatorCompiler(validatorCompiler);
   // Responses are plain JSON.stringify: checking every row of a large answer against its schema would cost
   // the event loop that also coordinates ingestion. The tests check responses against the document instead.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Before the routes and the OpenAPI generator: its onRoute hook adds the 401/403/429 responses.
+  await registerAuth(app, opts.auth, opts.registry);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -63,18 +94,23 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     sendProblem(reply, new ApiProblem('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),
   );
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+  const open = { schema: { hide: true }, config: { public: true } };
+  const noAuth = opts.auth.authenticator.mode === 'none';
+  app.get('/healthz', open, async () => ({ status: 'ok' }));
+  app.get('/readyz', open, async (_req, reply) => {
     const r = opts.readiness();
-    return reply
-      .code(r.ready ? 200 : 503)
-      .send({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
+    return reply.code(r.ready ? 200 : 503).send({
+      status: r.ready ? 'ready' : 'not ready',
+      checks: r.checks,
+      auth: noAuth ? 'none' : 'required',
+      ...(noAuth ? { warning: NO_AUTH_WARNING } : {}),
+    });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { role: 'viewer' } }, async (_req, reply) => {
     const text = await opts.registry.metrics();
     return reply.type(opts.registry.contentType).send(text);
   });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', open, async () => app.swagger());
 
   const store = opts.store;
   registerRoutes(app, {
@@ -82,6 +118,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     timeoutMs: opts.queryTimeoutMs ?? LIMITS.queryTimeoutMs,
     recent: store ? storeRecentValues((q) => store.query(q)) : undefined,
   });
+  registerAccessRoutes(app, { store, authenticator: opts.auth.authenticator });
   await app.ready();
   return app;
 }

@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { HttpServer } from '../api/server.js';
+import { HttpServer, NO_AUTH_WARNING } from '../api/server.js';
 import { type Config, spoolDir } from '../config/load.js';
 import { parseHostPort } from '../config/schema.js';
 import { parseUserServicePorts } from '../core/services/services.js';
@@ -18,6 +18,7 @@ import { StoreWriter } from '../ingest/writer.js';
 import { JobScheduler } from '../jobs/scheduler.js';
 import { TierJobs } from '../jobs/tier-jobs.js';
 import type { FlowStore } from '../storage/port.js';
+import { createApiAuth } from './auth.js';
 import { registerDecoderMetrics } from './decoder-metrics.js';
 import { ServeLock } from './lock.js';
 import { type OpenStoreOptions, openStore, prepareForWriting } from './store.js';
@@ -265,11 +266,13 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     let http: { host: string; port: number } | null = null;
     if (config.http.listen) {
       const hp = parseHostPort(config.http.listen)!;
+      if (config.auth.mode === 'none') log.warn({ auth: 'none' }, NO_AUTH_WARNING);
       const server = new HttpServer({
         host: hp.host,
         port: hp.port,
         registry,
         store,
+        auth: createApiAuth(config, store, log),
         readiness: () => ({
           ready: receiver.ready && writer.storeUp,
           checks: { listeners: receiver.ready, store: writer.storeUp },

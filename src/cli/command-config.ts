@@ -115,6 +115,8 @@ export const COMMAND_CONFIG = {
       'listen.ipfix': '127.0.0.1:0',
       'listen.ipfixTcp': '127.0.0.1:0',
       'listen.sflow': '127.0.0.1:0',
+      // The demo is a local trial on loopback: no authentication (serve warns at start, /readyz says so).
+      'auth.mode': 'none',
     },
   },
   import: { flags: [...STORE, 'internalNetworks', ...RETENTION] },
@@ -122,6 +124,7 @@ export const COMMAND_CONFIG = {
   retention: { flags: [...STORE, ...RETENTION] },
   query: { flags: STORE },
   deps: { flags: STORE },
+  token: { flags: STORE },
   config: { flags: ALL },
 } satisfies Record<string, CommandConfig>;
 

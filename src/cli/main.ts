@@ -10,6 +10,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerQuery } from './commands/query.js';
 import { registerRetention } from './commands/retention.js';
 import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
 import type { CliIO } from './io.js';
 
 const io: CliIO = {
@@ -40,5 +41,6 @@ registerImport(program, io);
 registerQuery(program, io);
 registerDeps(program, io);
 registerRetention(program, io);
+registerToken(program, io);
 
 await program.parseAsync(process.argv);

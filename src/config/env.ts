@@ -42,6 +42,8 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   FLOWLENS_RETENTION_DAILY: 'retention.daily',
   FLOWLENS_HTTP: 'http.listen',
   FLOWLENS_LOG_LEVEL: 'log.level',
+  FLOWLENS_AUTH_MODE: 'auth.mode',
+  FLOWLENS_METRICS_TOKEN: 'auth.metrics_token',
   FLOWLENS_INTERNAL_NETWORKS: 'internalNetworks',
 };
 

@@ -143,6 +143,9 @@ export function dumpConfig(config: Config): string {
     const last = parts[parts.length - 1];
     if (isPlain(parent) && typeof parent[last] === 'number') parent[last] = formatDuration(parent[last]);
   }
+  // A secret is never printed (dumps end up in bug reports).
+  const auth = tree.auth as { metrics_token?: string } | undefined;
+  if (auth?.metrics_token) auth.metrics_token = '(set, not shown)';
   let text = toYaml(tree);
   if (!config.retention) {
     const d = DEFAULT_RETENTION;

@@ -206,6 +206,35 @@ const configTree = z.strictObject({
       listen: z.union([z.literal(''), hostPort]).default('127.0.0.1:8080'),
     })
     .prefault({}),
+  /** Access control (README "Access control"; src/auth). */
+  auth: z
+    .strictObject({
+      /** required: every API route needs a token or JWT. none: no authentication at all (the demo). */
+      mode: z.enum(['required', 'none']).default('required'),
+      /** JWT bearer tokens of an identity provider; absent: API tokens only. */
+      jwt: z
+        .strictObject({
+          jwks_file: z.string().min(1).optional(),
+          pem_file: z.string().min(1).optional(),
+          issuer: z.string().min(1),
+          audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+          clock_skew: duration({ min: 0, max: 3_600_000 }).prefault('30s'),
+          /** Dotted path of the claim holding viewer|operator|admin (or a list of them). */
+          role_claim: z.string().min(1).default('flowlens_role'),
+          tenant_claim: z.string().min(1).default('flowlens_tenant'),
+        })
+        .refine((j) => !!j.jwks_file !== !!j.pem_file, {
+          error: 'give exactly one of jwks_file and pem_file',
+        })
+        .optional(),
+      /** The only token /metrics accepts when set (a scraper needs no API token); unset: any valid token. */
+      metrics_token: z.string().min(16).optional(),
+      /** Requests per token (or JWT subject) per window; over it: 429. */
+      rate_limit: z
+        .strictObject({ max: posInt.default(1200), window: duration().prefault('1m') })
+        .prefault({}),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

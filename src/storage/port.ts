@@ -54,6 +54,20 @@ export interface FlowStore {
   getSetting(key: string): Promise<string | null>;
   /** Writes a setting (the newest write wins). Only writers call it. */
   putSetting(key: string, value: string): Promise<void>;
+  /** API tokens (src/auth): stores a new token (its secret only as a slow hash). */
+  createApiToken(token: ApiTokenRecord): Promise<void>;
+  /** One token by id, revoked and expired ones included (the caller decides), with its last use; or null. */
+  getApiToken(id: string): Promise<ApiTokenRecord | null>;
+  /** Every token, newest first. */
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  /** Marks a token revoked at `at`; false when no such token (revoking twice keeps the first time). */
+  revokeApiToken(id: string, at: number): Promise<boolean>;
+  /** Records a use (callers throttle: at most about once a minute per token). The latest use wins. */
+  touchApiToken(id: string, at: number): Promise<void>;
+  /** Appends one admin action to the audit log. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Audit entries with `at` in [from, to), newest first, at most `limit`. */
+  listAudit(range: { from: number; to: number; limit: number }): Promise<AuditEntry[]>;
   /** Remove data older than each tier's retention; with dryRun only report. */
   applyRetention(
     policy: RetentionPolicy,
@@ -279,4 +293,36 @@ export interface DependencyStatsRow {
   bytes_p50: number | null;
   bytes_p95: number | null;
   bytes_p99: number | null;
+}
+
+export type ApiRole = 'viewer' | 'operator' | 'admin';
+
+/** A stored API token (src/auth/tokens.ts): never the secret itself, only its scrypt hash. */
+export interface ApiTokenRecord {
+  /** The id part of `flk_<id>_<secret>` (16 hex digits). */
+  id: string;
+  name: string;
+  role: ApiRole;
+  /** Tenant name the token is bound to; null: none (an admin without tenant sees everything). */
+  tenant: string | null;
+  /** `scrypt$N$r$p$salt$hash` (base64url), see src/auth/tokens.ts. */
+  hash: string;
+  created_at: number;
+  created_by: string;
+  /** null: never expires. */
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+/** One admin action (token and tenant changes): who did what to which target, when. */
+export interface AuditEntry {
+  at: number;
+  /** The principal's name (`token:<id> (<name>)`, `jwt:<sub>`, `cli:<user>`). */
+  actor: string;
+  /** e.g. token.create, token.revoke, tenant.create. */
+  action: string;
+  target: string;
+  /** JSON text with what changed (never a secret). */
+  detail: string;
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { readServeLock } from '../../app/lock.js';
-import { depsVia } from '../../app/query-via.js';
+import { cliToken, depsVia } from '../../app/query-via.js';
 import { type DepsMapOptions, type DepsMapRow, depsMap, MAP_COLUMNS, toDot } from '../../deps/map.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
@@ -23,6 +23,7 @@ export interface DepsFlags extends ConfigOpts {
   to?: string;
   minBytes?: string;
   format?: string;
+  token?: string;
 }
 
 const FORMATS = ['table', 'json', 'csv', 'dot'] as const;
@@ -103,7 +104,9 @@ export async function runDeps(flags: DepsFlags, io: CliIO, ctx: CommandContext =
   const via = config.store === undefined ? readServeLock(config.data)?.http : undefined;
   if (via) {
     try {
-      io.stdout.write(formatDeps((await depsVia(via, parsed.options)).rows, parsed.format));
+      io.stdout.write(
+        formatDeps((await depsVia(via, parsed.options, cliToken(flags.token, ctx.env))).rows, parsed.format),
+      );
     } catch (err) {
       io.stderr.write(`flowlens deps: ${(err as Error).message}\n`);
       io.setExitCode(1);
@@ -131,7 +134,8 @@ export function registerDeps(program: Command, io: CliIO): void {
       .option('--from <time>', 'start: ISO-8601 or relative (-7d)', '-7d')
       .option('--to <time>', 'end: ISO-8601, relative or now', 'now')
       .option('--min-bytes <n>', 'leave out edges with fewer bytes over the range', '0')
-      .option('--format <format>', 'table | json | csv | dot (Graphviz)', 'table'),
+      .option('--format <format>', 'table | json | csv | dot (Graphviz)', 'table')
+      .option('--token <token>', 'API token for a running serve (prefer the FLOWLENS_TOKEN variable)'),
     'deps',
   ).action(async (flags: DepsFlags) => {
     await runDeps(flags, io);

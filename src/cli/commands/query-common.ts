@@ -5,7 +5,7 @@
 
 import type { Command } from 'commander';
 import { readServeLock } from '../../app/lock.js';
-import { queryVia } from '../../app/query-via.js';
+import { cliToken, queryVia } from '../../app/query-via.js';
 import { parseDuration } from '../../core/duration.js';
 import { parseTimeSpec } from '../../core/time.js';
 import type { Filter, Query, QueryResult } from '../../query/ast.js';
@@ -97,6 +97,8 @@ export function formatCsv(res: QueryResult): string {
 export interface QueryFlags extends ConfigOpts {
   filter?: string;
   via?: string;
+  /** API token for a running serve (else FLOWLENS_TOKEN). */
+  token?: string;
   json?: boolean;
   csv?: boolean;
 }
@@ -141,7 +143,7 @@ export async function runQuery<F extends QueryFlags>(o: RunQueryOptions<F>): Pro
   const via = flags.via ?? (config.store === undefined ? readServeLock(config.data)?.http : undefined);
   if (via) {
     try {
-      print(await queryVia(via, q));
+      print(await queryVia(via, q, cliToken(flags.token, o.ctx?.env)));
     } catch (err) {
       io.stderr.write(`flowlens ${label}: ${(err as Error).message}\n`);
       io.setExitCode(1);
@@ -168,5 +170,9 @@ export function addQueryOptions(cmd: Command, output: { json: string; csv: strin
     )
     .option('--json', output.json)
     .option('--csv', output.csv)
-    .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)');
+    .option('--via <url>', 'ask a running flowlens serve over HTTP (automatic when serve holds --data)')
+    .option(
+      '--token <token>',
+      'API token for a running serve (prefer the FLOWLENS_TOKEN variable: flags show in ps)',
+    );
 }

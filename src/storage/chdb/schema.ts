@@ -205,6 +205,41 @@ SETTINGS ttl_only_drop_parts = 1`,
 ORDER BY (dependency_id, at, to_server_ip, to_server_port)`,
     ],
   },
+  {
+    version: 5,
+    name: 'access control: api_tokens, api_token_uses, audit_log',
+    statements: [
+      // One row per token; a revocation writes the token again with a higher version.
+      `CREATE TABLE IF NOT EXISTS api_tokens (
+  id String,
+  name String,
+  role LowCardinality(String),
+  tenant Nullable(String),
+  hash String,
+  created_at DateTime64(3, 'UTC'),
+  created_by String,
+  expires_at Nullable(DateTime64(3, 'UTC')),
+  revoked_at Nullable(DateTime64(3, 'UTC')),
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY id`,
+      // Uses apart from the token rows: a use recorded while a revocation is written can never write the
+      // token back unrevoked (read with max(at) per id).
+      `CREATE TABLE IF NOT EXISTS api_token_uses (
+  id String,
+  at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(at)
+ORDER BY id`,
+      `CREATE TABLE IF NOT EXISTS audit_log (
+  at DateTime64(3, 'UTC'),
+  actor String,
+  action LowCardinality(String),
+  target String,
+  detail String
+) ENGINE = MergeTree
+ORDER BY at`,
+    ],
+  },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */

@@ -21,6 +21,8 @@ import { dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from
 import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../../query/ast.js';
 import {
   type AggregationReport,
+  type ApiTokenRecord,
+  type AuditEntry,
   checkBatchId,
   DEFAULT_RETENTION,
   type DependencyChange,
@@ -41,6 +43,7 @@ import {
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
 import { answerFlowSearch } from '../sql/search.js';
+import * as access from './access.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
 import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
 import * as deps from './dependencies.js';
@@ -368,6 +371,34 @@ export class ChdbStore implements FlowStore {
 
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
     return deps.listChanges(this.db, from, to);
+  }
+
+  createApiToken(token: ApiTokenRecord): Promise<void> {
+    return access.writeToken(this.db, token, this.nextVersion());
+  }
+
+  getApiToken(id: string): Promise<ApiTokenRecord | null> {
+    return access.readToken(this.db, id);
+  }
+
+  listApiTokens(): Promise<ApiTokenRecord[]> {
+    return access.readTokens(this.db);
+  }
+
+  revokeApiToken(id: string, at: number): Promise<boolean> {
+    return access.revokeToken(this.db, id, at, this.nextVersion());
+  }
+
+  touchApiToken(id: string, at: number): Promise<void> {
+    return access.touchToken(this.db, id, at);
+  }
+
+  appendAudit(entry: AuditEntry): Promise<void> {
+    return access.appendAudit(this.db, entry);
+  }
+
+  listAudit(range: { from: number; to: number; limit: number }): Promise<AuditEntry[]> {
+    return access.readAudit(this.db, range);
   }
 
   applyRetention(

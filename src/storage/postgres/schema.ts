@@ -280,12 +280,53 @@ EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
 END $$;
 `;
 
+/**
+ * Access control (src/auth): API tokens (the secret only as a scrypt hash) with their last use, and the
+ * audit log of admin actions. Not granted to flowlens_reporting: token hashes and who did what are not
+ * traffic reports.
+ */
+const V6_ACCESS_CONTROL = `
+CREATE TABLE IF NOT EXISTS api_tokens (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  role          TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+  tenant        TEXT,
+  hash          TEXT NOT NULL,
+  created_at    TIMESTAMPTZ NOT NULL,
+  created_by    TEXT NOT NULL,
+  expires_at    TIMESTAMPTZ,
+  revoked_at    TIMESTAMPTZ,
+  last_used_at  TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+  id      BIGSERIAL PRIMARY KEY,
+  at      TIMESTAMPTZ NOT NULL,
+  actor   TEXT NOT NULL,
+  action  TEXT NOT NULL,
+  target  TEXT NOT NULL,
+  detail  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_audit_log_at ON audit_log (at);
+DO $$
+BEGIN
+  GRANT ALL ON api_tokens, audit_log TO flowlens_admin;
+  GRANT USAGE ON SEQUENCE audit_log_id_seq TO flowlens_admin;
+  -- serve authenticates (SELECT) and records last use (UPDATE); admins act through serve's API.
+  GRANT SELECT, INSERT, UPDATE ON api_tokens TO flowlens_writer;
+  GRANT SELECT, INSERT ON audit_log TO flowlens_writer;
+  GRANT USAGE ON SEQUENCE audit_log_id_seq TO flowlens_writer;
+EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
+  RAISE NOTICE 'access control grants skipped: %', SQLERRM;
+END $$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_flow_tables', sql: V1_TABLES },
   { version: 2, name: '002_roles', sql: V2_ROLES },
   { version: 3, name: '003_settings', sql: V3_SETTINGS },
   { version: 4, name: '004_ingest_batches', sql: V4_INGEST_BATCHES },
   { version: 5, name: '005_dependency_map', sql: V5_DEPENDENCY_MAP },
+  { version: 6, name: '006_access_control', sql: V6_ACCESS_CONTROL },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */

@@ -16,6 +16,8 @@ import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core
 import type { Query, QueryResult } from '../../query/ast.js';
 import {
   type AggregationReport,
+  type ApiTokenRecord,
+  type AuditEntry,
   checkBatchId,
   DEFAULT_RETENTION,
   type DependencyChange,
@@ -36,6 +38,7 @@ import {
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
 import { answerFlowSearch } from '../sql/search.js';
+import * as access from './access.js';
 import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from './aggregate.js';
 import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';
@@ -312,6 +315,34 @@ export class PostgresFlowStore implements FlowStore {
 
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
     return readChanges(this.pool, from, to);
+  }
+
+  createApiToken(token: ApiTokenRecord): Promise<void> {
+    return access.writeToken(this.pool, token);
+  }
+
+  getApiToken(id: string): Promise<ApiTokenRecord | null> {
+    return access.readToken(this.pool, id);
+  }
+
+  listApiTokens(): Promise<ApiTokenRecord[]> {
+    return access.readTokens(this.pool);
+  }
+
+  revokeApiToken(id: string, at: number): Promise<boolean> {
+    return access.revokeToken(this.pool, id, at);
+  }
+
+  touchApiToken(id: string, at: number): Promise<void> {
+    return access.touchToken(this.pool, id, at);
+  }
+
+  appendAudit(entry: AuditEntry): Promise<void> {
+    return access.appendAudit(this.pool, entry);
+  }
+
+  listAudit(range: { from: number; to: number; limit: number }): Promise<AuditEntry[]> {
+    return access.readAudit(this.pool, range);
   }
 
   async getSetting(key: string): Promise<string | null> {
