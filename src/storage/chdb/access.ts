@@ -90,11 +90,12 @@ export async function readAudit(
   db: Db,
   range: { from: number; to: number; limit: number },
 ): Promise<AuditEntry[]> {
-  const rows = await db.rows<{ at: string; actor: string; action: string; target: string; detail: string }>(
-    `SELECT toString(at) AS at, actor, action, target, detail FROM audit_log
+  // The alias differs from the column: `AS at` would be what the WHERE compares.
+  const rows = await db.rows<{ at_text: string; actor: string; action: string; target: string; detail: string }>(
+    `SELECT toString(at) AS at_text, actor, action, target, detail FROM audit_log
      WHERE at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
      ORDER BY at DESC LIMIT {limit:UInt32}`,
     { from: range.from, to: range.to, limit: num(range.limit) },
   );
-  return rows.map((r) => ({ ...r, at: ms(r.at) as number }));
+  return rows.map(({ at_text, ...r }) => ({ at: ms(at_text) as number, ...r }));
 }
