@@ -28,8 +28,12 @@ function freePort(): Promise<number> {
   });
 }
 
+const METRICS_TOKEN = 'crash-test-metrics-token';
+
 async function metric(http: string, name: string): Promise<number> {
-  const text = await (await fetch(`${http}/metrics`)).text();
+  const text = await (
+    await fetch(`${http}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text();
   let sum = 0;
   for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.split(' ').pop());
   return sum;
@@ -83,6 +87,7 @@ describe('flowlens serve crash', () => {
             env: {
               ...process.env,
               FLOWLENS_JOBS: 'false',
+              FLOWLENS_METRICS_TOKEN: METRICS_TOKEN,
               FLOWLENS_BATCH_MAX_AGE_MS: '100',
               FLOWLENS_INSERT_TIMEOUT_MS: '2000',
             },

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TokenAdmin } from '../auth/admin.js';
 import { runTop } from '../cli/commands/query.js';
 import type { FlowRecord } from '../core/record.js';
 import { listCaptures } from '../decode/testing/corpus.js';
@@ -18,6 +19,7 @@ import {
   portOf,
   sendAll,
   storedTotals,
+  TEST_METRICS_TOKEN,
   tcpSend,
   tempDir,
   testConfig,
@@ -101,7 +103,9 @@ describe('flowlens serve', () => {
     expect(await storedTotals(serve.store)).toEqual(expected);
     const decoded = await metricValue(serve.registry, 'flowlens_flows_decoded_total');
     expect(decoded).toBe(Object.values(expected).reduce((a, e) => a + e.flows, 0));
-    const res = await fetch(`http://127.0.0.1:${serve.http!.port}/metrics`);
+    const res = await fetch(`http://127.0.0.1:${serve.http!.port}/metrics`, {
+      headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` },
+    });
     const text = await res.text();
     expect(text).toMatch(/flowlens_flows_decoded_total\{protocol="ipfix"\} \d+/);
     expect(text).toMatch(/flowlens_exporter_templates\{exporter="127\.0\.0\.\d+",protocol="netflow_v9"/);
@@ -116,13 +120,18 @@ describe('flowlens serve', () => {
       limit: 20,
       tier: 'raw',
     } as const;
-    const via = await queryVia(`http://127.0.0.1:${serve.http!.port}`, { ...q, by: [...q.by] });
+    // The API needs a token (auth.mode required is the default); the first one is made on the store.
+    await expect(queryVia(`http://127.0.0.1:${serve.http!.port}`, { ...q, by: [...q.by] })).rejects.toThrow(
+      /Unauthorized: no Authorization header \(give a token/,
+    );
+    const { token } = await new TokenAdmin(serve.store).create({ role: 'viewer' }, 'test');
+    const via = await queryVia(`http://127.0.0.1:${serve.http!.port}`, { ...q, by: [...q.by] }, token);
     expect(via).toEqual(await serve.store.query({ ...q, by: [...q.by] }));
     expect(via.rows.reduce((a, r) => a + Number(r.flows), 0)).toBe(
       Object.values(expected).reduce((a, e) => a + e.flows, 0),
     );
     await expect(
-      queryVia(`http://127.0.0.1:${serve.http!.port}`, { ...q, by: ['no_such_field' as 'src_ip'] }),
+      queryVia(`http://127.0.0.1:${serve.http!.port}`, { ...q, by: ['no_such_field' as 'src_ip'] }, token),
     ).rejects.toThrow(/Invalid parameter: by.0/);
     expect((await fetch(`http://127.0.0.1:${serve.http!.port}/healthz`)).status).toBe(200);
 
@@ -151,6 +160,7 @@ describe('flowlens serve', () => {
           json: true,
         },
         io,
+        { env: { FLOWLENS_TOKEN: token } },
       );
       expect(JSON.parse(out.join(''))).toEqual(via);
     } finally {

@@ -16,6 +16,9 @@ export function tempDir(prefix = 'flowlens-serve-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** The /metrics scrape token of testConfig (the API itself needs API tokens: auth.mode required). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
+
 /** Every listener on an ephemeral port; jobs off; nothing expires (corpus timestamps are years old). */
 export function testConfig(data: string, flags: Record<string, unknown> = {}): Config {
   return loadConfig({
@@ -34,6 +37,7 @@ export function testConfig(data: string, flags: Record<string, unknown> = {}): C
       'retention.aggregates': 'forever',
       'retention.daily': 'forever',
       'log.level': process.env.FLOWLENS_TEST_LOG ?? 'silent',
+      'auth.metrics_token': TEST_METRICS_TOKEN,
       ...flags,
     },
   });
