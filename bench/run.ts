@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { authBenchmarks } from './auth.js';
 import { decodeBenchmarks } from './decode.js';
 import { e2eBenchmarks } from './e2e.js';
 import { type Benchmark, type BenchResult, fmt, missedTargets } from './harness.js';
@@ -23,6 +24,7 @@ const ALL: Benchmark[] = [
   ...storagePostgresBenchmarks,
   ...storageChdbBenchmarks,
   ...e2eBenchmarks,
+  ...authBenchmarks,
 ];
 
 interface Args {
