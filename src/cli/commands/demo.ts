@@ -41,6 +41,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<void> {
     `  data      ${config.data} (embedded store)`,
   ];
   if (http) lines.push(`  metrics   ${http}/metrics`, `  ready     ${http}/readyz`);
+  lines.push('  auth      off (auth.mode none: a local trial only; serve requires tokens by default)');
   // While the demo holds the embedded store, `flowlens query` goes through its HTTP API by itself.
   lines.push(
     `  query     npx flowlens query top --by src_ip,dst_ip,dst_port --from -15m --data ${config.data}`,

@@ -91,7 +91,13 @@ export async function readAudit(
   range: { from: number; to: number; limit: number },
 ): Promise<AuditEntry[]> {
   // The alias differs from the column: `AS at` would be what the WHERE compares.
-  const rows = await db.rows<{ at_text: string; actor: string; action: string; target: string; detail: string }>(
+  const rows = await db.rows<{
+    at_text: string;
+    actor: string;
+    action: string;
+    target: string;
+    detail: string;
+  }>(
     `SELECT toString(at) AS at_text, actor, action, target, detail FROM audit_log
      WHERE at >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND at < fromUnixTimestamp64Milli({to:Int64}, 'UTC')
      ORDER BY at DESC LIMIT {limit:UInt32}`,
