@@ -119,6 +119,8 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     // Records the configured retention (if any); the retention job applies the one in force in the store.
     await prepareForWriting(store, config.retention);
     if (opts.wrapStore) store = opts.wrapStore(store);
+    // Before anything starts: a bad JWT key file stops serve here, naming the key.
+    const apiAuth = config.http.listen ? createApiAuth(config, store, log) : null;
 
     const spool = new Spool({
       dir: spoolDir(config),
@@ -272,7 +274,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
         port: hp.port,
         registry,
         store,
-        auth: createApiAuth(config, store, log),
+        auth: apiAuth!,
         readiness: () => ({
           ready: receiver.ready && writer.storeUp,
           checks: { listeners: receiver.ready, store: writer.storeUp },
