@@ -405,4 +405,12 @@ describe('failures are counted and logged without the credential', () => {
     for (const c of Object.values(creds)) if (c) expect(log).not.toContain(c.slice(7));
     expect(log).not.toContain(METRICS_TOKEN);
   });
+
+  it('the log is bounded per reason, the counter is not', async () => {
+    const text = await registry.metrics();
+    const counted = Number(/flowlens_auth_failures_total\{reason="missing"\} (\d+)/.exec(text)?.[1]);
+    const lines = logged.filter((l) => (l as { fields: { reason: string } }).fields.reason === 'missing');
+    expect(counted).toBeGreaterThan(20);
+    expect(lines.length).toBeLessThanOrEqual(20 * 5); // 20 per minute and app built in this file
+  });
 });
