@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configFor } from '../cli/command-config.js';
 import { ConfigError, dumpConfig, loadConfig } from './load.js';
 
 function yamlFile(text: string): string {
@@ -26,6 +27,9 @@ describe('auth configuration', () => {
     const c = loadConfig();
     expect(c.auth).toEqual({ mode: 'required', rate_limit: { max: 1200, window: 60_000 } });
     expect(loadConfig({ env: { FLOWLENS_AUTH_MODE: 'none' } }).auth.mode).toBe('none');
+    // Only the demo fixes it (loopback, a local trial); serve keeps the default whatever its flags.
+    expect(configFor('demo', {}, { env: {} }).auth.mode).toBe('none');
+    expect(configFor('serve', {}, { env: {} }).auth.mode).toBe('required');
   });
 
   it('names a bad key and where it came from', () => {
