@@ -18,5 +18,5 @@ runPlannedConformance('chdb', () => {
   return openChdbStore({ dir });
 });
 afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 5 });
 });

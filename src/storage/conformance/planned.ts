@@ -12,7 +12,7 @@
  *    tiers (raw flows, reference aggregates, reference daily rollup), and the plan's parts are what the
  *    store reports.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FIELD_CATALOG,
   type FilterField,
@@ -387,6 +387,11 @@ export function runPlannedConformance(name: string, open: () => Promise<FlowStor
     const watermark = windowStart(now - 2 * HOUR_MS);
     const w: World = { all: flows(seed, now), aggs: [], edges: [], daily: [] };
     let store: FlowStore;
+
+    // Closed before the caller removes its directory: an open embedded engine may still be merging parts.
+    afterAll(async () => {
+      await store?.close();
+    });
 
     beforeAll(async () => {
       store = await open();
