@@ -118,7 +118,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
         throw new ApiProblem('invalid_parameter', `limit: at most ${LIMITS.queryRows} over HTTP`, {
           parameter: 'limit',
         });
-      return runQuery(opts, parsed.query, LIMITS.queryRows);
+      return runQuery(opts, parsed.query, { maxRows: LIMITS.queryRows });
     },
   );
 

@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { Query, QueryResult } from '../../query/ast.js';
+import { QueryTimeoutError } from '../../query/errors.js';
 import {
   type AggregationReport,
   type ApiTokenRecord,
@@ -27,6 +28,7 @@ import {
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
+  type QueryOptions,
   type RetentionPolicy,
   type RetentionReport,
   type RollupReport,
@@ -401,18 +403,44 @@ export class PostgresFlowStore implements FlowStore {
     return row.snapshot_raw === null ? row.snapshot : JSON.parse(row.snapshot_raw);
   }
 
-  async query(q: Query): Promise<QueryResult> {
-    const run = async (sql: string, params: unknown) =>
-      (await this.pool.query(sql, params as unknown[])).rows;
+  async query(q: Query, options: QueryOptions = {}): Promise<QueryResult> {
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
+      throw new RangeError(`timeoutMs: a positive number of milliseconds, got ${timeoutMs}`);
+    if (timeoutMs === undefined) return this.answer(q, (sql, params) => this.pool.query(sql, params));
+    // The limit lives in the query's own transaction (SET LOCAL), so it ends with it and never leaks to
+    // the next user of the pooled client; a cancelled statement aborts the transaction, which is rolled
+    // back before the client goes back to the pool.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query("SELECT set_config('statement_timeout', $1, true)", [
+        String(Math.max(1, Math.ceil(timeoutMs))),
+      ]);
+      const out = await this.answer(q, (sql, params) => client.query(sql, params));
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      // 57014 query_canceled: statement_timeout fired.
+      if ((err as { code?: string }).code === '57014') throw new QueryTimeoutError(timeoutMs);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async answer(q: Query, exec: Exec): Promise<QueryResult> {
+    const run = async (sql: string, params: unknown) => (await exec(sql, params as unknown[])).rows;
     // Row queries read one tier as asked; only planned queries need the tier state (one read).
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);
-      const r = await this.pool.query(c.sql, c.values);
+      const r = await exec(c.sql, c.values);
       return { tier: 'aggregates', columns: r.fields.map((f) => f.name), rows: r.rows.map(aggregateRow) };
     }
     if (q.kind === 'flows') {
       const c = compileFlows(q);
-      const r = await this.pool.query(c.sql, c.values);
+      const r = await exec(c.sql, c.values);
       return { tier: 'raw', columns: r.fields.map((f) => f.name), rows: r.rows.map((row) => plainRow(row)) };
     }
     const common = { state: await this.tierState(), now: Date.now(), dialect: postgresDialect, run };
@@ -436,6 +464,10 @@ export class PostgresFlowStore implements FlowStore {
 }
 
 type Cell = string | number | null;
+type Exec = (
+  sql: string,
+  params: unknown[],
+) => Promise<{ rows: Record<string, unknown>[]; fields: { name: string }[] }>;
 
 function plainCell(v: unknown): Cell {
   return v === null || v === undefined || typeof v === 'string' || typeof v === 'number'
