@@ -90,6 +90,12 @@ export const PROBLEMS = {
     description:
       'No store is attached to this server, or its schema is not this version (run flowlens migrate).',
   },
+  collector_unavailable: {
+    status: 503,
+    title: 'Collector unavailable',
+    description:
+      'No collector runs in this server process (exporter health lives in the running `flowlens serve`, not in the store).',
+  },
   query_timeout: {
     status: 504,
     title: 'Query timed out',

@@ -44,6 +44,7 @@ import {
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
+import { compileScans, SCAN_RESULT_COLUMNS } from '../sql/scans.js';
 import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
@@ -461,6 +462,13 @@ export class ChdbStore implements FlowStore {
     const common = { state: await this.tierState(), now: this.now(), dialect: chdbDialect, run };
     if (q.kind === 'top') return answerTop({ ...common, query: q, cell: outValue, metric: num });
     if (q.kind === 'series') return answerSeries({ ...common, query: q, cell: outValue, metric: num });
+    if (q.kind === 'scans') {
+      const c = compileScans(q, chdbDialect);
+      const rows = await run(c.sql, c.params);
+      const out = (r: Record<string, unknown>) =>
+        Object.fromEntries(SCAN_RESULT_COLUMNS.map((k) => [k, k === 'src_ip' ? ipOut(r[k]) : num(r[k])]));
+      return { tier: 'raw', columns: SCAN_RESULT_COLUMNS, rows: rows.map(out) };
+    }
     // flow_search
     return answerFlowSearch({
       ...common,

@@ -39,6 +39,7 @@ import {
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
+import { compileScans, SCAN_RESULT_COLUMNS } from '../sql/scans.js';
 import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
 import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from './aggregate.js';
@@ -448,6 +449,15 @@ export class PostgresFlowStore implements FlowStore {
     const metric = (v: unknown) => Number(v ?? 0);
     if (q.kind === 'top') return answerTop({ ...common, query: q, cell, metric });
     if (q.kind === 'series') return answerSeries({ ...common, query: q, cell, metric });
+    if (q.kind === 'scans') {
+      const c = compileScans(q, postgresDialect);
+      const rows = await run(c.sql, c.params);
+      const out = (r: Record<string, unknown>) =>
+        Object.fromEntries(
+          SCAN_RESULT_COLUMNS.map((k) => [k, k === 'src_ip' ? plainCell(r[k]) : metric(r[k])]),
+        );
+      return { tier: 'raw', columns: SCAN_RESULT_COLUMNS, rows: rows.map(out) };
+    }
     // flow_search
     return answerFlowSearch({
       ...common,
