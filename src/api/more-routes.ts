@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ExporterHealth } from '../normalize/health.js';
+import type { ExporterHealth } from '../core/exporter-health.js';
 import { EXAMPLES, exampleQuery } from '../query/examples.js';
 import { MAX_SEARCH_RANGE_MS } from '../query/validate.js';
 import type { FlowStore } from '../storage/port.js';

@@ -6,7 +6,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
-import type { ExporterHealth } from '../normalize/health.js';
+import type { ExporterHealth } from '../core/exporter-health.js';
 import type { FlowStore } from '../storage/port.js';
 import { registerAccessRoutes } from './access-routes.js';
 import { type ApiAuth, registerAuth } from './auth-hook.js';

@@ -4,25 +4,14 @@
  * normalized records tell (flows per second over the last minute, the sampling rates applied and where
  * each came from, last seen). Computed in the worker that owns the exporter; GET /api/v1/exporters.
  */
+import type { ExporterHealth } from '../core/exporter-health.js';
 import type { FlowRecord, ProtocolType } from '../core/record.js';
+
+export type { ExporterHealth };
+
 import type { DecodeSession } from '../decode/session.js';
 import { type TemplateSlot, templateKey } from '../decode/template/state.js';
 import type { DomainStats } from '../decode/types.js';
-
-export interface ExporterHealth {
-  exporter: string;
-  protocol: ProtocolType;
-  observationDomain: number;
-  /** Flows per second over the last minute (or since first seen, when that is shorter). */
-  flowsPerSecond: number;
-  flows: number;
-  /** ms; null: no flow yet (templates only). */
-  lastSeen: number | null;
-  sequence: { received: number; lost: number; resets: number };
-  decodeErrors: number;
-  templates: { id: number; kind: 'data' | 'options'; fields: number; ageSeconds: number | null }[];
-  sampling: { rate: number; source: string; flows: number }[];
-}
 
 const WINDOW_S = 60;
 
