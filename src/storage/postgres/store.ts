@@ -408,7 +408,11 @@ export class PostgresFlowStore implements FlowStore {
     const { timeoutMs } = options;
     if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
       throw new RangeError(`timeoutMs: a positive number of milliseconds, got ${timeoutMs}`);
-    if (timeoutMs === undefined) return this.answer(q, (sql, params) => this.pool.query(sql, params));
+    // Planned kinds read the tier state first, on its own pooled connection: read while holding the
+    // query's client, as many concurrent queries as the pool has clients would wait on each other forever.
+    const planned = q.kind === 'top' || q.kind === 'series' || q.kind === 'flow_search';
+    const state = planned ? await this.tierState() : null;
+    if (timeoutMs === undefined) return this.answer(q, state, (sql, params) => this.pool.query(sql, params));
     // The limit lives in the query's own transaction (SET LOCAL), so it ends with it and never leaks to
     // the next user of the pooled client; a cancelled statement aborts the transaction, which is rolled
     // back before the client goes back to the pool.
@@ -418,7 +422,7 @@ export class PostgresFlowStore implements FlowStore {
       await client.query("SELECT set_config('statement_timeout', $1, true)", [
         String(Math.max(1, Math.ceil(timeoutMs))),
       ]);
-      const out = await this.answer(q, (sql, params) => client.query(sql, params));
+      const out = await this.answer(q, state, (sql, params) => client.query(sql, params));
       await client.query('COMMIT');
       return out;
     } catch (err) {
@@ -431,7 +435,7 @@ export class PostgresFlowStore implements FlowStore {
     }
   }
 
-  private async answer(q: Query, exec: Exec): Promise<QueryResult> {
+  private async answer(q: Query, state: TierState | null, exec: Exec): Promise<QueryResult> {
     const run = async (sql: string, params: unknown) => (await exec(sql, params as unknown[])).rows;
     // Row queries read one tier as asked; only planned queries need the tier state (one read).
     if (q.kind === 'aggregate_rows') {
@@ -444,7 +448,12 @@ export class PostgresFlowStore implements FlowStore {
       const r = await exec(c.sql, c.values);
       return { tier: 'raw', columns: r.fields.map((f) => f.name), rows: r.rows.map((row) => plainRow(row)) };
     }
-    const common = { state: await this.tierState(), now: Date.now(), dialect: postgresDialect, run };
+    const common = {
+      state: state ?? (await this.tierState()),
+      now: Date.now(),
+      dialect: postgresDialect,
+      run,
+    };
     const cell = (_f: unknown, v: unknown) => plainCell(v);
     const metric = (v: unknown) => Number(v ?? 0);
     if (q.kind === 'top') return answerTop({ ...common, query: q, cell, metric });

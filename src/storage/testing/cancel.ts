@@ -84,6 +84,13 @@ export function cancellationTests(store: () => FlowStore, rows: number): void {
     for (const r of all) expect(r.rows.length).toBe(10);
   });
 
+  it('more concurrent limited queries than a connection pool holds all answer', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 12 }, () => store().query(SLOW_QUERY, { timeoutMs: 120_000 })),
+    );
+    for (const r of all) expect(r.rows.length).toBe(10);
+  });
+
   it('a bad limit is one clear error', async () => {
     await expect(store().query(SLOW_QUERY, { timeoutMs: -5 })).rejects.toThrow(/timeoutMs/);
     await expect(store().query(SLOW_QUERY, { timeoutMs: Number.NaN })).rejects.toThrow(/timeoutMs/);
