@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../app/store.js';
 import { Authenticator } from '../auth/authenticator.js';
+import { emptyRecord, type FlowRecord } from '../core/record.js';
 import { EXAMPLES } from '../query/examples.js';
 import type { FlowStore } from '../storage/port.js';
 import { CANCEL_START, SLOW_QUERY, slowFlows } from '../storage/testing/cancel.js';
@@ -24,12 +25,53 @@ let app: FastifyInstance;
 let openapi: OpenApiCheck;
 const SCANS = scanFlows(11);
 
+/** One flow for each example that the scan traffic would not give (each example then has an answer). */
+function exampleFlow(o: Partial<FlowRecord>): FlowRecord {
+  return {
+    ...emptyRecord('ipfix', '192.0.2.1', SCAN_T0 + 61_000),
+    flow_start: SCAN_T0 + 60_000,
+    flow_end: SCAN_T0 + 60_500,
+    ip_protocol: 6,
+    src_port: 50000,
+    dst_port: 443,
+    bytes_total: 7_777_777,
+    packets_total: 7,
+    ...o,
+  };
+}
+const EXAMPLE_FLOWS = [
+  exampleFlow({ src_ip: '10.1.2.3', dst_ip: '10.2.0.9' }),
+  exampleFlow({
+    src_ip: '10.3.0.1',
+    dst_ip: '10.4.0.1',
+    extended_fields: { sampling_source: 'none', application_name: 'HTTPS' },
+  }),
+  exampleFlow({
+    src_ip: '10.3.0.2',
+    dst_ip: '10.4.0.2',
+    extended_fields: { sampling_source: 'none', vendor: { cisco: { firewall_event: 2 } } },
+  }),
+];
+/** Rows each example gives over SCAN_T0 +- 1 h (1, 3, 6: exactly the flow made for it). */
+const EXPECTED_ROWS: Record<number, (rows: Record<string, unknown>[]) => void> = {
+  1: (rows) => expect(rows.map((r) => r.src_ip)).toEqual(['10.1.2.3']),
+  2: (rows) =>
+    expect(rows).toContainEqual(
+      expect.objectContaining({ dst_ip: '10.2.0.9', dst_port: 443, bytes: 7_777_777 }),
+    ),
+  3: (rows) => expect(rows.map((r) => r.src_ip)).toEqual(['10.3.0.1']),
+  4: (rows) =>
+    expect(rows.filter((r) => r.series === 'total').reduce((a, r) => a + Number(r.bytes), 0)).toBe(7_777_777),
+  5: (rows) => expect(rows.length).toBeGreaterThanOrEqual(3),
+  6: (rows) => expect(rows.map((r) => r.src_ip)).toEqual(['10.3.0.2']),
+};
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'flowlens-api-more-'));
   store = await openStore({ data: dir });
   await store.migrate();
   await store.setRetention({ raw: Infinity, aggregates: Infinity, daily: Infinity });
-  await store.insertFlows(SCANS);
+  await store.insertFlows([...SCANS, ...EXAMPLE_FLOWS]);
   const slow = slowFlows(400_000);
   for (let i = 0; i < slow.length; i += 50_000) await store.insertFlows(slow.slice(i, i + 50_000));
   app = await buildApi({
@@ -111,6 +153,7 @@ describe('examples', () => {
       expect(r.status).toBe(200);
       const direct = await store.query(ex.build({ from, to, filter: ex.filter }));
       expect(r.json.rows).toEqual(direct.rows);
+      EXPECTED_ROWS[ex.n](r.json.rows);
     });
   it('example 5 finds the scanners of the generated traffic', async () => {
     const r = await call(
