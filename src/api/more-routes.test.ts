@@ -184,6 +184,11 @@ describe('per-request time limit', () => {
     expect(r.status).toBe(504);
     expect(r.json.type).toBe('/api/problems/query_timeout');
   });
+  it('POST /api/v1/query (the CLI --via path) takes ?timeout_ms too', async () => {
+    const r = await call('POST', '/api/v1/query?timeout_ms=1', '/api/v1/query', { ...SLOW_QUERY });
+    expect(r.status).toBe(504);
+    expect(r.json.type).toBe('/api/problems/query_timeout');
+  });
   it('the same query with room answers', async () => {
     const r = await call('POST', '/api/v1/top', '/api/v1/top', {
       by: ['src_ip'],
