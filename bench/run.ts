@@ -16,6 +16,7 @@ import { authBenchmarks } from './auth.js';
 import { decodeBenchmarks } from './decode.js';
 import { e2eBenchmarks } from './e2e.js';
 import { type Benchmark, type BenchResult, fmt, missedTargets } from './harness.js';
+import { queryBenchmarks } from './queries.js';
 import { storageChdbBenchmarks } from './storage-chdb.js';
 import { storagePostgresBenchmarks } from './storage-postgres.js';
 
@@ -25,6 +26,7 @@ const ALL: Benchmark[] = [
   ...storageChdbBenchmarks,
   ...e2eBenchmarks,
   ...authBenchmarks,
+  ...queryBenchmarks,
 ];
 
 interface Args {

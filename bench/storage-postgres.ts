@@ -142,7 +142,7 @@ function procCpu(pid: number): number | null {
   }
 }
 
-async function withDatabase<T>(server: RunningPostgres, fn: (url: string) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(server: RunningPostgres, fn: (url: string) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
   const name = `flowlens_bench_${process.pid}_${Date.now().toString(36)}`;

@@ -132,6 +132,8 @@ async function call(o: {
  */
 function expectedRole(method: string, path: string): Role {
   if (/^\/api\/v1\/(tokens|tenants|settings|audit)(\/|$)/.test(path)) return 'admin';
+  // Exporter health, scans and the example queries are reads: viewer.
+  if (/^\/api\/v1\/(exporters|scans|examples)(\/|$)/.test(path)) return 'viewer';
   if (
     method !== 'get' &&
     /^\/api\/v1\/(labels|groups|services|service-names|saved-filters|filters\/saved)(\/|$)/.test(path)
@@ -156,7 +158,7 @@ describe('authorization matrix: every documented route x every kind of credentia
     );
     expect(ops.length).toBeGreaterThanOrEqual(17);
     for (const { path, method } of ops) {
-      const url = path.replace('{code}', 'not_found').replace('{id}', '0000000000000000');
+      const url = path.replace('{code}', 'not_found').replace('{id}', '0000000000000000').replace('{n}', '1');
       const body = method === 'get' || method === 'delete' ? undefined : {};
       const need = expectedRole(method, path);
       for (const cred of [...REFUSED, ...Object.keys(ROLE_OF)]) {

@@ -5,7 +5,7 @@
  * route invents its own error shape.
  */
 import { z } from 'zod';
-import { QueryError } from '../query/errors.js';
+import { QueryError, QueryTimeoutError } from '../query/errors.js';
 import { FilterError } from '../query/filter/index.js';
 import { StoreInputError, StoreSchemaError } from '../storage/port.js';
 
@@ -89,6 +89,12 @@ export const PROBLEMS = {
     title: 'Store unavailable',
     description:
       'No store is attached to this server, or its schema is not this version (run flowlens migrate).',
+  },
+  collector_unavailable: {
+    status: 503,
+    title: 'Collector unavailable',
+    description:
+      'No collector runs in this server process (exporter health lives in the running `flowlens serve`, not in the store).',
   },
   query_timeout: {
     status: 504,
@@ -220,6 +226,7 @@ export function toProblem(err: unknown): ApiProblem {
   if (err instanceof QueryError || err instanceof StoreInputError)
     return new ApiProblem('invalid_query', err.message);
   if (err instanceof StoreSchemaError) return new ApiProblem('store_unavailable', err.message);
+  if (err instanceof QueryTimeoutError) return new ApiProblem('query_timeout', err.message);
   const e = (err ?? {}) as FastifyishError;
   if (Array.isArray(e.validation) && e.validation.length > 0) {
     // Schema validation (zod through the type provider): name the first offending parameter.

@@ -8,10 +8,18 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Filter, Query } from '../query/ast.js';
+import { QueryTimeoutError } from '../query/errors.js';
 import { assertFlowFilter, FilterError, parseFilter } from '../query/filter/index.js';
 import type { FlowStore } from '../storage/port.js';
 import { ApiProblem, filterProblem } from './problems.js';
-import { filterParam, filterText, problemResponses, queryResultSchema, timeSpec } from './schemas.js';
+import {
+  filterParam,
+  filterText,
+  problemResponses,
+  queryResultSchema,
+  timeoutParam,
+  timeSpec,
+} from './schemas.js';
 
 /** What the shared parameters become before a kind's toQuery sees them. */
 export type ApiQueryResult = z.output<typeof queryResultSchema>;
@@ -47,6 +55,7 @@ const range = {
   // prefault: the default is input, resolved against the request's now like a given value.
   from: timeSpec.prefault('-1h'),
   to: timeSpec.prefault('now'),
+  timeout_ms: timeoutParam,
 };
 
 /** Filter text -> AST (a FilterError becomes invalid_filter at its position), AST as given. */
@@ -71,28 +80,37 @@ function checkRange(from: number, to: number, maxMs: number | undefined): void {
 }
 
 /**
- * Runs the query with the per-request time limit. The store port has no cancellation yet, so on timeout the
- * caller gets query_timeout at once and the statement finishes in the background (README "HTTP API").
+ * Runs the query with the request's time limit (at most the server's), which the engine enforces
+ * (statement_timeout, max_execution_time) and answers with query_timeout. A backstop timer answers for an
+ * engine that does not stop in time (it only ever fires well after the limit).
  */
-export async function runQuery(ctx: QueryContext, q: Query, maxRows: number): Promise<ApiQueryResult> {
+export async function runQuery(
+  ctx: QueryContext,
+  q: Query,
+  limits: { maxRows: number; timeoutMs?: number },
+): Promise<ApiQueryResult> {
   const store = ctx.store;
   if (!store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
+  const timeoutMs = Math.min(limits.timeoutMs ?? ctx.timeoutMs, ctx.timeoutMs);
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+  const backstop = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ApiProblem('query_timeout', `the query ran longer than ${ctx.timeoutMs} ms`)),
-      ctx.timeoutMs,
+      () => reject(new ApiProblem('query_timeout', `the query ran longer than ${timeoutMs} ms`)),
+      2 * timeoutMs + 1000,
     );
   });
   try {
-    const res = await Promise.race([store.query(q), timeout]);
-    if (res.rows.length > maxRows)
+    const res = await Promise.race([store.query(q, { timeoutMs }), backstop]);
+    if (res.rows.length > limits.maxRows)
       throw new ApiProblem(
         'result_too_large',
-        `the answer has ${res.rows.length} rows, more than the ${maxRows} one response carries`,
+        `the answer has ${res.rows.length} rows, more than the ${limits.maxRows} one response carries`,
       );
     // A shallow copy as a plain object type, the type the route's response schema gives.
     return { ...res };
+  } catch (err) {
+    if (err instanceof QueryTimeoutError) throw new ApiProblem('query_timeout', err.message);
+    throw err;
   } finally {
     clearTimeout(timer);
   }
@@ -113,11 +131,15 @@ export function registerQueryKind<S extends z.ZodRawShape>(
   const statuses = [422, 503, 504];
   // The validated query string or body (the schemas above made it so; their types differ only in filter).
   const handle = async (p: unknown) => {
-    const { filter: f, ...rest } = p as { filter?: string | Filter; from: number; to: number };
+    const {
+      filter: f,
+      timeout_ms,
+      ...rest
+    } = p as { filter?: string | Filter; from: number; to: number; timeout_ms?: number };
     checkRange(rest.from, rest.to, kind.maxRangeMs);
     const filter = resolveFilter(f, kind.flowFilter ?? true);
     const q = kind.toQuery({ ...rest, ...(filter ? { filter } : {}) } as Parameters<typeof kind.toQuery>[0]);
-    return runQuery(ctx, q, kind.maxRows);
+    return runQuery(ctx, q, { maxRows: kind.maxRows, timeoutMs: timeout_ms });
   };
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   const url = `/api/v1/${kind.name}`;

@@ -26,6 +26,7 @@ import {
   listParam,
   problemResponses,
   queryResultSchema,
+  timeoutParam,
 } from './schemas.js';
 
 const groupField = z.enum(GROUP_FIELDS as [GroupField, ...GroupField[]]);
@@ -104,6 +105,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
         summary: 'Run a query AST (src/query/ast.ts Query), validated by the query module',
         tags: ['queries'],
         body: z.looseObject({ kind: z.string() }).describe('A Query of src/query/ast.ts'),
+        querystring: z.object({ timeout_ms: timeoutParam }),
         response: { 200: queryResultSchema, ...problemResponses({ body: true, statuses: [422, 503, 504] }) },
       },
     },
@@ -118,7 +120,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
         throw new ApiProblem('invalid_parameter', `limit: at most ${LIMITS.queryRows} over HTTP`, {
           parameter: 'limit',
         });
-      return runQuery(opts, parsed.query, LIMITS.queryRows);
+      return runQuery(opts, parsed.query, { maxRows: LIMITS.queryRows, timeoutMs: req.query.timeout_ms });
     },
   );
 

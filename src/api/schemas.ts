@@ -79,6 +79,15 @@ export const flagParam = z
 export const limitParam = (max: number, dflt: number) =>
   z.coerce.number().int().min(1).max(max).default(dflt).describe(`Rows, at most ${max}`);
 
+/** A per-request time limit; the server's limit (api.query_timeout) caps it. */
+export const timeoutParam = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(3_600_000)
+  .optional()
+  .describe('Time limit of this query in ms (at most the server limit); the engine cancels it after');
+
 const cell = z.union([z.string(), z.number(), z.null()]);
 
 const planPart = z.object({

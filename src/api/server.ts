@@ -6,10 +6,12 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
+import type { ExporterHealth } from '../core/exporter-health.js';
 import type { FlowStore } from '../storage/port.js';
 import { registerAccessRoutes } from './access-routes.js';
 import { type ApiAuth, registerAuth } from './auth-hook.js';
 import { storeRecentValues } from './complete.js';
+import { registerMoreRoutes, type ScanThresholds } from './more-routes.js';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problems.js';
 import { registerRoutes } from './routes.js';
 import { apiRegistry, LIMITS } from './schemas.js';
@@ -26,6 +28,10 @@ export interface HttpServerOptions {
   readiness: () => Readiness;
   /** When given, the /api/v1 queries run against it (and the CLI's `--via` path works while serve runs). */
   store?: FlowStore;
+  /** Exporter health from the collector of this process (serve); none: collector_unavailable. */
+  exporters?: () => Promise<ExporterHealth[]>;
+  /** Scan detection thresholds (config scans.*). */
+  scans?: ScanThresholds;
   /** Per-request query time limit (default LIMITS.queryTimeoutMs). */
   queryTimeoutMs?: number;
   /**
@@ -119,6 +125,12 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
     recent: store ? storeRecentValues((q) => store.query(q)) : undefined,
   });
   registerAccessRoutes(app, { store, authenticator: opts.auth.authenticator });
+  registerMoreRoutes(app, {
+    store,
+    timeoutMs: opts.queryTimeoutMs ?? LIMITS.queryTimeoutMs,
+    exporters: opts.exporters,
+    scans: opts.scans,
+  });
   await app.ready();
   return app;
 }

@@ -275,6 +275,8 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
         registry,
         store,
         auth: apiAuth!,
+        exporters: () => pool.exporterHealth(),
+        scans: config.scans,
         readiness: () => ({
           ready: receiver.ready && writer.storeUp,
           checks: { listeners: receiver.ready, store: writer.storeUp },

@@ -200,6 +200,15 @@ const configTree = z.strictObject({
       daily: retentionTier('daily'),
     })
     .optional(),
+  /** Scan and fan-out detection (README "Scans"): a source is reported from these many targets. */
+  scans: z
+    .strictObject({
+      /** Estimated distinct targets (sampling accounted for). */
+      minTargets: posInt.default(100),
+      /** Distinct targets actually seen: below it an estimate rests on too few samples to report. */
+      minSampledTargets: posInt.default(5),
+    })
+    .prefault({}),
   http: z
     .strictObject({
       /** Health, metrics and the query endpoint. Empty string disables. */

@@ -155,6 +155,7 @@ port.on('message', (m: ToWorker) => {
         if (m.op === 'snapshot') value = decoder.snapshot();
         else if (m.op === 'restore') decoder.restore(m.arg as ReturnType<FlowDecoder['snapshot']>);
         else if (m.op === 'stats') value = { domains: decoder.stats(), pending: decoder.pendingCount() };
+        else if (m.op === 'health') value = decoder.exporterHealth();
         post({ t: 'reply', id: m.id, value });
       } catch (err) {
         post({ t: 'reply', id: m.id, error: err instanceof Error ? err.message : String(err) });

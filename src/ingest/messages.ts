@@ -37,7 +37,7 @@ export interface StreamClose {
 export interface Request {
   t: 'req';
   id: number;
-  op: 'drain' | 'snapshot' | 'restore' | 'stats';
+  op: 'drain' | 'snapshot' | 'restore' | 'stats' | 'health';
   arg?: unknown;
 }
 

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { ExporterHealth } from '../normalize/health.js';
 import { shardOf } from './address.js';
 import type { DecodedBatch, DomainStats, FromWorker, Request, ToWorker, WorkerInit } from './messages.js';
 import { unpackRecords } from './record-codec.js';
@@ -150,6 +151,14 @@ export class WorkerPool {
       domains: DomainStats[];
       pending: number;
     }[];
+  }
+
+  /** Exporter health from every worker (an exporter belongs to one worker, so no merging). */
+  async exporterHealth(): Promise<ExporterHealth[]> {
+    const parts = (await Promise.all(
+      this.shards.map((s) => this.request(s, 'health')),
+    )) as ExporterHealth[][];
+    return parts.flat();
   }
 
   async stop(): Promise<void> {

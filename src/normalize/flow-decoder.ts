@@ -7,6 +7,7 @@ import {
   type StreamConn,
 } from '../decode/session.js';
 import type { Datagram, DomainStats } from '../decode/types.js';
+import { type ExporterHealth, HealthTracker } from './health.js';
 import { normalizeV5 } from './netflow5.js';
 import type { NormalizeOptions } from './options.js';
 import { normalizeSflowSample } from './sflow.js';
@@ -32,6 +33,7 @@ export interface FlowDecodeResult {
  */
 export class FlowDecoder {
   private readonly session = new DecodeSession();
+  private readonly health = new HealthTracker();
   private readonly opts: FlowDecoderOptions;
 
   constructor(opts: FlowDecoderOptions = {}) {
@@ -67,6 +69,11 @@ export class FlowDecoder {
 
   stats(): DomainStats[] {
     return this.session.stats();
+  }
+
+  /** Per exporter and domain: rates, sequence loss, templates, sampling (normalize/health.ts). */
+  exporterHealth(now = Date.now()): ExporterHealth[] {
+    return this.health.report(this.session.stats(), this.session, now);
   }
 
   pendingCount(): number {
@@ -105,6 +112,7 @@ export class FlowDecoder {
       case null:
         break;
     }
+    this.health.observe(records, dg.receivedAt);
     return { protocol: out.protocol, records, errors: saneTimes(records, out.errors, dg) };
   }
 }

@@ -143,8 +143,37 @@ export interface FlowsQuery {
   limit: number;
 }
 
+/**
+ * Scan and fan-out detection on raw flows with flow_start in [from, to) (storage/sql/scans.ts). A target
+ * is a distinct (dst_ip, dst_port) pair a source sent to. Sampling: a probe of a scan is one or two
+ * packets, so a 1:N sampled exporter sees a target with probability about 1/N; the estimate of distinct
+ * targets is the Horvitz-Thompson sum, over the targets seen, of the lowest sampling rate each was seen
+ * at (an unsampled sighting counts 1). Sources with targets_estimated >= minTargets and targets_sampled
+ * >= minSampledTargets are reported, most targets first. Columns: SCAN_COLUMNS.
+ */
+export interface ScanQuery {
+  kind: 'scans';
+  from: number;
+  to: number;
+  filter?: Filter;
+  minTargets: number;
+  minSampledTargets: number;
+  limit: number;
+}
+
+export const SCAN_COLUMNS = [
+  'src_ip',
+  'targets_estimated',
+  'targets_sampled',
+  'ports',
+  'syn_only_flows',
+  'first_seen',
+  'last_seen',
+  'sampling_rate',
+] as const;
+
 /** `top` with `by: []` yields one row: the metric's total over the range (e.g. a raw flow count). */
-export type Query = TopQuery | SeriesQuery | FlowSearchQuery | AggregateRowsQuery | FlowsQuery;
+export type Query = TopQuery | SeriesQuery | FlowSearchQuery | AggregateRowsQuery | FlowsQuery | ScanQuery;
 
 /**
  * Columns of an aggregate row as every backend returns them: times in epoch ms, addresses as strings

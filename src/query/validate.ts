@@ -168,12 +168,24 @@ const flowsSchema = z
   .object({ kind: z.literal('flows'), limit: z.number().int().min(1).max(100_000), ...range })
   .superRefine(rangeCap(Number.POSITIVE_INFINITY));
 
+const scansSchema = z
+  .object({
+    kind: z.literal('scans'),
+    minTargets: z.number().int().min(1),
+    minSampledTargets: z.number().int().min(1),
+    limit: z.number().int().min(1).max(100_000),
+    ...range,
+  })
+  .strict()
+  .superRefine(rangeCap(MAX_SEARCH_RANGE_MS));
+
 const SCHEMAS = {
   top: topQuerySchema,
   series: seriesQuerySchema,
   flow_search: flowSearchQuerySchema,
   aggregate_rows: aggregateRowsSchema,
   flows: flowsSchema,
+  scans: scansSchema,
 } as const;
 
 /** Every query kind (for the API's OpenAPI document: one schema per kind, discriminated by `kind`). */

@@ -2,6 +2,11 @@ import type { FlowRecord } from '../core/record.js';
 import type { RetentionPolicy } from '../core/retention.js';
 import type { Query, QueryResult } from '../query/ast.js';
 
+export interface QueryOptions {
+  /** The engine cancels the query after this long (QueryTimeoutError); none: no limit. */
+  timeoutMs?: number;
+}
+
 /**
  * The one storage port (DESIGN.md "Storage"). Backends (storage/chdb, storage/postgres) implement it and
  * pass storage/conformance; only src/app picks one. Times are epoch milliseconds UTC throughout.
@@ -76,7 +81,7 @@ export interface FlowStore {
   /** Decoder template/sampling state, persisted so a restart or a second collector finds it. */
   saveDecoderState(collector: string, snapshot: unknown): Promise<void>;
   loadDecoderState(collector: string): Promise<unknown | null>;
-  query(q: Query): Promise<QueryResult>;
+  query(q: Query, options?: QueryOptions): Promise<QueryResult>;
   close(): Promise<void>;
   /**
    * Optional fast path for bulk ingest: rows encoded in the store's own wire format by worker threads

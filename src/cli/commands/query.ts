@@ -19,6 +19,7 @@ import {
   runQuery,
 } from './query-common.js';
 import { registerFlows } from './query-flows.js';
+import { registerMoreQueries } from './query-more.js';
 import { registerSeries } from './query-series.js';
 
 export { describeGaps, describeParts, formatCsv, formatTable, parseTime } from './query-common.js';
@@ -120,4 +121,5 @@ export function registerQuery(program: Command, io: CliIO): void {
   });
   registerSeries(query, io);
   registerFlows(query, io);
+  registerMoreQueries(query, io);
 }

@@ -13,6 +13,8 @@ export interface TemplateSlot {
   templates: Map<string, Template>;
   sampling: SamplingTable;
   pending: PendingQueue;
+  /** When each template (by templateKey) was last received, ms; restored templates have none. */
+  learnedAt: Map<string, number>;
 }
 
 export function templateKey(version: number, domain: number, id: number): string {
@@ -24,6 +26,7 @@ export function templateSlot(state: ExporterState): TemplateSlot {
     templates: new Map(),
     sampling: newSamplingTable(),
     pending: newPendingQueue(),
+    learnedAt: new Map(),
   }));
 }
 
@@ -42,6 +45,8 @@ export function putTemplate(state: ExporterState, slot: TemplateSlot, t: Templat
   const old = slot.templates.get(key);
   if (old) bump(state, old, -1);
   slot.templates.set(key, t);
+  // A template's age is the time since the exporter last sent it (exporter health, normalize/health.ts).
+  slot.learnedAt.set(key, Date.now());
   bump(state, t, 1);
 }
 
@@ -56,6 +61,7 @@ export function removeTemplate(
   const old = slot.templates.get(key);
   if (!old) return false;
   slot.templates.delete(key);
+  slot.learnedAt.delete(key);
   bump(state, old, -1);
   return true;
 }

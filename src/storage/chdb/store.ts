@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import { dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../../core/rules.js';
 import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../../query/ast.js';
+import { QueryTimeoutError } from '../../query/errors.js';
 import {
   type AggregationReport,
   type ApiTokenRecord,
@@ -32,6 +33,7 @@ import {
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
+  type QueryOptions,
   type RetentionPolicy,
   type RetentionReport,
   type RollupReport,
@@ -42,6 +44,7 @@ import {
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
+import { compileScans, SCAN_RESULT_COLUMNS } from '../sql/scans.js';
 import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
@@ -424,13 +427,27 @@ export class ChdbStore implements FlowStore {
     return r ? JSON.parse(r.snapshot) : null;
   }
 
-  async query(q: Query): Promise<QueryResult> {
-    const run = (sql: string, params: unknown) =>
-      this.db.rows<Record<string, unknown>>(sql, params as Params);
+  async query(q: Query, options: QueryOptions = {}): Promise<QueryResult> {
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
+      throw new RangeError(`timeoutMs: a positive number of milliseconds, got ${timeoutMs}`);
+    // A per-statement SETTINGS clause, not a session SET: the session is shared with ingestion, whose
+    // statements must never inherit a query's limit. The engine stops at the limit (TIMEOUT_EXCEEDED).
+    const limit =
+      timeoutMs === undefined ? '' : `\nSETTINGS max_execution_time = ${Math.max(0.001, timeoutMs / 1000)}`;
+    const run = async (sql: string, params: unknown) => {
+      try {
+        return await this.db.rows<Record<string, unknown>>(`${sql.trimEnd()}${limit}`, params as Params);
+      } catch (err) {
+        if (timeoutMs !== undefined && /TIMEOUT_EXCEEDED/.test(String((err as Error)?.message)))
+          throw new QueryTimeoutError(timeoutMs);
+        throw err;
+      }
+    };
     // Row queries read one tier as asked; only planned queries need the tier state (one read).
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);
-      const rows = await this.db.rows<Record<string, unknown>>(c.sql, c.params);
+      const rows = await run(c.sql, c.params);
       return {
         tier: 'aggregates',
         columns: AGG_OUT.map(([n]) => n),
@@ -439,12 +456,19 @@ export class ChdbStore implements FlowStore {
     }
     if (q.kind === 'flows') {
       const c = compileFlows(q);
-      const rows = await this.db.rows<Record<string, unknown>>(c.sql, c.params);
+      const rows = await run(c.sql, c.params);
       return { tier: 'raw', columns: FLOW_OUT.map(([n]) => n), rows: rows.map((r) => mapRow(r, FLOW_OUT)) };
     }
     const common = { state: await this.tierState(), now: this.now(), dialect: chdbDialect, run };
     if (q.kind === 'top') return answerTop({ ...common, query: q, cell: outValue, metric: num });
     if (q.kind === 'series') return answerSeries({ ...common, query: q, cell: outValue, metric: num });
+    if (q.kind === 'scans') {
+      const c = compileScans(q, chdbDialect);
+      const rows = await run(c.sql, c.params);
+      const out = (r: Record<string, unknown>) =>
+        Object.fromEntries(SCAN_RESULT_COLUMNS.map((k) => [k, k === 'src_ip' ? ipOut(r[k]) : num(r[k])]));
+      return { tier: 'raw', columns: SCAN_RESULT_COLUMNS, rows: rows.map(out) };
+    }
     // flow_search
     return answerFlowSearch({
       ...common,

@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { Query, QueryResult } from '../../query/ast.js';
+import { QueryTimeoutError } from '../../query/errors.js';
 import {
   type AggregationReport,
   type ApiTokenRecord,
@@ -27,6 +28,7 @@ import {
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
+  type QueryOptions,
   type RetentionPolicy,
   type RetentionReport,
   type RollupReport,
@@ -37,6 +39,7 @@ import {
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
+import { compileScans, SCAN_RESULT_COLUMNS } from '../sql/scans.js';
 import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
 import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from './aggregate.js';
@@ -401,25 +404,69 @@ export class PostgresFlowStore implements FlowStore {
     return row.snapshot_raw === null ? row.snapshot : JSON.parse(row.snapshot_raw);
   }
 
-  async query(q: Query): Promise<QueryResult> {
-    const run = async (sql: string, params: unknown) =>
-      (await this.pool.query(sql, params as unknown[])).rows;
+  async query(q: Query, options: QueryOptions = {}): Promise<QueryResult> {
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
+      throw new RangeError(`timeoutMs: a positive number of milliseconds, got ${timeoutMs}`);
+    // Planned kinds read the tier state first, on its own pooled connection: read while holding the
+    // query's client, as many concurrent queries as the pool has clients would wait on each other forever.
+    const planned = q.kind === 'top' || q.kind === 'series' || q.kind === 'flow_search';
+    const state = planned ? await this.tierState() : null;
+    if (timeoutMs === undefined) return this.answer(q, state, (sql, params) => this.pool.query(sql, params));
+    // The limit lives in the query's own transaction (SET LOCAL), so it ends with it and never leaks to
+    // the next user of the pooled client; a cancelled statement aborts the transaction, which is rolled
+    // back before the client goes back to the pool.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query("SELECT set_config('statement_timeout', $1, true)", [
+        String(Math.max(1, Math.ceil(timeoutMs))),
+      ]);
+      const out = await this.answer(q, state, (sql, params) => client.query(sql, params));
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      // 57014 query_canceled: statement_timeout fired.
+      if ((err as { code?: string }).code === '57014') throw new QueryTimeoutError(timeoutMs);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async answer(q: Query, state: TierState | null, exec: Exec): Promise<QueryResult> {
+    const run = async (sql: string, params: unknown) => (await exec(sql, params as unknown[])).rows;
     // Row queries read one tier as asked; only planned queries need the tier state (one read).
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);
-      const r = await this.pool.query(c.sql, c.values);
+      const r = await exec(c.sql, c.values);
       return { tier: 'aggregates', columns: r.fields.map((f) => f.name), rows: r.rows.map(aggregateRow) };
     }
     if (q.kind === 'flows') {
       const c = compileFlows(q);
-      const r = await this.pool.query(c.sql, c.values);
+      const r = await exec(c.sql, c.values);
       return { tier: 'raw', columns: r.fields.map((f) => f.name), rows: r.rows.map((row) => plainRow(row)) };
     }
-    const common = { state: await this.tierState(), now: Date.now(), dialect: postgresDialect, run };
+    const common = {
+      state: state ?? (await this.tierState()),
+      now: Date.now(),
+      dialect: postgresDialect,
+      run,
+    };
     const cell = (_f: unknown, v: unknown) => plainCell(v);
     const metric = (v: unknown) => Number(v ?? 0);
     if (q.kind === 'top') return answerTop({ ...common, query: q, cell, metric });
     if (q.kind === 'series') return answerSeries({ ...common, query: q, cell, metric });
+    if (q.kind === 'scans') {
+      const c = compileScans(q, postgresDialect);
+      const rows = await run(c.sql, c.params);
+      const out = (r: Record<string, unknown>) =>
+        Object.fromEntries(
+          SCAN_RESULT_COLUMNS.map((k) => [k, k === 'src_ip' ? plainCell(r[k]) : metric(r[k])]),
+        );
+      return { tier: 'raw', columns: SCAN_RESULT_COLUMNS, rows: rows.map(out) };
+    }
     // flow_search
     return answerFlowSearch({
       ...common,
@@ -436,6 +483,10 @@ export class PostgresFlowStore implements FlowStore {
 }
 
 type Cell = string | number | null;
+type Exec = (
+  sql: string,
+  params: unknown[],
+) => Promise<{ rows: Record<string, unknown>[]; fields: { name: string }[] }>;
 
 function plainCell(v: unknown): Cell {
   return v === null || v === undefined || typeof v === 'string' || typeof v === 'number'
