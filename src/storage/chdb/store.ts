@@ -38,8 +38,11 @@ import {
   type RowEncoding,
   type StoreCapabilities,
   StoreSchemaError,
+  type QueryOptions,
+  type TenantRecord,
   type TierState,
 } from '../port.js';
+import { scopeQuery } from '../../query/scope.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
 import { answerFlowSearch } from '../sql/search.js';
@@ -401,6 +404,22 @@ export class ChdbStore implements FlowStore {
     return access.readAudit(this.db, range);
   }
 
+  createTenant(t: TenantRecord): Promise<boolean> {
+    return access.writeTenant(this.db, t, this.nextVersion());
+  }
+
+  listTenants(): Promise<TenantRecord[]> {
+    return access.readTenants(this.db);
+  }
+
+  getTenant(name: string): Promise<TenantRecord | null> {
+    return access.readTenant(this.db, name);
+  }
+
+  deleteTenant(name: string): Promise<boolean> {
+    return access.removeTenant(this.db, name, this.nextVersion());
+  }
+
   applyRetention(
     policy: RetentionPolicy,
     options: { dryRun: boolean; now?: number },
@@ -424,7 +443,9 @@ export class ChdbStore implements FlowStore {
     return r ? JSON.parse(r.snapshot) : null;
   }
 
-  async query(q: Query): Promise<QueryResult> {
+  async query(query: Query, options: QueryOptions = {}): Promise<QueryResult> {
+    // The scope is ANDed outside the query's filter before planning and compiling (query/scope.ts).
+    const q = scopeQuery(query, options.scope);
     const run = (sql: string, params: unknown) =>
       this.db.rows<Record<string, unknown>>(sql, params as Params);
     // Row queries read one tier as asked; only planned queries need the tier state (one read).

@@ -33,8 +33,11 @@ import {
   type StoreCapabilities,
   type StoreOptions,
   StoreSchemaError,
+  type QueryOptions,
+  type TenantRecord,
   type TierState,
 } from '../port.js';
+import { scopeQuery } from '../../query/scope.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
 import { answerFlowSearch } from '../sql/search.js';
@@ -345,6 +348,22 @@ export class PostgresFlowStore implements FlowStore {
     return access.readAudit(this.pool, range);
   }
 
+  createTenant(t: TenantRecord): Promise<boolean> {
+    return access.writeTenant(this.pool, t);
+  }
+
+  listTenants(): Promise<TenantRecord[]> {
+    return access.readTenants(this.pool);
+  }
+
+  getTenant(name: string): Promise<TenantRecord | null> {
+    return access.readTenant(this.pool, name);
+  }
+
+  deleteTenant(name: string): Promise<boolean> {
+    return access.removeTenant(this.pool, name);
+  }
+
   async getSetting(key: string): Promise<string | null> {
     const r = await this.pool.query<{ value: string }>('SELECT value FROM flowlens_settings WHERE key = $1', [
       key,
@@ -401,18 +420,29 @@ export class PostgresFlowStore implements FlowStore {
     return row.snapshot_raw === null ? row.snapshot : JSON.parse(row.snapshot_raw);
   }
 
-  async query(q: Query): Promise<QueryResult> {
-    const run = async (sql: string, params: unknown) =>
-      (await this.pool.query(sql, params as unknown[])).rows;
+  async query(query: Query, options: QueryOptions = {}): Promise<QueryResult> {
+    // The scope is ANDed outside the query's filter before planning and compiling (query/scope.ts); a
+    // tenant's name is also set for the transaction, so row-level security holds for a reporting login.
+    const q = scopeQuery(query, options.scope);
+    const tenant = options.scope?.tenant;
+    if (tenant === undefined) return this.answer(q, this.pool);
+    return inTransaction(this.pool, async (c) => {
+      await c.query(`SELECT set_config('flowlens.tenant', $1, true)`, [tenant]);
+      return this.answer(q, c);
+    });
+  }
+
+  private async answer(q: Query, db: pg.Pool | pg.PoolClient): Promise<QueryResult> {
+    const run = async (sql: string, params: unknown) => (await db.query(sql, params as unknown[])).rows;
     // Row queries read one tier as asked; only planned queries need the tier state (one read).
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);
-      const r = await this.pool.query(c.sql, c.values);
+      const r = await db.query(c.sql, c.values);
       return { tier: 'aggregates', columns: r.fields.map((f) => f.name), rows: r.rows.map(aggregateRow) };
     }
     if (q.kind === 'flows') {
       const c = compileFlows(q);
-      const r = await this.pool.query(c.sql, c.values);
+      const r = await db.query(c.sql, c.values);
       return { tier: 'raw', columns: r.fields.map((f) => f.name), rows: r.rows.map((row) => plainRow(row)) };
     }
     const common = { state: await this.tierState(), now: Date.now(), dialect: postgresDialect, run };
