@@ -9,8 +9,9 @@
  * its own parentheses and cannot widen what the scope lets through. The planner sees the scope's fields
  * too, so a scope naming exporters is never answered from the daily tier (which has no exporter).
  */
-import { canonicalIp, cidrToRange } from '../core/rules.js';
+
 import { ipv6ToString } from '../core/ip.js';
+import { canonicalIp, cidrToRange } from '../core/rules.js';
 import type { Filter, Query } from './ast.js';
 
 export interface Scope {

@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import { dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../../core/rules.js';
 import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../../query/ast.js';
+import { scopeQuery } from '../../query/scope.js';
 import {
   type AggregationReport,
   type ApiTokenRecord,
@@ -32,17 +33,16 @@ import {
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
+  type QueryOptions,
   type RetentionPolicy,
   type RetentionReport,
   type RollupReport,
   type RowEncoding,
   type StoreCapabilities,
   StoreSchemaError,
-  type QueryOptions,
   type TenantRecord,
   type TierState,
 } from '../port.js';
-import { scopeQuery } from '../../query/scope.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
 import { answerFlowSearch } from '../sql/search.js';

@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { Query, QueryResult } from '../../query/ast.js';
+import { scopeQuery } from '../../query/scope.js';
 import {
   type AggregationReport,
   type ApiTokenRecord,
@@ -27,17 +28,16 @@ import {
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
+  type QueryOptions,
   type RetentionPolicy,
   type RetentionReport,
   type RollupReport,
   type StoreCapabilities,
   type StoreOptions,
   StoreSchemaError,
-  type QueryOptions,
   type TenantRecord,
   type TierState,
 } from '../port.js';
-import { scopeQuery } from '../../query/scope.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
 import { answerFlowSearch } from '../sql/search.js';
