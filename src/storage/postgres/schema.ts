@@ -365,14 +365,14 @@ BEGIN
   ALTER TABLE dependencies ENABLE ROW LEVEL SECURITY;
   ALTER TABLE dependency_stats ENABLE ROW LEVEL SECURITY;
   CREATE POLICY flowlens_tenant ON flow_records FOR SELECT TO flowlens_reporting USING (
-    exporter_ip = ANY ((SELECT flowlens_scope_exporters()))
-    OR src_ip <<= ANY ((SELECT flowlens_scope_networks())) OR dst_ip <<= ANY ((SELECT flowlens_scope_networks())));
+    exporter_ip = ANY (COALESCE((SELECT flowlens_scope_exporters()), '{}'))
+    OR src_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')) OR dst_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')));
   CREATE POLICY flowlens_tenant ON flow_aggregates FOR SELECT TO flowlens_reporting USING (
-    exporter_ip = ANY ((SELECT flowlens_scope_exporters()))
-    OR src_ip <<= ANY ((SELECT flowlens_scope_networks())) OR dst_ip <<= ANY ((SELECT flowlens_scope_networks())));
+    exporter_ip = ANY (COALESCE((SELECT flowlens_scope_exporters()), '{}'))
+    OR src_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')) OR dst_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')));
   -- Edges have no exporter: networks only (README "Tenants").
   CREATE POLICY flowlens_tenant ON dependencies FOR SELECT TO flowlens_reporting USING (
-    client_ip <<= ANY ((SELECT flowlens_scope_networks())) OR server_ip <<= ANY ((SELECT flowlens_scope_networks())));
+    client_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')) OR server_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')));
   -- A day's statistics follow their edge (the subquery reads dependencies under its own policy).
   CREATE POLICY flowlens_tenant ON dependency_stats FOR SELECT TO flowlens_reporting USING (
     dependency_id IN (SELECT id FROM dependencies));
