@@ -95,7 +95,9 @@ describe('flowlens tenant', () => {
       await runTenant({ kind: 'list' }, { via, data, json: true }, listed, as);
       expect(JSON.parse(listed.out()).map((t: { name: string }) => t.name)).toEqual(['team-a', 'team-b']);
       // The bound viewer reads (its tenant exists) but may not manage tenants.
-      const who = await fetch(`${via}/api/v1/top?by=src_ip`, { headers: { authorization: `Bearer ${viewer}` } });
+      const who = await fetch(`${via}/api/v1/top?by=src_ip`, {
+        headers: { authorization: `Bearer ${viewer}` },
+      });
       expect(who.status).toBe(200);
       const denied = captureIO();
       await runTenant({ kind: 'list' }, { via, data }, denied, { env: { FLOWLENS_TOKEN: viewer } });
@@ -104,7 +106,9 @@ describe('flowlens tenant', () => {
       const del = captureIO();
       await runTenant({ kind: 'delete', name: 'team-b' }, { via, data }, del, as);
       expect(del.err()).toBe('tenant team-b deleted\n');
-      const gone = await fetch(`${via}/api/v1/top?by=src_ip`, { headers: { authorization: `Bearer ${viewer}` } });
+      const gone = await fetch(`${via}/api/v1/top?by=src_ip`, {
+        headers: { authorization: `Bearer ${viewer}` },
+      });
       expect(gone.status).toBe(403);
       const missing = captureIO();
       await runTenant({ kind: 'delete', name: 'team-b' }, { via, data }, missing, as);
