@@ -14,7 +14,7 @@ import type { Filter, Metric } from '../../query/ast.js';
 import { checkScope, rowInScope, type Scope } from '../../query/scope.js';
 import type { FlowStore } from '../port.js';
 import { expectTop } from './compare.js';
-import { EXPORTERS, generateFlows, rng } from './generator.js';
+import { CLIENTS, EXPORTERS, generateFlows, rng, SERVICES } from './generator.js';
 import { evalFilter, randomFilter, rawValue, type Value } from './planned.js';
 import {
   type RefAggregate,
@@ -204,6 +204,50 @@ export function runTenantConformance(
         { scope: world.scopes['empty-d'] },
       );
       expect(none.rows.map((x) => Number(x.flows))).toEqual([0]);
+    });
+
+    it('the daily tier answers a networks-only scope (client or server inside), never an exporter scope', async () => {
+      // Edges for every client -> service pair of the generator, then the day rolled up.
+      const edges = CLIENTS.flatMap((c, i) =>
+        SERVICES.map((sv, j) => ({
+          id: `00000000-0000-4000-8000-${String(i * 100 + j).padStart(12, '0')}`,
+          client_ip: c,
+          server_ip: sv.server,
+          server_port: sv.port,
+          ip_protocol: sv.proto,
+          first_seen: day,
+          last_seen: day + DAY_MS - 1,
+          service_name: null,
+          direction_rule: 'given' as const,
+        })),
+      );
+      await store.upsertDependencies(edges);
+      await store.rollupDaily(day);
+      const q = {
+        kind: 'top' as const,
+        from: day,
+        to: day + DAY_MS,
+        by: ['src_ip', 'dst_ip'] as GroupField[],
+        metric: 'bytes' as const,
+        limit: 1000,
+        tier: 'daily' as const,
+      };
+      const all = await store.query(q);
+      expect(all.rows.length).toBeGreaterThan(0);
+      const scope = world.scopes['net-b'];
+      const scoped = await store.query(q, { scope });
+      // The rule reads only the group keys here, so the scoped answer is the unscoped one filtered by it.
+      const want = all.rows.filter((r) =>
+        rowInScope({ src_ip: r.src_ip as string, dst_ip: r.dst_ip as string }, scope),
+      );
+      expect(want.length).toBeGreaterThan(0);
+      expect(want.length).toBeLessThan(all.rows.length);
+      expectTop(scoped.rows, want, 'bytes', 1000);
+      // The daily tier keeps no exporter: the planner answers nothing from it (a gap), never unscoped rows.
+      const exp = await store.query(q, { scope: world.scopes['exp-a'] });
+      expect(exp.parts).toEqual([]);
+      expect(exp.rows).toEqual([]);
+      expect(exp.complete).toBe(false);
     });
 
     it('tenants are stored, listed by name and deleted', async () => {
