@@ -110,6 +110,8 @@ describe('OpenAPI document', () => {
       '/api/v1/flows',
       '/api/v1/query',
       '/api/v1/series',
+      '/api/v1/tenants',
+      '/api/v1/tenants/{name}',
       '/api/v1/tier-state',
       '/api/v1/tokens',
       '/api/v1/tokens/{id}',
