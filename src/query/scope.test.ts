@@ -26,6 +26,10 @@ describe('tenant scopes', () => {
       'exporters: not an IP address: "10.0.0.0/8"',
     );
     expect(() => checkScope({ groups: ['ok', ''] })).toThrow('groups: not a group name: ""');
+    expect(() => checkScope({ networks: ['::/0'] })).toThrow(
+      /networks: "::\/0" covers the IPv4-mapped range/,
+    );
+    expect(checkScope({ networks: ['::ffff:0:0/96'] }).networks).toEqual(['0.0.0.0/0']);
   });
 
   it('the scope is ANDed outside the filter (an or/not inside cannot widen it); no scope: unchanged', () => {

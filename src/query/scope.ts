@@ -62,6 +62,13 @@ export function checkScope(input: { exporters?: string[]; networks?: string[]; g
   const networks = (input.networks ?? []).map((n) => {
     const c = canonicalCidr(n);
     if (!c) throw new ScopeInputError('networks', `not a CIDR (address/length): ${JSON.stringify(n)}`);
+    // PostgreSQL keeps IPv4 addresses as IPv4, outside every IPv6 prefix: such a prefix would mean one
+    // thing to the query module and another to row-level security. IPv4 networks are given as IPv4.
+    if (c.includes(':') && inNetworks('::ffff:0.0.0.0', [c]))
+      throw new ScopeInputError(
+        'networks',
+        `${JSON.stringify(n)} covers the IPv4-mapped range ::ffff:0:0/96: give IPv4 networks as IPv4 (e.g. 0.0.0.0/0)`,
+      );
     return c;
   });
   const groups = (input.groups ?? []).map((g) => {
