@@ -30,8 +30,8 @@ async function scopedTop(opts: { scale: number; repeats: number }): Promise<Benc
     for (const b of syntheticBatches(n, start, 24 * H, 262_144)) await store.insertFlows(b);
     await store.aggregateWindows(start, now + 1);
     await store.setAggregatedUntil(Math.floor(now / 300_000) * 300_000);
-    // A selective tenant (2 of 16 exporters or one /16 of the clients: about a sixth of the flows) and a
-    // broad one (a /10 holding most clients: about 80 % of the flows, the worst case for the filter).
+    // A selective tenant (2 of 16 exporters or one /16 of the clients: about 1 flow in 7) and a
+    // broad one (a /10 holding most internal clients: most flows, the worst case for the filter).
     const scopes: Record<string, Scope> = {
       selective: {
         tenant: 'sel',
