@@ -1,8 +1,8 @@
 /**
  * Import rules between folders: the folder layout is the architecture (see DESIGN.md, "Conventions").
  * core ← wire ← decode ← normalize ← ingest ← app ← cli; storage backends are picked only by app;
- * gen (synthetic exporter) builds on wire, demo on gen; auth (tokens, JWTs, roles) on the storage port, and the
- * API on auth; cli and app may import anything (they compose).
+ * gen (synthetic exporter) builds on wire, demo on gen; auth (tokens, JWTs, roles, tenants) on the storage port
+ * and query (tenant scopes), and the API on auth; cli and app may import anything (they compose).
  */
 const TEST_CODE = ['\\.test\\.ts$', '/testing/'];
 
@@ -29,7 +29,7 @@ module.exports = {
     layer('jobs', ['core', 'storage/port', 'query']),
     layer('deps', ['core', 'storage/port', 'query']),
     layer('ingest', ['core', 'wire', 'decode', 'normalize', 'storage/port', 'query', 'jobs', 'deps']),
-    layer('auth', ['core', 'storage/port']),
+    layer('auth', ['core', 'storage/port', 'query']),
     layer('api', ['core', 'storage/port', 'query', 'deps', 'auth']),
     layer('config', ['core']),
     layer('gen', ['core', 'wire']),

@@ -19,6 +19,7 @@ import { type Benchmark, type BenchResult, fmt, missedTargets } from './harness.
 import { queryBenchmarks } from './queries.js';
 import { storageChdbBenchmarks } from './storage-chdb.js';
 import { storagePostgresBenchmarks } from './storage-postgres.js';
+import { tenantBenchmarks } from './tenants.js';
 
 const ALL: Benchmark[] = [
   ...decodeBenchmarks,
@@ -27,6 +28,7 @@ const ALL: Benchmark[] = [
   ...e2eBenchmarks,
   ...authBenchmarks,
   ...queryBenchmarks,
+  ...tenantBenchmarks,
 ];
 
 interface Args {

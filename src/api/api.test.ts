@@ -114,6 +114,8 @@ describe('OpenAPI document', () => {
       '/api/v1/query',
       '/api/v1/scans',
       '/api/v1/series',
+      '/api/v1/tenants',
+      '/api/v1/tenants/{name}',
       '/api/v1/tier-state',
       '/api/v1/tokens',
       '/api/v1/tokens/{id}',

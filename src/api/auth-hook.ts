@@ -50,8 +50,6 @@ const METRICS: Principal = {
   key: 'metrics',
 };
 
-const LOG_BURST = 20;
-
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Paths open without a credential; everything else under /api, and /metrics, needs one. */

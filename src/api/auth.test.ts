@@ -18,6 +18,7 @@ import { TokenAdmin } from '../auth/admin.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { JwtVerifier } from '../auth/jwt.js';
 import type { Role } from '../auth/roles.js';
+import { TenantAdmin } from '../auth/tenants.js';
 import type { FlowStore } from '../storage/port.js';
 import type { ApiAuth } from './auth-hook.js';
 import { buildApi } from './server.js';
@@ -92,6 +93,8 @@ beforeAll(async () => {
   creds.forged_jwt = `Bearer ${h}.${body.toString('base64url')}.${s}`;
   creds.expired_jwt = `Bearer ${await jwtFor({ flowlens_role: 'admin' }, Math.floor(Date.now() / 1000) - 60)}`;
   creds.jwt_operator = `Bearer ${await jwtFor({ flowlens_role: 'operator', flowlens_tenant: 'team-a' })}`;
+  // The tenant the JWT names exists: a token of an unknown tenant is refused on every data route.
+  await new TenantAdmin(store).create({ name: 'team-a', networks: ['10.0.0.0/8'] }, 'test');
   ({ app, registry } = await build({ metricsToken: METRICS_TOKEN }));
   openapi = await OpenApiCheck.of((await app.inject({ url: '/api/openapi.json' })).json());
 });
@@ -158,7 +161,11 @@ describe('authorization matrix: every documented route x every kind of credentia
     );
     expect(ops.length).toBeGreaterThanOrEqual(17);
     for (const { path, method } of ops) {
-      const url = path.replace('{code}', 'not_found').replace('{id}', '0000000000000000').replace('{n}', '1');
+      const url = path
+        .replace('{code}', 'not_found')
+        .replace('{id}', '0000000000000000')
+        .replace('{name}', 'nobody')
+        .replace('{n}', '1');
       const body = method === 'get' || method === 'delete' ? undefined : {};
       const need = expectedRole(method, path);
       for (const cred of [...REFUSED, ...Object.keys(ROLE_OF)]) {

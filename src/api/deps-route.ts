@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { depsMap, MAP_COLUMNS } from '../deps/map.js';
 import { ApiProblem } from './problems.js';
-import type { QueryContext } from './query-route.js';
+import { type QueryContext, requestScope } from './query-route.js';
 import { problemResponses, timeSpec } from './schemas.js';
 
 const body = z.object({
@@ -41,7 +41,7 @@ export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void
       if (!ctx.store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
       if (!(req.body.to > req.body.from))
         throw new ApiProblem('invalid_parameter', 'to: must be after from', { parameter: 'to' });
-      const rows = await depsMap(ctx.store, req.body);
+      const rows = await depsMap(ctx.store, { ...req.body, scope: await requestScope(ctx, req) });
       return { columns: [...MAP_COLUMNS], rows: rows.map((r) => ({ ...r })) };
     },
   );

@@ -11,7 +11,13 @@ import { EXAMPLES, exampleQuery } from '../query/examples.js';
 import { MAX_SEARCH_RANGE_MS } from '../query/validate.js';
 import type { FlowStore } from '../storage/port.js';
 import { ApiProblem } from './problems.js';
-import { defineQueryKind, type QueryContext, registerQueryKind, runQuery } from './query-route.js';
+import {
+  defineQueryKind,
+  type QueryContext,
+  registerQueryKind,
+  requestScope,
+  runQuery,
+} from './query-route.js';
 import {
   LIMITS,
   limitParam,
@@ -82,10 +88,12 @@ export function registerMoreRoutes(app: FastifyInstance, opts: MoreRouteOptions)
         },
       },
     },
-    async () => {
+    async (req) => {
       if (!opts.exporters)
         throw new ApiProblem('collector_unavailable', 'no collector runs in this server process');
-      const list = await opts.exporters();
+      // A tenant sees the health of its own exporters only (a networks-only tenant sees none).
+      const scope = await requestScope(opts, req);
+      const list = (await opts.exporters()).filter((e) => !scope || scope.exporters.includes(e.exporter));
       const exporters = list
         .map((e) => ({ ...e, lastSeen: e.lastSeen === null ? null : new Date(e.lastSeen).toISOString() }))
         .sort((a, b) =>
@@ -177,7 +185,11 @@ export function registerMoreRoutes(app: FastifyInstance, opts: MoreRouteOptions)
       if (!(to > from))
         throw new ApiProblem('invalid_parameter', 'to: must be after from', { parameter: 'to' });
       const q = ex.build({ from, to, filter: ex.filter });
-      return runQuery(opts, q, { maxRows: LIMITS.topRows, timeoutMs: req.query.timeout_ms });
+      return runQuery(opts, q, {
+        maxRows: LIMITS.topRows,
+        timeoutMs: req.query.timeout_ms,
+        scope: await requestScope(opts, req),
+      });
     },
   );
 }

@@ -55,7 +55,12 @@ export const PROBLEMS = {
     status: 403,
     title: 'Forbidden',
     description:
-      'The credential is valid but its role does not allow this route (viewer < operator < admin).',
+      'The credential is valid but its role does not allow this route (viewer < operator < admin), or its tenant does not (a tenant-bound admin does not manage tenants; a token of a deleted tenant reads nothing).',
+  },
+  conflict: {
+    status: 409,
+    title: 'Conflict',
+    description: 'The resource already exists (e.g. a tenant of that name); delete it first to replace it.',
   },
   rate_limited: {
     status: 429,

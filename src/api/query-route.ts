@@ -4,12 +4,14 @@
  * limit, the row cap, the problem responses) and registers GET (query string) and POST (JSON body) on
  * /api/v1/NAME. A new kind (series, flow search) is a QueryKind of a few lines in routes.ts.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { type TenantScopes, UnknownTenantError } from '../auth/tenants.js';
 import type { Filter, Query } from '../query/ast.js';
 import { QueryTimeoutError } from '../query/errors.js';
 import { assertFlowFilter, FilterError, parseFilter } from '../query/filter/index.js';
+import type { Scope } from '../query/scope.js';
 import type { FlowStore } from '../storage/port.js';
 import { ApiProblem, filterProblem } from './problems.js';
 import {
@@ -49,6 +51,24 @@ export interface QueryKind<S extends z.ZodRawShape> {
 export interface QueryContext {
   store?: FlowStore;
   timeoutMs: number;
+  /** Scopes of tenant-bound principals (absent: no store, and a tenant-bound request is refused). */
+  scopes?: TenantScopes;
+}
+
+/**
+ * The scope every query of this request runs in: none for a principal without a tenant, its tenant's
+ * otherwise. Fails closed: a tenant that cannot be resolved is a refusal, never an unscoped answer.
+ */
+export async function requestScope(ctx: QueryContext, req: FastifyRequest): Promise<Scope | undefined> {
+  const tenant = req.principal?.tenant ?? null;
+  if (tenant === null) return undefined;
+  if (!ctx.scopes) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
+  try {
+    return await ctx.scopes.of(req.principal);
+  } catch (err) {
+    if (err instanceof UnknownTenantError) throw new ApiProblem('forbidden', err.message);
+    throw err;
+  }
 }
 
 const range = {
@@ -87,7 +107,7 @@ function checkRange(from: number, to: number, maxMs: number | undefined): void {
 export async function runQuery(
   ctx: QueryContext,
   q: Query,
-  limits: { maxRows: number; timeoutMs?: number },
+  limits: { maxRows: number; timeoutMs?: number; scope?: Scope },
 ): Promise<ApiQueryResult> {
   const store = ctx.store;
   if (!store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
@@ -100,7 +120,7 @@ export async function runQuery(
     );
   });
   try {
-    const res = await Promise.race([store.query(q, { timeoutMs }), backstop]);
+    const res = await Promise.race([store.query(q, { timeoutMs, scope: limits.scope }), backstop]);
     if (res.rows.length > limits.maxRows)
       throw new ApiProblem(
         'result_too_large',
@@ -130,7 +150,7 @@ export function registerQueryKind<S extends z.ZodRawShape>(
   const ok = { 200: queryResultSchema };
   const statuses = [422, 503, 504];
   // The validated query string or body (the schemas above made it so; their types differ only in filter).
-  const handle = async (p: unknown) => {
+  const handle = async (p: unknown, req: FastifyRequest) => {
     const {
       filter: f,
       timeout_ms,
@@ -139,7 +159,8 @@ export function registerQueryKind<S extends z.ZodRawShape>(
     checkRange(rest.from, rest.to, kind.maxRangeMs);
     const filter = resolveFilter(f, kind.flowFilter ?? true);
     const q = kind.toQuery({ ...rest, ...(filter ? { filter } : {}) } as Parameters<typeof kind.toQuery>[0]);
-    return runQuery(ctx, q, { maxRows: kind.maxRows, timeoutMs: timeout_ms });
+    const scope = await requestScope(ctx, req);
+    return runQuery(ctx, q, { maxRows: kind.maxRows, timeoutMs: timeout_ms, scope });
   };
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   const url = `/api/v1/${kind.name}`;
@@ -155,7 +176,7 @@ export function registerQueryKind<S extends z.ZodRawShape>(
         response: { ...ok, ...problemResponses({ statuses }) },
       },
     },
-    (req) => handle(req.query),
+    (req) => handle(req.query, req),
   );
   zapp.post(
     url,
@@ -169,6 +190,6 @@ export function registerQueryKind<S extends z.ZodRawShape>(
         response: { ...ok, ...problemResponses({ body: true, statuses }) },
       },
     },
-    (req) => handle(req.body),
+    (req) => handle(req.body, req),
   );
 }

@@ -2,7 +2,7 @@
  * The routes under /api/v1 (and the problem catalog under /api/problems). Query kinds are QueryKinds
  * (query-route.ts): the parameters as a zod shape and the query they make.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { retentionText } from '../core/duration.js';
@@ -15,6 +15,7 @@ import {
   defineQueryKind,
   type QueryContext,
   registerQueryKind,
+  requestScope,
   resolveFilter,
   runQuery,
 } from './query-route.js';
@@ -120,7 +121,11 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
         throw new ApiProblem('invalid_parameter', `limit: at most ${LIMITS.queryRows} over HTTP`, {
           parameter: 'limit',
         });
-      return runQuery(opts, parsed.query, { maxRows: LIMITS.queryRows, timeoutMs: req.query.timeout_ms });
+      return runQuery(opts, parsed.query, {
+        maxRows: LIMITS.queryRows,
+        timeoutMs: req.query.timeout_ms,
+        scope: await requestScope(opts, req),
+      });
     },
   );
 
@@ -254,21 +259,22 @@ function registerFilterRoutes(app: FastifyInstance, opts: RouteOptions): void {
       ...problemResponses({ body }),
     },
   });
-  const run = (p: z.output<typeof completeParams>) =>
+  const run = (p: z.output<typeof completeParams>, req: FastifyRequest) =>
     complete({
       text: p.text,
       cursor: p.cursor ?? p.text.length,
       dependency: p.kind === 'dependency',
-      recent: opts.recent,
+      // Values seen recently are read unscoped (one cache for the server): none for a tenant's request.
+      recent: req.principal?.tenant ? undefined : opts.recent,
     });
   zapp.get(
     '/api/v1/filter/complete',
     { config: VIEWER, schema: { ...completeSchema(false), querystring: completeParams } },
-    (req) => run(req.query),
+    (req) => run(req.query, req),
   );
   zapp.post(
     '/api/v1/filter/complete',
     { config: VIEWER, schema: { ...completeSchema(true), body: completeParams } },
-    (req) => run(req.body),
+    (req) => run(req.body, req),
   );
 }

@@ -6,6 +6,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
+import { TenantScopes } from '../auth/tenants.js';
 import type { ExporterHealth } from '../core/exporter-health.js';
 import type { FlowStore } from '../storage/port.js';
 import { registerAccessRoutes } from './access-routes.js';
@@ -15,6 +16,7 @@ import { registerMoreRoutes, type ScanThresholds } from './more-routes.js';
 import { ApiProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problems.js';
 import { registerRoutes } from './routes.js';
 import { apiRegistry, LIMITS } from './schemas.js';
+import { registerTenantRoutes } from './tenant-routes.js';
 
 export interface Readiness {
   ready: boolean;
@@ -119,18 +121,22 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   app.get('/api/openapi.json', open, async () => app.swagger());
 
   const store = opts.store;
+  const scopes = store ? new TenantScopes(store) : undefined;
   registerRoutes(app, {
     store,
+    scopes,
     timeoutMs: opts.queryTimeoutMs ?? LIMITS.queryTimeoutMs,
     recent: store ? storeRecentValues((q) => store.query(q)) : undefined,
   });
   registerAccessRoutes(app, { store, authenticator: opts.auth.authenticator });
   registerMoreRoutes(app, {
     store,
+    scopes,
     timeoutMs: opts.queryTimeoutMs ?? LIMITS.queryTimeoutMs,
     exporters: opts.exporters,
     scans: opts.scans,
   });
+  registerTenantRoutes(app, { store, scopes });
   await app.ready();
   return app;
 }

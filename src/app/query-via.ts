@@ -50,7 +50,8 @@ export async function requestVia<T>(r: ViaRequest): Promise<T> {
     const msg = r.token ? (err as Error).message.replaceAll(r.token, '***') : (err as Error).message;
     throw new Error(`cannot reach flowlens serve at ${r.base}: ${msg}`);
   }
-  const body = (await res.json()) as T & { title?: string; detail?: string };
+  // 204 (a deletion) has no body.
+  const body = (res.status === 204 ? {} : await res.json()) as T & { title?: string; detail?: string };
   if (!res.ok) {
     const hint =
       res.status === 401 && !r.token

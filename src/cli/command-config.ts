@@ -125,6 +125,7 @@ export const COMMAND_CONFIG = {
   query: { flags: STORE },
   deps: { flags: STORE },
   token: { flags: STORE },
+  tenant: { flags: STORE },
   config: { flags: ALL },
 } satisfies Record<string, CommandConfig>;
 

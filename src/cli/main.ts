@@ -10,6 +10,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerQuery } from './commands/query.js';
 import { registerRetention } from './commands/retention.js';
 import { registerServe } from './commands/serve.js';
+import { registerTenant } from './commands/tenant.js';
 import { registerToken } from './commands/token.js';
 import type { CliIO } from './io.js';
 
@@ -42,5 +43,6 @@ registerQuery(program, io);
 registerDeps(program, io);
 registerRetention(program, io);
 registerToken(program, io);
+registerTenant(program, io);
 
 await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@
  * upstream (what it depends on), downstream (what depends on it) or both, to a depth.
  */
 import { DAY_MS, dayStart } from '../core/rules.js';
+import { inNetworks, type Scope } from '../query/scope.js';
 import type { Confidence, DependencyEdge, DirectionRule, FlowStore } from '../storage/port.js';
 
 export type MapDirection = 'upstream' | 'downstream' | 'both';
@@ -21,6 +22,11 @@ export interface DepsMapOptions {
   depth?: number;
   /** Leave out edges with fewer bytes over the range. Default 0. */
   minBytes?: number;
+  /**
+   * A tenant's scope: only edges whose client or server is inside one of its networks (an edge has no
+   * exporter, so a scope's exporters do not apply), removed before the walk so it never leaves the scope.
+   */
+  scope?: Scope;
 }
 
 export interface DepsMapRow {
@@ -97,7 +103,13 @@ function walk(
 }
 
 export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<DepsMapRow[]> {
-  const all = (await store.listDependencies()).filter((e) => e.last_seen > o.from && e.first_seen < o.to);
+  const scope = o.scope;
+  const all = (await store.listDependencies()).filter(
+    (e) =>
+      e.last_seen > o.from &&
+      e.first_seen < o.to &&
+      (!scope || inNetworks(e.client_ip, scope.networks) || inNetworks(e.server_ip, scope.networks)),
+  );
   let chosen: Iterable<DependencyEdge> = all;
   const direction = o.direction ?? 'both';
   const depth = o.depth ?? 1;

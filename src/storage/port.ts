@@ -1,8 +1,11 @@
 import type { FlowRecord } from '../core/record.js';
 import type { RetentionPolicy } from '../core/retention.js';
 import type { Query, QueryResult } from '../query/ast.js';
+import type { Scope } from '../query/scope.js';
 
 export interface QueryOptions {
+  /** Only rows inside this scope (a tenant's); absent: every row (src/query/scope.ts). */
+  scope?: Scope;
   /** The engine cancels the query after this long (QueryTimeoutError); none: no limit. */
   timeoutMs?: number;
 }
@@ -73,6 +76,13 @@ export interface FlowStore {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Audit entries with `at` in [from, to), newest first, at most `limit`. */
   listAudit(range: { from: number; to: number; limit: number }): Promise<AuditEntry[]>;
+  /** Stores a tenant; false (nothing changed) when one with that name exists. */
+  createTenant(tenant: TenantRecord): Promise<boolean>;
+  /** Every tenant, by name. */
+  listTenants(): Promise<TenantRecord[]>;
+  getTenant(name: string): Promise<TenantRecord | null>;
+  /** false when there is no such tenant. */
+  deleteTenant(name: string): Promise<boolean>;
   /** Remove data older than each tier's retention; with dryRun only report. */
   applyRetention(
     policy: RetentionPolicy,
@@ -81,6 +91,10 @@ export interface FlowStore {
   /** Decoder template/sampling state, persisted so a restart or a second collector finds it. */
   saveDecoderState(collector: string, snapshot: unknown): Promise<void>;
   loadDecoderState(collector: string): Promise<unknown | null>;
+  /**
+   * Answers a query; with a scope, only rows inside it (ANDed outside the query's own filter, for every
+   * query kind; on PostgreSQL the tenant is also set for row-level security).
+   */
   query(q: Query, options?: QueryOptions): Promise<QueryResult>;
   close(): Promise<void>;
   /**
@@ -330,4 +344,13 @@ export interface AuditEntry {
   target: string;
   /** JSON text with what changed (never a secret). */
   detail: string;
+}
+
+/** A tenant (src/query/scope.ts): its scope's lists, canonical, and when it was created. */
+export interface TenantRecord {
+  name: string;
+  exporters: string[];
+  networks: string[];
+  groups: string[];
+  created_at: number;
 }

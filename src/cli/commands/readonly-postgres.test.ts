@@ -1,6 +1,7 @@
 /**
  * A read-only database role runs the read commands: on PostgreSQL a LOGIN role granted only
- * flowlens_reporting gets `query top` answers (no migration attempted; it could not migrate anyway).
+ * flowlens_reporting_all (flowlens_reporting without a tenant's row-level security) gets `query top`
+ * answers (no migration attempted; it could not migrate anyway).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ import { runRetention } from './retention.js';
 const MIKROTIK = listCaptures().find((c) => /ipfix_mikrotik/.test(c.name))!.path;
 const env = {}; // the test's own configuration only, whatever FLOWLENS_* the shell has
 
-describe('PostgreSQL: a role granted only flowlens_reporting', () => {
+describe('PostgreSQL: a role granted only flowlens_reporting_all', () => {
   let db: TestDatabase;
   const role = `flowlens_ro_${process.pid}_${Date.now().toString(36)}`;
   let readerUrl: string;
@@ -47,7 +48,9 @@ describe('PostgreSQL: a role granted only flowlens_reporting', () => {
     });
     expect(io.err()).toBe('');
     // A password for servers that ask for one; the test cluster trusts local connections anyway.
-    await admin(`CREATE ROLE ${role} LOGIN PASSWORD 'reporting-only'; GRANT flowlens_reporting TO ${role}`);
+    await admin(
+      `CREATE ROLE ${role} LOGIN PASSWORD 'reporting-only'; GRANT flowlens_reporting_all TO ${role}`,
+    );
     const url = new URL(db.url);
     url.username = role;
     url.password = 'reporting-only';

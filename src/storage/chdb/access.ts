@@ -3,7 +3,7 @@
  * highest version is the token), api_token_uses (last use, apart so a use never overwrites a revocation)
  * and audit_log.
  */
-import type { ApiRole, ApiTokenRecord, AuditEntry } from '../port.js';
+import type { ApiRole, ApiTokenRecord, AuditEntry, TenantRecord } from '../port.js';
 import { type Db, dt64, num } from './db.js';
 
 interface TokenRow {
@@ -104,4 +104,34 @@ export async function readAudit(
     { from: range.from, to: range.to, limit: num(range.limit) },
   );
   return rows.map(({ at_text, ...r }) => ({ at: ms(at_text) as number, ...r }));
+}
+
+type TenantRow = Omit<TenantRecord, 'created_at'> & { created_at: string };
+
+const TENANT_SELECT = `SELECT name, exporters, networks, groups, toString(created_at) AS created_at
+FROM tenants FINAL WHERE deleted = 0`;
+
+const tenantOf = (r: TenantRow): TenantRecord => ({ ...r, created_at: ms(r.created_at) as number });
+
+export async function readTenant(db: Db, name: string): Promise<TenantRecord | null> {
+  const [r] = await db.rows<TenantRow>(`${TENANT_SELECT} AND name = {name:String} LIMIT 1`, { name });
+  return r ? tenantOf(r) : null;
+}
+
+export async function readTenants(db: Db): Promise<TenantRecord[]> {
+  return (await db.rows<TenantRow>(`${TENANT_SELECT} ORDER BY name`)).map(tenantOf);
+}
+
+/** false when the name is taken (one process owns the embedded store: read then write does not race). */
+export async function writeTenant(db: Db, t: TenantRecord, version: number): Promise<boolean> {
+  if (await readTenant(db, t.name)) return false;
+  await db.insertJson('tenants', [{ ...t, created_at: dt64(t.created_at), deleted: 0, version }]);
+  return true;
+}
+
+export async function removeTenant(db: Db, name: string, version: number): Promise<boolean> {
+  const t = await readTenant(db, name);
+  if (!t) return false;
+  await db.insertJson('tenants', [{ ...t, created_at: dt64(t.created_at), deleted: 1, version }]);
+  return true;
 }

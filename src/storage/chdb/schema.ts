@@ -240,6 +240,23 @@ ORDER BY id`,
 ORDER BY at`,
     ],
   },
+  {
+    version: 6,
+    name: 'tenants',
+    statements: [
+      // One row per tenant; a deletion writes the tenant again, deleted, with a higher version (FINAL).
+      `CREATE TABLE IF NOT EXISTS tenants (
+  name String,
+  exporters Array(String),
+  networks Array(String),
+  groups Array(String),
+  created_at DateTime64(3, 'UTC'),
+  deleted UInt8,
+  version UInt64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY name`,
+    ],
+  },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */

@@ -20,6 +20,7 @@ import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import { dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../../core/rules.js';
 import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../../query/ast.js';
 import { QueryTimeoutError } from '../../query/errors.js';
+import { scopeQuery } from '../../query/scope.js';
 import {
   type AggregationReport,
   type ApiTokenRecord,
@@ -40,6 +41,7 @@ import {
   type RowEncoding,
   type StoreCapabilities,
   StoreSchemaError,
+  type TenantRecord,
   type TierState,
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
@@ -404,6 +406,22 @@ export class ChdbStore implements FlowStore {
     return access.readAudit(this.db, range);
   }
 
+  createTenant(t: TenantRecord): Promise<boolean> {
+    return access.writeTenant(this.db, t, this.nextVersion());
+  }
+
+  listTenants(): Promise<TenantRecord[]> {
+    return access.readTenants(this.db);
+  }
+
+  getTenant(name: string): Promise<TenantRecord | null> {
+    return access.readTenant(this.db, name);
+  }
+
+  deleteTenant(name: string): Promise<boolean> {
+    return access.removeTenant(this.db, name, this.nextVersion());
+  }
+
   applyRetention(
     policy: RetentionPolicy,
     options: { dryRun: boolean; now?: number },
@@ -427,8 +445,10 @@ export class ChdbStore implements FlowStore {
     return r ? JSON.parse(r.snapshot) : null;
   }
 
-  async query(q: Query, options: QueryOptions = {}): Promise<QueryResult> {
+  async query(query: Query, options: QueryOptions = {}): Promise<QueryResult> {
     const { timeoutMs } = options;
+    // The scope is ANDed outside the query's filter before planning and compiling (query/scope.ts).
+    const q = scopeQuery(query, options.scope);
     if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
       throw new RangeError(`timeoutMs: a positive number of milliseconds, got ${timeoutMs}`);
     // A per-statement SETTINGS clause, not a session SET: the session is shared with ingestion, whose

@@ -1,6 +1,6 @@
 /** Access-control tables of the PostgreSQL store (migration 6): api_tokens and audit_log. */
 import type pg from 'pg';
-import type { ApiRole, ApiTokenRecord, AuditEntry } from '../port.js';
+import type { ApiRole, ApiTokenRecord, AuditEntry, TenantRecord } from '../port.js';
 
 interface TokenRow {
   id: string;
@@ -82,4 +82,31 @@ export async function readAudit(
     [ts(range.from), ts(range.to), range.limit],
   );
   return r.rows;
+}
+
+// Addresses come back as inet text (host() drops a /32 or /128, keeps a network's length).
+const TENANT_COLUMNS = `name, ARRAY(SELECT host(e) FROM unnest(exporters) AS e) AS exporters,
+  ARRAY(SELECT text(n) FROM unnest(networks) AS n) AS networks, groups, created_at`;
+
+export async function writeTenant(pool: pg.Pool, t: TenantRecord): Promise<boolean> {
+  const r = await pool.query(
+    `INSERT INTO tenants (name, exporters, networks, groups, created_at) VALUES ($1, $2::inet[], $3::inet[], $4, $5)
+     ON CONFLICT (name) DO NOTHING`,
+    [t.name, t.exporters, t.networks, t.groups, ts(t.created_at)],
+  );
+  return (r.rowCount ?? 0) > 0;
+}
+
+export async function readTenant(pool: pg.Pool, name: string): Promise<TenantRecord | null> {
+  const r = await pool.query<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE name = $1`, [name]);
+  return r.rows[0] ?? null;
+}
+
+export async function readTenants(pool: pg.Pool): Promise<TenantRecord[]> {
+  return (await pool.query<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants ORDER BY name`)).rows;
+}
+
+export async function removeTenant(pool: pg.Pool, name: string): Promise<boolean> {
+  const r = await pool.query('DELETE FROM tenants WHERE name = $1', [name]);
+  return (r.rowCount ?? 0) > 0;
 }

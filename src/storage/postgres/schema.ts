@@ -320,6 +320,75 @@ EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
 END $$;
 `;
 
+/**
+ * Tenants (src/query/scope.ts) and row-level security on the traffic tables. Policies read the tenant of
+ * the transaction, `current_setting('flowlens.tenant', true)`, which FlowLens sets per transaction with
+ * set_config(..., true) (a pooled connection never carries one tenant into the next transaction):
+ * - flowlens_reporting sees only rows of that tenant, and nothing without one;
+ * - flowlens_reporting_all (a member of flowlens_reporting) sees every row: its policy is permissive and
+ *   permissive policies combine with OR;
+ * - flowlens_writer and flowlens_admin see and write every row (ingest, aggregation, retention).
+ * The table owner and superusers bypass row-level security, as always. The scope lists are read by
+ * SECURITY DEFINER functions, so a reporting login never reads another tenant's definition; each is a
+ * scalar subquery in the policy, evaluated once per statement (an InitPlan), not per row.
+ */
+const V7_TENANTS = `
+CREATE TABLE IF NOT EXISTS tenants (
+  name        TEXT PRIMARY KEY,
+  exporters   INET[] NOT NULL DEFAULT '{}',
+  networks    INET[] NOT NULL DEFAULT '{}',
+  groups      TEXT[] NOT NULL DEFAULT '{}',
+  created_at  TIMESTAMPTZ NOT NULL
+);
+DO $$
+BEGIN
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'flowlens_reporting_all') THEN
+      CREATE ROLE flowlens_reporting_all NOLOGIN;
+    END IF;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+  END;
+  GRANT flowlens_reporting TO flowlens_reporting_all;
+  GRANT ALL ON tenants TO flowlens_admin;
+  GRANT SELECT, INSERT, UPDATE, DELETE ON tenants TO flowlens_writer;
+  EXECUTE format($f$
+    CREATE OR REPLACE FUNCTION flowlens_scope_exporters() RETURNS inet[] LANGUAGE sql STABLE
+      SECURITY DEFINER SET search_path = %1$I AS
+      'SELECT exporters FROM tenants WHERE name = current_setting(''flowlens.tenant'', true)';
+    CREATE OR REPLACE FUNCTION flowlens_scope_networks() RETURNS inet[] LANGUAGE sql STABLE
+      SECURITY DEFINER SET search_path = %1$I AS
+      'SELECT networks FROM tenants WHERE name = current_setting(''flowlens.tenant'', true)';
+  $f$, current_schema());
+  GRANT EXECUTE ON FUNCTION flowlens_scope_exporters(), flowlens_scope_networks() TO flowlens_reporting;
+  ALTER TABLE flow_records ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE flow_aggregates ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE dependencies ENABLE ROW LEVEL SECURITY;
+  ALTER TABLE dependency_stats ENABLE ROW LEVEL SECURITY;
+  CREATE POLICY flowlens_tenant ON flow_records FOR SELECT TO flowlens_reporting USING (
+    exporter_ip = ANY (COALESCE((SELECT flowlens_scope_exporters()), '{}'))
+    OR src_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')) OR dst_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')));
+  CREATE POLICY flowlens_tenant ON flow_aggregates FOR SELECT TO flowlens_reporting USING (
+    exporter_ip = ANY (COALESCE((SELECT flowlens_scope_exporters()), '{}'))
+    OR src_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')) OR dst_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')));
+  -- Edges have no exporter: networks only (README "Tenants").
+  CREATE POLICY flowlens_tenant ON dependencies FOR SELECT TO flowlens_reporting USING (
+    client_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')) OR server_ip <<= ANY (COALESCE((SELECT flowlens_scope_networks()), '{}')));
+  -- A day's statistics follow their edge (the subquery reads dependencies under its own policy).
+  CREATE POLICY flowlens_tenant ON dependency_stats FOR SELECT TO flowlens_reporting USING (
+    dependency_id IN (SELECT id FROM dependencies));
+  CREATE POLICY flowlens_all ON flow_records TO flowlens_reporting_all, flowlens_writer, flowlens_admin
+    USING (true) WITH CHECK (true);
+  CREATE POLICY flowlens_all ON flow_aggregates TO flowlens_reporting_all, flowlens_writer, flowlens_admin
+    USING (true) WITH CHECK (true);
+  CREATE POLICY flowlens_all ON dependencies TO flowlens_reporting_all, flowlens_writer, flowlens_admin
+    USING (true) WITH CHECK (true);
+  CREATE POLICY flowlens_all ON dependency_stats TO flowlens_reporting_all, flowlens_writer, flowlens_admin
+    USING (true) WITH CHECK (true);
+EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
+  RAISE NOTICE 'tenant roles and row-level security skipped: %', SQLERRM;
+END $$;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_flow_tables', sql: V1_TABLES },
   { version: 2, name: '002_roles', sql: V2_ROLES },
@@ -327,6 +396,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: '004_ingest_batches', sql: V4_INGEST_BATCHES },
   { version: 5, name: '005_dependency_map', sql: V5_DEPENDENCY_MAP },
   { version: 6, name: '006_access_control', sql: V6_ACCESS_CONTROL },
+  { version: 7, name: '007_tenants', sql: V7_TENANTS },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */

@@ -15,6 +15,7 @@ import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { Query, QueryResult } from '../../query/ast.js';
 import { QueryTimeoutError } from '../../query/errors.js';
+import { scopeQuery } from '../../query/scope.js';
 import {
   type AggregationReport,
   type ApiTokenRecord,
@@ -35,6 +36,7 @@ import {
   type StoreCapabilities,
   type StoreOptions,
   StoreSchemaError,
+  type TenantRecord,
   type TierState,
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
@@ -348,6 +350,22 @@ export class PostgresFlowStore implements FlowStore {
     return access.readAudit(this.pool, range);
   }
 
+  createTenant(t: TenantRecord): Promise<boolean> {
+    return access.writeTenant(this.pool, t);
+  }
+
+  listTenants(): Promise<TenantRecord[]> {
+    return access.readTenants(this.pool);
+  }
+
+  getTenant(name: string): Promise<TenantRecord | null> {
+    return access.readTenant(this.pool, name);
+  }
+
+  deleteTenant(name: string): Promise<boolean> {
+    return access.removeTenant(this.pool, name);
+  }
+
   async getSetting(key: string): Promise<string | null> {
     const r = await this.pool.query<{ value: string }>('SELECT value FROM flowlens_settings WHERE key = $1', [
       key,
@@ -404,31 +422,40 @@ export class PostgresFlowStore implements FlowStore {
     return row.snapshot_raw === null ? row.snapshot : JSON.parse(row.snapshot_raw);
   }
 
-  async query(q: Query, options: QueryOptions = {}): Promise<QueryResult> {
+  async query(query: Query, options: QueryOptions = {}): Promise<QueryResult> {
     const { timeoutMs } = options;
     if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
       throw new RangeError(`timeoutMs: a positive number of milliseconds, got ${timeoutMs}`);
+    // The scope is ANDed outside the query's filter before planning and compiling (query/scope.ts); a
+    // tenant's name is also set for the transaction, so row-level security holds for a reporting login.
+    const q = scopeQuery(query, options.scope);
+    const tenant = options.scope?.tenant;
     // Planned kinds read the tier state first, on its own pooled connection: read while holding the
     // query's client, as many concurrent queries as the pool has clients would wait on each other forever.
     const planned = q.kind === 'top' || q.kind === 'series' || q.kind === 'flow_search';
     const state = planned ? await this.tierState() : null;
-    if (timeoutMs === undefined) return this.answer(q, state, (sql, params) => this.pool.query(sql, params));
+    if (timeoutMs === undefined && tenant === undefined)
+      return this.answer(q, state, (sql, params) => this.pool.query(sql, params));
     // The limit lives in the query's own transaction (SET LOCAL), so it ends with it and never leaks to
     // the next user of the pooled client; a cancelled statement aborts the transaction, which is rolled
     // back before the client goes back to the pool.
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN READ ONLY');
-      await client.query("SELECT set_config('statement_timeout', $1, true)", [
-        String(Math.max(1, Math.ceil(timeoutMs))),
-      ]);
+      if (timeoutMs !== undefined)
+        await client.query("SELECT set_config('statement_timeout', $1, true)", [
+          String(Math.max(1, Math.ceil(timeoutMs))),
+        ]);
+      if (tenant !== undefined)
+        await client.query("SELECT set_config('flowlens.tenant', $1, true)", [tenant]);
       const out = await this.answer(q, state, (sql, params) => client.query(sql, params));
       await client.query('COMMIT');
       return out;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       // 57014 query_canceled: statement_timeout fired.
-      if ((err as { code?: string }).code === '57014') throw new QueryTimeoutError(timeoutMs);
+      if (timeoutMs !== undefined && (err as { code?: string }).code === '57014')
+        throw new QueryTimeoutError(timeoutMs);
       throw err;
     } finally {
       client.release();
