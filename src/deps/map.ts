@@ -4,7 +4,13 @@
  * upstream (what it depends on), downstream (what depends on it) or both, to a depth.
  */
 import { DAY_MS, dayStart } from '../core/rules.js';
-import type { Confidence, DependencyEdge, DirectionRule, FlowStore } from '../storage/port.js';
+import type {
+  Confidence,
+  DependencyEdge,
+  DependencyStatsRow,
+  DirectionRule,
+  FlowStore,
+} from '../storage/port.js';
 
 export type MapDirection = 'upstream' | 'downstream' | 'both';
 
@@ -96,7 +102,11 @@ function walk(
   return out;
 }
 
-export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<DepsMapRow[]> {
+/** The edges the options choose (around a host/service, to a depth) and every daily stats row of the range. */
+export async function mapInputs(
+  store: FlowStore,
+  o: DepsMapOptions,
+): Promise<{ edges: DependencyEdge[]; stats: DependencyStatsRow[] }> {
   const all = (await store.listDependencies()).filter((e) => e.last_seen > o.from && e.first_seen < o.to);
   let chosen: Iterable<DependencyEdge> = all;
   const direction = o.direction ?? 'both';
@@ -118,6 +128,15 @@ export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<Deps
   }
   // Every day overlapping the range (a range inside one day still shows that day's stats).
   const stats = await store.dependencyStats(dayStart(o.from), o.to);
+  return { edges: [...chosen], stats };
+}
+
+/** Whether a daily stats row counts for the range (every day overlapping it). */
+export const dayInRange = (stat_date: number, o: { from: number; to: number }) =>
+  stat_date + DAY_MS > o.from && stat_date < o.to;
+
+export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<DepsMapRow[]> {
+  const { edges: chosen, stats } = await mapInputs(store, o);
   const byId = new Map<string, DepsMapRow>();
   for (const e of chosen) {
     byId.set(e.id, {
@@ -141,7 +160,7 @@ export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<Deps
   }
   for (const s of stats) {
     const r = byId.get(s.dependency_id);
-    if (!r || s.stat_date + DAY_MS <= o.from || s.stat_date >= o.to) continue;
+    if (!r || !dayInRange(s.stat_date, o)) continue;
     r.bytes_total += s.bytes_total;
     r.packets_total += s.packets_total;
     r.flow_count += s.flow_count;

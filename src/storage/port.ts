@@ -50,6 +50,10 @@ export interface FlowStore {
   recordDependencyChanges(changes: readonly DependencyChange[]): Promise<void>;
   /** Corrections with `at` in [from, to), ordered by at, dependency_id. */
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]>;
+  /** Host labels (src/deps/labels.ts): names, groups and service names of addresses/CIDRs, in stored order. */
+  getLabels(): Promise<HostLabel[]>;
+  /** Replaces every label with these (an import or PUT /api/v1/labels). */
+  replaceLabels(labels: readonly HostLabel[]): Promise<void>;
   /** A value the store keeps about itself (flowlens_settings), or null. Keys: settings.ts. */
   getSetting(key: string): Promise<string | null>;
   /** Writes a setting (the newest write wins). Only writers call it. */
@@ -293,6 +297,21 @@ export interface DependencyStatsRow {
   bytes_p50: number | null;
   bytes_p95: number | null;
   bytes_p99: number | null;
+}
+
+/**
+ * A name, group and service for an address or CIDR, valid over [valid_from, valid_to) (null: unbounded).
+ * '' name or group: this entry does not set it (a wider prefix may). `service` with `port`: the service
+ * name of that server port only; without: of every port of the server.
+ */
+export interface HostLabel {
+  cidr: string;
+  name: string;
+  group: string;
+  service: string | null;
+  port: number | null;
+  valid_from: number | null;
+  valid_to: number | null;
 }
 
 export type ApiRole = 'viewer' | 'operator' | 'admin';

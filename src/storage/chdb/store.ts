@@ -29,6 +29,7 @@ import {
   type DependencyEdge,
   type DependencyStatsRow,
   type FlowStore,
+  type HostLabel,
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
@@ -48,6 +49,7 @@ import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLU
 import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
 import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
+import * as labels from './labels.js';
 import { chdbDialect, compileAggregateRows, compileFlows, FLOW_SELECT } from './query.js';
 import { applyRetention } from './retention.js';
 import { ROW_FORMAT } from './row-encoder.js';
@@ -371,6 +373,14 @@ export class ChdbStore implements FlowStore {
 
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
     return deps.listChanges(this.db, from, to);
+  }
+
+  getLabels(): Promise<HostLabel[]> {
+    return labels.readLabels(this.db);
+  }
+
+  replaceLabels(list: readonly HostLabel[]): Promise<void> {
+    return labels.writeLabels(this.db, list);
   }
 
   createApiToken(token: ApiTokenRecord): Promise<void> {

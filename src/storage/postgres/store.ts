@@ -24,6 +24,7 @@ import {
   type DependencyEdge,
   type DependencyStatsRow,
   type FlowStore,
+  type HostLabel,
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
@@ -53,6 +54,7 @@ import {
 } from './dependencies.js';
 import type { IndexProfile } from './indexes.js';
 import { isFlow, writeFlowRow } from './insert.js';
+import * as labels from './labels.js';
 import { claimBatch, pruneLedger } from './ledger.js';
 import { type MigrateResult, migrate, type PartitionManagerChoice } from './migrate.js';
 import {
@@ -315,6 +317,14 @@ export class PostgresFlowStore implements FlowStore {
 
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
     return readChanges(this.pool, from, to);
+  }
+
+  getLabels(): Promise<HostLabel[]> {
+    return labels.readLabels(this.pool);
+  }
+
+  replaceLabels(list: readonly HostLabel[]): Promise<void> {
+    return labels.writeLabels(this.pool, list);
   }
 
   createApiToken(token: ApiTokenRecord): Promise<void> {
