@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDeps } from './commands/deps.js';
 import { registerGen } from './commands/gen.js';
 import { registerImport } from './commands/import.js';
+import { registerLabels } from './commands/labels.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerQuery } from './commands/query.js';
 import { registerRetention } from './commands/retention.js';
@@ -40,6 +41,7 @@ registerMigrate(program, io);
 registerImport(program, io);
 registerQuery(program, io);
 registerDeps(program, io);
+registerLabels(program, io);
 registerRetention(program, io);
 registerToken(program, io);
 
