@@ -23,7 +23,7 @@ export const hostIp = (k: number) => `10.${(k >> 6) & 255}.0.${(k & 63) + 1}`;
 export const edgeIdOf = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 
 export function seedEdges(o: SeedOptions): DependencyEdge[] {
-  const hosts = Math.max(64, Math.ceil(o.edges / 10));
+  const hosts = Math.max(256, Math.ceil(o.edges / 10));
   const out: DependencyEdge[] = [];
   for (let i = 0; i < o.edges; i++) {
     const c = i % hosts;
