@@ -182,7 +182,10 @@ export function registerDeps(program: Command, io: CliIO): void {
   ).action(async (flags: DepsFlags) => {
     await runDeps(flags, io);
   });
-  // deps' own --from/--to must not swallow the subcommands' (diff and history have their own).
+  // deps' own --from/--to must not swallow the subcommands' (diff and history have their own): options
+  // are read per command level, which commander allows only when every level above does the same (the
+  // root has no options of its own besides --help, so nothing else changes).
+  program.enablePositionalOptions();
   deps.enablePositionalOptions();
   registerDepsChange(deps, io);
 }
