@@ -134,8 +134,14 @@ export async function depsHistory(store: FlowStore, o: HistoryOptions): Promise<
   if (!edge) return { id: null, days: [], changes: [] };
   const id = edge.id;
   changes = allChanges.filter((c) => c.dependency_id === id);
-  const stats = (await store.dependencyStats(Math.floor(o.from / DAY_MS) * DAY_MS, o.to)).filter(
-    (s) => s.dependency_id === id && s.stat_date + DAY_MS > o.from && s.stat_date < o.to,
+  // One period per day: the store sums nothing, but reads only this edge's rows.
+  const days: number[] = [];
+  for (let d = Math.floor(o.from / DAY_MS) * DAY_MS; d < o.to; d += DAY_MS) days.push(d);
+  const stats = (await store.dependencyTotals({ from: o.from, to: o.to, ids: [id], splits: days })).map(
+    (t) => ({
+      ...t,
+      stat_date: t.period,
+    }),
   );
   return {
     id,

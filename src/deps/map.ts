@@ -107,6 +107,13 @@ export async function mapInputs(
   store: FlowStore,
   o: DepsMapOptions,
 ): Promise<{ edges: DependencyEdge[]; stats: DependencyStatsRow[] }> {
+  const edges = await chooseEdges(store, o);
+  // Every day overlapping the range (a range inside one day still shows that day's stats).
+  return { edges, stats: await store.dependencyStats(dayStart(o.from), o.to) };
+}
+
+/** The edges the options choose: all seen in the range, or those around a host/service to a depth. */
+export async function chooseEdges(store: FlowStore, o: DepsMapOptions): Promise<DependencyEdge[]> {
   const all = (await store.listDependencies()).filter((e) => e.last_seen > o.from && e.first_seen < o.to);
   let chosen: Iterable<DependencyEdge> = all;
   const direction = o.direction ?? 'both';
@@ -126,9 +133,7 @@ export async function mapInputs(
     }
     chosen = set;
   }
-  // Every day overlapping the range (a range inside one day still shows that day's stats).
-  const stats = await store.dependencyStats(dayStart(o.from), o.to);
-  return { edges: [...chosen], stats };
+  return [...chosen];
 }
 
 /** Whether a daily stats row counts for the range (every day overlapping it). */

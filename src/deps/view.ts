@@ -3,10 +3,12 @@
  * host edges per day by the labels valid on that day (an address that changed hands counts for its old
  * group before the change and its new one after). An aggregated edge carries the sum of its host edges.
  */
-import type { DependencyEdge, DependencyStatsRow, FlowStore, HostLabel } from '../storage/port.js';
+
+import { DAY_MS } from '../core/rules.js';
+import type { DependencyEdge, DependencyTotalsRow, FlowStore, HostLabel } from '../storage/port.js';
 import { parseEdgeFilter } from './filter.js';
 import { LabelResolver } from './labels.js';
-import { type DepsMapOptions, type DepsMapRow, dayInRange, MAP_COLUMNS, mapInputs } from './map.js';
+import { chooseEdges, type DepsMapOptions, type DepsMapRow, MAP_COLUMNS } from './map.js';
 
 export type MapView = 'host' | 'group' | 'service';
 
@@ -92,7 +94,7 @@ function aggregateRow(h: LabelledRow, view: MapView): LabelledRow {
   };
 }
 
-function add(r: LabelledRow, s: DependencyStatsRow): void {
+function add(r: LabelledRow, s: DependencyTotalsRow): void {
   r.bytes_total += s.bytes_total;
   r.packets_total += s.packets_total;
   r.flow_count += s.flow_count;
@@ -112,6 +114,17 @@ function fold(into: LabelledRow, h: LabelledRow): void {
     into.idle_since === null || h.idle_since === null ? null : Math.max(into.idle_since, h.idle_since);
 }
 
+/**
+ * Where labels change: every validity bound, moved to the next UTC day start (a day takes the labels
+ * valid at its start, so the days between two splits all have the same labels).
+ */
+export function labelSplits(labels: readonly HostLabel[]): number[] {
+  const out = new Set<number>();
+  for (const l of labels)
+    for (const b of [l.valid_from, l.valid_to]) if (b !== null) out.add(Math.ceil(b / DAY_MS) * DAY_MS);
+  return [...out];
+}
+
 export interface ViewResult {
   rows: LabelledRow[];
   /** Host edge ids behind each row id (diff uses them to find direction changes). */
@@ -121,8 +134,17 @@ export interface ViewResult {
 export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<ViewResult> {
   const view = o.view ?? 'host';
   const predicate = parseEdgeFilter(o.filter ?? '');
-  const resolver = new LabelResolver(o.labels ?? (await store.getLabels()));
-  const { edges, stats } = await mapInputs(store, o);
+  const labels = o.labels ?? (await store.getLabels());
+  const resolver = new LabelResolver(labels);
+  const edges = await chooseEdges(store, o);
+  // Summed in the store: per edge, and per period of constant labels for the aggregated views.
+  const around = o.host !== undefined || o.service !== undefined;
+  const totals = await store.dependencyTotals({
+    from: o.from,
+    to: o.to,
+    ids: around ? edges.map((e) => e.id) : undefined,
+    splits: view === 'host' ? [] : labelSplits(labels),
+  });
   const direction = o.direction ?? 'both';
   const inGroup = (h: LabelledRow) =>
     o.group === undefined ||
@@ -149,11 +171,11 @@ export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<Vi
     const h = hostRow(e, resolver, labelTime(e, o));
     if (keep(h)) rowFor(h);
   }
-  for (const s of stats) {
+  for (const s of totals) {
     const e = edgeById.get(s.dependency_id);
-    if (!e || !dayInRange(s.stat_date, o)) continue;
-    // The day's labels: the group an address belonged to on that day gets that day's bytes.
-    const h = view === 'host' ? hostRow(e, resolver, labelTime(e, o)) : hostRow(e, resolver, s.stat_date);
+    if (!e) continue;
+    // The period's labels: the group an address belonged to on those days gets those days' bytes.
+    const h = view === 'host' ? hostRow(e, resolver, labelTime(e, o)) : hostRow(e, resolver, s.period);
     if (!keep(h)) continue;
     add(rowFor(h), s);
   }

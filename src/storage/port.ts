@@ -44,6 +44,12 @@ export interface FlowStore {
   removeDependencies(ids: readonly string[]): Promise<void>;
   dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]>;
   /**
+   * Daily stats summed in the store per edge over the days overlapping [from, to), split into periods at
+   * `splits` (UTC day starts: a period holds the days from its start to the next split); only `ids` when
+   * given. What the map, its views and the diff read (DependencyStatsRow per day is 30x the rows).
+   */
+  dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]>;
+  /**
    * Keeps direction corrections (an edge turned round by stronger evidence). Keyed by (dependency_id, at,
    * the new server endpoint): recording the same correction twice keeps one.
    */
@@ -312,6 +318,34 @@ export interface HostLabel {
   port: number | null;
   valid_from: number | null;
   valid_to: number | null;
+}
+
+export interface DependencyTotalsQuery {
+  from: number;
+  to: number;
+  ids?: readonly string[];
+  splits?: readonly number[];
+}
+
+export interface DependencyTotalsRow {
+  dependency_id: string;
+  /** The period's first day (UTC midnight): the range's first day or a split. */
+  period: number;
+  bytes_total: number;
+  packets_total: number;
+  flow_count: number;
+  sessions_total: number;
+  /** The highest daily p95 of the period (null: no day had one). */
+  bytes_p95: number | null;
+}
+
+/** The days [first, end) a totals query reads, and the period starts (sorted, inside, deduplicated). */
+export function totalsPlan(q: DependencyTotalsQuery): { first: number; end: number; periods: number[] } {
+  const DAY = 86_400_000;
+  const first = Math.floor(q.from / DAY) * DAY;
+  const end = Math.ceil(q.to / DAY) * DAY;
+  const inside = (q.splits ?? []).filter((s) => s > first && s < end && s % DAY === 0);
+  return { first, end, periods: [first, ...[...new Set(inside)].sort((a, b) => a - b)] };
 }
 
 export type ApiRole = 'viewer' | 'operator' | 'admin';

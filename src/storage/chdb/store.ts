@@ -28,6 +28,8 @@ import {
   type DependencyChange,
   type DependencyEdge,
   type DependencyStatsRow,
+  type DependencyTotalsQuery,
+  type DependencyTotalsRow,
   type FlowStore,
   type HostLabel,
   type InsertOptions,
@@ -47,6 +49,7 @@ import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
 import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
+import { dependencyTotals } from './dep-totals.js';
 import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
 import * as labels from './labels.js';
@@ -373,6 +376,10 @@ export class ChdbStore implements FlowStore {
 
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
     return deps.listChanges(this.db, from, to);
+  }
+
+  dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]> {
+    return dependencyTotals(this.db, q);
   }
 
   getLabels(): Promise<HostLabel[]> {

@@ -23,6 +23,8 @@ import {
   type DependencyChange,
   type DependencyEdge,
   type DependencyStatsRow,
+  type DependencyTotalsQuery,
+  type DependencyTotalsRow,
   type FlowStore,
   type HostLabel,
   type InsertOptions,
@@ -44,6 +46,7 @@ import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from '.
 import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';
 import { createPool, inTransaction } from './db.js';
+import { dependencyTotals } from './dep-totals.js';
 import {
   deleteDependencies,
   readChanges,
@@ -317,6 +320,10 @@ export class PostgresFlowStore implements FlowStore {
 
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
     return readChanges(this.pool, from, to);
+  }
+
+  dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]> {
+    return dependencyTotals(this.pool, q);
   }
 
   getLabels(): Promise<HostLabel[]> {
