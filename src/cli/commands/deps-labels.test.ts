@@ -79,7 +79,7 @@ describe('flowlens deps with labels', () => {
     const bad = await flowlens('deps', ...range, '--filter', 'client port 80');
     expect(bad.code()).toBe(2);
     expect(bad.err()).toBe(
-      'flowlens deps: --filter:\nclient port 80\n       ^^^^\nat 7: expected host, net, group or name (edges keep no client port), got "port"\n',
+      'flowlens deps: --filter:\nclient port 80\n^^^^^^\nat 0: edges keep no client port: port applies to the server\n',
     );
   });
 
