@@ -134,9 +134,8 @@ export interface ViewResult {
 export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<ViewResult> {
   const view = o.view ?? 'host';
   const predicate = parseEdgeFilter(o.filter ?? '');
-  const labels = o.labels ?? (await store.getLabels());
+  const [labels, edges] = await Promise.all([o.labels ?? store.getLabels(), chooseEdges(store, o)]);
   const resolver = new LabelResolver(labels);
-  const edges = await chooseEdges(store, o);
   // Summed in the store: per edge, and per period of constant labels for the aggregated views.
   const around = o.host !== undefined || o.service !== undefined;
   const totals = await store.dependencyTotals({
