@@ -14,7 +14,7 @@ export function queryVia(base: string, q: Query, token?: string): Promise<QueryR
 /** The dependency map through a running serve (POST /api/v1/deps). */
 export function depsVia(
   base: string,
-  options: Omit<DepsViewOptions, 'labels'>,
+  options: Omit<DepsViewOptions, 'labels' | 'stored'>,
   token?: string,
 ): Promise<{ columns: string[]; rows: LabelledRow[] }> {
   return requestVia({ base, method: 'POST', path: '/api/v1/deps', body: options, token });

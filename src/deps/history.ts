@@ -53,8 +53,9 @@ export function classify(o: {
 const CHANGE_ORDER: Record<Change, number> = { new: 0, vanished: 1, changed: 2, same: 3 };
 
 export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRow[]> {
-  const labels = await store.getLabels();
-  const common = { view: o.view, filter: o.filter, labels };
+  // Labels and edges read once for both periods.
+  const [labels, stored] = await Promise.all([store.getLabels(), store.listDependencies()]);
+  const common = { view: o.view, filter: o.filter, labels, stored };
   const [a, b] = await Promise.all([
     depsView(store, { ...common, from: o.from, to: o.to }),
     depsView(store, { ...common, from: o.baseFrom, to: o.baseTo }),

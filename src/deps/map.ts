@@ -113,8 +113,15 @@ export async function mapInputs(
 }
 
 /** The edges the options choose: all seen in the range, or those around a host/service to a depth. */
-export async function chooseEdges(store: FlowStore, o: DepsMapOptions): Promise<DependencyEdge[]> {
-  const all = (await store.listDependencies()).filter((e) => e.last_seen > o.from && e.first_seen < o.to);
+export async function chooseEdges(
+  store: FlowStore,
+  o: DepsMapOptions,
+  /** Every stored edge, when the caller has them already (a diff reads them once for both periods). */
+  stored?: readonly DependencyEdge[],
+): Promise<DependencyEdge[]> {
+  const all = (stored ?? (await store.listDependencies())).filter(
+    (e) => e.last_seen > o.from && e.first_seen < o.to,
+  );
   let chosen: Iterable<DependencyEdge> = all;
   const direction = o.direction ?? 'both';
   const depth = o.depth ?? 1;

@@ -20,6 +20,8 @@ export interface DepsViewOptions extends DepsMapOptions {
   filter?: string;
   /** Labels to use instead of the store's (tests, a diff reusing them). */
   labels?: readonly HostLabel[];
+  /** Every stored edge, instead of listing them again (a diff reuses them). */
+  stored?: readonly DependencyEdge[];
 }
 
 export interface LabelledRow extends DepsMapRow {
@@ -134,7 +136,7 @@ export interface ViewResult {
 export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<ViewResult> {
   const view = o.view ?? 'host';
   const predicate = parseEdgeFilter(o.filter ?? '');
-  const [labels, edges] = await Promise.all([o.labels ?? store.getLabels(), chooseEdges(store, o)]);
+  const [labels, edges] = await Promise.all([o.labels ?? store.getLabels(), chooseEdges(store, o, o.stored)]);
   const resolver = new LabelResolver(labels);
   // Summed in the store: per edge, and per period of constant labels for the aggregated views.
   const around = o.host !== undefined || o.service !== undefined;

@@ -46,7 +46,7 @@ const VIEWS: readonly MapView[] = ['host', 'group', 'service'];
 export function parseDepsFlags(
   f: DepsFlags,
   now: number,
-): { options: Omit<DepsViewOptions, 'labels'>; format: Format } {
+): { options: Omit<DepsViewOptions, 'labels' | 'stored'>; format: Format } {
   if ([f.host, f.service, f.group].filter((v) => v !== undefined).length > 1)
     throw new UsageError('--host/--service/--group: give one of them');
   const view = (f.view ?? 'host') as MapView;
