@@ -3,6 +3,7 @@
  * stored edges with their daily stats over a range, optionally around one host or one service, walked
  * upstream (what it depends on), downstream (what depends on it) or both, to a depth.
  */
+import { parseIp } from '../core/ip.js';
 import { DAY_MS, dayStart } from '../core/rules.js';
 import type {
   Confidence,
@@ -119,12 +120,13 @@ export async function chooseEdges(
   /** Every stored edge, when the caller has them already (a diff reads them once for both periods). */
   stored?: readonly DependencyEdge[],
 ): Promise<DependencyEdge[]> {
-  const all = (stored ?? (await store.listDependencies())).filter(
-    (e) => e.last_seen > o.from && e.first_seen < o.to,
-  );
-  let chosen: Iterable<DependencyEdge> = all;
+  const inRange = (e: DependencyEdge) => e.last_seen > o.from && e.first_seen < o.to;
   const direction = o.direction ?? 'both';
   const depth = o.depth ?? 1;
+  if (o.host !== undefined && stored === undefined)
+    return aroundHost(store, o.host, { inRange, direction, depth });
+  const all = (stored ?? (await store.listDependencies())).filter(inRange);
+  let chosen: Iterable<DependencyEdge> = all;
   if (o.host !== undefined) {
     chosen = walk(all, [o.host], direction, depth);
   } else if (o.service !== undefined) {
@@ -141,6 +143,31 @@ export async function chooseEdges(
     chosen = set;
   }
   return [...chosen];
+}
+
+/**
+ * The walk around one host reading only the edges it needs: level by level, the edges touching every
+ * address reached so far (the walk at level k only follows edges from addresses reached by level k - 1, so
+ * the partial list walks exactly as the whole one would).
+ */
+async function aroundHost(
+  store: FlowStore,
+  host: string,
+  o: { inRange: (e: DependencyEdge) => boolean; direction: MapDirection; depth: number },
+): Promise<DependencyEdge[]> {
+  if (!parseIp(host)) return [];
+  const fetched = new Map<string, DependencyEdge>();
+  const asked = new Set<string>();
+  let ask = [host];
+  for (let level = 1; ; level++) {
+    for (const e of await store.listDependencies(ask)) if (o.inRange(e)) fetched.set(e.id, e);
+    for (const a of ask) asked.add(a);
+    if (level >= o.depth) break;
+    const reached = walk([...fetched.values()], [host], o.direction, level);
+    ask = [...new Set([...reached].flatMap((e) => [e.client_ip, e.server_ip]))].filter((a) => !asked.has(a));
+    if (ask.length === 0) break;
+  }
+  return [...walk([...fetched.values()], [host], o.direction, o.depth)];
 }
 
 /** Whether a daily stats row counts for the range (every day overlapping it). */

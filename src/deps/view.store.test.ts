@@ -145,6 +145,20 @@ function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
       );
     });
 
+    it('around a host, reading only the edges near it gives what the whole list gives (depths 1-3)', async () => {
+      const range = { from: DAY0, to: at(DAYS) };
+      const stored = await store.listDependencies();
+      for (const host of [edges[5].server_ip, edges[77].client_ip])
+        for (const direction of ['upstream', 'downstream', 'both'] as const)
+          for (const depth of [1, 2, 3]) {
+            const o = { ...range, host, direction, depth };
+            const near = (await depsView(store, o)).rows;
+            const whole = (await depsView(store, { ...o, stored })).rows;
+            expect(near, `${host} ${direction} ${depth}`).toEqual(whole);
+            if (depth === 1 && direction === 'both') expect(near.length).toBeGreaterThan(0);
+          }
+    });
+
     it('diff: new, vanished, changed and same as the formula says', async () => {
       const rows = await depsDiff(store, { from: at(4), to: at(8), baseFrom: DAY0, baseTo: at(4) });
       const got = new Map(rows.map((r) => [r.id, r.change]));

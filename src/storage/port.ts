@@ -36,7 +36,8 @@ export interface FlowStore {
   rollupDaily(day: number): Promise<RollupReport>;
   /** Insert or update dependency edges (the dependency issue fills them; tests give them). */
   upsertDependencies(edges: readonly DependencyEdge[]): Promise<void>;
-  listDependencies(): Promise<DependencyEdge[]>;
+  /** Every edge; with `around`, only edges whose client or server is one of these addresses. */
+  listDependencies(around?: readonly string[]): Promise<DependencyEdge[]>;
   /**
    * Removes edges by id, with their corrections (discovery drops stored duplicates of one conversation
    * this way). Their daily stats stay until the day is rolled up again or expires.

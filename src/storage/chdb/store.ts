@@ -358,8 +358,8 @@ export class ChdbStore implements FlowStore {
     return deps.upsertDependencies(this.db, edges, this.nextVersion());
   }
 
-  listDependencies(): Promise<DependencyEdge[]> {
-    return deps.selectDependencies(this.db, null);
+  listDependencies(around?: readonly string[]): Promise<DependencyEdge[]> {
+    return deps.selectDependencies(this.db, null, around);
   }
 
   removeDependencies(ids: readonly string[]): Promise<void> {

@@ -302,8 +302,8 @@ export class PostgresFlowStore implements FlowStore {
     return writeDependencies(this.pool, edges);
   }
 
-  listDependencies(): Promise<DependencyEdge[]> {
-    return readDependencies(this.pool);
+  listDependencies(around?: readonly string[]): Promise<DependencyEdge[]> {
+    return readDependencies(this.pool, around);
   }
 
   dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]> {
