@@ -4,7 +4,7 @@
  */
 import { DAY_MS } from '../core/rules.js';
 import type { DependencyChange, EdgeDirection, FlowStore } from '../storage/port.js';
-import { depsView, type LabelledRow, type MapView, VIEW_COLUMNS } from './view.js';
+import { depsView, type LabelledRow, labelSplits, type MapView, VIEW_COLUMNS } from './view.js';
 
 export type Change = 'new' | 'vanished' | 'changed' | 'same';
 
@@ -56,9 +56,19 @@ export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRo
   // Labels and edges read once for both periods.
   const [labels, stored] = await Promise.all([store.getLabels(), store.listDependencies()]);
   const common = { view: o.view, filter: o.filter, labels, stored };
+  // Day-aligned periods (the usual case) are read in one query, split at the four bounds; otherwise a day
+  // may belong to both periods, so each is read on its own.
+  const bounds = [o.from, o.to, o.baseFrom, o.baseTo];
+  const totals = bounds.every((t) => t % DAY_MS === 0)
+    ? await store.dependencyTotals({
+        from: Math.min(o.from, o.baseFrom),
+        to: Math.max(o.to, o.baseTo),
+        splits: [...bounds, ...labelSplits(labels)],
+      })
+    : undefined;
   const [a, b] = await Promise.all([
-    depsView(store, { ...common, from: o.from, to: o.to }),
-    depsView(store, { ...common, from: o.baseFrom, to: o.baseTo }),
+    depsView(store, { ...common, totals, from: o.from, to: o.to }),
+    depsView(store, { ...common, totals, from: o.baseFrom, to: o.baseTo }),
   ]);
   const corrected = new Set((await store.listDependencyChanges(o.from, o.to)).map((c) => c.dependency_id));
   // An edge "is in" a period when it carried traffic there (a stored edge with no bytes did not talk).

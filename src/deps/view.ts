@@ -4,7 +4,7 @@
  * group before the change and its new one after). An aggregated edge carries the sum of its host edges.
  */
 
-import { DAY_MS } from '../core/rules.js';
+import { DAY_MS, dayStart } from '../core/rules.js';
 import type { DependencyEdge, DependencyTotalsRow, FlowStore, HostLabel } from '../storage/port.js';
 import { parseEdgeFilter } from './filter.js';
 import { LabelResolver } from './labels.js';
@@ -22,6 +22,11 @@ export interface DepsViewOptions extends DepsMapOptions {
   labels?: readonly HostLabel[];
   /** Every stored edge, instead of listing them again (a diff reuses them). */
   stored?: readonly DependencyEdge[];
+  /**
+   * Totals already read over a wider range, split at this range's (day-aligned) bounds and at
+   * labelSplits: the periods inside the range are used (a diff reads both periods in one query).
+   */
+  totals?: readonly DependencyTotalsRow[];
 }
 
 export interface LabelledRow extends DepsMapRow {
@@ -140,12 +145,14 @@ export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<Vi
   const resolver = new LabelResolver(labels);
   // Summed in the store: per edge, and per period of constant labels for the aggregated views.
   const around = o.host !== undefined || o.service !== undefined;
-  const totals = await store.dependencyTotals({
-    from: o.from,
-    to: o.to,
-    ids: around ? edges.map((e) => e.id) : undefined,
-    splits: view === 'host' ? [] : labelSplits(labels),
-  });
+  const totals = o.totals
+    ? o.totals.filter((t) => t.period >= dayStart(o.from) && t.period < o.to)
+    : await store.dependencyTotals({
+        from: o.from,
+        to: o.to,
+        ids: around ? edges.map((e) => e.id) : undefined,
+        splits: view === 'host' ? [] : labelSplits(labels),
+      });
   const direction = o.direction ?? 'both';
   const inGroup = (h: LabelledRow) =>
     o.group === undefined ||
