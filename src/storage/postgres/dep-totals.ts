@@ -11,12 +11,9 @@ export async function dependencyTotals(
   if (q.ids !== undefined && q.ids.length === 0) return [];
   const { first, end, periods } = totalsPlan(q);
   const splits = periods.slice(1).map(day);
-  // The period index: how many splits are at or before the day (none: one period, no subquery; $3 is
-  // still named so the server knows its type).
-  const period =
-    splits.length === 0
-      ? 'cardinality($3::date[])'
-      : '(SELECT count(*) FROM unnest($3::date[]) x WHERE x <= stat_date)';
+  // The period index: how many splits are at or before the day (width_bucket over the sorted splits;
+  // with none, every day is period 0).
+  const period = splits.length === 0 ? 'cardinality($3::date[])' : 'width_bucket(stat_date, $3::date[])';
   const r = await pool.query(
     `SELECT dependency_id::text AS dep, ${period} AS p, sum(bytes_total) AS b, sum(packets_total) AS pk,
        sum(flow_count) AS f, sum(sessions_total) AS s, max(bytes_p95) AS p95
