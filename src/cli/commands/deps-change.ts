@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { readServeLock } from '../../app/lock.js';
 import { cliToken, requestVia } from '../../app/query-via.js';
+import { parseEdgeFilter } from '../../deps/filter.js';
 import {
   DIFF_COLUMNS,
   type DiffOptions,
@@ -17,11 +18,11 @@ import {
   type HistoryOptions,
 } from '../../deps/history.js';
 import type { MapView } from '../../deps/view.js';
+import { FilterError, formatFilterError } from '../../query/filter/index.js';
 import { parseProtocol } from '../../query/filter/terms.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, UsageError, withStore } from '../store.js';
-import { filterOk } from './deps.js';
 import { formatTable, parseTime } from './query.js';
 
 export interface DiffFlags extends ConfigOpts {
@@ -220,6 +221,20 @@ export function runHistory(flags: HistoryFlags, io: CliIO, ctx: CommandContext =
     },
     direct: async (store, p) => show(await depsHistory(store, p)),
   });
+}
+
+/** Checks a role filter; prints it with a caret and sets exit code 2 when bad. */
+export function filterOk(command: string, filter: string | undefined, io: CliIO): boolean {
+  if (filter === undefined) return true;
+  try {
+    parseEdgeFilter(filter);
+    return true;
+  } catch (err) {
+    if (!(err instanceof FilterError)) throw err;
+    io.stderr.write(`flowlens ${command}: --filter:\n${formatFilterError(filter, err)}`);
+    io.setExitCode(2);
+    return false;
+  }
 }
 
 export function registerDepsChange(deps: Command, io: CliIO): void {

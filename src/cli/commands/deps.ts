@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import { readServeLock } from '../../app/lock.js';
 import { cliToken, depsVia } from '../../app/query-via.js';
-import { parseEdgeFilter } from '../../deps/filter.js';
 import { type DepsMapRow, toDot } from '../../deps/map.js';
 import {
   type DepsViewOptions,
@@ -15,11 +14,10 @@ import {
   type MapView,
   VIEW_COLUMNS,
 } from '../../deps/view.js';
-import { FilterError, formatFilterError } from '../../query/filter/index.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, UsageError, withStore } from '../store.js';
-import { registerDepsChange } from './deps-change.js';
+import { filterOk, registerDepsChange } from './deps-change.js';
 import { formatTable, parseTime } from './query.js';
 
 export interface DepsFlags extends ConfigOpts {
@@ -142,20 +140,6 @@ export async function runDeps(flags: DepsFlags, io: CliIO, ctx: CommandContext =
   await withStore({ command: 'deps', config, io, access: 'read', ctx }, async (store) => {
     io.stdout.write(formatDeps((await depsView(store, parsed.options)).rows, parsed.format));
   });
-}
-
-/** Checks a role filter; prints it with a caret and sets exit code 2 when bad. */
-export function filterOk(command: string, filter: string | undefined, io: CliIO): boolean {
-  if (filter === undefined) return true;
-  try {
-    parseEdgeFilter(filter);
-    return true;
-  } catch (err) {
-    if (!(err instanceof FilterError)) throw err;
-    io.stderr.write(`flowlens ${command}: --filter:\n${formatFilterError(filter, err)}`);
-    io.setExitCode(2);
-    return false;
-  }
 }
 
 export function registerDeps(program: Command, io: CliIO): void {

@@ -7,9 +7,15 @@
  * three times the bytes (changed); the rest keep their pattern (same).
  */
 import { DAY_MS } from '../../core/rules.js';
-import type { ChdbStore } from '../../storage/chdb/store.js';
 import type { DependencyEdge, FlowStore } from '../../storage/port.js';
-import type { PostgresFlowStore } from '../../storage/postgres/store.js';
+
+// What each backend offers tests and benchmarks for direct SQL (structural: only src/app names backends).
+interface EngineSql {
+  exec(sql: string): Promise<void>;
+}
+interface PoolSql {
+  pool: { query(sql: string): Promise<unknown> };
+}
 
 export interface SeedOptions {
   edges: number;
@@ -66,7 +72,7 @@ export async function seedMap(store: FlowStore, o: SeedOptions): Promise<Depende
   const n = o.edges;
   const d0 = new Date(o.day0).toISOString().slice(0, 10);
   if (store.capabilities.engine === 'chdb') {
-    await (store as ChdbStore).exec(
+    await (store as unknown as EngineSql).exec(
       `INSERT INTO dependency_stats (stat_date, dependency_id, bytes_total, packets_total, flow_count,
          sessions_total, sessions_peak, active_minutes, bytes_per_hour, bytes_p95)
        SELECT toDate('${d0}') + d, toUUID(concat('00000000-0000-4000-8000-', leftPad(lower(hex(i)), 12, '0'))),
@@ -75,7 +81,7 @@ export async function seedMap(store: FlowStore, o: SeedOptions): Promise<Depende
        WHERE ${ACTIVE}`,
     );
   } else {
-    await (store as PostgresFlowStore).pool.query(
+    await (store as unknown as PoolSql).pool.query(
       `INSERT INTO dependency_stats (stat_date, dependency_id, bytes_total, packets_total, flow_count,
          sessions_total, sessions_peak, active_minutes, bytes_p95)
        SELECT ('${d0}'::date + d::int), ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid,
@@ -83,7 +89,7 @@ export async function seedMap(store: FlowStore, o: SeedOptions): Promise<Depende
        FROM (SELECT i, d, ${BYTES} AS b FROM (SELECT g % ${n} AS i, g / ${n} AS d, ${half} AS half
              FROM generate_series(0::bigint, ${n * o.days - 1}) g) x WHERE ${ACTIVE}) y`,
     );
-    await (store as PostgresFlowStore).pool.query('ANALYZE dependency_stats');
+    await (store as unknown as PoolSql).pool.query('ANALYZE dependency_stats');
   }
   return edges;
 }
