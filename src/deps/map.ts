@@ -217,12 +217,23 @@ const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"
 /** Graphviz DOT: hosts as nodes, one arrow client -> server per edge, labelled service and traffic. */
 export function toDot(rows: readonly DepsMapRow[]): string {
   const hosts = [...new Set(rows.flatMap((r) => [r.client_ip, r.server_ip]))].sort();
+  // Labelled rows (view.ts) name their hosts: the node shows the name above the address.
+  const names = new Map<string, string>();
+  for (const r of rows as readonly (DepsMapRow & {
+    client_name?: string | null;
+    server_name?: string | null;
+  })[]) {
+    if (r.client_name) names.set(r.client_ip, r.client_name);
+    if (r.server_name) names.set(r.server_ip, r.server_name);
+  }
+  const node = (h: string) =>
+    names.has(h) ? `  ${quote(h)} [label=${quote(`${names.get(h)}\n${h}`)}];` : `  ${quote(h)};`;
   const lines = [
     'digraph flowlens {',
     '  rankdir=LR;',
     '  node [shape=box, fontname="Helvetica"];',
     '  edge [fontname="Helvetica", fontsize=10];',
-    ...hosts.map((h) => `  ${quote(h)};`),
+    ...hosts.map(node),
     ...rows.map((r) => {
       const svc = `${r.service_name ?? r.server_port}/${PROTO[r.ip_protocol] ?? r.ip_protocol}`;
       const style = r.confidence === 'low' ? ', style=dashed' : r.idle_since !== null ? ', style=dotted' : '';

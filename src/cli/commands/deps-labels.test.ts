@@ -76,6 +76,8 @@ describe('flowlens deps with labels', () => {
     );
     expect(f.length).toBeGreaterThan(0);
     for (const r of f) expect(r.server_ip).toBe('10.1.0.5');
+    const dot = (await flowlens('deps', ...range, '--filter', 'server name db5', '--format', 'dot')).out();
+    expect(dot).toContain('"10.1.0.5" [label="db5\n10.1.0.5"];');
     const bad = await flowlens('deps', ...range, '--filter', 'client port 80');
     expect(bad.code()).toBe(2);
     expect(bad.err()).toBe(
