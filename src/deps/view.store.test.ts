@@ -170,6 +170,22 @@ function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
         const want = b === 0 ? 'new' : a === 0 ? 'vanished' : Math.abs(a - b) / b > 0.5 ? 'changed' : 'same';
         expect(got.get(e.id), e.id).toBe(want);
       }
+      // Bounds inside days: every day overlapping a period counts for it (day 4 is in both here).
+      const h = 3600_000;
+      const odd = await depsDiff(store, {
+        from: at(4) + h,
+        to: at(8) + h,
+        baseFrom: DAY0 + h,
+        baseTo: at(4) + h,
+      });
+      const oddGot = new Map(odd.map((r) => [r.id, [r.change, r.bytes, r.bytes_base]]));
+      for (const e of edges) {
+        const i = idx(e.id);
+        const a = sumBytes(i, 4, 8);
+        const b = sumBytes(i, 0, 5);
+        const want = b === 0 ? 'new' : a === 0 ? 'vanished' : Math.abs(a - b) / b > 0.5 ? 'changed' : 'same';
+        expect(oddGot.get(e.id), e.id).toEqual([want, a, b]);
+      }
       const count = (c: string) => rows.filter((r) => r.change === c).length;
       expect(count('new')).toBe(N / 10);
       expect(count('vanished')).toBe(N / 10);
