@@ -134,6 +134,8 @@ async function call(o: {
  * filters are operator; every other route reads traffic or the dependency map: viewer.
  */
 function expectedRole(method: string, path: string): Role {
+  // deps-labels: the map, its diff and an edge's history are reads; PUT /api/v1/labels is below (operator).
+  if (/^\/api\/v1\/deps(\/|$)/.test(path)) return 'viewer';
   if (/^\/api\/v1\/(tokens|tenants|settings|audit)(\/|$)/.test(path)) return 'admin';
   // Exporter health, scans and the example queries are reads: viewer.
   if (/^\/api\/v1\/(exporters|scans|examples)(\/|$)/.test(path)) return 'viewer';

@@ -1,48 +1,144 @@
 /**
- * The dependency map over HTTP (POST /api/v1/deps): the same query as `flowlens deps` (src/deps/map.ts), so
- * the CLI asks a running serve through it while serve holds the embedded store, and the UI draws from it.
+ * The dependency map over HTTP: POST /api/v1/deps (the same query as `flowlens deps`, src/deps/view.ts, so
+ * the CLI asks a running serve through it while serve holds the embedded store, and the UI draws from
+ * it), POST /api/v1/deps/diff (a period against a base period) and GET /api/v1/deps/history (one edge's
+ * days and direction corrections).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { depsMap, MAP_COLUMNS } from '../deps/map.js';
+import { DIFF_COLUMNS, depsDiff, depsHistory } from '../deps/history.js';
+import { depsView, VIEW_COLUMNS } from '../deps/view.js';
+import type { FlowStore } from '../storage/port.js';
 import { ApiProblem } from './problems.js';
 import { type QueryContext, requestScope } from './query-route.js';
 import { problemResponses, timeSpec } from './schemas.js';
+
+const view = z
+  .enum(['host', 'group', 'service'])
+  .optional()
+  .describe('Nodes: hosts (default), groups, services');
+const filter = z
+  .string()
+  .max(2000)
+  .optional()
+  .describe('[client|server] host ADDR | net CIDR | group NAME | name NAME, [server] port N; and/or/not/()');
 
 const body = z.object({
   from: timeSpec.prefault('-7d'),
   to: timeSpec.prefault('now'),
   host: z.string().max(64).optional().describe('Edges around this address'),
   service: z.string().max(64).optional().describe('Edges of this service: a name or a port number'),
+  group: z.string().max(128).optional().describe('Edges with a side in this host group'),
   direction: z.enum(['upstream', 'downstream', 'both']).optional(),
   depth: z.number().int().min(1).max(10).optional(),
   minBytes: z.number().int().min(0).optional(),
+  view,
+  filter,
 });
 
-const cell = z.union([z.string(), z.number(), z.null()]);
+const diffBody = z.object({
+  from: timeSpec,
+  to: timeSpec,
+  baseFrom: timeSpec,
+  baseTo: timeSpec,
+  view,
+  filter,
+  factor: z
+    .number()
+    .min(0)
+    .max(1000)
+    .optional()
+    .describe('Bytes moved by more than this share: changed (0.5)'),
+});
+
+const historyQuery = z.object({
+  client: z.string().max(64),
+  server: z.string().max(64),
+  port: z.coerce.number().int().min(0).max(65535),
+  protocol: z.coerce.number().int().min(0).max(255).default(6),
+  from: timeSpec.prefault('-30d'),
+  to: timeSpec.prefault('now'),
+});
+
+const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const table = z.object({ columns: z.array(z.string()), rows: z.array(z.record(z.string(), cell)) });
+
+function range(from: number, to: number, parameter: string): void {
+  if (!(to > from))
+    throw new ApiProblem('invalid_parameter', `${parameter}: must be after its start`, { parameter });
+}
 
 export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void {
-  app.withTypeProvider<ZodTypeProvider>().post(
+  const zapp = app.withTypeProvider<ZodTypeProvider>();
+  const store = (): FlowStore => {
+    if (!ctx.store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
+    return ctx.store;
+  };
+  zapp.post(
     '/api/v1/deps',
     {
       config: { role: 'viewer' },
       schema: {
-        summary: 'The dependency map: edges client -> server:port with traffic, rule and confidence',
+        summary: 'The dependency map: edges client -> server:port with traffic, rule, confidence and labels',
         tags: ['dependencies'],
         body,
+        response: { 200: table, ...problemResponses({ body: true, statuses: [503] }) },
+      },
+    },
+    async (req) => {
+      const s = store();
+      range(req.body.from, req.body.to, 'to');
+      const { rows } = await depsView(s, { ...req.body, scope: await requestScope(ctx, req) });
+      return { columns: [...VIEW_COLUMNS], rows: rows.map((r) => ({ ...r })) };
+    },
+  );
+  zapp.post(
+    '/api/v1/deps/diff',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary:
+          'What changed: edges new, vanished, changed (bytes or direction) or the same against a base period',
+        tags: ['dependencies'],
+        body: diffBody,
+        response: { 200: table, ...problemResponses({ body: true, statuses: [503] }) },
+      },
+    },
+    async (req) => {
+      const s = store();
+      range(req.body.from, req.body.to, 'to');
+      range(req.body.baseFrom, req.body.baseTo, 'baseTo');
+      const rows = await depsDiff(s, { ...req.body, scope: await requestScope(ctx, req) });
+      return { columns: [...DIFF_COLUMNS], rows: rows.map((r) => ({ ...r })) };
+    },
+  );
+  zapp.get(
+    '/api/v1/deps/history',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        summary: "One edge's daily traffic and its recorded direction corrections",
+        tags: ['dependencies'],
+        querystring: historyQuery,
         response: {
-          200: z.object({ columns: z.array(z.string()), rows: z.array(z.record(z.string(), cell)) }),
-          ...problemResponses({ body: true, statuses: [503] }),
+          200: z.object({
+            id: z.string().nullable(),
+            days: z.array(
+              z.object({ day: z.string(), bytes: z.number(), packets: z.number(), flows: z.number() }),
+            ),
+            changes: z.array(
+              z.object({ at: z.string(), field: z.string(), from: z.string(), to: z.string() }),
+            ),
+          }),
+          ...problemResponses({ statuses: [503] }),
         },
       },
     },
     async (req) => {
-      if (!ctx.store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
-      if (!(req.body.to > req.body.from))
-        throw new ApiProblem('invalid_parameter', 'to: must be after from', { parameter: 'to' });
-      const rows = await depsMap(ctx.store, { ...req.body, scope: await requestScope(ctx, req) });
-      return { columns: [...MAP_COLUMNS], rows: rows.map((r) => ({ ...r })) };
+      const s = store();
+      range(req.query.from, req.query.to, 'to');
+      return depsHistory(s, { ...req.query, scope: await requestScope(ctx, req) });
     },
   );
 }

@@ -10,6 +10,7 @@ import { GROUP_FIELDS, type GroupField } from '../query/ast.js';
 import { filterSchema, MAX_RANGE_MS, MAX_SEARCH_RANGE_MS, parseQuery } from '../query/validate.js';
 import { complete, type RecentValues } from './complete.js';
 import { registerDepsRoute } from './deps-route.js';
+import { registerLabelsRoute } from './labels-route.js';
 import { ApiProblem, PROBLEM_CODES, PROBLEMS, type ProblemCode, problemType } from './problems.js';
 import {
   defineQueryKind,
@@ -169,6 +170,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
 
   registerFilterRoutes(app, opts);
   registerDepsRoute(app, opts);
+  registerLabelsRoute(app, opts);
 
   zapp.get(
     '/api/problems/:code',

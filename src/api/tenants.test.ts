@@ -238,6 +238,27 @@ describe('tenants API', () => {
     });
   });
 
+  it('an edge history and the map diff stay inside the scope', async () => {
+    const iso = (t: number) => new Date(t).toISOString();
+    const history = (as: string) =>
+      api({
+        url: `/api/v1/deps/history?client=10.2.0.2&server=198.51.100.7&port=443&protocol=6&from=${iso(day)}&to=${iso(day + DAY_MS)}`,
+        as,
+      });
+    const outside = await history('viewerB');
+    expect(outside.statusCode, outside.body).toBe(200);
+    expect(outside.json().id).toBeNull();
+    expect((await history('admin')).json().id).toBe('00000000-0000-4000-8000-000000000002');
+    const period = { from: iso(day), to: iso(day + DAY_MS), baseFrom: iso(day - DAY_MS), baseTo: iso(day) };
+    const diff = (as: string) => api({ url: '/api/v1/deps/diff', as, body: period });
+    const ids = async (as: string) =>
+      (await diff(as))
+        .json()
+        .rows.flatMap((r: { client_ip: string; server_ip: string }) => [r.client_ip, r.server_ip]);
+    expect(await ids('viewerB')).not.toContain('198.51.100.7');
+    expect((await diff('viewerB')).statusCode).toBe(200);
+  });
+
   it('a token of a tenant that does not exist (or no longer) reads nothing: 403', async () => {
     const ghost = await api({ url: '/api/v1/top', as: 'ghost', body: { by: ['src_ip'] } });
     expect(ghost.statusCode).toBe(403);

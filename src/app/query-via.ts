@@ -1,4 +1,4 @@
-import type { DepsMapOptions, DepsMapRow } from '../deps/map.js';
+import type { DepsViewOptions, LabelledRow } from '../deps/view.js';
 import type { Query, QueryResult } from '../query/ast.js';
 
 /**
@@ -14,15 +14,15 @@ export function queryVia(base: string, q: Query, token?: string): Promise<QueryR
 /** The dependency map through a running serve (POST /api/v1/deps). */
 export function depsVia(
   base: string,
-  options: DepsMapOptions,
+  options: Omit<DepsViewOptions, 'labels' | 'stored'>,
   token?: string,
-): Promise<{ columns: string[]; rows: DepsMapRow[] }> {
+): Promise<{ columns: string[]; rows: LabelledRow[] }> {
   return requestVia({ base, method: 'POST', path: '/api/v1/deps', body: options, token });
 }
 
 export interface ViaRequest {
   base: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   body?: unknown;
   token?: string;

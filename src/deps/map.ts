@@ -3,9 +3,16 @@
  * stored edges with their daily stats over a range, optionally around one host or one service, walked
  * upstream (what it depends on), downstream (what depends on it) or both, to a depth.
  */
+import { parseIp } from '../core/ip.js';
 import { DAY_MS, dayStart } from '../core/rules.js';
 import { inNetworks, type Scope } from '../query/scope.js';
-import type { Confidence, DependencyEdge, DirectionRule, FlowStore } from '../storage/port.js';
+import type {
+  Confidence,
+  DependencyEdge,
+  DependencyStatsRow,
+  DirectionRule,
+  FlowStore,
+} from '../storage/port.js';
 
 export type MapDirection = 'upstream' | 'downstream' | 'both';
 
@@ -102,17 +109,36 @@ function walk(
   return out;
 }
 
-export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<DepsMapRow[]> {
-  const scope = o.scope;
-  const all = (await store.listDependencies()).filter(
-    (e) =>
-      e.last_seen > o.from &&
-      e.first_seen < o.to &&
-      (!scope || inNetworks(e.client_ip, scope.networks) || inNetworks(e.server_ip, scope.networks)),
-  );
-  let chosen: Iterable<DependencyEdge> = all;
+/** Whether a tenant's scope sees an edge: its client or server inside one of the scope's networks. */
+export const edgeInScope = (e: { client_ip: string; server_ip: string }, scope: Scope | undefined) =>
+  !scope || inNetworks(e.client_ip, scope.networks) || inNetworks(e.server_ip, scope.networks);
+
+/** The edges the options choose (around a host/service, to a depth) and every daily stats row of the range. */
+export async function mapInputs(
+  store: FlowStore,
+  o: DepsMapOptions,
+): Promise<{ edges: DependencyEdge[]; stats: DependencyStatsRow[] }> {
+  const edges = await chooseEdges(store, o);
+  // Every day overlapping the range (a range inside one day still shows that day's stats).
+  return { edges, stats: await store.dependencyStats(dayStart(o.from), o.to) };
+}
+
+/** The edges the options choose: all seen in the range, or those around a host/service to a depth. */
+export async function chooseEdges(
+  store: FlowStore,
+  o: DepsMapOptions,
+  /** Every stored edge, when the caller has them already (a diff reads them once for both periods). */
+  stored?: readonly DependencyEdge[],
+): Promise<DependencyEdge[]> {
+  // Out-of-scope edges go before any walk, so a walk never leaves the tenant's scope.
+  const inRange = (e: DependencyEdge) =>
+    e.last_seen > o.from && e.first_seen < o.to && edgeInScope(e, o.scope);
   const direction = o.direction ?? 'both';
   const depth = o.depth ?? 1;
+  if (o.host !== undefined && stored === undefined)
+    return aroundHost(store, o.host, { inRange, direction, depth });
+  const all = (stored ?? (await store.listDependencies())).filter(inRange);
+  let chosen: Iterable<DependencyEdge> = all;
   if (o.host !== undefined) {
     chosen = walk(all, [o.host], direction, depth);
   } else if (o.service !== undefined) {
@@ -128,8 +154,40 @@ export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<Deps
     }
     chosen = set;
   }
-  // Every day overlapping the range (a range inside one day still shows that day's stats).
-  const stats = await store.dependencyStats(dayStart(o.from), o.to);
+  return [...chosen];
+}
+
+/**
+ * The walk around one host reading only the edges it needs: level by level, the edges touching every
+ * address reached so far (the walk at level k only follows edges from addresses reached by level k - 1, so
+ * the partial list walks exactly as the whole one would).
+ */
+async function aroundHost(
+  store: FlowStore,
+  host: string,
+  o: { inRange: (e: DependencyEdge) => boolean; direction: MapDirection; depth: number },
+): Promise<DependencyEdge[]> {
+  if (!parseIp(host)) return [];
+  const fetched = new Map<string, DependencyEdge>();
+  const asked = new Set<string>();
+  let ask = [host];
+  for (let level = 1; ; level++) {
+    for (const e of await store.listDependencies(ask)) if (o.inRange(e)) fetched.set(e.id, e);
+    for (const a of ask) asked.add(a);
+    if (level >= o.depth) break;
+    const reached = walk([...fetched.values()], [host], o.direction, level);
+    ask = [...new Set([...reached].flatMap((e) => [e.client_ip, e.server_ip]))].filter((a) => !asked.has(a));
+    if (ask.length === 0) break;
+  }
+  return [...walk([...fetched.values()], [host], o.direction, o.depth)];
+}
+
+/** Whether a daily stats row counts for the range (every day overlapping it). */
+export const dayInRange = (stat_date: number, o: { from: number; to: number }) =>
+  stat_date + DAY_MS > o.from && stat_date < o.to;
+
+export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<DepsMapRow[]> {
+  const { edges: chosen, stats } = await mapInputs(store, o);
   const byId = new Map<string, DepsMapRow>();
   for (const e of chosen) {
     byId.set(e.id, {
@@ -153,7 +211,7 @@ export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<Deps
   }
   for (const s of stats) {
     const r = byId.get(s.dependency_id);
-    if (!r || s.stat_date + DAY_MS <= o.from || s.stat_date >= o.to) continue;
+    if (!r || !dayInRange(s.stat_date, o)) continue;
     r.bytes_total += s.bytes_total;
     r.packets_total += s.packets_total;
     r.flow_count += s.flow_count;
@@ -171,12 +229,23 @@ const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"
 /** Graphviz DOT: hosts as nodes, one arrow client -> server per edge, labelled service and traffic. */
 export function toDot(rows: readonly DepsMapRow[]): string {
   const hosts = [...new Set(rows.flatMap((r) => [r.client_ip, r.server_ip]))].sort();
+  // Labelled rows (view.ts) name their hosts: the node shows the name above the address.
+  const names = new Map<string, string>();
+  for (const r of rows as readonly (DepsMapRow & {
+    client_name?: string | null;
+    server_name?: string | null;
+  })[]) {
+    if (r.client_name) names.set(r.client_ip, r.client_name);
+    if (r.server_name) names.set(r.server_ip, r.server_name);
+  }
+  const node = (h: string) =>
+    names.has(h) ? `  ${quote(h)} [label=${quote(`${names.get(h)}\n${h}`)}];` : `  ${quote(h)};`;
   const lines = [
     'digraph flowlens {',
     '  rankdir=LR;',
     '  node [shape=box, fontname="Helvetica"];',
     '  edge [fontname="Helvetica", fontsize=10];',
-    ...hosts.map((h) => `  ${quote(h)};`),
+    ...hosts.map(node),
     ...rows.map((r) => {
       const svc = `${r.service_name ?? r.server_port}/${PROTO[r.ip_protocol] ?? r.ip_protocol}`;
       const style = r.confidence === 'low' ? ', style=dashed' : r.idle_since !== null ? ', style=dotted' : '';

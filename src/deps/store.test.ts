@@ -14,10 +14,11 @@ import { type DependencyEdge, type FlowStore, normalizeEdge } from '../storage/p
 import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
 import { inferEdges } from './infer.js';
 import { DISCOVERED_UNTIL_KEY, DiscoveryJob } from './job.js';
-import { depsMap, MAP_COLUMNS } from './map.js';
+import { depsMap } from './map.js';
 import { mergeEdges } from './merge.js';
 import { aggregateForDeps } from './testing/aggregate.js';
 import { buildTruthSet, T0 } from './testing/scenarios.js';
+import { VIEW_COLUMNS } from './view.js';
 
 // Yesterday, same time of day as the truth set: inside every default retention.
 const SHIFT = dayStart(Date.now()) - DAY_MS - dayStart(T0);
@@ -122,9 +123,10 @@ function discoveryOnStore(name: string, open: () => Promise<FlowStore>): void {
       expect(deeper.length).toBeGreaterThanOrEqual(up.length);
 
       const json = JSON.parse(formatDeps(web, 'json'));
-      expect(Object.keys(json[0])).toEqual([...MAP_COLUMNS]);
+      // The CLI prints the labelled columns (null labels for a plain depsMap row).
+      expect(Object.keys(json[0])).toEqual([...VIEW_COLUMNS]);
       const csv = formatDeps(web, 'csv').trimEnd().split('\n');
-      expect(csv[0]).toBe(MAP_COLUMNS.join(','));
+      expect(csv[0]).toBe(VIEW_COLUMNS.join(','));
       expect(csv).toHaveLength(web.length + 1);
       expect(formatDeps(web, 'table')).toMatch(/client_ip\s+server_ip\s+server_port/);
       const dot = formatDeps(all, 'dot');

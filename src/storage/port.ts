@@ -44,7 +44,8 @@ export interface FlowStore {
   rollupDaily(day: number): Promise<RollupReport>;
   /** Insert or update dependency edges (the dependency issue fills them; tests give them). */
   upsertDependencies(edges: readonly DependencyEdge[]): Promise<void>;
-  listDependencies(): Promise<DependencyEdge[]>;
+  /** Every edge; with `around`, only edges whose client or server is one of these addresses. */
+  listDependencies(around?: readonly string[]): Promise<DependencyEdge[]>;
   /**
    * Removes edges by id, with their corrections (discovery drops stored duplicates of one conversation
    * this way). Their daily stats stay until the day is rolled up again or expires.
@@ -52,12 +53,22 @@ export interface FlowStore {
   removeDependencies(ids: readonly string[]): Promise<void>;
   dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]>;
   /**
+   * Daily stats summed in the store per edge over the days overlapping [from, to), split into periods at
+   * `splits` (UTC day starts: a period holds the days from its start to the next split); only `ids` when
+   * given. What the map, its views and the diff read (DependencyStatsRow per day is 30x the rows).
+   */
+  dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]>;
+  /**
    * Keeps direction corrections (an edge turned round by stronger evidence). Keyed by (dependency_id, at,
    * the new server endpoint): recording the same correction twice keeps one.
    */
   recordDependencyChanges(changes: readonly DependencyChange[]): Promise<void>;
   /** Corrections with `at` in [from, to), ordered by at, dependency_id. */
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]>;
+  /** Host labels (src/deps/labels.ts): names, groups and service names of addresses/CIDRs, in stored order. */
+  getLabels(): Promise<HostLabel[]>;
+  /** Replaces every label with these (an import or PUT /api/v1/labels). */
+  replaceLabels(labels: readonly HostLabel[]): Promise<void>;
   /** A value the store keeps about itself (flowlens_settings), or null. Keys: settings.ts. */
   getSetting(key: string): Promise<string | null>;
   /** Writes a setting (the newest write wins). Only writers call it. */
@@ -312,6 +323,49 @@ export interface DependencyStatsRow {
   bytes_p50: number | null;
   bytes_p95: number | null;
   bytes_p99: number | null;
+}
+
+/**
+ * A name, group and service for an address or CIDR, valid over [valid_from, valid_to) (null: unbounded).
+ * '' name or group: this entry does not set it (a wider prefix may). `service` with `port`: the service
+ * name of that server port only; without: of every port of the server.
+ */
+export interface HostLabel {
+  cidr: string;
+  name: string;
+  group: string;
+  service: string | null;
+  port: number | null;
+  valid_from: number | null;
+  valid_to: number | null;
+}
+
+export interface DependencyTotalsQuery {
+  from: number;
+  to: number;
+  ids?: readonly string[];
+  splits?: readonly number[];
+}
+
+export interface DependencyTotalsRow {
+  dependency_id: string;
+  /** The period's first day (UTC midnight): the range's first day or a split. */
+  period: number;
+  bytes_total: number;
+  packets_total: number;
+  flow_count: number;
+  sessions_total: number;
+  /** The highest daily p95 of the period (null: no day had one). */
+  bytes_p95: number | null;
+}
+
+/** The days [first, end) a totals query reads, and the period starts (sorted, inside, deduplicated). */
+export function totalsPlan(q: DependencyTotalsQuery): { first: number; end: number; periods: number[] } {
+  const DAY = 86_400_000;
+  const first = Math.floor(q.from / DAY) * DAY;
+  const end = Math.ceil(q.to / DAY) * DAY;
+  const inside = (q.splits ?? []).filter((s) => s > first && s < end && s % DAY === 0);
+  return { first, end, periods: [first, ...[...new Set(inside)].sort((a, b) => a - b)] };
 }
 
 export type ApiRole = 'viewer' | 'operator' | 'admin';

@@ -6,10 +6,18 @@
 import type { Command } from 'commander';
 import { readServeLock } from '../../app/lock.js';
 import { cliToken, depsVia } from '../../app/query-via.js';
-import { type DepsMapOptions, type DepsMapRow, depsMap, MAP_COLUMNS, toDot } from '../../deps/map.js';
+import { type DepsMapRow, toDot } from '../../deps/map.js';
+import {
+  type DepsViewOptions,
+  depsView,
+  type LabelledRow,
+  type MapView,
+  VIEW_COLUMNS,
+} from '../../deps/view.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, UsageError, withStore } from '../store.js';
+import { filterOk, registerDepsChange } from './deps-change.js';
 import { formatTable, parseTime } from './query.js';
 
 export interface DepsFlags extends ConfigOpts {
@@ -24,15 +32,23 @@ export interface DepsFlags extends ConfigOpts {
   minBytes?: string;
   format?: string;
   token?: string;
+  view?: string;
+  filter?: string;
 }
 
 const FORMATS = ['table', 'json', 'csv', 'dot'] as const;
 type Format = (typeof FORMATS)[number];
 
-export function parseDepsFlags(f: DepsFlags, now: number): { options: DepsMapOptions; format: Format } {
-  if (f.group !== undefined) throw new UsageError('--group: host groups (labels) are not implemented yet');
-  if (f.host !== undefined && f.service !== undefined)
-    throw new UsageError('--host/--service: give one of them');
+const VIEWS: readonly MapView[] = ['host', 'group', 'service'];
+
+export function parseDepsFlags(
+  f: DepsFlags,
+  now: number,
+): { options: Omit<DepsViewOptions, 'labels' | 'stored'>; format: Format } {
+  if ([f.host, f.service, f.group].filter((v) => v !== undefined).length > 1)
+    throw new UsageError('--host/--service/--group: give one of them');
+  const view = (f.view ?? 'host') as MapView;
+  if (!VIEWS.includes(view)) throw new UsageError(`--view: expected ${VIEWS.join(' | ')}, got ${f.view}`);
   if (f.upstream && f.downstream)
     throw new UsageError('--upstream/--downstream: give one of them (neither: both ways)');
   const format = (f.format ?? 'table') as Format;
@@ -55,6 +71,9 @@ export function parseDepsFlags(f: DepsFlags, now: number): { options: DepsMapOpt
       to,
       host: f.host,
       service: f.service,
+      group: f.group,
+      view,
+      filter: f.filter,
       direction: f.upstream ? 'upstream' : f.downstream ? 'downstream' : 'both',
       depth: int(f.depth, '--depth', 1, 1),
       minBytes: int(f.minBytes, '--min-bytes', 0, 0),
@@ -63,11 +82,13 @@ export function parseDepsFlags(f: DepsFlags, now: number): { options: DepsMapOpt
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const cells = (r: DepsMapRow) =>
+const cells = (r: DepsMapRow | LabelledRow) =>
   Object.fromEntries(
-    MAP_COLUMNS.map((c) => [
+    VIEW_COLUMNS.map((c) => [
       c,
-      c === 'first_seen' || c === 'last_seen' || c === 'idle_since' ? iso(r[c]) : r[c],
+      c === 'first_seen' || c === 'last_seen' || c === 'idle_since'
+        ? iso(r[c])
+        : ((r as Partial<LabelledRow>)[c] ?? null),
     ]),
   ) as Record<string, string | number | null>;
 
@@ -77,13 +98,14 @@ function csvField(v: string | number | null): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function formatDeps(rows: readonly DepsMapRow[], format: Format): string {
+/** Rows of the host view (labels null when absent: rows of a plain depsMap print too). */
+export function formatDeps(rows: readonly (DepsMapRow | LabelledRow)[], format: Format): string {
   if (format === 'dot') return toDot(rows);
   const out = rows.map(cells);
   if (format === 'json') return `${JSON.stringify(out)}\n`;
   if (format === 'csv')
-    return `${[MAP_COLUMNS.join(','), ...out.map((r) => MAP_COLUMNS.map((c) => csvField(r[c])).join(','))].join('\n')}\n`;
-  return formatTable({ tier: 'daily', columns: [...MAP_COLUMNS], rows: out }).replace(
+    return `${[VIEW_COLUMNS.join(','), ...out.map((r) => VIEW_COLUMNS.map((c) => csvField(r[c])).join(','))].join('\n')}\n`;
+  return formatTable({ tier: 'daily', columns: [...VIEW_COLUMNS], rows: out }).replace(
     /; daily tier\)\n$/,
     '; edges with daily stats)\n',
   );
@@ -100,6 +122,8 @@ export async function runDeps(flags: DepsFlags, io: CliIO, ctx: CommandContext =
     io.setExitCode(2);
     return;
   }
+  // A bad filter is the user's input: shown with a caret, before any store is opened.
+  if (!filterOk('deps', parsed.options.filter, io)) return;
   // While serve holds the embedded store, ask it over HTTP (as `query` does).
   const via = config.store === undefined ? readServeLock(config.data)?.http : undefined;
   if (via) {
@@ -114,19 +138,21 @@ export async function runDeps(flags: DepsFlags, io: CliIO, ctx: CommandContext =
     return;
   }
   await withStore({ command: 'deps', config, io, access: 'read', ctx }, async (store) => {
-    io.stdout.write(formatDeps(await depsMap(store, parsed.options), parsed.format));
+    io.stdout.write(formatDeps((await depsView(store, parsed.options)).rows, parsed.format));
   });
 }
 
 export function registerDeps(program: Command, io: CliIO): void {
-  addConfigFlags(
+  const deps = addConfigFlags(
     program
       .command('deps')
       .description(
         'the service dependency map: edges client -> server:port with traffic, rule and confidence',
       )
       .option('--host <addr>', 'edges around this address')
-      .option('--group <name>', 'edges of a host group (not implemented yet)')
+      .option('--group <name>', 'edges of a host group (labels)')
+      .option('--view <view>', 'host | group | service', 'host')
+      .option('--filter <filter>', '[client|server] host/net/group/name X, [server] port N; and/or/not')
       .option('--service <name>', 'edges of this service (IANA or configured name, or a port number)')
       .option('--upstream', 'what the host/service depends on')
       .option('--downstream', 'who depends on the host/service')
@@ -140,4 +166,10 @@ export function registerDeps(program: Command, io: CliIO): void {
   ).action(async (flags: DepsFlags) => {
     await runDeps(flags, io);
   });
+  // deps' own --from/--to must not swallow the subcommands' (diff and history have their own): options
+  // are read per command level, which commander allows only when every level above does the same (the
+  // root has no options of its own besides --help, so nothing else changes).
+  program.enablePositionalOptions();
+  deps.enablePositionalOptions();
+  registerDepsChange(deps, io);
 }

@@ -57,14 +57,26 @@ export async function upsertDependencies(
   );
 }
 
-export async function selectDependencies(db: Db, ids: string[] | null): Promise<DependencyEdge[]> {
+export async function selectDependencies(
+  db: Db,
+  ids: string[] | null,
+  around?: readonly string[],
+): Promise<DependencyEdge[]> {
+  // `around` filters after FINAL (the subquery): an edge turned round has older versions with other
+  // endpoints, which must not match.
+  const near = around
+    ? `WHERE has({around:Array(IPv6)}, client_ip) OR has({around:Array(IPv6)}, server_ip)`
+    : '';
   const rows = await db.rows<Record<string, unknown>>(
-    `SELECT toString(id) AS id_s, client_ip, server_ip, server_port, ip_protocol,
+    `SELECT * FROM (SELECT id, toString(id) AS id_s, client_ip, server_ip, server_port, ip_protocol,
        toUnixTimestamp64Milli(first_seen) AS first_ms, toUnixTimestamp64Milli(last_seen) AS last_ms,
        service_name, direction_rule, confidence, toUnixTimestamp64Milli(idle_since) AS idle_ms
-     FROM dependencies FINAL ${ids ? 'WHERE id IN {ids:Array(UUID)}' : ''}
+     FROM dependencies FINAL ${ids ? 'WHERE id IN {ids:Array(UUID)}' : ''}) ${near}
      ORDER BY client_ip, server_ip, server_port, ip_protocol, id`,
-    ids ? { ids } : undefined,
+    {
+      ...(ids ? { ids } : {}),
+      ...(around ? { around: around.map((a) => (a.includes(':') ? a : `::ffff:${a}`)) } : {}),
+    },
   );
   return rows.map((r) => {
     const rule = r.direction_rule as DirectionRule;

@@ -33,6 +33,7 @@
  */
 import type { RetentionPolicy } from '../port.js';
 import { RAW_COLUMNS } from './encode.js';
+import { LABELS_DDL } from './labels.js';
 
 /** Blocks of flow_records whose insert tokens the engine remembers (each insert writes a block per hour it touches). */
 export const DEDUP_WINDOW = 10_000;
@@ -256,6 +257,11 @@ ORDER BY at`,
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY name`,
     ],
+  },
+  {
+    version: 7,
+    name: 'host labels: names, groups and services of addresses and prefixes, with validity',
+    statements: [LABELS_DDL],
   },
 ];
 

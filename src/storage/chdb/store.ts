@@ -30,7 +30,10 @@ import {
   type DependencyChange,
   type DependencyEdge,
   type DependencyStatsRow,
+  type DependencyTotalsQuery,
+  type DependencyTotalsRow,
   type FlowStore,
+  type HostLabel,
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
@@ -51,8 +54,10 @@ import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
 import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
+import { dependencyTotals } from './dep-totals.js';
 import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
+import * as labels from './labels.js';
 import { chdbDialect, compileAggregateRows, compileFlows, FLOW_SELECT } from './query.js';
 import { applyRetention } from './retention.js';
 import { ROW_FORMAT } from './row-encoder.js';
@@ -358,8 +363,8 @@ export class ChdbStore implements FlowStore {
     return deps.upsertDependencies(this.db, edges, this.nextVersion());
   }
 
-  listDependencies(): Promise<DependencyEdge[]> {
-    return deps.selectDependencies(this.db, null);
+  listDependencies(around?: readonly string[]): Promise<DependencyEdge[]> {
+    return deps.selectDependencies(this.db, null, around);
   }
 
   removeDependencies(ids: readonly string[]): Promise<void> {
@@ -376,6 +381,18 @@ export class ChdbStore implements FlowStore {
 
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
     return deps.listChanges(this.db, from, to);
+  }
+
+  dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]> {
+    return dependencyTotals(this.db, q);
+  }
+
+  getLabels(): Promise<HostLabel[]> {
+    return labels.readLabels(this.db);
+  }
+
+  replaceLabels(list: readonly HostLabel[]): Promise<void> {
+    return labels.writeLabels(this.db, list);
   }
 
   createApiToken(token: ApiTokenRecord): Promise<void> {

@@ -65,11 +65,15 @@ export async function writeDependencies(pool: pg.Pool, edges: readonly Dependenc
   );
 }
 
-export async function readDependencies(pool: pg.Pool): Promise<DependencyEdge[]> {
+export async function readDependencies(pool: pg.Pool, around?: readonly string[]): Promise<DependencyEdge[]> {
+  // Addresses that are not addresses match nothing (canonicalIp: null), rather than failing the read.
+  const near = around?.map(canonicalIp).filter((a): a is string => a !== null);
   const r = await pool.query(
     `SELECT id::text, host(client_ip) AS client_ip, host(server_ip) AS server_ip, server_port, ip_protocol,
             first_seen, last_seen, service_name, direction_rule, confidence, idle_since
-       FROM dependencies ORDER BY id`,
+       FROM dependencies ${near ? 'WHERE client_ip = ANY($1::inet[]) OR server_ip = ANY($1::inet[])' : ''}
+      ORDER BY id`,
+    near ? [near] : [],
   );
   return r.rows.map((x) => ({
     id: x.id,

@@ -23,6 +23,7 @@
  * Raw-tier indexes are not here: they depend on the configured index profile (indexes.ts).
  */
 import { CANONICAL_COLUMNS } from '../../core/record.js';
+import { V8_HOST_LABELS } from './labels.js';
 
 export interface Migration {
   version: number;
@@ -397,6 +398,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: '005_dependency_map', sql: V5_DEPENDENCY_MAP },
   { version: 6, name: '006_access_control', sql: V6_ACCESS_CONTROL },
   { version: 7, name: '007_tenants', sql: V7_TENANTS },
+  { version: 8, name: '008_host_labels', sql: V8_HOST_LABELS },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */

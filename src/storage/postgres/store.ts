@@ -25,7 +25,10 @@ import {
   type DependencyChange,
   type DependencyEdge,
   type DependencyStatsRow,
+  type DependencyTotalsQuery,
+  type DependencyTotalsRow,
   type FlowStore,
+  type HostLabel,
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
@@ -48,6 +51,7 @@ import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from '.
 import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';
 import { createPool, inTransaction } from './db.js';
+import { dependencyTotals } from './dep-totals.js';
 import {
   deleteDependencies,
   readChanges,
@@ -58,6 +62,7 @@ import {
 } from './dependencies.js';
 import type { IndexProfile } from './indexes.js';
 import { isFlow, writeFlowRow } from './insert.js';
+import * as labels from './labels.js';
 import { claimBatch, pruneLedger } from './ledger.js';
 import { type MigrateResult, migrate, type PartitionManagerChoice } from './migrate.js';
 import {
@@ -302,8 +307,8 @@ export class PostgresFlowStore implements FlowStore {
     return writeDependencies(this.pool, edges);
   }
 
-  listDependencies(): Promise<DependencyEdge[]> {
-    return readDependencies(this.pool);
+  listDependencies(around?: readonly string[]): Promise<DependencyEdge[]> {
+    return readDependencies(this.pool, around);
   }
 
   dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]> {
@@ -320,6 +325,18 @@ export class PostgresFlowStore implements FlowStore {
 
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
     return readChanges(this.pool, from, to);
+  }
+
+  dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]> {
+    return dependencyTotals(this.pool, q);
+  }
+
+  getLabels(): Promise<HostLabel[]> {
+    return labels.readLabels(this.pool);
+  }
+
+  replaceLabels(list: readonly HostLabel[]): Promise<void> {
+    return labels.writeLabels(this.pool, list);
   }
 
   createApiToken(token: ApiTokenRecord): Promise<void> {

@@ -1,0 +1,272 @@
+/**
+ * `flowlens deps diff --from T --to T --base-from T --base-to T [--view V] [--filter F] [--factor X]` and
+ * `flowlens deps history --client A --server B --port N [--protocol tcp|udp|N] [--from T --to T]`: what
+ * changed in the map against a base period, and one edge's days with its direction corrections
+ * (src/deps/history.ts). Through a running serve when it holds the embedded store, as `deps` does.
+ */
+import type { Command } from 'commander';
+import { readServeLock } from '../../app/lock.js';
+import { cliToken, requestVia } from '../../app/query-via.js';
+import { parseEdgeFilter } from '../../deps/filter.js';
+import {
+  DIFF_COLUMNS,
+  type DiffOptions,
+  type DiffRow,
+  depsDiff,
+  depsHistory,
+  type EdgeHistory,
+  type HistoryOptions,
+} from '../../deps/history.js';
+import type { MapView } from '../../deps/view.js';
+import { FilterError, formatFilterError } from '../../query/filter/index.js';
+import { parseProtocol } from '../../query/filter/terms.js';
+import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
+import type { CliIO } from '../io.js';
+import { type CommandContext, UsageError, withStore } from '../store.js';
+import { formatTable, parseTime } from './query.js';
+
+export interface DiffFlags extends ConfigOpts {
+  from?: string;
+  to?: string;
+  baseFrom?: string;
+  baseTo?: string;
+  view?: string;
+  filter?: string;
+  factor?: string;
+  format?: string;
+  token?: string;
+}
+
+export interface HistoryFlags extends ConfigOpts {
+  client?: string;
+  server?: string;
+  port?: string;
+  protocol?: string;
+  from?: string;
+  to?: string;
+  json?: boolean;
+  token?: string;
+}
+
+export function parseDiffFlags(f: DiffFlags, now: number): DiffOptions {
+  const t = (v: string | undefined, flag: string) => {
+    if (v === undefined) throw new UsageError(`${flag}: required`);
+    return parseTime(v, flag, now);
+  };
+  const o: DiffOptions = {
+    from: t(f.from, '--from'),
+    to: t(f.to ?? 'now', '--to'),
+    baseFrom: t(f.baseFrom, '--base-from'),
+    baseTo: t(f.baseTo, '--base-to'),
+    filter: f.filter,
+  };
+  if (!(o.to > o.from)) throw new UsageError('--from/--to: --from must be before --to');
+  if (!(o.baseTo > o.baseFrom))
+    throw new UsageError('--base-from/--base-to: --base-from must be before --base-to');
+  if (f.view !== undefined) {
+    if (!['host', 'group', 'service'].includes(f.view))
+      throw new UsageError(`--view: expected host | group | service, got ${f.view}`);
+    o.view = f.view as MapView;
+  }
+  if (f.factor !== undefined) {
+    const x = Number(f.factor);
+    if (!(x >= 0))
+      throw new UsageError(`--factor: expected a number >= 0 (0.5 = bytes moved by 50%), got ${f.factor}`);
+    o.factor = x;
+  }
+  if (f.format !== undefined && !['table', 'json', 'csv'].includes(f.format))
+    throw new UsageError(`--format: expected table | json | csv, got ${f.format}`);
+  return o;
+}
+
+export function parseHistoryFlags(f: HistoryFlags, now: number): HistoryOptions {
+  if (!f.client) throw new UsageError('--client: required (the client address)');
+  if (!f.server) throw new UsageError('--server: required (the server address)');
+  const port = Number(f.port);
+  if (f.port === undefined || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port: expected 0-65535, got ${f.port ?? 'nothing'}`);
+  const protocol = parseProtocol(f.protocol ?? 'tcp');
+  if (protocol === null)
+    throw new UsageError(`--protocol: expected tcp, udp, sctp or a number, got ${f.protocol}`);
+  const from = parseTime(f.from ?? '-30d', '--from', now);
+  const to = parseTime(f.to ?? 'now', '--to', now);
+  if (!(to > from)) throw new UsageError('--from/--to: --from must be before --to');
+  return { client: f.client, server: f.server, port, protocol, from, to };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function formatDiff(rows: readonly DiffRow[], format: string): string {
+  const out = rows.map((r) =>
+    Object.fromEntries(
+      DIFF_COLUMNS.map((c) => [
+        c,
+        c === 'first_seen' || c === 'last_seen' || c === 'idle_since' ? iso(r[c] as number | null) : r[c],
+      ]),
+    ),
+  ) as Record<string, string | number | boolean | null>[];
+  if (format === 'json') return `${JSON.stringify(out)}\n`;
+  if (format === 'csv')
+    return `${[DIFF_COLUMNS.join(','), ...out.map((r) => DIFF_COLUMNS.map((c) => (r[c] === null ? '' : JSON.stringify(r[c]))).join(','))].join('\n')}\n`;
+  const cols = [
+    'change',
+    'client_ip',
+    'server_ip',
+    'server_port',
+    'ip_protocol',
+    'service_name',
+    'bytes',
+    'bytes_base',
+    'direction_changed',
+  ];
+  return formatTable({
+    tier: 'daily',
+    columns: cols,
+    rows: out.map((r) => ({ ...r, direction_changed: r.direction_changed ? 'yes' : '' })),
+  }).replace(/; daily tier\)\n$/, '; edges, period against base)\n');
+}
+
+export function formatHistory(h: EdgeHistory): string {
+  if (h.id === null) return 'no such edge (in either direction)\n';
+  const days = formatTable({
+    tier: 'daily',
+    columns: ['day', 'bytes', 'packets', 'flows'],
+    rows: h.days,
+  }).replace(/; daily tier\)\n$/, '; days)\n');
+  const changes = h.changes.map((c) => `${c.at}  ${c.field}: ${c.from}  =>  ${c.to}\n`).join('');
+  return `edge ${h.id}\n${days}${changes === '' ? 'no direction corrections recorded\n' : `direction corrections:\n${changes}`}`;
+}
+
+async function run<T>(o: {
+  command: string;
+  flags: ConfigOpts & { token?: string };
+  io: CliIO;
+  ctx: CommandContext;
+  parse: () => T;
+  check?: (p: T) => boolean;
+  via: (base: string, p: T, token?: string) => Promise<string>;
+  direct: (store: Parameters<Parameters<typeof withStore>[1]>[0], p: T) => Promise<string>;
+}): Promise<void> {
+  const config = configOrExit('deps', o.flags, o.io, { env: o.ctx.env, label: o.command });
+  if (!config) return;
+  let p: T;
+  try {
+    p = o.parse();
+  } catch (err) {
+    o.io.stderr.write(`flowlens ${o.command}: ${(err as Error).message}\n`);
+    o.io.setExitCode(2);
+    return;
+  }
+  if (o.check && !o.check(p)) return;
+  const via = config.store === undefined ? readServeLock(config.data)?.http : undefined;
+  if (via) {
+    try {
+      o.io.stdout.write(await o.via(via, p, cliToken(o.flags.token, o.ctx.env)));
+    } catch (err) {
+      o.io.stderr.write(`flowlens ${o.command}: ${(err as Error).message}\n`);
+      o.io.setExitCode(1);
+    }
+    return;
+  }
+  await withStore({ command: o.command, config, io: o.io, access: 'read', ctx: o.ctx }, async (store) => {
+    o.io.stdout.write(await o.direct(store, p));
+  });
+}
+
+export function runDiff(flags: DiffFlags, io: CliIO, ctx: CommandContext = {}): Promise<void> {
+  const format = flags.format ?? 'table';
+  return run({
+    command: 'deps diff',
+    flags,
+    io,
+    ctx,
+    parse: () => parseDiffFlags(flags, Date.now()),
+    check: (p) => filterOk('deps diff', p.filter, io),
+    via: async (base, p, token) =>
+      formatDiff(
+        (
+          await requestVia<{ rows: DiffRow[] }>({
+            base,
+            method: 'POST',
+            path: '/api/v1/deps/diff',
+            body: p,
+            token,
+          })
+        ).rows,
+        format,
+      ),
+    direct: async (store, p) => formatDiff(await depsDiff(store, p), format),
+  });
+}
+
+export function runHistory(flags: HistoryFlags, io: CliIO, ctx: CommandContext = {}): Promise<void> {
+  const show = (h: EdgeHistory) => (flags.json ? `${JSON.stringify(h)}\n` : formatHistory(h));
+  return run({
+    command: 'deps history',
+    flags,
+    io,
+    ctx,
+    parse: () => parseHistoryFlags(flags, Date.now()),
+    via: async (base, p, token) => {
+      const q = new URLSearchParams({
+        ...p,
+        port: String(p.port),
+        protocol: String(p.protocol),
+        from: String(p.from),
+        to: String(p.to),
+      });
+      return show(
+        await requestVia<EdgeHistory>({ base, method: 'GET', path: `/api/v1/deps/history?${q}`, token }),
+      );
+    },
+    direct: async (store, p) => show(await depsHistory(store, p)),
+  });
+}
+
+/** Checks a role filter; prints it with a caret and sets exit code 2 when bad. */
+export function filterOk(command: string, filter: string | undefined, io: CliIO): boolean {
+  if (filter === undefined) return true;
+  try {
+    parseEdgeFilter(filter);
+    return true;
+  } catch (err) {
+    if (!(err instanceof FilterError)) throw err;
+    io.stderr.write(`flowlens ${command}: --filter:\n${formatFilterError(filter, err)}`);
+    io.setExitCode(2);
+    return false;
+  }
+}
+
+export function registerDepsChange(deps: Command, io: CliIO): void {
+  addConfigFlags(
+    deps
+      .command('diff')
+      .description(
+        'edges new, vanished, changed (bytes moved > factor, direction corrected) or the same against a base period',
+      )
+      .requiredOption('--from <time>', 'the period: start')
+      .option('--to <time>', 'the period: end', 'now')
+      .requiredOption('--base-from <time>', 'the base period: start')
+      .requiredOption('--base-to <time>', 'the base period: end')
+      .option('--view <view>', 'host | group | service', 'host')
+      .option('--filter <filter>', 'the role filter of `flowlens deps`')
+      .option('--factor <x>', 'bytes moved by more than this share count as changed', '0.5')
+      .option('--format <format>', 'table | json | csv', 'table')
+      .option('--token <token>', 'API token for a running serve (prefer FLOWLENS_TOKEN)'),
+    'deps',
+  ).action((flags: DiffFlags) => runDiff(flags, io));
+  addConfigFlags(
+    deps
+      .command('history')
+      .description("one edge's daily traffic (daily tier) and its recorded direction corrections")
+      .requiredOption('--client <addr>', 'the client address')
+      .requiredOption('--server <addr>', 'the server address')
+      .requiredOption('--port <n>', 'the server port')
+      .option('--protocol <p>', 'tcp | udp | sctp | a number', 'tcp')
+      .option('--from <time>', 'start', '-30d')
+      .option('--to <time>', 'end', 'now')
+      .option('--json', 'JSON output')
+      .option('--token <token>', 'API token for a running serve (prefer FLOWLENS_TOKEN)'),
+    'deps',
+  ).action((flags: HistoryFlags) => runHistory(flags, io));
+}

@@ -1,0 +1,154 @@
+/**
+ * `flowlens labels import/list` and `flowlens deps --view/--filter`, `deps diff`, `deps history` on a real
+ * embedded store, parsed by commander as the binary parses them.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../app/store.js';
+import { DAY_MS, dayStart } from '../../core/rules.js';
+import { seedBytes, seedMap } from '../../deps/testing/seed.js';
+import type { DependencyEdge } from '../../storage/port.js';
+import { captureIO } from '../testing/io.js';
+import { registerDeps } from './deps.js';
+import { registerLabels } from './labels.js';
+
+const DAYS = 6;
+const DAY0 = dayStart(Date.now()) - DAYS * DAY_MS;
+const iso = (ms: number) => new Date(ms).toISOString();
+let data: string;
+let edges: DependencyEdge[];
+
+beforeAll(async () => {
+  data = mkdtempSync(join(tmpdir(), 'flowlens-deps-cli-'));
+  const store = await openStore({ data });
+  await store.migrate();
+  edges = await seedMap(store, { edges: 300, days: DAYS, day0: DAY0 });
+  await store.close();
+}, 120_000);
+afterAll(() => rmSync(data, { recursive: true, force: true }));
+
+async function flowlens(...args: string[]) {
+  const io = captureIO();
+  const program = new Command().exitOverride();
+  registerDeps(program, io);
+  registerLabels(program, io);
+  await program.parseAsync(['node', 'flowlens', ...args, '--data', data]);
+  return io;
+}
+
+describe('flowlens labels', () => {
+  it('imports a YAML file and lists it; a bad CSV is refused by line, keeping the labels', async () => {
+    const yaml = join(data, 'labels.yaml');
+    writeFileSync(
+      yaml,
+      `labels:\n  - {cidr: 10.0.0.0/24, group: front}\n  - {cidr: 10.1.0.0/24, group: back, valid_from: "${iso(DAY0)}"}\n  - {cidr: 10.1.0.5, name: db5}\n`,
+    );
+    const imp = await flowlens('labels', 'import', yaml);
+    expect([imp.code(), imp.err()]).toEqual([0, '3 label(s) imported (every earlier label replaced)\n']);
+    const list = await flowlens('labels', 'list');
+    expect(list.out()).toMatch(/cidr\s+name\s+group/);
+    expect(list.out()).toContain('10.1.0.5');
+    const csv = join(data, 'bad.csv');
+    writeFileSync(csv, 'cidr,group\n10.0.0.0/8,corp\n10.0.0.0/33,oops\n');
+    const bad = await flowlens('labels', 'import', csv);
+    expect(bad.code()).toBe(2);
+    expect(bad.err()).toMatch(/bad\.csv: line 3: cidr: expected an address or prefix/);
+    const json = await flowlens('labels', 'list', '--json');
+    expect(JSON.parse(json.out())).toHaveLength(3);
+  });
+});
+
+describe('flowlens deps with labels', () => {
+  const range = ['--from', iso(DAY0), '--to', iso(DAY0 + DAYS * DAY_MS)];
+
+  it('--view group sums the host view; --filter narrows; a bad filter shows a caret (exit 2)', async () => {
+    const host = JSON.parse((await flowlens('deps', ...range, '--format', 'json')).out());
+    const group = JSON.parse((await flowlens('deps', ...range, '--view', 'group', '--format', 'json')).out());
+    const sum = (rows: { bytes_total: number }[]) => rows.reduce((a, r) => a + r.bytes_total, 0);
+    expect(host.length).toBe(edges.length);
+    expect(sum(group)).toBe(sum(host));
+    expect(group.some((r: { client_ip: string }) => r.client_ip === 'front')).toBe(true);
+    const f = JSON.parse(
+      (await flowlens('deps', ...range, '--filter', 'server name db5', '--format', 'json')).out(),
+    );
+    expect(f.length).toBeGreaterThan(0);
+    for (const r of f) expect(r.server_ip).toBe('10.1.0.5');
+    const dot = (await flowlens('deps', ...range, '--filter', 'server name db5', '--format', 'dot')).out();
+    expect(dot).toContain('"10.1.0.5" [label="db5\n10.1.0.5"];');
+    const bad = await flowlens('deps', ...range, '--filter', 'client port 80');
+    expect(bad.code()).toBe(2);
+    expect(bad.err()).toBe(
+      'flowlens deps: --filter:\nclient port 80\n^^^^^^\nat 0: edges keep no client port: port applies to the server\n',
+    );
+  });
+
+  it('deps diff takes its own --from/--to; deps history prints the days', async () => {
+    const half = DAY0 + (DAYS / 2) * DAY_MS;
+    const diff = await flowlens(
+      'deps',
+      'diff',
+      '--from',
+      iso(half),
+      '--to',
+      iso(DAY0 + DAYS * DAY_MS),
+      '--base-from',
+      iso(DAY0),
+      '--base-to',
+      iso(half),
+      '--format',
+      'json',
+    );
+    expect(diff.err()).toBe('');
+    const rows = JSON.parse(diff.out());
+    expect(rows.filter((r: { change: string }) => r.change === 'new')).toHaveLength(30);
+    const table = await flowlens(
+      'deps',
+      'diff',
+      '--from',
+      iso(half),
+      '--base-from',
+      iso(DAY0),
+      '--base-to',
+      iso(half),
+    );
+    expect(table.out()).toMatch(/change\s+client_ip\s+server_ip/);
+    const e = edges[5];
+    const h = await flowlens(
+      'deps',
+      'history',
+      '--client',
+      e.client_ip,
+      '--server',
+      e.server_ip,
+      '--port',
+      String(e.server_port),
+      '--protocol',
+      String(e.ip_protocol),
+      '--from',
+      iso(DAY0),
+      '--to',
+      iso(DAY0 + DAYS * DAY_MS),
+      '--json',
+    );
+    expect(JSON.parse(h.out()).days.map((d: { bytes: number }) => d.bytes)).toEqual(
+      [...Array(DAYS).keys()].map((k) => seedBytes(5, k, DAYS)),
+    );
+    const missing = await flowlens(
+      'deps',
+      'history',
+      '--client',
+      e.client_ip,
+      '--server',
+      e.server_ip,
+      '--port',
+      'x',
+    );
+    expect([missing.code(), missing.err()]).toEqual([
+      2,
+      'flowlens deps history: --port: expected 0-65535, got x\n',
+    ]);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * Change over time: `depsDiff` compares the map of a period with a base period (new, vanished, changed,
+ * same), `depsHistory` gives one edge's days from the daily tier with its recorded direction corrections.
+ */
+import { DAY_MS } from '../core/rules.js';
+import type { Scope } from '../query/scope.js';
+import type { DependencyChange, EdgeDirection, FlowStore } from '../storage/port.js';
+import { edgeInScope } from './map.js';
+import { depsView, type LabelledRow, labelSplits, type MapView, VIEW_COLUMNS } from './view.js';
+
+export type Change = 'new' | 'vanished' | 'changed' | 'same';
+
+export interface DiffOptions {
+  /** A tenant's scope (map.ts edgeInScope). */
+  scope?: Scope;
+  from: number;
+  to: number;
+  baseFrom: number;
+  baseTo: number;
+  view?: MapView;
+  filter?: string;
+  /** Bytes moved by more than this fraction of the base count as changed. Default 0.5. */
+  factor?: number;
+}
+
+export interface DiffRow extends LabelledRow {
+  change: Change;
+  bytes: number;
+  bytes_base: number;
+  /** The edge's direction was corrected during the period. */
+  direction_changed: boolean;
+}
+
+export const DIFF_COLUMNS: readonly (keyof DiffRow)[] = [
+  'change',
+  'bytes',
+  'bytes_base',
+  'direction_changed',
+  ...VIEW_COLUMNS,
+];
+
+/** The classification alone (tests hold the store-backed diff against it). */
+export function classify(o: {
+  inPeriod: boolean;
+  inBase: boolean;
+  bytes: number;
+  bytesBase: number;
+  ruleOrDirectionChanged: boolean;
+  factor: number;
+}): Change {
+  if (!o.inBase) return 'new';
+  if (!o.inPeriod) return 'vanished';
+  const moved = o.bytesBase === 0 ? o.bytes > 0 : Math.abs(o.bytes - o.bytesBase) / o.bytesBase > o.factor;
+  return moved || o.ruleOrDirectionChanged ? 'changed' : 'same';
+}
+
+const CHANGE_ORDER: Record<Change, number> = { new: 0, vanished: 1, changed: 2, same: 3 };
+
+export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRow[]> {
+  // Labels and edges read once for both periods.
+  const [labels, stored] = await Promise.all([store.getLabels(), store.listDependencies()]);
+  const common = { view: o.view, filter: o.filter, labels, stored, scope: o.scope };
+  // Day-aligned periods (the usual case) are read in one query, split at the four bounds; otherwise a day
+  // may belong to both periods, so each is read on its own.
+  const bounds = [o.from, o.to, o.baseFrom, o.baseTo];
+  const totals = bounds.every((t) => t % DAY_MS === 0)
+    ? await store.dependencyTotals({
+        from: Math.min(o.from, o.baseFrom),
+        to: Math.max(o.to, o.baseTo),
+        splits: [...bounds, ...labelSplits(labels)],
+      })
+    : undefined;
+  const [a, b] = await Promise.all([
+    depsView(store, { ...common, totals, from: o.from, to: o.to }),
+    depsView(store, { ...common, totals, from: o.baseFrom, to: o.baseTo }),
+  ]);
+  const corrected = new Set((await store.listDependencyChanges(o.from, o.to)).map((c) => c.dependency_id));
+  // An edge "is in" a period when it carried traffic there (a stored edge with no bytes did not talk).
+  const present = (r: LabelledRow | undefined) => r !== undefined && r.bytes_total > 0;
+  const base = new Map(b.rows.map((r) => [r.id, r]));
+  const now = new Map(a.rows.map((r) => [r.id, r]));
+  const out: DiffRow[] = [];
+  for (const id of new Set([...now.keys(), ...base.keys()])) {
+    const ra = now.get(id);
+    const rb = base.get(id);
+    if (!present(ra) && !present(rb)) continue;
+    const directionChanged = [...(a.members.get(id) ?? [])].some((m) => corrected.has(m));
+    const change = classify({
+      inPeriod: present(ra),
+      inBase: present(rb),
+      bytes: ra?.bytes_total ?? 0,
+      bytesBase: rb?.bytes_total ?? 0,
+      ruleOrDirectionChanged: directionChanged,
+      factor: o.factor ?? 0.5,
+    });
+    const row = (present(ra) ? ra : rb) as LabelledRow;
+    out.push({
+      ...row,
+      change,
+      bytes: ra?.bytes_total ?? 0,
+      bytes_base: rb?.bytes_total ?? 0,
+      direction_changed: directionChanged,
+    });
+  }
+  return out.sort(
+    (x, y) =>
+      CHANGE_ORDER[x.change] - CHANGE_ORDER[y.change] ||
+      Math.abs(y.bytes - y.bytes_base) - Math.abs(x.bytes - x.bytes_base) ||
+      (x.id < y.id ? -1 : 1),
+  );
+}
+
+export interface HistoryOptions {
+  client: string;
+  server: string;
+  port: number;
+  protocol: number;
+  from: number;
+  to: number;
+}
+
+export interface EdgeHistory {
+  /** The stored edge (null: no such edge, in either direction). */
+  id: string | null;
+  days: { day: string; bytes: number; packets: number; flows: number }[];
+  changes: { at: string; field: 'direction'; from: string; to: string }[];
+}
+
+const side = (d: EdgeDirection) =>
+  `${d.client_ip} -> ${d.server_ip}:${d.server_port} (${d.rule}, ${d.confidence})`;
+const sameSides = (d: { client_ip: string; server_ip: string; server_port: number }, o: HistoryOptions) =>
+  d.client_ip === o.client && d.server_ip === o.server && d.server_port === o.port;
+
+/**
+ * One edge's days and corrections. The edge is found as asked or as it was before a correction (asking
+ * for the direction someone remembers still finds an edge turned round since).
+ */
+export async function depsHistory(
+  store: FlowStore,
+  /** scope: a tenant's; an edge outside it has no history for this caller. */
+  o: HistoryOptions & { scope?: Scope },
+): Promise<EdgeHistory> {
+  const edges = (await store.listDependencies()).filter(
+    (e) => e.ip_protocol === o.protocol && edgeInScope(e, o.scope),
+  );
+  let edge = edges.find((e) => sameSides(e, o));
+  let changes: DependencyChange[] = [];
+  const allChanges = await store.listDependencyChanges(0, 8.64e15);
+  if (!edge) {
+    const ids = new Set(
+      allChanges.filter((c) => sameSides(c.from, o) || sameSides(c.to, o)).map((c) => c.dependency_id),
+    );
+    edge = edges.find((e) => ids.has(e.id));
+  }
+  if (!edge) return { id: null, days: [], changes: [] };
+  const id = edge.id;
+  changes = allChanges.filter((c) => c.dependency_id === id);
+  // One period per day: the store sums nothing, but reads only this edge's rows.
+  const days: number[] = [];
+  for (let d = Math.floor(o.from / DAY_MS) * DAY_MS; d < o.to; d += DAY_MS) days.push(d);
+  const stats = (await store.dependencyTotals({ from: o.from, to: o.to, ids: [id], splits: days })).map(
+    (t) => ({
+      ...t,
+      stat_date: t.period,
+    }),
+  );
+  return {
+    id,
+    days: stats
+      .sort((a, b) => a.stat_date - b.stat_date)
+      .map((s) => ({
+        day: new Date(s.stat_date).toISOString().slice(0, 10),
+        bytes: s.bytes_total,
+        packets: s.packets_total,
+        flows: s.flow_count,
+      })),
+    changes: changes.map((c) => ({
+      at: new Date(c.at).toISOString(),
+      field: 'direction',
+      from: side(c.from),
+      to: side(c.to),
+    })),
+  };
+}

@@ -1,0 +1,278 @@
+/**
+ * Labels, map views, diff and history on real stores (chdb embedded, embedded PostgreSQL) against plain
+ * TypeScript references: the seeded map's formula (testing/seed.ts) gives every edge's bytes per day, and
+ * a linear-scan label lookup gives the group of an address on a day.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../app/store.js';
+import { tempDir } from '../app/testing/harness.js';
+import { DAY_MS, dayStart } from '../core/rules.js';
+import type { DependencyEdge, FlowStore, HostLabel } from '../storage/port.js';
+import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
+import { depsDiff, depsHistory } from './history.js';
+import { edgeIdOf, seedBytes, seedMap } from './testing/seed.js';
+import { depsView } from './view.js';
+
+const DAYS = 8;
+const N = 400;
+const DAY0 = dayStart(Date.now()) - DAYS * DAY_MS;
+const at = (d: number) => DAY0 + d * DAY_MS;
+const L = (cidr: string, group: string, more: Partial<HostLabel> = {}): HostLabel => ({
+  cidr,
+  name: '',
+  group,
+  service: null,
+  port: null,
+  valid_from: null,
+  valid_to: null,
+  ...more,
+});
+// Hosts are 10.K.0.1-64 (seed.ts). An address changes hands on day 5; 10.1.0.0/24 is split by a /26.
+const LABELS: HostLabel[] = [
+  L('10.0.0.0/8', 'corp'),
+  L('10.1.0.0/24', 'payments'),
+  L('10.1.0.0/26', 'payments-db'),
+  L('10.2.0.7', 'web', { name: 'web-7', valid_to: at(5) }),
+  L('10.2.0.7', 'batch', { name: 'batch-7', valid_from: at(5) }),
+  L('10.3.0.0/24', '', { name: 'three' }),
+];
+
+/** The reference lookup: IPv4 as numbers, a linear scan, most specific valid entry, later on ties. */
+function refGroup(ip: string, t: number): string | null {
+  const n = (s: string) => s.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  let best: { bits: number; g: string } | null = null;
+  for (const l of LABELS) {
+    const [net, len] = l.cidr.split('/');
+    const bits = len === undefined ? 32 : Number(len);
+    const size = 2 ** (32 - bits);
+    if (Math.floor(n(ip) / size) !== Math.floor(n(net) / size) || l.group === '') continue;
+    if ((l.valid_from !== null && t < l.valid_from) || (l.valid_to !== null && t >= l.valid_to)) continue;
+    if (!best || bits >= best.bits) best = { bits, g: l.group };
+  }
+  return best?.g ?? null;
+}
+
+const idx = (id: string) => Number.parseInt(id.slice(-12), 16);
+const sumBytes = (i: number, d0: number, d1: number) => {
+  let s = 0;
+  for (let d = d0; d < d1; d++) s += seedBytes(i, d, DAYS);
+  return s;
+};
+
+function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
+  describe(`labels, views, diff and history on ${name}`, () => {
+    let store: FlowStore;
+    let edges: DependencyEdge[];
+    beforeAll(async () => {
+      store = await open();
+      await store.migrate();
+      edges = await seedMap(store, { edges: N, days: DAYS, day0: DAY0 });
+      await store.replaceLabels(LABELS);
+    }, 180_000);
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('keeps labels as given and replaces them as a whole', async () => {
+      expect(await store.getLabels()).toEqual(LABELS);
+      await store.replaceLabels([L('192.168.0.0/16', 'lab')]);
+      expect(await store.getLabels()).toEqual([L('192.168.0.0/16', 'lab')]);
+      await store.replaceLabels([]);
+      expect(await store.getLabels()).toEqual([]);
+      await store.replaceLabels(LABELS);
+      expect(await store.getLabels()).toEqual(LABELS);
+    });
+
+    it('host view: every edge with its bytes (the formula) and its labels at its last moment', async () => {
+      const range = { from: DAY0, to: at(DAYS) };
+      const { rows } = await depsView(store, range);
+      expect(rows.length).toBe(N);
+      for (const r of rows) {
+        const i = idx(r.id);
+        expect(r.bytes_total, r.id).toBe(sumBytes(i, 0, DAYS));
+        expect(r.client_group).toBe(refGroup(r.client_ip, range.to - 1));
+        expect(r.server_group).toBe(refGroup(r.server_ip, range.to - 1));
+      }
+      const named = rows.find((r) => r.server_ip === '10.2.0.7' || r.client_ip === '10.2.0.7');
+      expect(named && [named.client_name, named.server_name]).toContain('batch-7');
+    });
+
+    it('group view: each group edge carries the sum of its host edges by the labels of each day', async () => {
+      const range = { from: at(2), to: at(7) };
+      const [{ rows: groups }, { rows: hosts }] = await Promise.all([
+        depsView(store, { ...range, view: 'group' }),
+        depsView(store, range),
+      ]);
+      const expected = new Map<string, number>();
+      for (const e of edges)
+        for (let d = 2; d < 7; d++) {
+          const b = seedBytes(idx(e.id), d, DAYS);
+          if (b === 0) continue;
+          const key = `${refGroup(e.client_ip, at(d)) ?? e.client_ip} > ${refGroup(e.server_ip, at(d)) ?? e.server_ip}:${e.server_port}/${e.ip_protocol}`;
+          expected.set(key, (expected.get(key) ?? 0) + b);
+        }
+      const got = new Map(groups.filter((g) => g.bytes_total > 0).map((g) => [g.id, g.bytes_total]));
+      expect(got).toEqual(expected);
+      const total = (xs: { bytes_total: number }[]) => xs.reduce((a, r) => a + r.bytes_total, 0);
+      expect(total(groups)).toBe(total(hosts));
+      // The address that changed hands counts for both groups, each for its own days.
+      expect(groups.some((g) => g.client_ip === 'web' || g.server_ip === 'web')).toBe(true);
+      expect(groups.some((g) => g.client_ip === 'batch' || g.server_ip === 'batch')).toBe(true);
+    });
+
+    it('service view and the filter: client/server roles, groups, ports', async () => {
+      const range = { from: DAY0, to: at(DAYS) };
+      const { rows: svc } = await depsView(store, { ...range, view: 'service' });
+      const { rows: hosts } = await depsView(store, range);
+      const total = (xs: { bytes_total: number }[]) => xs.reduce((a, r) => a + r.bytes_total, 0);
+      expect(total(svc)).toBe(total(hosts));
+      expect(svc.length).toBeLessThan(hosts.length);
+      const { rows: f } = await depsView(store, {
+        ...range,
+        filter: 'server group payments-db and not client net 10.1.0.0/24',
+      });
+      const want = hosts.filter(
+        (h) => h.server_group === 'payments-db' && !h.client_ip.startsWith('10.1.0.'),
+      );
+      expect(f.map((r) => r.id).sort()).toEqual(want.map((r) => r.id).sort());
+      expect(f.length).toBeGreaterThan(0);
+      const { rows: g } = await depsView(store, { ...range, group: 'payments', direction: 'downstream' });
+      expect(g.map((r) => r.id).sort()).toEqual(
+        hosts
+          .filter((h) => h.server_group === 'payments')
+          .map((r) => r.id)
+          .sort(),
+      );
+    });
+
+    it('around a host, reading only the edges near it gives what the whole list gives (depths 1-3)', async () => {
+      const range = { from: DAY0, to: at(DAYS) };
+      const stored = await store.listDependencies();
+      for (const host of [edges[5].server_ip, edges[77].client_ip])
+        for (const direction of ['upstream', 'downstream', 'both'] as const)
+          for (const depth of [1, 2, 3]) {
+            const o = { ...range, host, direction, depth };
+            const near = (await depsView(store, o)).rows;
+            const whole = (await depsView(store, { ...o, stored })).rows;
+            expect(near, `${host} ${direction} ${depth}`).toEqual(whole);
+            if (depth === 1 && direction === 'both') expect(near.length).toBeGreaterThan(0);
+          }
+    });
+
+    it('diff: new, vanished, changed and same as the formula says', async () => {
+      const rows = await depsDiff(store, { from: at(4), to: at(8), baseFrom: DAY0, baseTo: at(4) });
+      const got = new Map(rows.map((r) => [r.id, r.change]));
+      expect(got.size).toBe(N);
+      for (const e of edges) {
+        const i = idx(e.id);
+        const a = sumBytes(i, 4, 8);
+        const b = sumBytes(i, 0, 4);
+        const want = b === 0 ? 'new' : a === 0 ? 'vanished' : Math.abs(a - b) / b > 0.5 ? 'changed' : 'same';
+        expect(got.get(e.id), e.id).toBe(want);
+      }
+      // Bounds inside days: every day overlapping a period counts for it (day 4 is in both here).
+      const h = 3600_000;
+      const odd = await depsDiff(store, {
+        from: at(4) + h,
+        to: at(8) + h,
+        baseFrom: DAY0 + h,
+        baseTo: at(4) + h,
+      });
+      const oddGot = new Map(odd.map((r) => [r.id, [r.change, r.bytes, r.bytes_base]]));
+      for (const e of edges) {
+        const i = idx(e.id);
+        const a = sumBytes(i, 4, 8);
+        const b = sumBytes(i, 0, 5);
+        const want = b === 0 ? 'new' : a === 0 ? 'vanished' : Math.abs(a - b) / b > 0.5 ? 'changed' : 'same';
+        expect(oddGot.get(e.id), e.id).toEqual([want, a, b]);
+      }
+      const count = (c: string) => rows.filter((r) => r.change === c).length;
+      expect(count('new')).toBe(N / 10);
+      expect(count('vanished')).toBe(N / 10);
+      expect(count('changed')).toBeGreaterThanOrEqual(N / 10);
+    });
+
+    it('history: the days of one edge and its direction correction, found from either direction', async () => {
+      const e = edges[3];
+      await store.recordDependencyChanges([
+        {
+          dependency_id: e.id,
+          at: at(6) + 3600_000,
+          from: {
+            client_ip: e.server_ip,
+            server_ip: e.client_ip,
+            server_port: 0,
+            rule: 'lower_port',
+            confidence: 'low',
+          },
+          to: {
+            client_ip: e.client_ip,
+            server_ip: e.server_ip,
+            server_port: e.server_port,
+            rule: 'service_port',
+            confidence: 'medium',
+          },
+        },
+      ]);
+      const h = await depsHistory(store, {
+        client: e.client_ip,
+        server: e.server_ip,
+        port: e.server_port,
+        protocol: e.ip_protocol,
+        from: DAY0,
+        to: at(DAYS),
+      });
+      expect(h.id).toBe(edgeIdOf(3));
+      expect(h.days.map((d) => d.bytes)).toEqual([...Array(DAYS).keys()].map((d) => seedBytes(3, d, DAYS)));
+      expect(h.days[0].day).toBe(new Date(DAY0).toISOString().slice(0, 10));
+      expect(h.changes).toEqual([
+        {
+          at: new Date(at(6) + 3600_000).toISOString(),
+          field: 'direction',
+          from: `${e.server_ip} -> ${e.client_ip}:0 (lower_port, low)`,
+          to: `${e.client_ip} -> ${e.server_ip}:${e.server_port} (service_port, medium)`,
+        },
+      ]);
+      const old = await depsHistory(store, {
+        client: e.server_ip,
+        server: e.client_ip,
+        port: 0,
+        protocol: e.ip_protocol,
+        from: DAY0,
+        to: at(DAYS),
+      });
+      expect(old.id).toBe(e.id);
+      // The diff over the period of the correction says the direction changed.
+      const d = await depsDiff(store, { from: at(6), to: at(8), baseFrom: at(4), baseTo: at(6) });
+      expect(d.find((r) => r.id === e.id)).toMatchObject({ change: 'changed', direction_changed: true });
+      expect(
+        (
+          await depsHistory(store, {
+            client: '10.99.0.1',
+            server: e.server_ip,
+            port: 1,
+            protocol: 6,
+            from: DAY0,
+            to: at(DAYS),
+          })
+        ).id,
+      ).toBeNull();
+    });
+  });
+}
+
+const dirs: string[] = [];
+const dbs: TestDatabase[] = [];
+viewsOnStore('chdb', async () => {
+  const d = tempDir('flowlens-views-');
+  dirs.push(d);
+  return openStore({ data: d });
+});
+viewsOnStore('postgres', async () => {
+  const db = await createTestDatabase('flowlens_views');
+  dbs.push(db);
+  return openStore({ store: db.url });
+});
+afterAll(async () => {
+  for (const db of dbs) await db.drop();
+});
