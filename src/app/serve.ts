@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { HttpServer, NO_AUTH_WARNING } from '../api/server.js';
+import { defaultUiRoot } from '../api/ui-static.js';
 import { type Config, spoolDir } from '../config/load.js';
 import { parseHostPort } from '../config/schema.js';
 import { parseUserServicePorts } from '../core/services/services.js';
@@ -275,6 +276,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
         registry,
         store,
         auth: apiAuth!,
+        uiRoot: defaultUiRoot(),
         readiness: () => ({
           ready: receiver.ready && writer.storeUp,
           checks: { listeners: receiver.ready, store: writer.storeUp },
