@@ -18,6 +18,7 @@ import { e2eBenchmarks } from './e2e.js';
 import { type Benchmark, type BenchResult, fmt, missedTargets } from './harness.js';
 import { storageChdbBenchmarks } from './storage-chdb.js';
 import { storagePostgresBenchmarks } from './storage-postgres.js';
+import { uiBenchmarks } from './ui.js';
 
 const ALL: Benchmark[] = [
   ...decodeBenchmarks,
@@ -25,6 +26,7 @@ const ALL: Benchmark[] = [
   ...storageChdbBenchmarks,
   ...e2eBenchmarks,
   ...authBenchmarks,
+  ...uiBenchmarks,
 ];
 
 interface Args {
