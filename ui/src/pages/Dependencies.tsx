@@ -1,8 +1,7 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import type Sigma from 'sigma';
 import { api, contractCall, unwrap } from '../api/client';
 import type { DepsDiffAnswer, DepsHistoryAnswer } from '../api/contract';
-import { Chart } from '../charts/Chart';
 import { Empty, ErrorBox, Time, useAsync } from '../components';
 import {
   buildGraph,
@@ -18,6 +17,9 @@ import { GraphView, type Selection, snapshotPng } from '../graph/GraphView';
 import { resolveTime } from '../time';
 import { PROTOCOLS, si, useUrlState } from '../util';
 import { TimeRange } from './TimeRange';
+
+// ECharts only when an edge's history is shown: the graph page's first data does not wait for it.
+const Chart = lazy(() => import('../charts/Chart').then((m) => ({ default: m.Chart })));
 
 const DEFAULTS = {
   from: '-7d',
@@ -150,14 +152,16 @@ function Details({ sel, rows }: { sel: Selection; rows: Row[] }) {
       </table>
       {h && !h.ok && <p>Daily history: {h.unavailable ? 'not available on this server.' : h.message}</p>}
       {h?.ok && (
-        <Chart
-          option={{
-            grid: { left: 50, right: 10, top: 10, bottom: 30 },
-            xAxis: { type: 'category', data: h.data.days.map((d) => d.day) },
-            yAxis: { type: 'value', axisLabel: { formatter: (v: number) => si(v) } },
-            series: [{ type: 'line', data: h.data.days.map((d) => d.bytes) }],
-          }}
-        />
+        <Suspense fallback={null}>
+          <Chart
+            option={{
+              grid: { left: 50, right: 10, top: 10, bottom: 30 },
+              xAxis: { type: 'category', data: h.data.days.map((d) => d.day) },
+              yAxis: { type: 'value', axisLabel: { formatter: (v: number) => si(v) } },
+              series: [{ type: 'line', data: h.data.days.map((d) => d.bytes) }],
+            }}
+          />
+        </Suspense>
       )}
     </div>
   );
