@@ -292,6 +292,10 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       {
         listeners: listeners.map((l) => `${l.transport}/${l.name} ${l.address}:${l.port}`),
         http: http ? `${http.host}:${http.port}` : null,
+        ui:
+          http && defaultUiRoot()
+            ? `http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${http.port}/`
+            : null,
         workers: pool.size,
         store: store.capabilities.engine,
         data: config.data,
