@@ -63,7 +63,8 @@ describe('web UI (auth off)', () => {
     const graph = page.getByTestId('graph');
     await graph.waitFor({ timeout: 30_000 });
     expect(Number(await graph.getAttribute('data-nodes'))).toBeGreaterThan(5);
-    await page.waitForTimeout(500);
+    await page.getByTestId('layout-status').filter({ hasText: 'laid out in' }).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
     await shot('dependencies');
     const [download] = await Promise.all([
       page.waitForEvent('download'),

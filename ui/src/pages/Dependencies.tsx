@@ -174,36 +174,33 @@ export default function Dependencies() {
     return loadEdges(s);
   }, [s.from, s.to, s.minBytes, s.service, s.compare, s.view, s.generate]);
   const [sel, setSel] = useState<Selection>(null);
-  const [laidOut, setLaidOut] = useState<{ graph: ReturnType<typeof buildGraph>; ms: number } | null>(null);
+  // The graph is drawn at once (circular positions) and moves to the layout when the worker answers.
+  const [graph, setGraph] = useState<ReturnType<typeof buildGraph> | null>(null);
+  const [layoutMs, setLayoutMs] = useState<number | null>(null);
   const sigma = useRef<Sigma | null>(null);
   const rows = useMemo(() => data.data?.rows ?? [], [data.data]);
 
   useEffect(() => {
     let live = true;
-    setLaidOut(null);
+    setLayoutMs(null);
     const gen = /^(\d+)x(\d+)$/.exec(s.generate);
     const g = gen
       ? generatedGraph(Number(gen[1]), Number(gen[2]))
       : data.data
         ? buildGraph(rows, data.data.changes)
         : null;
+    setGraph(g && g.order > 0 ? g : null);
     if (!g || g.order === 0) return;
-    layoutInWorker(g, g.order > 2000 ? 60 : 300).then((ms) => live && setLaidOut({ graph: g, ms }));
+    layoutInWorker(g, g.order > 2000 ? 60 : 300).then((ms) => live && setLayoutMs(ms));
     return () => {
       live = false;
     };
   }, [data.data, rows, s.generate]);
 
-  const ready = (sg: Sigma) => {
-    sigma.current = sg;
-    if (s.generate && laidOut)
-      window.__flowlensBench = {
-        layoutMs: laidOut.ms,
-        nodes: laidOut.graph.order,
-        edges: laidOut.graph.size,
-        sigma: sg,
-      };
-  };
+  useEffect(() => {
+    if (s.generate && graph && layoutMs !== null && sigma.current)
+      window.__flowlensBench = { layoutMs, nodes: graph.order, edges: graph.size, sigma: sigma.current };
+  }, [s.generate, graph, layoutMs]);
 
   return (
     <div data-page="dependencies">
@@ -236,7 +233,7 @@ export default function Dependencies() {
         </label>
         <button
           type="button"
-          disabled={!laidOut}
+          disabled={!graph}
           onClick={async () =>
             sigma.current && download('flowlens-deps.png', (await snapshotPng(sigma.current))!)
           }
@@ -264,7 +261,9 @@ export default function Dependencies() {
         >
           JSON
         </button>
-        {(data.loading || (rows.length > 0 && !laidOut)) && <span className="loading">laying out…</span>}
+        {(data.loading || (graph !== null && layoutMs === null)) && (
+          <span className="loading">laying out…</span>
+        )}
       </div>
       {data.error ? <ErrorBox error={data.error} /> : null}
       {data.data?.diffNote && <div className="empty unavailable">{data.data.diffNote}</div>}
@@ -274,16 +273,24 @@ export default function Dependencies() {
           wait a few minutes or widen the range.
         </Empty>
       )}
-      {laidOut && (
+      {graph && (
         <div className="split">
-          <GraphView graph={laidOut.graph} onSelect={setSel} onReady={ready} />
+          <GraphView
+            graph={graph}
+            onSelect={setSel}
+            onReady={(sg) => {
+              sigma.current = sg;
+            }}
+          />
           <Details sel={sel} rows={rows} />
         </div>
       )}
-      {laidOut && (
-        <p>
-          Layout (ForceAtlas2 in a worker): {laidOut.ms.toFixed(0)} ms; {laidOut.graph.order} nodes,{' '}
-          {laidOut.graph.size} edges.
+      {graph && (
+        <p data-testid="layout-status">
+          {graph.order} nodes, {graph.size} edges;{' '}
+          {layoutMs === null
+            ? 'laying out (ForceAtlas2 in a worker)…'
+            : `laid out in ${layoutMs.toFixed(0)} ms`}
         </p>
       )}
     </div>
