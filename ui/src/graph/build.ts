@@ -55,9 +55,10 @@ export function buildGraph(rows: Row[], changes?: Map<string, Change>): Graph {
   return g;
 }
 
-/** Positions from ForceAtlas2 in a Web Worker; resolves with the time the worker took. */
-export function layoutInWorker(g: Graph, iterations: number): Promise<number> {
+/** Positions from ForceAtlas2 in a Web Worker; resolves with the time the worker took. Abort stops it. */
+export function layoutInWorker(g: Graph, iterations: number, signal: AbortSignal): Promise<number> {
   const worker = new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' });
+  signal.addEventListener('abort', () => worker.terminate());
   const req: LayoutRequest = {
     nodes: g.mapNodes((key, a) => ({ key, x: a.x as number, y: a.y as number })),
     edges: g.mapEdges((_k, a, s, t) => [s, t, (a.weight as number) || 1] as [string, string, number]),
@@ -65,7 +66,11 @@ export function layoutInWorker(g: Graph, iterations: number): Promise<number> {
   };
   return new Promise((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<LayoutAnswer>) => {
-      for (const [k, p] of Object.entries(e.data.positions)) if (g.hasNode(k)) g.mergeNodeAttributes(k, p);
+      // One bulk update (one event for the renderer), not one per node.
+      const pos = e.data.positions;
+      g.updateEachNodeAttributes((k, a) => (pos[k] ? { ...a, x: pos[k].x, y: pos[k].y } : a), {
+        attributes: ['x', 'y'],
+      });
       worker.terminate();
       resolve(e.data.ms);
     };

@@ -178,24 +178,34 @@ export default function Dependencies() {
   const [graph, setGraph] = useState<ReturnType<typeof buildGraph> | null>(null);
   const [layoutMs, setLayoutMs] = useState<number | null>(null);
   const sigma = useRef<Sigma | null>(null);
-  const rows = useMemo(() => data.data?.rows ?? [], [data.data]);
+  // A generated graph (the bench) depends on no answer.
+  const answer = s.generate ? null : data.data;
+  const rows = useMemo(() => answer?.rows ?? [], [answer]);
 
   useEffect(() => {
-    let live = true;
+    const stop = new AbortController();
     setLayoutMs(null);
     const gen = /^(\d+)x(\d+)$/.exec(s.generate);
     const g = gen
       ? generatedGraph(Number(gen[1]), Number(gen[2]))
-      : data.data
-        ? buildGraph(rows, data.data.changes)
+      : answer
+        ? buildGraph(rows, answer.changes)
         : null;
-    setGraph(g && g.order > 0 ? g : null);
+    // A big graph at its random start positions is thousands of screen-long edges: software WebGL spends
+    // seconds on them, so it is drawn once laid out.
+    const big = g !== null && g.order > 2000;
+    setGraph(g && g.order > 0 && !big ? g : null);
     if (!g || g.order === 0) return;
-    layoutInWorker(g, g.order > 2000 ? 60 : 300).then((ms) => live && setLayoutMs(ms));
-    return () => {
-      live = false;
-    };
-  }, [data.data, rows, s.generate]);
+    layoutInWorker(g, big ? 60 : g.order > 500 ? 100 : 300, stop.signal).then(
+      (ms) => {
+        if (stop.signal.aborted) return;
+        if (big) setGraph(g);
+        setLayoutMs(ms);
+      },
+      () => {},
+    );
+    return () => stop.abort();
+  }, [answer, rows, s.generate]);
 
   useEffect(() => {
     if (s.generate && graph && layoutMs !== null && sigma.current)
