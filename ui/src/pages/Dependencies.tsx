@@ -174,7 +174,6 @@ export default function Dependencies() {
     return loadEdges(s);
   }, [s.from, s.to, s.minBytes, s.service, s.compare, s.view, s.generate]);
   const [sel, setSel] = useState<Selection>(null);
-  // The graph is drawn at once (circular positions) and moves to the layout when the worker answers.
   const [graph, setGraph] = useState<ReturnType<typeof buildGraph> | null>(null);
   const [layoutMs, setLayoutMs] = useState<number | null>(null);
   const sigma = useRef<Sigma | null>(null);
@@ -191,15 +190,14 @@ export default function Dependencies() {
       : answer
         ? buildGraph(rows, answer.changes)
         : null;
-    // A big graph at its random start positions is thousands of screen-long edges: software WebGL spends
-    // seconds on them, so it is drawn once laid out.
-    const big = g !== null && g.order > 2000;
-    setGraph(g && g.order > 0 && !big ? g : null);
+    // Drawn once laid out: at its start positions a graph is many screen-long crossing edges, which software
+    // WebGL spends seconds on (measured: bench/ui.ts).
+    setGraph(null);
     if (!g || g.order === 0) return;
-    layoutInWorker(g, big ? 60 : g.order > 500 ? 100 : 300, stop.signal).then(
+    layoutInWorker(g, g.order > 2000 ? 60 : g.order > 500 ? 100 : 300, stop.signal).then(
       (ms) => {
         if (stop.signal.aborted) return;
-        if (big) setGraph(g);
+        setGraph(g);
         setLayoutMs(ms);
       },
       () => {},
@@ -271,7 +269,7 @@ export default function Dependencies() {
         >
           JSON
         </button>
-        {(data.loading || (graph !== null && layoutMs === null)) && (
+        {(data.loading || (rows.length > 0 && layoutMs === null)) && (
           <span className="loading">laying out…</span>
         )}
       </div>
