@@ -1,5 +1,11 @@
 /** Series answers pivoted for charts and the table (pure: no React, no fetch). */
-import { p95 } from '../util';
+
+/** The nearest-rank 95th percentile. */
+export function p95(values: number[]): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)];
+}
 
 export const DIMENSIONS = [
   'src_ip',
