@@ -35,7 +35,9 @@ function Rates() {
     const rate = (r: QueryResult, metric: string) => {
       const rows = r.rows.filter((x) => x.series === 'total' && Number(x[metric]) > 0);
       const step = Number(r.step) || 300_000;
-      const last = rows.at(-1);
+      // The current step is still filling: the rate is the last complete one's.
+      const done = rows.filter((x) => Number(x.t) + step <= Date.now());
+      const last = done.at(-1) ?? rows.at(-1);
       return {
         now: last ? Number(last[metric]) / (step / 1000) : 0,
         total: rows.reduce((a, x) => a + Number(x[metric]), 0),
