@@ -21,6 +21,7 @@ import { queryBenchmarks } from './queries.js';
 import { storageChdbBenchmarks } from './storage-chdb.js';
 import { storagePostgresBenchmarks } from './storage-postgres.js';
 import { tenantBenchmarks } from './tenants.js';
+import { uiBenchmarks } from './ui.js';
 
 const ALL: Benchmark[] = [
   ...decodeBenchmarks,
@@ -31,6 +32,7 @@ const ALL: Benchmark[] = [
   ...queryBenchmarks,
   ...tenantBenchmarks,
   ...depsBenchmarks,
+  ...uiBenchmarks,
 ];
 
 interface Args {

@@ -17,6 +17,7 @@ import { ApiProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problems.js';
 import { registerRoutes } from './routes.js';
 import { apiRegistry, LIMITS } from './schemas.js';
 import { registerTenantRoutes } from './tenant-routes.js';
+import { registerUiStatic, sendSpa, wantsSpa } from './ui-static.js';
 
 export interface Readiness {
   ready: boolean;
@@ -41,6 +42,8 @@ export interface HttpServerOptions {
    * one names `new Authenticator({ mode: 'none' })`.
    */
   auth: ApiAuth;
+  /** The built web UI (dist/ui) to serve at `/`; absent: no UI (src/api/ui-static.ts). */
+  uiRoot?: string | null;
 }
 
 export type ApiOptions = Omit<HttpServerOptions, 'host' | 'port'>;
@@ -98,9 +101,12 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((err, _req, reply) => sendProblem(reply, toProblem(err)));
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, new ApiProblem('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),
-  );
+  const ui = opts.uiRoot ?? null;
+  app.setNotFoundHandler((req, reply) => {
+    if (ui && wantsSpa(req)) return sendSpa(reply);
+    return sendProblem(reply, new ApiProblem('not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
+  });
+  if (ui) await registerUiStatic(app, ui);
 
   const open = { schema: { hide: true }, config: { public: true } };
   const noAuth = opts.auth.authenticator.mode === 'none';

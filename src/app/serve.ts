@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { HttpServer, NO_AUTH_WARNING } from '../api/server.js';
+import { defaultUiRoot } from '../api/ui-static.js';
 import { type Config, spoolDir } from '../config/load.js';
 import { parseHostPort } from '../config/schema.js';
 import { parseUserServicePorts } from '../core/services/services.js';
@@ -277,6 +278,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
         auth: apiAuth!,
         exporters: () => pool.exporterHealth(),
         scans: config.scans,
+        uiRoot: defaultUiRoot(),
         readiness: () => ({
           ready: receiver.ready && writer.storeUp,
           checks: { listeners: receiver.ready, store: writer.storeUp },
@@ -292,6 +294,10 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       {
         listeners: listeners.map((l) => `${l.transport}/${l.name} ${l.address}:${l.port}`),
         http: http ? `${http.host}:${http.port}` : null,
+        ui:
+          http && defaultUiRoot()
+            ? `http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${http.port}/`
+            : null,
         workers: pool.size,
         store: store.capabilities.engine,
         data: config.data,

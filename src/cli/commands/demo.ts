@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { defaultUiRoot } from '../../api/ui-static.js';
 import { startServe } from '../../app/serve.js';
 import { Simulator } from '../../demo/simulator.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
@@ -40,6 +41,8 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<void> {
     ...sim.describe().map((e) => `  exporter ${e.name.padEnd(14)} ${e.address.padEnd(10)} ${e.protocol}`),
     `  data      ${config.data} (embedded store)`,
   ];
+  if (http && defaultUiRoot()) lines.push(`  web UI    ${http}/`);
+  else if (http) lines.push('  web UI    not built (npm run build builds it)');
   if (http) lines.push(`  metrics   ${http}/metrics`, `  ready     ${http}/readyz`);
   lines.push('  auth      off (auth.mode none: a local trial only; serve requires tokens by default)');
   // While the demo holds the embedded store, `flowlens query` goes through its HTTP API by itself.

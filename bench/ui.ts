@@ -1,0 +1,144 @@
+/**
+ * ui/*: the web UI measured in Debian's headless Chromium (software WebGL: SwiftShader, no GPU here) against
+ * a real serve fed by the demo simulator (src/app/testing/ui-server.ts). Needs the built UI (npm run build).
+ *
+ * - first data per page: navigation start to the page's first data element on screen (ms), median.
+ * - first-page JavaScript: the scripts the browser loads for `/`, gzip-compressed (what a server sending
+ *   gzip would send; serve itself sends them uncompressed).
+ * - graph: a generated 5,000-node / 20,000-edge graph (/dependencies?generate=5000x20000): ForceAtlas2 time
+ *   in the worker, and frames per second while the camera pans and zooms every animation frame.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Page } from 'playwright-core';
+import { defaultUiRoot } from '../src/api/ui-static.js';
+import { startUiServer } from '../src/app/testing/ui-server.js';
+import type { Benchmark, BenchResult } from './harness.js';
+import { median } from './harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+const PAGES: [name: string, path: string, ready: string][] = [
+  ['overview', '/', '[data-testid=flows-rate]'],
+  ['explore', '/explore?by=dst_port', '[data-testid=explore-table] tbody tr'],
+  ['dependencies', '/dependencies', '[data-testid=graph]'],
+  ['flows', '/flows', '[data-testid=flows-table] tbody tr'],
+  ['exporters', '/exporters', '[data-page=exporters], .empty'],
+];
+
+async function firstData(page: Page, url: string, ready: string): Promise<number> {
+  await page.goto('about:blank');
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.locator(ready).first().waitFor({ timeout: 30_000 });
+  return Date.now() - t0;
+}
+
+async function firstPageJs(page: Page, url: string): Promise<number> {
+  const paths = new Set<string>();
+  const collect = (r: import('playwright-core').Response) => {
+    if (r.request().resourceType() === 'script') paths.add(new URL(r.url()).pathname);
+  };
+  page.on('response', collect);
+  await page.goto('about:blank');
+  await page.goto(url, { waitUntil: 'networkidle' });
+  page.off('response', collect);
+  // The files the browser asked for, read from the build (the responses may be cache hits without a body).
+  const root = defaultUiRoot()!;
+  let total = 0;
+  for (const p of paths) total += gzipSync(readFileSync(join(root, p))).length;
+  return total;
+}
+
+async function graph(page: Page, url: string, nodes: number, edges: number) {
+  const t0 = Date.now();
+  await page.goto(`${url}/dependencies?generate=${nodes}x${edges}`);
+  await page.waitForFunction('window.__flowlensBench !== undefined', undefined, { timeout: 120_000 });
+  const shown = Date.now() - t0;
+  const layoutMs = (await page.evaluate('window.__flowlensBench.layoutMs')) as number;
+  // Pan and zoom every animation frame for 4 s; sigma renders each camera change in the next frame.
+  const fps = (await page.evaluate(`new Promise((resolve) => {
+    const cam = window.__flowlensBench.sigma.getCamera();
+    let frames = 0;
+    const t0 = performance.now();
+    const step = (t) => {
+      const s = (t - t0) / 1000;
+      cam.setState({ x: 0.5 + 0.2 * Math.sin(s * 2), y: 0.5 + 0.2 * Math.cos(s * 2), ratio: 0.6 + 0.4 * Math.sin(s) });
+      frames++;
+      if (t - t0 < 4000) requestAnimationFrame(step);
+      else resolve(frames / ((t - t0) / 1000));
+    };
+    requestAnimationFrame(step);
+  })`)) as number;
+  // The same by mouse: drags and wheel turns, as a person would (sigma hides edges while the camera moves).
+  const box = (await page.getByTestId('graph').boundingBox())!;
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  await page.evaluate(
+    `window.__frames = 0; (function f() { window.__frames++; requestAnimationFrame(f); })()`,
+  );
+  const t1 = Date.now();
+  for (let i = 0; Date.now() - t1 < 4000; i++) {
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    for (let k = 1; k <= 10; k++) await page.mouse.move(cx + 15 * k * (i % 2 ? 1 : -1), cy + 8 * k);
+    await page.mouse.up();
+    await page.mouse.wheel(0, i % 2 ? 240 : -240);
+  }
+  const mouseFps = ((await page.evaluate('window.__frames')) as number) / ((Date.now() - t1) / 1000);
+  return { shown, layoutMs, fps, mouseFps };
+}
+
+async function run(opts: { scale: number; repeats: number }): Promise<BenchResult> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (apt-get install chromium)`);
+  const server = await startUiServer('none');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const figures: BenchResult['figures'] = [];
+    await firstData(page, server.url, PAGES[0][2]); // warm the server's caches and the browser's
+    for (const [name, path, ready] of PAGES) {
+      const runs: number[] = [];
+      for (let i = 0; i < opts.repeats; i++) runs.push(await firstData(page, server.url + path, ready));
+      figures.push({ label: `first data: ${name}`, value: median(runs), unit: 'ms' });
+    }
+    figures.push({
+      label: 'first-page JS (gzip)',
+      value: (await firstPageJs(page, server.url)) / 1024,
+      unit: 'kB',
+    });
+    const nodes = Math.round(5000 * opts.scale);
+    const edges = Math.round(20_000 * opts.scale);
+    const g = await graph(page, server.url, nodes, edges);
+    figures.push(
+      { label: `graph ${nodes}/${edges}: layout (worker)`, value: g.layoutMs, unit: 'ms' },
+      { label: `graph ${nodes}/${edges}: navigation to drawn`, value: g.shown, unit: 'ms' },
+      { label: `graph ${nodes}/${edges}: camera every frame`, value: g.fps, unit: 'fps' },
+      { label: `graph ${nodes}/${edges}: mouse pan/zoom`, value: g.mouseFps, unit: 'fps' },
+    );
+    return {
+      figures,
+      notes: [
+        'headless Debian Chromium with SwiftShader (software WebGL) on a shared 2-core machine',
+        'layout: ForceAtlas2, 60 iterations with Barnes-Hut (graphology inferSettings), in a Web Worker',
+      ],
+    };
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+export const uiBenchmarks: Benchmark[] = [
+  {
+    group: 'ui',
+    name: 'browser',
+    description:
+      'web UI in headless Chromium: first data per page, first-page JS size, 5k/20k graph layout and fps',
+    run,
+  },
+];
