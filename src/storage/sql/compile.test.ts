@@ -108,11 +108,15 @@ describe('the shared SQL compiler', () => {
     const f: Filter = { op: 'not', filter: { op: 'in_cidr', field: 'src_ip', cidr: '10.0.0.0/8' } };
     expect(compileFilter(f, 'aggregates', chdbDialect, b)).toContain(`src_ip = toIPv6('::')`);
     expect(compileFilter(f, 'raw', chdbDialect, chdbDialect.binder())).not.toContain('::');
-    const pos: Filter = { op: 'not', filter: { op: 'not', filter: f.filter } };
     // Outside NOT the leaf never holds for the sentinel: `::/0` or `ip_protocol < 10` must not match it.
+    const all: Filter = { op: 'in_cidr', field: 'src_ip', cidr: '::/0' };
+    const pos: Filter = { op: 'not', filter: { op: 'not', filter: all } };
     expect(compileFilter(pos, 'aggregates', chdbDialect, chdbDialect.binder())).toContain(
       `src_ip <> toIPv6('::')`,
     );
+    // A prefix that cannot contain `::` needs no sentinel test (tenant scopes add one per network and side).
+    const notNot: Filter = { op: 'not', filter: f };
+    expect(compileFilter(notNot, 'aggregates', chdbDialect, chdbDialect.binder())).not.toContain('::');
     const lt: Filter = { op: 'cmp', field: 'ip_protocol', cmp: '<', value: 10 };
     expect(compileFilter(lt, 'aggregates', postgresDialect, postgresDialect.binder())).toBe(
       '(ip_protocol < $1::bigint AND ip_protocol <> 0)',
