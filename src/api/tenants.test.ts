@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../app/store.js';
 import { TokenAdmin } from '../auth/admin.js';
+import { TenantAdmin, TenantScopes } from '../auth/tenants.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { DAY_MS, dayStart } from '../core/rules.js';
 import { checkScope, rowInScope } from '../query/scope.js';
@@ -269,5 +270,29 @@ describe('tenants API', () => {
     expect((await api({ url: '/api/v1/top', as: 'viewerB', body: { by: ['src_ip'] } })).statusCode).toBe(403);
     const audit = await api({ url: '/api/v1/audit', as: 'admin' });
     expect(audit.json().entries[0]).toMatchObject({ action: 'tenant.delete', target: 'net-b' });
+  });
+  it("a tenant's groups add the networks of their labels valid now (expired labels and other groups do not)", async () => {
+    const now = Date.now();
+    const label = (cidr: string, group: string, valid_to: number | null) => ({
+      cidr,
+      name: cidr,
+      group,
+      service: null,
+      port: null,
+      valid_from: null,
+      valid_to,
+    });
+    await store.replaceLabels([
+      label('10.9.0.0/16', 'payments', null),
+      label('10.8.0.0/16', 'payments', now - DAY_MS),
+      label('10.7.0.0/16', 'web', null),
+    ]);
+    await new TenantAdmin(store).create(
+      { name: 'grp', networks: ['10.1.0.0/24'], groups: ['payments'] },
+      't',
+    );
+    const scope = await new TenantScopes(store).of({ tenant: 'grp' });
+    expect(scope?.networks.sort()).toEqual(['10.1.0.0/24', '10.9.0.0/16']);
+    await store.replaceLabels([]);
   });
 });

@@ -94,7 +94,7 @@ export class TenantScopes {
   private readonly cache = new Map<string, { at: number; scope: Promise<Scope | null> }>();
 
   constructor(
-    private readonly store: Pick<FlowStore, 'getTenant'>,
+    private readonly store: Pick<FlowStore, 'getTenant' | 'getLabels'>,
     private readonly ttlMs = 5_000,
     private readonly now: () => number = Date.now,
   ) {}
@@ -106,9 +106,7 @@ export class TenantScopes {
     const t = this.now();
     let hit = this.cache.get(tenant);
     if (!hit || t - hit.at > this.ttlMs) {
-      const scope = this.store
-        .getTenant(tenant)
-        .then((r) => (r ? { tenant, exporters: r.exporters, networks: r.networks, groups: r.groups } : null));
+      const scope = this.resolve(tenant);
       hit = { at: t, scope };
       this.cache.set(tenant, hit);
       // A failed read is not kept.
@@ -117,6 +115,34 @@ export class TenantScopes {
     const scope = await hit.scope;
     if (!scope) throw new UnknownTenantError(tenant);
     return scope;
+  }
+
+  /**
+   * A tenant's groups are the networks their labels name (the labels valid now, src/deps/labels): the query
+   * module sees them as more networks. A label prefix a scope refuses (an IPv6 prefix over the IPv4-mapped
+   * range) is left out, never widened.
+   */
+  private async resolve(tenant: string): Promise<Scope | null> {
+    const r = await this.store.getTenant(tenant);
+    if (!r) return null;
+    const t = this.now();
+    const labels = r.groups.length > 0 ? await this.store.getLabels() : [];
+    const fromGroups = labels
+      .filter(
+        (l) =>
+          r.groups.includes(l.group) &&
+          (l.valid_from === null || l.valid_from <= t) &&
+          (l.valid_to === null || l.valid_to > t),
+      )
+      .flatMap((l) => {
+        try {
+          return checkScope({ networks: [l.cidr] }).networks;
+        } catch {
+          return [];
+        }
+      });
+    const networks = [...new Set([...r.networks, ...fromGroups])];
+    return { tenant, exporters: r.exporters, networks, groups: r.groups };
   }
 
   /** Drops a tenant's cached scope (after a change through this process). */

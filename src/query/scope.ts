@@ -1,8 +1,8 @@
 /**
  * Tenant scopes (README "Tenants"). A scope is the part of the data a tenant-bound principal may read: a
  * flow or aggregate row is in scope when its exporter is one of `exporters` OR its source or destination
- * address is inside one of `networks`. `groups` (named sets from labels) are kept with the tenant but not
- * applied yet (the labels branch defines them).
+ * address is inside one of `networks`. A tenant's `groups` become networks when its scope is resolved
+ * (auth/tenants.ts: the prefixes of the labels of those groups valid now).
  *
  * The scope is applied as a filter ANDed outside the caller's filter (scopeQuery): the compiler turns the
  * AST into one parenthesized condition per node, so an `or` or `not` in the caller's filter stays inside
@@ -21,7 +21,7 @@ export interface Scope {
   exporters: string[];
   /** CIDRs, canonical (host bits cleared, IPv4 as a.b.c.d/n). */
   networks: string[];
-  /** Group names: stored, not applied yet. */
+  /** Group names; resolved into `networks` by TenantScopes (auth/tenants.ts). */
   groups: string[];
 }
 
