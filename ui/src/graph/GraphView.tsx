@@ -3,6 +3,7 @@ import type Graph from 'graphology';
 import { useEffect, useRef } from 'react';
 import Sigma from 'sigma';
 import { extremityArrow, pathLine } from 'sigma/rendering';
+import { CLUSTER_RATIO, clusterReducers } from './cluster';
 
 export type Selection = { node: string } | { edge: string } | null;
 
@@ -19,8 +20,13 @@ export function GraphView({ graph, onSelect, onReady }: GraphViewProps) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: onReady is read once per graph
   useEffect(() => {
     const big = graph.order > 1000;
-    const s = new Sigma(graph, host.current!, {
+    const el = host.current!;
+    const grouped = graph.someNode((_k, a) => a.cluster === true);
+    let zoomedOut = false;
+    const reducers = clusterReducers(() => zoomedOut);
+    const s = new Sigma(graph, el, {
       settings: {
+        ...(grouped ? reducers : {}),
         renderEdgeLabels: !big,
         enableEdgeEvents: !big,
         hideEdgesOnMove: big,
@@ -32,11 +38,34 @@ export function GraphView({ graph, onSelect, onReady }: GraphViewProps) {
     s.on('clickNode', ({ node }) => select.current({ node }));
     s.on('clickEdge', ({ edge }) => select.current({ edge }));
     s.on('clickStage', () => select.current(null));
+    // The reducers run again only when the camera crosses the threshold, not on every frame.
+    const mark = () => {
+      el.dataset.clustered = String(zoomedOut);
+      let visible = 0;
+      graph.forEachNode((n, a) => {
+        if (!reducers.nodeReducer(n, a).hidden) visible++;
+      });
+      el.dataset.visibleNodes = String(visible);
+    };
+    s.getCamera().on('updated', (c) => {
+      const out = grouped && c.ratio > CLUSTER_RATIO;
+      if (out === zoomedOut) return;
+      zoomedOut = out;
+      s.refresh();
+      mark();
+    });
+    mark();
     onReady?.(s);
     return () => s.kill();
   }, [graph]);
   return (
-    <div className="graph" data-testid="graph" data-nodes={graph.order} data-edges={graph.size} ref={host} />
+    <div
+      className="graph"
+      data-testid="graph"
+      data-nodes={graph.filterNodes((_k, a) => !a.cluster).length}
+      data-edges={graph.filterEdges((_k, a) => !a.cluster).length}
+      ref={host}
+    />
   );
 }
 
