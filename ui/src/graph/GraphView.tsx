@@ -23,10 +23,9 @@ export function GraphView({ graph, onSelect, onReady }: GraphViewProps) {
     const el = host.current!;
     const grouped = graph.someNode((_k, a) => a.cluster === true);
     let zoomedOut = false;
-    const reducers = clusterReducers(() => zoomedOut);
     const s = new Sigma(graph, el, {
+      ...(grouped ? clusterReducers(() => zoomedOut) : {}),
       settings: {
-        ...(grouped ? reducers : {}),
         renderEdgeLabels: !big,
         enableEdgeEvents: !big,
         hideEdgesOnMove: big,
@@ -42,8 +41,9 @@ export function GraphView({ graph, onSelect, onReady }: GraphViewProps) {
     const mark = () => {
       el.dataset.clustered = String(zoomedOut);
       let visible = 0;
-      graph.forEachNode((n, a) => {
-        if (!reducers.nodeReducer(n, a).hidden) visible++;
+      // What sigma will draw (its display data after the reducers), not what the reducers were meant to do.
+      graph.forEachNode((n) => {
+        if (s.getNodeDisplayData(n)?.visibility !== 'hidden') visible++;
       });
       el.dataset.visibleNodes = String(visible);
     };

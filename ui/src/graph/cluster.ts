@@ -63,12 +63,16 @@ export function addClusters(g: Graph): number {
   return members.size;
 }
 
-/** What one camera state shows: cluster nodes/edges zoomed out, members and their edges zoomed in. */
+/**
+ * What one camera state shows (sigma 4 reducers: `visibility`): cluster nodes and edges when zoomed out,
+ * members and their edges when zoomed in.
+ */
 export function clusterReducers(zoomedOut: () => boolean) {
+  const hidden = { visibility: 'hidden' as const };
   return {
-    nodeReducer: (_k: string, a: Record<string, unknown>) =>
-      (a.cluster ? !zoomedOut() : zoomedOut() && a.group) ? { ...a, hidden: true } : a,
-    edgeReducer: (_k: string, a: Record<string, unknown>) =>
-      (a.cluster ? !zoomedOut() : zoomedOut() && a.clustered) ? { ...a, hidden: true } : a,
+    nodeReducer: (_k: string, _d: unknown, a: Record<string, unknown>) =>
+      (a.cluster ? !zoomedOut() : zoomedOut() && a.group) ? hidden : {},
+    edgeReducer: (_k: string, _d: unknown, a: Record<string, unknown>) =>
+      (a.cluster ? !zoomedOut() : zoomedOut() && a.clustered) ? hidden : {},
   };
 }

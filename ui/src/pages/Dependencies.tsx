@@ -84,6 +84,8 @@ export default function Dependencies() {
   const setSel = (x: Selection) => set({ sel: fromSel(x) });
   const [graph, setGraph] = useState<ReturnType<typeof buildGraph> | null>(null);
   const [layoutMs, setLayoutMs] = useState<number | null>(null);
+  /** Hosts, edges and groups as laid out (the cluster nodes added after the layout are not counted). */
+  const [counts, setCounts] = useState({ nodes: 0, edges: 0, groups: 0 });
   const [laying, setLaying] = useState<{ nodes: number; edges: number; done: number; total: number } | null>(
     null,
   );
@@ -116,7 +118,9 @@ export default function Dependencies() {
       (ms) => {
         if (stop.signal.aborted) return;
         // Clusters at the laid-out members' centroids (shown when zoomed out).
-        addClusters(g);
+        const nodes = g.order;
+        const edges = g.size;
+        setCounts({ nodes, edges, groups: addClusters(g) });
         setLaying(null);
         setGraph(g);
         setLayoutMs(ms);
@@ -236,10 +240,11 @@ export default function Dependencies() {
       )}
       {graph && (
         <p data-testid="layout-status">
-          {graph.order} nodes, {graph.size} edges;{' '}
+          {counts.nodes} nodes, {counts.edges} edges;{' '}
           {layoutMs === null
             ? 'laying out (ForceAtlas2 in a worker)…'
             : `laid out in ${layoutMs.toFixed(0)} ms`}
+          {counts.groups > 0 && `; zoomed out, hosts cluster into their ${counts.groups} group(s)`}
         </p>
       )}
     </div>

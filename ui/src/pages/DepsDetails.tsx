@@ -68,12 +68,23 @@ function History({ edge }: { edge: Row }) {
       {days.length > 0 && (
         <Suspense fallback={null}>
           <Chart
+            small
             option={{
               grid: { left: 50, right: 10, top: 10, bottom: 30 },
               tooltip: { trigger: 'axis' },
               xAxis: { type: 'category', data: days.map((d) => d.day) },
               yAxis: { type: 'value', axisLabel: { formatter: (v: number) => si(v) } },
-              series: [{ type: 'line', name: 'bytes', data: days.map((d) => d.bytes) }],
+              // A symbol per day: a young edge has one or two days, which a bare line would not show.
+              series: [
+                {
+                  type: 'line',
+                  name: 'bytes',
+                  showSymbol: true,
+                  symbolSize: 7,
+                  areaStyle: { opacity: 0.15 },
+                  data: days.map((d) => d.bytes),
+                },
+              ],
             }}
           />
         </Suspense>
