@@ -238,6 +238,19 @@ describe('web UI (auth off)', () => {
     expect(Number(await graph.getAttribute('data-visible-nodes'))).toBe(hosts);
   });
 
+  it('the group view compared with the previous period: groups as nodes, every edge marked (deps/diff)', async () => {
+    await page.goto(`${server.url}/dependencies?view=group&compare=1`);
+    await page.getByTestId('layout-status').filter({ hasText: 'laid out in' }).waitFor({ timeout: 30_000 });
+    const edges = (await exported()) as (Edge & { change: string })[];
+    const ends = new Set(edges.flatMap((e) => [e.client_ip, e.server_ip]));
+    for (const g of ['web', 'api', 'db']) expect(ends.has(g)).toBe(true);
+    // The seeded history is all within the period: nothing existed in the base period before it.
+    expect(edges.length).toBeGreaterThan(0);
+    expect(edges.filter((e) => !['new', 'vanished', 'changed', 'same'].includes(e.change))).toEqual([]);
+    expect(edges.some((e) => e.client_ip === 'api' && e.server_ip === 'db' && e.change === 'new')).toBe(true);
+    await shot('dependencies-groups-compared');
+  });
+
   it("an edge's details show its daily history (GET /api/v1/deps/history)", async () => {
     const e = (await deps({})).find((r) => r.server_ip === '10.20.1.10' && r.server_port === 8080)!;
     const key = `${e.client_ip}>${e.server_ip}:${e.server_port}/${e.ip_protocol}`;
