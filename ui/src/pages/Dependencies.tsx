@@ -1,3 +1,4 @@
+import type Graph from 'graphology';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type Sigma from 'sigma';
 import { api, unwrap } from '../api/client';
@@ -12,7 +13,7 @@ import {
   type Row,
   toDot,
 } from '../graph/build';
-import { addClusters } from '../graph/cluster';
+import { clusterGraph } from '../graph/cluster';
 import { GraphView, type Selection, snapshotPng } from '../graph/GraphView';
 import { resolveTime } from '../time';
 import { useUrlState } from '../util';
@@ -84,8 +85,8 @@ export default function Dependencies() {
   const setSel = (x: Selection) => set({ sel: fromSel(x) });
   const [graph, setGraph] = useState<ReturnType<typeof buildGraph> | null>(null);
   const [layoutMs, setLayoutMs] = useState<number | null>(null);
-  /** Hosts, edges and groups as laid out (the cluster nodes added after the layout are not counted). */
-  const [counts, setCounts] = useState({ nodes: 0, edges: 0, groups: 0 });
+  /** The graph drawn when zoomed out (one node per group), null when no host has a group. */
+  const [clusters, setClusters] = useState<{ graph: Graph; groups: number } | null>(null);
   const [laying, setLaying] = useState<{ nodes: number; edges: number; done: number; total: number } | null>(
     null,
   );
@@ -106,6 +107,7 @@ export default function Dependencies() {
     // Drawn once laid out: at its start positions a graph is many screen-long crossing edges, which software
     // WebGL spends seconds on (measured: bench/ui.ts).
     setGraph(null);
+    setClusters(null);
     setLaying(null);
     if (!g || g.order === 0) return;
     const total = g.order > 2000 ? 60 : g.order > 500 ? 100 : 300;
@@ -117,10 +119,9 @@ export default function Dependencies() {
     }).then(
       (ms) => {
         if (stop.signal.aborted) return;
-        // Clusters at the laid-out members' centroids (shown when zoomed out).
-        const nodes = g.order;
-        const edges = g.size;
-        setCounts({ nodes, edges, groups: addClusters(g) });
+        // Clusters at the laid-out members' centroids (drawn when zoomed out).
+        const c = clusterGraph(g);
+        setClusters(c.groups > 0 ? c : null);
         setLaying(null);
         setGraph(g);
         setLayoutMs(ms);
@@ -230,6 +231,7 @@ export default function Dependencies() {
         <div className="split">
           <GraphView
             graph={graph}
+            clusters={clusters?.graph}
             onSelect={setSel}
             onReady={(sg) => {
               sigma.current = sg;
@@ -240,11 +242,11 @@ export default function Dependencies() {
       )}
       {graph && (
         <p data-testid="layout-status">
-          {counts.nodes} nodes, {counts.edges} edges;{' '}
+          {graph.order} nodes, {graph.size} edges;{' '}
           {layoutMs === null
             ? 'laying out (ForceAtlas2 in a worker)…'
             : `laid out in ${layoutMs.toFixed(0)} ms`}
-          {counts.groups > 0 && `; zoomed out, hosts cluster into their ${counts.groups} group(s)`}
+          {clusters && `; zoomed out, hosts cluster into their ${clusters.groups} group(s)`}
         </p>
       )}
     </div>
