@@ -6,7 +6,8 @@
  * - first-page JavaScript: the scripts the browser loads for `/`, gzip-compressed (what a server sending
  *   gzip would send; serve itself sends them uncompressed).
  * - graph: a generated 5,000-node / 20,000-edge graph (/dependencies?generate=5000x20000): ForceAtlas2 time
- *   in the worker, and frames per second while the camera pans and zooms every animation frame.
+ *   in the worker, and frames per second while the camera pans and zooms every animation frame, zoomed in
+ *   (hosts) and zoomed out (one node per group: src/graph/cluster.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,26 +52,33 @@ async function firstPageJs(page: Page, url: string): Promise<number> {
   return total;
 }
 
+/** Pans and zooms every animation frame for 4 s (`ratio` an expression of s, seconds); frames per second. */
+function cameraFps(page: Page, ratio: string): Promise<number> {
+  // sigma renders each camera change in the next frame.
+  return page.evaluate(`new Promise((resolve) => {
+    const cam = window.__flowlensBench.sigma.getCamera();
+    let frames = 0;
+    const t0 = performance.now();
+    const step = (t) => {
+      const s = (t - t0) / 1000;
+      cam.setState({ x: 0.5 + 0.2 * Math.sin(s * 2), y: 0.5 + 0.2 * Math.cos(s * 2), ratio: ${ratio} });
+      frames++;
+      if (t - t0 < 4000) requestAnimationFrame(step);
+      else resolve(frames / ((t - t0) / 1000));
+    };
+    requestAnimationFrame(step);
+  })`) as Promise<number>;
+}
+
 async function graph(page: Page, url: string, nodes: number, edges: number) {
   const t0 = Date.now();
   await page.goto(`${url}/dependencies?generate=${nodes}x${edges}`);
   await page.waitForFunction('window.__flowlensBench !== undefined', undefined, { timeout: 120_000 });
   const shown = Date.now() - t0;
   const layoutMs = (await page.evaluate('window.__flowlensBench.layoutMs')) as number;
-  // Pan and zoom every animation frame for 4 s; sigma renders each camera change in the next frame.
-  const fps = (await page.evaluate(`new Promise((resolve) => {
-    const cam = window.__flowlensBench.sigma.getCamera();
-    let frames = 0;
-    const t0 = performance.now();
-    const step = (t) => {
-      const s = (t - t0) / 1000;
-      cam.setState({ x: 0.5 + 0.2 * Math.sin(s * 2), y: 0.5 + 0.2 * Math.cos(s * 2), ratio: 0.6 + 0.4 * Math.sin(s) });
-      frames++;
-      if (t - t0 < 4000) requestAnimationFrame(step);
-      else resolve(frames / ((t - t0) / 1000));
-    };
-    requestAnimationFrame(step);
-  })`)) as number;
+  const fps = await cameraFps(page, '0.6 + 0.4 * Math.sin(s)');
+  // Zoomed out past the cluster threshold (CLUSTER_RATIO 1.5): one node per group of 50 hosts is drawn.
+  const clusteredFps = await cameraFps(page, '2.2 + 0.5 * Math.sin(s)');
   // The same by mouse: drags and wheel turns, as a person would (sigma hides edges while the camera moves).
   const box = (await page.getByTestId('graph').boundingBox())!;
   const cx = box.x + box.width / 2;
@@ -87,7 +95,7 @@ async function graph(page: Page, url: string, nodes: number, edges: number) {
     await page.mouse.wheel(0, i % 2 ? 240 : -240);
   }
   const mouseFps = ((await page.evaluate('window.__frames')) as number) / ((Date.now() - t1) / 1000);
-  return { shown, layoutMs, fps, mouseFps };
+  return { shown, layoutMs, fps, clusteredFps, mouseFps };
 }
 
 async function run(opts: { scale: number; repeats: number }): Promise<BenchResult> {
@@ -118,6 +126,11 @@ async function run(opts: { scale: number; repeats: number }): Promise<BenchResul
       { label: `graph ${nodes}/${edges}: layout (worker)`, value: g.layoutMs, unit: 'ms' },
       { label: `graph ${nodes}/${edges}: navigation to drawn`, value: g.shown, unit: 'ms' },
       { label: `graph ${nodes}/${edges}: camera every frame`, value: g.fps, unit: 'fps' },
+      {
+        label: `graph ${nodes}/${edges}: camera every frame, zoomed out (clusters)`,
+        value: g.clusteredFps,
+        unit: 'fps',
+      },
       { label: `graph ${nodes}/${edges}: mouse pan/zoom`, value: g.mouseFps, unit: 'fps' },
     );
     return {

@@ -18,10 +18,6 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
-export function Unavailable({ what }: { what: string }) {
-  return <div className="empty unavailable">{what}: not available on this server.</div>;
-}
-
 export function ErrorBox({ error }: { error: unknown }) {
   const text = error instanceof ApiError ? error.message : String((error as Error)?.message ?? error);
   return (
@@ -56,4 +52,39 @@ export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): Async
 
 export function Loading() {
   return <div className="loading">Loading…</div>;
+}
+
+/**
+ * A long operation in progress: what runs, for how long, and how far when it is known (done/total). Slow
+ * queries and big layouts take seconds; a bare spinner does not say which.
+ */
+export function Progress({ what, done, total }: { what: string; done?: number; total?: number }) {
+  const [start] = useState(() => performance.now());
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 250);
+    return () => clearInterval(t);
+  }, []);
+  const secs = ((performance.now() - start) / 1000).toFixed(1);
+  const known = done !== undefined && total !== undefined && total > 0;
+  return (
+    <div
+      className="progress"
+      role="progressbar"
+      aria-label={what}
+      aria-valuemin={0}
+      aria-valuemax={known ? total : undefined}
+      aria-valuenow={known ? done : undefined}
+      data-testid="progress"
+    >
+      <span className="progress-bar">
+        <span
+          className={known ? 'progress-fill' : 'progress-fill indeterminate'}
+          style={known ? { width: `${(100 * done) / total}%` } : undefined}
+        />
+      </span>
+      {what}
+      {known ? `: ${done}/${total}` : ''} ({secs} s)
+    </div>
+  );
 }

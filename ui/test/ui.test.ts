@@ -149,6 +149,141 @@ describe('web UI (auth off)', () => {
     await shot('exporters');
   });
 
+  type Edge = {
+    client_ip: string;
+    server_ip: string;
+    server_port: number;
+    ip_protocol: number;
+    client_group: string | null;
+    server_group: string | null;
+  };
+  const deps = async (body: object) =>
+    (
+      (await (
+        await fetch(`${server.url}/api/v1/deps`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json()) as { rows: Edge[] }
+    ).rows;
+  const exported = async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'JSON' }).click(),
+    ]);
+    return (JSON.parse(readFileSync((await download.path())!, 'utf8')) as { edges: Edge[] }).edges;
+  };
+
+  it('Dependencies filters by group: only edges with a side in it, as the API answers', async () => {
+    await page.goto(`${server.url}/dependencies`);
+    await page.getByTestId('layout-status').filter({ hasText: 'laid out in' }).waitFor({ timeout: 30_000 });
+    const all = Number(await page.getByTestId('graph').getAttribute('data-nodes'));
+    await page.getByLabel('group').fill('db');
+    await page.getByLabel('group').press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('group') === 'db');
+    const graph = page.getByTestId('graph');
+    await expect
+      .poll(async () => Number(await graph.getAttribute('data-nodes')), { timeout: 30_000 })
+      .toBeLessThan(all);
+    await page.getByTestId('layout-status').filter({ hasText: 'laid out in' }).waitFor({ timeout: 30_000 });
+    const edges = await exported();
+    expect(edges.length).toBeGreaterThan(0);
+    expect(edges.filter((e) => e.client_group !== 'db' && e.server_group !== 'db')).toEqual([]);
+    // The demo's api tier uses the database and the cache (both labelled db).
+    expect(
+      edges.some((e) => e.client_group === 'api' && e.server_ip === '10.20.2.10' && e.server_port === 5432),
+    ).toBe(true);
+    expect(edges.length).toBe((await deps({ group: 'db' })).length);
+    await shot('dependencies-group-db');
+  });
+
+  it('Dependencies clusters hosts by group when zoomed out and shows them again when zoomed in', async () => {
+    await page.goto(`${server.url}/dependencies`);
+    const graph = page.getByTestId('graph');
+    await page.getByTestId('layout-status').filter({ hasText: 'laid out in' }).waitFor({ timeout: 30_000 });
+    const hosts = Number(await graph.getAttribute('data-nodes'));
+    expect(await graph.getAttribute('data-clustered')).toBe('false');
+    expect(Number(await graph.getAttribute('data-visible-nodes'))).toBe(hosts);
+    // Independent count: every endpoint of the API's map, a grouped one counted as its group.
+    const rows = await deps({});
+    const nodes = new Set<string>();
+    const groups = new Set<string>();
+    for (const r of rows)
+      for (const [ip, g] of [
+        [r.client_ip, r.client_group],
+        [r.server_ip, r.server_group],
+      ] as const) {
+        nodes.add(g ? `group:${g}` : ip);
+        if (g) groups.add(g);
+      }
+    expect([...groups].sort()).toEqual(['api', 'db', 'web']);
+    const box = (await graph.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    // One wheel step at a time (away from the user: zoom out) until the threshold is crossed.
+    for (let i = 0; i < 6 && (await graph.getAttribute('data-clustered')) !== 'true'; i++) {
+      await page.mouse.wheel(0, 200);
+      await page.waitForTimeout(400);
+    }
+    expect(await graph.getAttribute('data-clustered')).toBe('true');
+    expect(Number(await graph.getAttribute('data-visible-nodes'))).toBe(nodes.size);
+    expect(nodes.size).toBeLessThan(hosts);
+    await page.waitForTimeout(400);
+    await shot('dependencies-clustered');
+    for (let i = 0; i < 8 && (await graph.getAttribute('data-clustered')) !== 'false'; i++) {
+      await page.mouse.wheel(0, -200);
+      await page.waitForTimeout(400);
+    }
+    expect(await graph.getAttribute('data-clustered')).toBe('false');
+    expect(Number(await graph.getAttribute('data-visible-nodes'))).toBe(hosts);
+  });
+
+  it('the group view compared with the previous period: groups as nodes, every edge marked (deps/diff)', async () => {
+    await page.goto(`${server.url}/dependencies?view=group&compare=1`);
+    await page.getByTestId('layout-status').filter({ hasText: 'laid out in' }).waitFor({ timeout: 30_000 });
+    const edges = (await exported()) as (Edge & { change: string })[];
+    const ends = new Set(edges.flatMap((e) => [e.client_ip, e.server_ip]));
+    for (const g of ['web', 'api', 'db']) expect(ends.has(g)).toBe(true);
+    // The seeded history is all within the period: nothing existed in the base period before it.
+    expect(edges.length).toBeGreaterThan(0);
+    expect(edges.filter((e) => !['new', 'vanished', 'changed', 'same'].includes(e.change))).toEqual([]);
+    expect(edges.some((e) => e.client_ip === 'api' && e.server_ip === 'db' && e.change === 'new')).toBe(true);
+    await shot('dependencies-groups-compared');
+  });
+
+  it("an edge's details show its daily history (GET /api/v1/deps/history)", async () => {
+    const e = (await deps({})).find((r) => r.server_ip === '10.20.1.10' && r.server_port === 8080)!;
+    const key = `${e.client_ip}>${e.server_ip}:${e.server_port}/${e.ip_protocol}`;
+    await page.goto(`${server.url}/dependencies?sel=${encodeURIComponent(`e:${key}`)}`);
+    const history = page.getByTestId('history');
+    await history.waitFor({ timeout: 30_000 });
+    const q = new URLSearchParams({
+      client: e.client_ip,
+      server: e.server_ip,
+      port: String(e.server_port),
+      protocol: String(e.ip_protocol),
+      from: '-30d',
+      to: 'now',
+    });
+    const { days } = (await (await fetch(`${server.url}/api/v1/deps/history?${q}`)).json()) as {
+      days: { day: string; bytes: number }[];
+    };
+    expect(days.length).toBeGreaterThan(0);
+    expect(Number(await history.getAttribute('data-days'))).toBe(days.length);
+    expect(await history.textContent()).toContain(days[0].day);
+    await history.locator('canvas').first().waitFor();
+    await shot('dependencies-edge-history');
+  });
+
+  it('a big layout shows its progress (what runs, iterations done) until drawn', async () => {
+    await page.goto(`${server.url}/dependencies?generate=1500x6000`);
+    const progress = page.getByRole('progressbar').filter({ hasText: 'Laying out 1500 nodes, 6000 edges' });
+    await progress.waitFor({ timeout: 20_000 });
+    expect(await progress.getAttribute('aria-valuemax')).toBe('100');
+    await page.getByTestId('layout-status').filter({ hasText: 'laid out in' }).waitFor({ timeout: 60_000 });
+    expect(await page.getByRole('progressbar').count()).toBe(0);
+  });
+
   it('the browser console has no errors', () => {
     expect(errors).toEqual([]);
   });

@@ -12,6 +12,7 @@ import { CompanyNetwork } from '../../demo/network.js';
 import { Simulator } from '../../demo/simulator.js';
 import { DiscoveryJob } from '../../deps/job.js';
 import type { GenFlow } from '../../gen/flows.js';
+import type { HostLabel } from '../../storage/port.js';
 import { type RunningServe, startServe } from '../serve.js';
 import { testConfig } from './harness.js';
 
@@ -47,8 +48,20 @@ function record(f: GenFlow, now: number): FlowRecord {
   };
 }
 
+/**
+ * Groups for the demo's tiers (src/demo/network.ts), so the map can filter and cluster by group: web, api and
+ * db (the database and the cache). The clients and the DNS server stay unlabelled (themselves).
+ */
+export const DEMO_LABELS: readonly HostLabel[] = [
+  { cidr: '10.20.0.0/24', name: 'web', group: 'web' },
+  { cidr: '10.20.1.0/24', name: 'api', group: 'api' },
+  { cidr: '10.20.2.10/32', name: 'postgres', group: 'db' },
+  { cidr: '10.20.2.20/32', name: 'redis', group: 'db' },
+].map((l) => ({ ...l, service: null, port: null, valid_from: null, valid_to: null }));
+
 /** The demo network's conversations over the last two hours (closed windows), aggregated and discovered. */
 async function seedHistory(serve: RunningServe): Promise<void> {
+  await serve.store.replaceLabels(DEMO_LABELS);
   const net = new CompanyNetwork(11);
   const end = Math.floor(Date.now() / WINDOW) * WINDOW - WINDOW;
   const start = end - 2 * 3_600_000;

@@ -9,7 +9,7 @@ echarts.use([LineChart, SankeyChart, GridComponent, LegendComponent, TooltipComp
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-export function Chart({ option, testId }: { option: ChartOption; testId?: string }) {
+export function Chart({ option, testId, small }: { option: ChartOption; testId?: string; small?: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   useEffect(() => {
@@ -25,5 +25,5 @@ export function Chart({ option, testId }: { option: ChartOption; testId?: string
   useEffect(() => {
     chart.current?.setOption(option, { notMerge: true });
   }, [option]);
-  return <div className="chart" data-testid={testId} ref={host} />;
+  return <div className={small ? 'chart small' : 'chart'} data-testid={testId} ref={host} />;
 }

@@ -3,23 +3,28 @@ import type Graph from 'graphology';
 import { useEffect, useRef } from 'react';
 import Sigma from 'sigma';
 import { extremityArrow, pathLine } from 'sigma/rendering';
+import { CLUSTER_RATIO } from './cluster';
 
 export type Selection = { node: string } | { edge: string } | null;
 
 export interface GraphViewProps {
   graph: Graph;
+  /** Drawn instead of `graph` when zoomed out (cluster.ts); none when no host has a group. */
+  clusters?: Graph | null;
   onSelect: (s: Selection) => void;
   onReady?: (s: Sigma) => void;
 }
 
-export function GraphView({ graph, onSelect, onReady }: GraphViewProps) {
+export function GraphView({ graph, clusters, onSelect, onReady }: GraphViewProps) {
   const host = useRef<HTMLDivElement>(null);
   const select = useRef(onSelect);
   select.current = onSelect;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: onReady is read once per graph
+  // biome-ignore lint/correctness/useExhaustiveDependencies: onReady is read once per graph; clusters come with it
   useEffect(() => {
     const big = graph.order > 1000;
-    const s = new Sigma(graph, host.current!, {
+    const el = host.current!;
+    let zoomedOut = false;
+    const s = new Sigma(graph, el, {
       settings: {
         renderEdgeLabels: !big,
         enableEdgeEvents: !big,
@@ -32,9 +37,23 @@ export function GraphView({ graph, onSelect, onReady }: GraphViewProps) {
     s.on('clickNode', ({ node }) => select.current({ node }));
     s.on('clickEdge', ({ edge }) => select.current({ edge }));
     s.on('clickStage', () => select.current(null));
+    // Both graphs in the host graph's coordinates: the cluster graph's own extent would move the view.
+    s.setCustomBBox(s.getBBox());
+    const mark = () => {
+      el.dataset.clustered = String(zoomedOut);
+      el.dataset.visibleNodes = String(s.getGraph().order);
+    };
+    s.getCamera().on('updated', (c) => {
+      const out = !!clusters && c.ratio > CLUSTER_RATIO;
+      if (out === zoomedOut) return;
+      zoomedOut = out;
+      s.setGraph(out && clusters ? clusters : graph);
+      mark();
+    });
+    mark();
     onReady?.(s);
     return () => s.kill();
-  }, [graph]);
+  }, [graph, clusters]);
   return (
     <div className="graph" data-testid="graph" data-nodes={graph.order} data-edges={graph.size} ref={host} />
   );

@@ -22,9 +22,16 @@ export function buildGraph(rows: Row[], changes?: Map<string, Change>): Graph {
   const g = new Graph({ type: 'directed', multi: true });
   const maxBytes = Math.max(1, ...rows.map((r) => Number(r.bytes_total) || 0));
   const carried = new Map<string, number>();
+  // A host's group (labels): the clusters shown when zoomed out (cluster.ts). Group-view rows have none.
+  const group = new Map<string, string>();
   for (const r of rows) {
     const b = Number(r.bytes_total) || 0;
     for (const n of [String(r.client_ip), String(r.server_ip)]) carried.set(n, (carried.get(n) ?? 0) + b);
+    // In the group and service views a node already is its group (client_ip is the group's name).
+    if (r.client_group && r.client_group !== r.client_ip)
+      group.set(String(r.client_ip), String(r.client_group));
+    if (r.server_group && r.server_group !== r.server_ip)
+      group.set(String(r.server_ip), String(r.server_group));
   }
   const maxNode = Math.max(1, ...carried.values());
   let i = 0;
@@ -36,6 +43,7 @@ export function buildGraph(rows: Row[], changes?: Map<string, Change>): Graph {
       y: Math.sin(a),
       size: 4 + 12 * Math.sqrt(b / maxNode),
       color: '#3b6fd4',
+      group: group.get(n) ?? null,
     });
   }
   for (const r of rows) {
@@ -56,7 +64,13 @@ export function buildGraph(rows: Row[], changes?: Map<string, Change>): Graph {
 }
 
 /** Positions from ForceAtlas2 in a Web Worker; resolves with the time the worker took. Abort stops it. */
-export function layoutInWorker(g: Graph, iterations: number, signal: AbortSignal): Promise<number> {
+export interface LayoutOptions {
+  iterations: number;
+  signal: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function layoutInWorker(g: Graph, { iterations, signal, onProgress }: LayoutOptions): Promise<number> {
   const worker = new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' });
   signal.addEventListener('abort', () => worker.terminate());
   const req: LayoutRequest = {
@@ -66,6 +80,7 @@ export function layoutInWorker(g: Graph, iterations: number, signal: AbortSignal
   };
   return new Promise((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<LayoutAnswer>) => {
+      if (e.data.kind === 'progress') return onProgress?.(e.data.done, e.data.total);
       // One bulk update (one event for the renderer), not one per node.
       const pos = e.data.positions;
       g.updateEachNodeAttributes((k, a) => (pos[k] ? { ...a, x: pos[k].x, y: pos[k].y } : a), {
@@ -82,11 +97,18 @@ export function layoutInWorker(g: Graph, iterations: number, signal: AbortSignal
   });
 }
 
-/** Random graph for the bench: `nodes` hosts in groups, `edges` edges preferring the same group. */
+/** Random graph for the bench: `nodes` hosts in groups of 50, `edges` edges preferring the same group. */
 export function generatedGraph(nodes: number, edges: number): Graph {
   const g = new Graph({ type: 'directed', multi: true });
   for (let i = 0; i < nodes; i++)
-    g.addNode(`n${i}`, { label: `n${i}`, x: Math.random(), y: Math.random(), size: 2, color: '#3b6fd4' });
+    g.addNode(`n${i}`, {
+      label: `n${i}`,
+      x: Math.random(),
+      y: Math.random(),
+      size: 2,
+      color: '#3b6fd4',
+      group: `g${Math.floor(i / 50)}`,
+    });
   let seed = 42;
   const rnd = () => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;

@@ -1,8 +1,8 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import type Graph from 'graphology';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type Sigma from 'sigma';
-import { api, contractCall, unwrap } from '../api/client';
-import type { DepsDiffAnswer, DepsHistoryAnswer } from '../api/contract';
-import { Empty, ErrorBox, Time, useAsync } from '../components';
+import { api, unwrap } from '../api/client';
+import { Empty, ErrorBox, Progress, useAsync } from '../components';
 import {
   buildGraph,
   type Change,
@@ -13,13 +13,12 @@ import {
   type Row,
   toDot,
 } from '../graph/build';
+import { clusterGraph } from '../graph/cluster';
 import { GraphView, type Selection, snapshotPng } from '../graph/GraphView';
 import { resolveTime } from '../time';
-import { PROTOCOLS, si, useUrlState } from '../util';
+import { useUrlState } from '../util';
+import { Details } from './DepsDetails';
 import { TimeRange } from './TimeRange';
-
-// ECharts only when an edge's history is shown: the graph page's first data does not wait for it.
-const Chart = lazy(() => import('../charts/Chart').then((m) => ({ default: m.Chart })));
 
 const DEFAULTS = {
   from: '-7d',
@@ -28,8 +27,16 @@ const DEFAULTS = {
   service: '',
   compare: '',
   view: 'host',
+  group: '',
+  filter: '',
+  /** The selection, `n:NODE` or `e:EDGE`, in the URL so a detail view can be shared. */
+  sel: '',
   generate: '',
 };
+
+const toSel = (v: string): Selection =>
+  v.startsWith('n:') ? { node: v.slice(2) } : v.startsWith('e:') ? { edge: v.slice(2) } : null;
+const fromSel = (x: Selection): string => (!x ? '' : 'node' in x ? `n:${x.node}` : `e:${x.edge}`);
 
 declare global {
   interface Window {
@@ -45,126 +52,27 @@ async function loadEdges(s: typeof DEFAULTS) {
     ...(s.minBytes ? { minBytes: Number(s.minBytes) } : {}),
     ...(s.service ? { service: s.service } : {}),
     ...(s.view !== 'host' ? { view: s.view as 'group' | 'service' } : {}),
+    ...(s.group ? { group: s.group } : {}),
+    ...(s.filter ? { filter: s.filter } : {}),
   };
   const map = await api.POST('/api/v1/deps', { body }).then(unwrap);
   let changes: Map<string, Change> | undefined;
-  let diffNote: string | null = null;
   let rows = map.rows as Row[];
   if (s.compare) {
     const f = resolveTime(s.from)!;
     const t = resolveTime(s.to)!;
-    const d = await contractCall<DepsDiffAnswer>('POST', '/api/v1/deps/diff', {
-      from: f,
-      to: t,
-      baseFrom: f - (t - f),
-      baseTo: f,
-    });
-    if (d.ok) {
-      rows = d.data.rows;
-      changes = new Map(d.data.rows.map((r) => [edgeKey(r), r.change]));
-    } else diffNote = d.unavailable ? 'Comparison (deps diff): not available on this server.' : d.message;
-  }
-  return { rows, changes, diffNote };
-}
-
-function Details({ sel, rows }: { sel: Selection; rows: Row[] }) {
-  const edge = sel && 'edge' in sel ? rows.find((r) => edgeKey(r) === sel.edge) : undefined;
-  const history = useAsync(async () => {
-    if (!edge) return null;
-    const q = new URLSearchParams({
-      client: String(edge.client_ip),
-      server: String(edge.server_ip),
-      port: String(edge.server_port),
-      protocol: String(edge.ip_protocol),
-      from: '-30d',
-      to: 'now',
-    });
-    return contractCall<DepsHistoryAnswer>('GET', `/api/v1/deps/history?${q}`);
-  }, [edge ? edgeKey(edge) : '']);
-  if (!sel) return <div className="details">Click a node or an edge for its details.</div>;
-  if ('node' in sel) {
-    const out = rows.filter((r) => r.client_ip === sel.node);
-    const inc = rows.filter((r) => r.server_ip === sel.node);
-    return (
-      <div className="details" data-testid="details">
-        <h3>{sel.node}</h3>
-        <p>
-          depends on {out.length} service(s); {inc.length} client edge(s) depend on it
-        </p>
-        {out.map((r) => (
-          <div key={edgeKey(r)}>
-            → {r.server_ip}:{r.server_port} {si(Number(r.bytes_total), 'B')}
-          </div>
-        ))}
-        {inc.map((r) => (
-          <div key={edgeKey(r)}>
-            ← {r.client_ip} on {r.server_port} {si(Number(r.bytes_total), 'B')}
-          </div>
-        ))}
-      </div>
+    const diff = await api
+      .POST('/api/v1/deps/diff', {
+        body: { from: f, to: t, baseFrom: f - (t - f), baseTo: f, view: body.view, filter: body.filter },
+      })
+      .then(unwrap);
+    // The diff has no group parameter: its rows are kept to the group's edges here.
+    rows = (diff.rows as Row[]).filter(
+      (r) => !s.group || r.client_group === s.group || r.server_group === s.group,
     );
+    changes = new Map(rows.map((r) => [edgeKey(r), r.change as Change]));
   }
-  if (!edge) return <div className="details">Edge not in the current map.</div>;
-  const h = history.data;
-  return (
-    <div className="details" data-testid="details">
-      <h3>
-        {edge.client_ip} → {edge.server_ip}:{edge.server_port}/
-        {PROTOCOLS[Number(edge.ip_protocol)] ?? edge.ip_protocol}
-      </h3>
-      <table>
-        <tbody>
-          <tr>
-            <td>service</td>
-            <td>{edge.service_name ?? '-'}</td>
-          </tr>
-          <tr>
-            <td>bytes</td>
-            <td>{si(Number(edge.bytes_total), 'B')}</td>
-          </tr>
-          <tr>
-            <td>p95 (5 min)</td>
-            <td>{edge.bytes_p95 === null ? '-' : si(Number(edge.bytes_p95), 'B')}</td>
-          </tr>
-          <tr>
-            <td>flows</td>
-            <td>{si(Number(edge.flow_count))}</td>
-          </tr>
-          <tr>
-            <td>direction by</td>
-            <td>
-              {edge.direction_rule} ({edge.confidence})
-            </td>
-          </tr>
-          <tr>
-            <td>first seen</td>
-            <td>
-              <Time value={edge.first_seen} />
-            </td>
-          </tr>
-          <tr>
-            <td>last seen</td>
-            <td>
-              <Time value={edge.last_seen} />
-            </td>
-          </tr>
-        </tbody>
-      </table>
-      {h && !h.ok && <p>Daily history: {h.unavailable ? 'not available on this server.' : h.message}</p>}
-      {h?.ok && (
-        <Suspense fallback={null}>
-          <Chart
-            option={{
-              grid: { left: 50, right: 10, top: 10, bottom: 30 },
-              xAxis: { type: 'category', data: h.data.days.map((d) => d.day) },
-              yAxis: { type: 'value', axisLabel: { formatter: (v: number) => si(v) } },
-              series: [{ type: 'line', data: h.data.days.map((d) => d.bytes) }],
-            }}
-          />
-        </Suspense>
-      )}
-    </div>
-  );
+  return { rows, changes };
 }
 
 export default function Dependencies() {
@@ -172,10 +80,16 @@ export default function Dependencies() {
   const data = useAsync(async () => {
     if (s.generate) return null;
     return loadEdges(s);
-  }, [s.from, s.to, s.minBytes, s.service, s.compare, s.view, s.generate]);
-  const [sel, setSel] = useState<Selection>(null);
+  }, [s.from, s.to, s.minBytes, s.service, s.compare, s.view, s.group, s.filter, s.generate]);
+  const sel = toSel(s.sel);
+  const setSel = (x: Selection) => set({ sel: fromSel(x) });
   const [graph, setGraph] = useState<ReturnType<typeof buildGraph> | null>(null);
   const [layoutMs, setLayoutMs] = useState<number | null>(null);
+  /** The graph drawn when zoomed out (one node per group), null when no host has a group. */
+  const [clusters, setClusters] = useState<{ graph: Graph; groups: number } | null>(null);
+  const [laying, setLaying] = useState<{ nodes: number; edges: number; done: number; total: number } | null>(
+    null,
+  );
   const sigma = useRef<Sigma | null>(null);
   // A generated graph (the bench) depends on no answer.
   const answer = s.generate ? null : data.data;
@@ -193,10 +107,22 @@ export default function Dependencies() {
     // Drawn once laid out: at its start positions a graph is many screen-long crossing edges, which software
     // WebGL spends seconds on (measured: bench/ui.ts).
     setGraph(null);
+    setClusters(null);
+    setLaying(null);
     if (!g || g.order === 0) return;
-    layoutInWorker(g, g.order > 2000 ? 60 : g.order > 500 ? 100 : 300, stop.signal).then(
+    const total = g.order > 2000 ? 60 : g.order > 500 ? 100 : 300;
+    setLaying({ nodes: g.order, edges: g.size, done: 0, total });
+    layoutInWorker(g, {
+      iterations: total,
+      signal: stop.signal,
+      onProgress: (done) => setLaying({ nodes: g.order, edges: g.size, done, total }),
+    }).then(
       (ms) => {
         if (stop.signal.aborted) return;
+        // Clusters at the laid-out members' centroids (drawn when zoomed out).
+        const c = clusterGraph(g);
+        setClusters(c.groups > 0 ? c : null);
+        setLaying(null);
         setGraph(g);
         setLayoutMs(ms);
       },
@@ -224,6 +150,18 @@ export default function Dependencies() {
           placeholder="service or port"
           defaultValue={s.service}
           onKeyDown={(e) => e.key === 'Enter' && set({ service: e.currentTarget.value.trim() })}
+        />
+        <input
+          aria-label="group"
+          placeholder="group (labels)"
+          defaultValue={s.group}
+          onKeyDown={(e) => e.key === 'Enter' && set({ group: e.currentTarget.value.trim(), sel: '' })}
+        />
+        <input
+          aria-label="map filter"
+          placeholder="filter: server group db and not port 53"
+          defaultValue={s.filter}
+          onKeyDown={(e) => e.key === 'Enter' && set({ filter: e.currentTarget.value.trim(), sel: '' })}
         />
         <input
           aria-label="minimum bytes"
@@ -269,12 +207,20 @@ export default function Dependencies() {
         >
           JSON
         </button>
-        {(data.loading || (rows.length > 0 && layoutMs === null)) && (
-          <span className="loading">laying out…</span>
+        {data.loading && !s.generate && (
+          <Progress
+            what={s.compare ? 'Querying the map and its comparison' : 'Querying the dependency map'}
+          />
+        )}
+        {laying && (
+          <Progress
+            what={`Laying out ${laying.nodes} nodes, ${laying.edges} edges (ForceAtlas2 in a worker)`}
+            done={laying.done}
+            total={laying.total}
+          />
         )}
       </div>
       {data.error ? <ErrorBox error={data.error} /> : null}
-      {data.data?.diffNote && <div className="empty unavailable">{data.data.diffNote}</div>}
       {data.data && rows.length === 0 && (
         <Empty>
           No dependencies in this range. Discovery runs over aggregated 5-minute windows: with fresh data,
@@ -285,12 +231,13 @@ export default function Dependencies() {
         <div className="split">
           <GraphView
             graph={graph}
+            clusters={clusters?.graph}
             onSelect={setSel}
             onReady={(sg) => {
               sigma.current = sg;
             }}
           />
-          <Details sel={sel} rows={rows} />
+          <Details sel={sel} rows={rows} hostView={s.view === 'host'} />
         </div>
       )}
       {graph && (
@@ -299,6 +246,7 @@ export default function Dependencies() {
           {layoutMs === null
             ? 'laying out (ForceAtlas2 in a worker)…'
             : `laid out in ${layoutMs.toFixed(0)} ms`}
+          {clusters && `; zoomed out, hosts cluster into their ${clusters.groups} group(s)`}
         </p>
       )}
     </div>

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { api, type QueryResult, unwrap } from '../api/client';
 import { Chart, type ChartOption } from '../charts/Chart';
-import { Empty, ErrorBox, useAsync } from '../components';
+import { Empty, ErrorBox, Progress, useAsync } from '../components';
 import { FilterEditor } from '../editor/FilterEditor';
 import { resolveTime } from '../time';
 import { local, si, useUrlState, utc } from '../util';
@@ -177,7 +177,7 @@ export default function Explore() {
           />{' '}
           previous period
         </label>
-        {data.loading && <span className="loading">querying…</span>}
+        {data.loading && <Progress what="Querying (series and table)" />}
       </div>
       {data.error ? <ErrorBox error={data.error} /> : null}
       {view?.empty && (

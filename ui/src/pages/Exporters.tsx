@@ -1,21 +1,16 @@
-import { contractCall } from '../api/client';
-import type { ExportersAnswer } from '../api/contract';
-import { Empty, ErrorBox, Loading, Time, Unavailable, useAsync } from '../components';
+import { api, unwrap } from '../api/client';
+import { Empty, ErrorBox, Loading, Time, useAsync } from '../components';
 import { si } from '../util';
+
+// A template's age is null until its first data record (the collector only times templates it has used).
+const age = (s: number | null) => (s === null ? 'unused' : `${s}s`);
 
 /** Per exporter and observation domain: health, sequence loss, templates, sampling (GET /api/v1/exporters). */
 export default function Exporters() {
-  const s = useAsync(() => contractCall<ExportersAnswer>('GET', '/api/v1/exporters'), []);
+  const s = useAsync(() => api.GET('/api/v1/exporters').then(unwrap), []);
   if (s.loading && !s.data) return <Loading />;
   if (s.error) return <ErrorBox error={s.error} />;
-  const d = s.data!;
-  if (!d.ok)
-    return d.unavailable ? (
-      <Unavailable what="Exporter health (GET /api/v1/exporters)" />
-    ) : (
-      <ErrorBox error={d.message} />
-    );
-  const list = d.data.exporters;
+  const list = s.data!.exporters;
   if (list.length === 0)
     return (
       <Empty>
@@ -48,12 +43,17 @@ export default function Exporters() {
             <td className="num">{si(e.flows)}</td>
             <td className="num">
               {e.sequence.lost} / {e.sequence.received}
+              {e.sequence.resets ? ` (${e.sequence.resets} resets)` : ''}
             </td>
             <td className="num">{e.decodeErrors}</td>
             <td>
-              {e.templates.map((t) => `${t.id} (${t.ageSeconds}s, ${t.fields} fields)`).join(', ') || '-'}
+              {e.templates
+                .map((t) => `${t.id} ${t.kind} (${age(t.ageSeconds)}, ${t.fields} fields)`)
+                .join(', ') || '-'}
             </td>
-            <td>{e.sampling.map((x) => `1:${x.rate} from ${x.source}`).join(', ') || '-'}</td>
+            <td>
+              {e.sampling.map((x) => `1:${x.rate} from ${x.source} (${si(x.flows)} flows)`).join(', ') || '-'}
+            </td>
             <td>
               <Time value={e.lastSeen} />
             </td>

@@ -1,6 +1,5 @@
 import type { ReactNode } from 'react';
-import { api, contractCall, type QueryResult, unwrap } from '../api/client';
-import type { ExportersAnswer, ScanRow } from '../api/contract';
+import { api, type QueryResult, unwrap } from '../api/client';
 import { Empty, ErrorBox, Time, useAsync } from '../components';
 import { navigate, si } from '../util';
 
@@ -89,21 +88,16 @@ function TopTile({ title, by, to }: { title: string; by: 'src_ip' | 'dst_port'; 
 }
 
 function ExportersTile() {
-  const s = useAsync(() => contractCall<ExportersAnswer>('GET', '/api/v1/exporters'), []);
+  const s = useAsync(() => api.GET('/api/v1/exporters').then(unwrap), []);
   return (
     <Tile title="Exporters" to="/exporters">
-      {s.data && !s.data.ok && (
-        <Empty>
-          {s.data.unavailable ? 'Exporter health: not available on this server.' : s.data.message}
-        </Empty>
-      )}
-      {s.data?.ok && s.data.data.exporters.length === 0 && <Empty>No exporter has sent anything yet.</Empty>}
-      {s.data?.ok &&
-        s.data.data.exporters.map((e) => (
-          <div key={`${e.exporter}/${e.observationDomain}`}>
-            {e.exporter} {e.protocol}: {si(e.flowsPerSecond, 'flows/s')}, last <Time value={e.lastSeen} />
-          </div>
-        ))}
+      {s.error ? <ErrorBox error={s.error} /> : null}
+      {s.data?.exporters.length === 0 && <Empty>No exporter has sent anything yet.</Empty>}
+      {s.data?.exporters.map((e) => (
+        <div key={`${e.exporter}/${e.observationDomain}`}>
+          {e.exporter} {e.protocol}: {si(e.flowsPerSecond, 'flows/s')}, last <Time value={e.lastSeen} />
+        </div>
+      ))}
     </Tile>
   );
 }
@@ -128,22 +122,16 @@ function NewEdges() {
 }
 
 function Scans() {
-  const s = useAsync(
-    () => contractCall<{ rows: ScanRow[] }>('POST', '/api/v1/scans', { from: '-1d', to: 'now' }),
-    [],
-  );
+  const s = useAsync(() => api.POST('/api/v1/scans', { body: { from: '-1d', to: 'now' } }).then(unwrap), []);
   return (
     <Tile title="Recent scans" to="/flows?filter=tcp+flags+S">
-      {s.data && !s.data.ok && (
-        <Empty>{s.data.unavailable ? 'Scan detection: not available on this server.' : s.data.message}</Empty>
-      )}
-      {s.data?.ok && s.data.data.rows.length === 0 && <Empty>No scanner seen in the last day.</Empty>}
-      {s.data?.ok &&
-        s.data.data.rows.slice(0, 5).map((r) => (
-          <div key={r.src_ip}>
-            {r.src_ip}: ~{r.targets_estimated} targets, {r.ports} ports
-          </div>
-        ))}
+      {s.error ? <ErrorBox error={s.error} /> : null}
+      {s.data?.rows.length === 0 && <Empty>No scanner seen in the last day.</Empty>}
+      {s.data?.rows.slice(0, 5).map((r) => (
+        <div key={r.src_ip}>
+          {r.src_ip}: ~{r.targets_estimated} targets, {r.ports} ports
+        </div>
+      ))}
     </Tile>
   );
 }
