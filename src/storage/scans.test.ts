@@ -13,7 +13,7 @@ import { type ChdbStore, openChdbStore } from './chdb/index.js';
 import type { FlowStore } from './port.js';
 import { PostgresFlowStore } from './postgres/store.js';
 import { createTestDatabase, type TestDatabase } from './testing/postgres.js';
-import { referenceScans, SAMPLED_SCANNER, SCAN_T0, scanFlows } from './testing/scans.js';
+import { BUSY_SERVER, referenceScans, SAMPLED_SCANNER, SCAN_T0, scanFlows } from './testing/scans.js';
 
 const FLOWS = scanFlows(7);
 const base: ScanQuery = {
@@ -55,6 +55,7 @@ function scanTests(store: () => FlowStore): void {
     expect(est).toBeLessThan(SAMPLED_SCANNER.targets * 1.5);
     expect(row?.syn_only_flows).toBe(row?.targets_sampled);
     expect(r.rows.map((x) => x.src_ip)).not.toContain('198.51.100.67');
+    expect(r.rows.map((x) => x.src_ip)).not.toContain(BUSY_SERVER);
     const fanout = r.rows.find((x) => x.src_ip === '10.0.9.9');
     expect(fanout?.syn_only_flows).toBe(0);
   });

@@ -95,8 +95,27 @@ export function scanFlows(seed: number): FlowRecord[] {
         tcp_flags: 0,
       }),
     );
+  // A busy server's answers: from port 443 to 200 clients' ephemeral ports. Answers are not probes: never
+  // reported, however many peers the server has.
+  for (let i = 0; i < 200; i++)
+    out.push(
+      flow({
+        at: at(),
+        src_ip: BUSY_SERVER,
+        src_port: 443,
+        dst_ip: `10.9.${i >> 8}.${i & 255}`,
+        dst_port: 40000 + i,
+        tcp_flags: 0x1b,
+      }),
+    );
   return out;
 }
+
+export const BUSY_SERVER = '10.0.2.5';
+
+/** A flow that answers (from the lower, service port, not a SYN-only probe) is no target of its source. */
+export const isAnswer = (f: FlowRecord) =>
+  (f.src_port ?? 0) < (f.dst_port ?? 0) && !(f.ip_protocol === 6 && ((f.tcp_flags ?? 0) & 0x12) === 0x02);
 
 /** The detection as ast.ts states it, over records in memory (no SQL). */
 /** `keep` states the query's filter as a predicate (the reference does not parse filters). */
@@ -117,7 +136,7 @@ export function referenceScans(
     }
   >();
   for (const f of flows) {
-    if (f.flow_start < q.from || f.flow_start >= q.to || !f.src_ip || !keep(f)) continue;
+    if (f.flow_start < q.from || f.flow_start >= q.to || !f.src_ip || !keep(f) || isAnswer(f)) continue;
     let s = bySrc.get(f.src_ip);
     if (!s) {
       s = { targets: new Map(), ports: new Set(), syn: 0, first: Infinity, last: -Infinity, max: 1 };
