@@ -182,6 +182,26 @@ async function aroundHost(
   return [...walk([...fetched.values()], [host], o.direction, o.depth)];
 }
 
+/** An edge's map row before its daily stats are added (traffic zero). */
+export const edgeRow = (e: DependencyEdge): DepsMapRow => ({
+  id: e.id,
+  client_ip: e.client_ip,
+  server_ip: e.server_ip,
+  server_port: e.server_port,
+  ip_protocol: e.ip_protocol,
+  service_name: e.service_name,
+  bytes_total: 0,
+  packets_total: 0,
+  flow_count: 0,
+  sessions: 0,
+  bytes_p95: null,
+  first_seen: e.first_seen,
+  last_seen: e.last_seen,
+  direction_rule: e.direction_rule,
+  confidence: e.confidence ?? 'low',
+  idle_since: e.idle_since ?? null,
+});
+
 /** Whether a daily stats row counts for the range (every day overlapping it). */
 export const dayInRange = (stat_date: number, o: { from: number; to: number }) =>
   stat_date + DAY_MS > o.from && stat_date < o.to;
@@ -189,26 +209,7 @@ export const dayInRange = (stat_date: number, o: { from: number; to: number }) =
 export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<DepsMapRow[]> {
   const { edges: chosen, stats } = await mapInputs(store, o);
   const byId = new Map<string, DepsMapRow>();
-  for (const e of chosen) {
-    byId.set(e.id, {
-      id: e.id,
-      client_ip: e.client_ip,
-      server_ip: e.server_ip,
-      server_port: e.server_port,
-      ip_protocol: e.ip_protocol,
-      service_name: e.service_name,
-      bytes_total: 0,
-      packets_total: 0,
-      flow_count: 0,
-      sessions: 0,
-      bytes_p95: null,
-      first_seen: e.first_seen,
-      last_seen: e.last_seen,
-      direction_rule: e.direction_rule,
-      confidence: e.confidence ?? 'low',
-      idle_since: e.idle_since ?? null,
-    });
-  }
+  for (const e of chosen) byId.set(e.id, edgeRow(e));
   for (const s of stats) {
     const r = byId.get(s.dependency_id);
     if (!r || !dayInRange(s.stat_date, o)) continue;

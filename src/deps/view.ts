@@ -8,7 +8,7 @@ import { DAY_MS, dayStart } from '../core/rules.js';
 import type { DependencyEdge, DependencyTotalsRow, FlowStore, HostLabel } from '../storage/port.js';
 import { parseEdgeFilter } from './filter.js';
 import { LabelResolver } from './labels.js';
-import { chooseEdges, type DepsMapOptions, type DepsMapRow, MAP_COLUMNS } from './map.js';
+import { chooseEdges, type DepsMapOptions, type DepsMapRow, edgeRow, MAP_COLUMNS } from './map.js';
 
 export type MapView = 'host' | 'group' | 'service';
 
@@ -54,22 +54,8 @@ function hostRow(e: DependencyEdge, r: LabelResolver, at: number): LabelledRow {
   const c = r.resolve(e.client_ip, at);
   const s = r.resolve(e.server_ip, at);
   return {
-    id: e.id,
-    client_ip: e.client_ip,
-    server_ip: e.server_ip,
-    server_port: e.server_port,
-    ip_protocol: e.ip_protocol,
+    ...edgeRow(e),
     service_name: r.service(e.server_ip, e.server_port, at) ?? e.service_name,
-    bytes_total: 0,
-    packets_total: 0,
-    flow_count: 0,
-    sessions: 0,
-    bytes_p95: null,
-    first_seen: e.first_seen,
-    last_seen: e.last_seen,
-    direction_rule: e.direction_rule,
-    confidence: e.confidence ?? 'low',
-    idle_since: e.idle_since ?? null,
     client_name: c.name,
     client_group: c.group,
     server_name: s.name,
