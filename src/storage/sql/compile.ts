@@ -276,6 +276,27 @@ function groupMatch(
 }
 
 /**
+ * The dialect's fast form of a row's group rank (Dialect.rankOf): one field, no null key (a null key
+ * needs the sentinel-or-NULL test), a field compared as an address or an integer. Otherwise null (CASE).
+ */
+function rankSql(spec: SeriesSpec, part: PlanPart, d: Dialect, b: Binder): string | null {
+  if (!d.rankOf || spec.by.length !== 1 || spec.top.length === 0) return null;
+  const field = spec.by[0];
+  const kind = FIELD_CATALOG[field].kind;
+  if (kind !== 'ip' && kind !== 'port' && kind !== 'int') return null;
+  const values = spec.top.map((k) => k[0]);
+  if (values.some((v) => v === null)) return null;
+  const nums = kind === 'ip' ? values : values.map(Number);
+  // The plain column: a top key is never the sentinel when sentinels are in play (outExpr reads it as NULL).
+  return d.rankOf(
+    tierColumn(part.tier, field, d),
+    kind === 'ip' ? 'ip' : 'int',
+    nums as (string | number)[],
+    b,
+  );
+}
+
+/**
  * The metric per step for each top group, `other` and nothing else, as one statement: each part groups
  * its rows by step and g (the rank of the top group a row belongs to, -1 for every other group), the
  * parts are joined with UNION ALL and grouped once more, so a step two parts share sums both. Grouping
@@ -296,7 +317,9 @@ export function compileSeries(
   const split = spec.by.length > 0;
   const inner = parts.map((p) => {
     const cols = [`${d.bucket(p.tier, step, b)} AS t`];
-    if (split) {
+    const fast = split ? rankSql(spec, p, d, b) : null;
+    if (fast) cols.push(`${fast} AS g`);
+    else if (split) {
       const whens = spec.top.map(
         (key, i) => `WHEN ${groupMatch(spec, key, p, { d, b, combined, sentinels })} THEN ${i}`,
       );
