@@ -106,6 +106,13 @@ export const chdbDialect: Dialect = {
           : "toInt64(toUnixTimestamp(toDateTime(s.stat_date, 'UTC'))) * 1000";
     return `intDiv(${ms}, ${b.typed('Int64', step)}) * ${b.typed('Int64', step)}`;
   },
+  rankOf(col, kind, values, b) {
+    if (values.some((v) => (kind === 'ip' ? typeof v !== 'string' || !parseIp(v) : !Number.isSafeInteger(v))))
+      return null;
+    const from = values.map((v) => b.bind(v, kind));
+    // A NULL column value maps to the default (-1) too: no top key is NULL when this is used.
+    return `transform(${col}, [${from.join(', ')}], [${values.map((_v, i) => i).join(', ')}], -1)`;
+  },
   epochMs: (col) => `toUnixTimestamp64Milli(${col})`,
   timestamp: (ms, binder) => `fromUnixTimestamp64Milli(${(binder as ChBinder).typed('Int64', ms)}, 'UTC')`,
 };

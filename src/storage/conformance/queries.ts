@@ -116,6 +116,60 @@ export function plannedQueryTests(c: PlannedContext): void {
     expect(others).toBeGreaterThan(3);
   });
 
+  /** A series against the reference (straddling: a part boundary falls inside a step). */
+  async function checkSeries(q: SeriesQuery): Promise<{ got: QueryResult; straddling: boolean }> {
+    const label = JSON.stringify(q);
+    const got = await c.store().query(q);
+    const step = got.step as number;
+    expect(step, label).toBeGreaterThan(0);
+    expect(got.columns, label).toEqual(['t', ...q.by, q.metric, 'series']);
+    const parts = got.parts ?? [];
+    const items = parts.flatMap((p) => partItems(q, p));
+    // The groups chosen: a top-N of the reference over the whole range (ties may pick either member).
+    const groups = new Map<string, Row>();
+    for (const x of got.rows.filter((x) => x.series === 'group')) groups.set(keyOf(x, q.by), x);
+    const ranking = rank(items, q.by, q.metric);
+    const whole = new Map(ranking.map((x) => [keyOf(x, q.by), x[q.metric] as number]));
+    if (q.by.length > 0) {
+      const chosen = [...groups.keys()].map((k) => whole.get(k) ?? -1).sort((x, y) => y - x);
+      expect(chosen, label).toEqual(ranking.slice(0, q.limit).map((x) => x[q.metric]));
+    }
+    // Every step's rows, from the reference items.
+    const want: Row[] = [];
+    const stepOf = (t: number) => Math.floor(t / step) * step;
+    const nulls = Object.fromEntries(q.by.map((f) => [f, null]));
+    if (parts.length > 0)
+      for (let t = stepOf(q.from); t < q.to; t += step) {
+        const here = items.filter((x) => stepOf(x.t) === t);
+        want.push({ t, ...nulls, [q.metric]: sum(here.map((x) => x.v)), series: 'total' });
+        if (q.by.length === 0) continue;
+        const per = new Map<string, { key: Row; v: number }>();
+        let other: number | undefined;
+        for (const x of here) {
+          const key: Row = Object.fromEntries(q.by.map((f, j) => [f, x.key[j]]));
+          const k = keyOf(key, q.by);
+          if (!groups.has(k)) other = (other ?? 0) + x.v;
+          else per.set(k, { key, v: (per.get(k)?.v ?? 0) + x.v });
+        }
+        for (const { key, v } of per.values()) want.push({ t, ...key, [q.metric]: v, series: 'group' });
+        if (other !== undefined) want.push({ t, ...nulls, [q.metric]: other, series: 'other' });
+      }
+    expect(sortByJson(got.rows), label).toEqual(sortByJson(want));
+    for (let k = 1; k < got.rows.length; k++)
+      expect(got.rows[k].t as number, label).toBeGreaterThanOrEqual(got.rows[k - 1].t as number);
+    // Within a step: the total first, then the groups in rank order, then other.
+    const order = (x: Row) =>
+      x.series === 'total'
+        ? Number.NEGATIVE_INFINITY
+        : x.series === 'other'
+          ? Number.POSITIVE_INFINITY
+          : -(whole.get(keyOf(x, q.by)) ?? 0);
+    for (let k = 1; k < got.rows.length; k++)
+      if (got.rows[k].t === got.rows[k - 1].t)
+        expect(order(got.rows[k]), label).toBeGreaterThanOrEqual(order(got.rows[k - 1]));
+    return { got, straddling: parts.some((p) => p.from % step !== 0 && p.from > q.from) };
+  }
+
   it('series with a top-N split and totals per step = reference', async () => {
     let straddling = 0;
     for (let i = 0; i < 30; i++) {
@@ -130,48 +184,46 @@ export function plannedQueryTests(c: PlannedContext): void {
         limit: pick([1, 2, 5]),
         ...filter(),
       };
-      const label = JSON.stringify(q);
-      const got = await c.store().query(q);
-      const step = got.step as number;
-      expect(step, label).toBeGreaterThan(0);
-      expect(got.columns, label).toEqual(['t', ...q.by, q.metric, 'series']);
-      const parts = got.parts ?? [];
-      const items = parts.flatMap((p) => partItems(q, p));
-      // The groups chosen: a top-N of the reference over the whole range (ties may pick either member).
-      const groups = new Map<string, Row>();
-      for (const x of got.rows.filter((x) => x.series === 'group')) groups.set(keyOf(x, q.by), x);
-      const ranking = rank(items, q.by, q.metric);
-      const whole = new Map(ranking.map((x) => [keyOf(x, q.by), x[q.metric] as number]));
-      if (q.by.length > 0) {
-        const chosen = [...groups.keys()].map((k) => whole.get(k) ?? -1).sort((x, y) => y - x);
-        expect(chosen, label).toEqual(ranking.slice(0, q.limit).map((x) => x[q.metric]));
-      }
-      // Every step's rows, from the reference items.
-      const want: Row[] = [];
-      const stepOf = (t: number) => Math.floor(t / step) * step;
-      const nulls = Object.fromEntries(q.by.map((f) => [f, null]));
-      if (parts.length > 0)
-        for (let t = stepOf(q.from); t < q.to; t += step) {
-          const here = items.filter((x) => stepOf(x.t) === t);
-          want.push({ t, ...nulls, [q.metric]: sum(here.map((x) => x.v)), series: 'total' });
-          if (q.by.length === 0) continue;
-          const per = new Map<string, { key: Row; v: number }>();
-          let other: number | undefined;
-          for (const x of here) {
-            const key: Row = Object.fromEntries(q.by.map((f, j) => [f, x.key[j]]));
-            const k = keyOf(key, q.by);
-            if (!groups.has(k)) other = (other ?? 0) + x.v;
-            else per.set(k, { key, v: (per.get(k)?.v ?? 0) + x.v });
-          }
-          for (const { key, v } of per.values()) want.push({ t, ...key, [q.metric]: v, series: 'group' });
-          if (other !== undefined) want.push({ t, ...nulls, [q.metric]: other, series: 'other' });
-        }
-      expect(sortByJson(got.rows), label).toEqual(sortByJson(want));
-      for (let k = 1; k < got.rows.length; k++)
-        expect(got.rows[k].t as number, label).toBeGreaterThanOrEqual(got.rows[k - 1].t as number);
-      if (parts.some((p) => p.from % step !== 0 && p.from > q.from)) straddling++;
+      if ((await checkSeries(q)).straddling) straddling++;
     }
     expect(straddling).toBeGreaterThan(0);
+  });
+
+  it('series split with many groups, ties at the N-th place and null keys = reference', async () => {
+    // Key combinations with many groups (ephemeral ports) and absent values (null src_ip, protocol,
+    // ports), limits below and above the number of groups, over the tied flows (equal metrics at the
+    // N-th place), a multi-tier range and one that reaches into the daily tier.
+    const bys: GroupField[][] = [
+      ['src_ip', 'src_port'],
+      ['src_ip'],
+      ['ip_protocol'],
+      ['dst_ip', 'dst_port', 'ip_protocol'],
+      ['src_port'],
+    ];
+    const ranges: [number, number][] = [
+      [c.tieAt - 10 * 60_000, c.tieAt + 10 * 60_000],
+      [c.watermark - 2 * HOUR_MS, now],
+      [now - 9 * DAY_MS, now],
+    ];
+    let nullGroups = 0;
+    let withOther = 0;
+    for (const [from, to] of ranges)
+      for (const by of bys)
+        for (const limit of [1, 2, 3, 7, 100]) {
+          const q: SeriesQuery = { kind: 'series', by, metric: metric(), from, to, limit };
+          const { got } = await checkSeries(q);
+          const groupRows = got.rows.filter((x) => x.series === 'group');
+          if (groupRows.some((x) => by.some((f) => x[f] === null))) nullGroups++;
+          if (got.rows.some((x) => x.series === 'other')) withOther++;
+        }
+    // Without absent values (TCP only), so the top keys have no null: the dialect's fast rank form.
+    const tcp: Filter = { op: 'eq', field: 'ip_protocol', value: 6 };
+    for (const [from, to] of ranges)
+      for (const by of [['dst_port'], ['dst_ip'], ['src_port']] as GroupField[][])
+        for (const limit of [2, 5])
+          await checkSeries({ kind: 'series', by, metric: metric(), from, to, limit, filter: tcp });
+    expect(nullGroups).toBeGreaterThan(3);
+    expect(withOther).toBeGreaterThan(10);
   });
 
   it('flow search: pages of random sizes = one unpaged search = reference, newest first', async () => {

@@ -117,8 +117,9 @@ export async function answerTop(o: AnswerTopOptions): Promise<QueryResult> {
 }
 
 /**
- * A series: the top `limit` groups over the whole range (the same ranking as a top-N), then the metric per
- * step and group in one statement, folded here into the groups' series, `other` and the step totals.
+ * A series: the top `limit` groups over the whole range (the same ranking as a top-N), then one statement
+ * that sums per step each of those groups and `other` (compileSeries labels a row by its group's rank);
+ * the step totals are the sums of those few rows.
  */
 export async function answerSeries(o: AnswerOptions<SeriesQuery>): Promise<QueryResult> {
   const q = o.query;
@@ -126,11 +127,11 @@ export async function answerSeries(o: AnswerOptions<SeriesQuery>): Promise<Query
   const step =
     q.step === undefined ? chooseStep(q.from, q.to, p.parts) : checkStep(q.from, q.to, q.step, p.parts);
   const top = q.by.length > 0 ? await ranked(o, p, q.limit) : [];
-  const rank = new Map(top.map((r, i) => [keyOf(r, q.by), i]));
-  const compiled = compileSeries(q, p.parts, o.dialect, step);
+  const keys = top.map((r) => q.by.map((f) => r[f]));
+  const compiled = compileSeries({ ...q, top: keys }, p.parts, o.dialect, step);
   const raw = compiled ? await o.run(compiled.sql, compiled.params) : [];
-  // Per step: the total, each top group's row, the other row (present when such rows exist).
-  const steps = new Map<number, { total: number; groups: (Row | undefined)[]; other?: number }>();
+  // Per step: the total, each top group's value, the other value (present when such rows exist).
+  const steps = new Map<number, { total: number; groups: (number | undefined)[]; other?: number }>();
   const first = Math.floor(q.from / step) * step;
   if (p.parts.length > 0)
     for (let i = 0; i < stepCount(q.from, q.to, step); i++)
@@ -142,19 +143,19 @@ export async function answerSeries(o: AnswerOptions<SeriesQuery>): Promise<Query
     steps.set(t, s);
     s.total += m;
     if (q.by.length === 0) continue;
-    const row: Row = {};
-    q.by.forEach((f, i) => {
-      row[f] = o.cell(f, r[`k${i}`]);
-    });
-    const k = rank.get(keyOf(row, q.by));
-    if (k === undefined) s.other = (s.other ?? 0) + m;
-    else s.groups[k] = { t, ...row, [q.metric]: m, series: 'group' };
+    const g = Number(r.g);
+    if (g < 0) s.other = (s.other ?? 0) + m;
+    else s.groups[g] = (s.groups[g] ?? 0) + m;
   }
   const nulls = Object.fromEntries(q.by.map((f) => [f, null]));
   const rows: Row[] = [];
   for (const [t, s] of [...steps].sort((a, b) => a[0] - b[0])) {
     rows.push({ t, ...nulls, [q.metric]: s.total, series: 'total' });
-    for (const g of s.groups) if (g) rows.push(g);
+    s.groups.forEach((m, g) => {
+      if (m === undefined) return;
+      const key = Object.fromEntries(q.by.map((f) => [f, top[g][f]]));
+      rows.push({ t, ...key, [q.metric]: m, series: 'group' });
+    });
     if (s.other !== undefined) rows.push({ t, ...nulls, [q.metric]: s.other, series: 'other' });
   }
   return {

@@ -197,18 +197,12 @@ export interface TopSpec {
 }
 
 /**
- * `SELECT [t,] k0.., m` of one part: its tier's rows in the part's span, grouped by the requested fields
- * (and by the step the row falls in, for a series).
+ * `SELECT k0.., m` of one part: its tier's rows in the part's span, grouped by the requested fields.
  */
-function partSql(
-  spec: TopSpec,
-  part: PlanPart,
-  o: { d: Dialect; b: Binder; combined: boolean; step?: number },
-): string {
+function partSql(spec: TopSpec, part: PlanPart, o: { d: Dialect; b: Binder; combined: boolean }): string {
   const { d, b } = o;
   const keys = spec.by.map((f, i) => `${keyExpr(part.tier, f, d, o.combined)} AS k${i}`);
-  if (o.step !== undefined) keys.unshift(`${d.bucket(part.tier, o.step, b)} AS t`);
-  const names = [...(o.step !== undefined ? ['t'] : []), ...spec.by.map((_f, i) => `k${i}`)];
+  const names = spec.by.map((_f, i) => `k${i}`);
   const where = [d.timeWhere(part.tier, part.from, part.to, b)];
   if (spec.filter) where.push(compileFilter(spec.filter, part.tier, d, b));
   let sql = `SELECT ${[...keys, `${metricExpr(part.tier, spec.metric, d)} AS m`].join(', ')} FROM ${d.table(part.tier)} WHERE ${where.join(' AND ')}`;
@@ -250,28 +244,92 @@ export function compileTop(
   return { sql, params: b.params() };
 }
 
+/** A top group's key as the result shows it: the `by` values in order, null for an absent value. */
+export type GroupKey = readonly (string | number | null)[];
+
+export interface SeriesSpec extends Omit<TopSpec, 'limit'> {
+  /** The top groups (best first, from compileTop over the same plan); each row is labelled g = its rank. */
+  top: readonly GroupKey[];
+}
+
 /**
- * The metric per step and group over a plan's parts, as one statement: each part groups its rows by
- * (step, fields), the parts are joined with UNION ALL and grouped once more, so a step two parts share
- * sums both. Columns t (epoch ms), k0..k(n-1), m; ordered by t. Keys are grouped exactly as compileTop
- * groups them, so a row's key matches the same group of a top-N over the same plan.
+ * Whether a part's row belongs to a top group, testing the value the row is grouped by (keyExpr), so a
+ * row matches exactly the group compileTop put it in. A null key is the sentinel when an aggregate part
+ * is present (raw parts map NULL to it) and NULL otherwise; a non-null key is never the sentinel then
+ * (outExpr reads it as NULL), so the plain column compares equal to it.
+ */
+function groupMatch(
+  spec: SeriesSpec,
+  key: GroupKey,
+  part: PlanPart,
+  o: { d: Dialect; b: Binder; combined: boolean; sentinels: boolean },
+): string {
+  const { d, b } = o;
+  const tests = spec.by.map((field, i) => {
+    const v = key[i];
+    if (v !== null) return compileLeaf({ op: 'eq', field, value: v }, part.tier, d, b);
+    const absent = absentOf(field);
+    const expr = keyExpr(part.tier, field, d, o.combined);
+    return o.sentinels && absent !== undefined ? `${expr} = ${d.sentinel(absent)}` : `${expr} IS NULL`;
+  });
+  return tests.length === 1 ? tests[0] : `(${tests.join(' AND ')})`;
+}
+
+/**
+ * The dialect's fast form of a row's group rank (Dialect.rankOf): one field, no null key (a null key
+ * needs the sentinel-or-NULL test), a field compared as an address or an integer. Otherwise null (CASE).
+ */
+function rankSql(spec: SeriesSpec, part: PlanPart, d: Dialect, b: Binder): string | null {
+  if (!d.rankOf || spec.by.length !== 1 || spec.top.length === 0) return null;
+  const field = spec.by[0];
+  const kind = FIELD_CATALOG[field].kind;
+  if (kind !== 'ip' && kind !== 'port' && kind !== 'int') return null;
+  const values = spec.top.map((k) => k[0]);
+  if (values.some((v) => v === null)) return null;
+  const nums = kind === 'ip' ? values : values.map(Number);
+  // The plain column: a top key is never the sentinel when sentinels are in play (outExpr reads it as NULL).
+  return d.rankOf(
+    tierColumn(part.tier, field, d),
+    kind === 'ip' ? 'ip' : 'int',
+    nums as (string | number)[],
+    b,
+  );
+}
+
+/**
+ * The metric per step for each top group, `other` and nothing else, as one statement: each part groups
+ * its rows by step and g (the rank of the top group a row belongs to, -1 for every other group), the
+ * parts are joined with UNION ALL and grouped once more, so a step two parts share sums both. Grouping
+ * by g instead of by the fields keeps the statement's result at (top + 1) rows per step however many
+ * groups the range holds (a 24-hour series over 10M flows grouped by fields returned millions of rows to
+ * fold in TypeScript). Columns t (epoch ms), g, m; ordered by t, g. Without `by`: t, m.
  */
 export function compileSeries(
-  spec: Omit<TopSpec, 'limit'>,
+  spec: SeriesSpec,
   parts: readonly PlanPart[],
   d: Dialect,
   step: number,
 ): { sql: string; params: unknown } | null {
   if (parts.length === 0) return null;
   const b = d.binder();
-  const kinds = spec.by.map((f) => (FIELD_CATALOG[f].kind === 'ip' ? 'ip' : 'other') as 'ip' | 'other');
   const sentinels = parts.some((p) => p.tier === 'aggregates');
   const combined = parts.length > 1 && sentinels;
-  const outKeys = kinds.map(
-    (k, i) => `${d.output(outExpr(spec.by[i], `u.k${i}`, d, sentinels), k)} AS k${i}`,
-  );
-  const inner = parts.map((p) => `(${partSql({ ...spec, limit: 0 }, p, { d, b, combined, step })})`);
-  const groups = ['u.t', ...spec.by.map((_f, i) => `u.k${i}`)];
-  const sql = `SELECT ${['u.t AS t', ...outKeys, 'sum(u.m) AS m'].join(', ')} FROM (${inner.join(' UNION ALL ')}) AS u GROUP BY ${groups.join(', ')} ORDER BY u.t`;
+  const split = spec.by.length > 0;
+  const inner = parts.map((p) => {
+    const cols = [`${d.bucket(p.tier, step, b)} AS t`];
+    const fast = split ? rankSql(spec, p, d, b) : null;
+    if (fast) cols.push(`${fast} AS g`);
+    else if (split) {
+      const whens = spec.top.map(
+        (key, i) => `WHEN ${groupMatch(spec, key, p, { d, b, combined, sentinels })} THEN ${i}`,
+      );
+      cols.push(whens.length > 0 ? `(CASE ${whens.join(' ')} ELSE -1 END) AS g` : '-1 AS g');
+    }
+    const where = [d.timeWhere(p.tier, p.from, p.to, b)];
+    if (spec.filter) where.push(compileFilter(spec.filter, p.tier, d, b));
+    return `(SELECT ${[...cols, `${metricExpr(p.tier, spec.metric, d)} AS m`].join(', ')} FROM ${d.table(p.tier)} WHERE ${where.join(' AND ')} GROUP BY t${split ? ', g' : ''})`;
+  });
+  const groups = split ? ['u.t', 'u.g'] : ['u.t'];
+  const sql = `SELECT ${['u.t AS t', ...(split ? ['u.g AS g'] : []), 'sum(u.m) AS m'].join(', ')} FROM (${inner.join(' UNION ALL ')}) AS u GROUP BY ${groups.join(', ')} ORDER BY ${groups.join(', ')}`;
   return { sql, params: b.params() };
 }

@@ -49,6 +49,13 @@ export interface Dialect {
    * flow_start, aggregates window_start, daily stat_date (midnight UTC). An integer.
    */
   bucket(tier: Tier, step: number, b: Binder): string;
+  /**
+   * Optional: the 0-based position of `col`'s value among `values` (non-null addresses as text, or
+   * integers), -1 when it is none of them (NULL included), where the engine has a faster form than the
+   * CASE the compiler writes otherwise (ClickHouse's transform is a hash lookup; a 10-way CASE made a
+   * 24-hour series three times slower). The values are bound here; null for a value it cannot bind.
+   */
+  rankOf?(col: string, kind: 'ip' | 'int', values: readonly (string | number)[], b: Binder): string | null;
   /** A raw timestamp column as epoch ms (an integer), for reading a sort key back. */
   epochMs(col: string): string;
   /** Epoch ms bound as a value comparable with a raw timestamp column. */
