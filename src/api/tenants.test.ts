@@ -239,6 +239,25 @@ describe('tenants API', () => {
     });
   });
 
+  it("scans and the example queries run in the scope too (the scans equal an admin's with the scope as filter)", async () => {
+    const range = { from: new Date(day).toISOString(), to: new Date(day + DAY_MS).toISOString() };
+    const scans = (as: string, filter?: string) =>
+      api({
+        url: '/api/v1/scans',
+        as,
+        body: { ...range, minTargets: 1, minSampledTargets: 1, limit: 10_000, ...(filter ? { filter } : {}) },
+      });
+    const mine = await scans('viewerB');
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(mine.json().rows.length).toBeGreaterThan(0);
+    const all = await scans('admin');
+    expect(all.json().rows.length).toBeGreaterThan(mine.json().rows.length);
+    const asFilter = await scans('admin', 'net 10.1.0.0/24 or net fd00::/16');
+    expect(mine.json().rows).toEqual(asFilter.json().rows);
+    const example = await api({ url: `/api/v1/examples/2?from=${range.from}&to=${range.to}`, as: 'viewerB' });
+    expect(example.statusCode, example.body).toBe(200);
+  });
+
   it('an edge history and the map diff stay inside the scope', async () => {
     const iso = (t: number) => new Date(t).toISOString();
     const history = (as: string) =>
