@@ -12,6 +12,15 @@ import type { CliIO } from './io.js';
 /** A parameter failed validation; the message names it (exit code 2). */
 export class UsageError extends Error {}
 
+/**
+ * The running serve a command asks over HTTP: the one given (--via), else the serve holding the embedded
+ * store's data directory (the engine allows one process per directory). An external store (PostgreSQL) is
+ * opened directly.
+ */
+export function serveToAsk(config: Pick<Config, 'store' | 'data'>, given?: string): string | undefined {
+  return given ?? (config.store === undefined ? (readServeLock(config.data)?.http ?? undefined) : undefined);
+}
+
 /** What a command runs with besides its flags; tests replace parts of it. */
 export interface CommandContext {
   env?: NodeJS.ProcessEnv;

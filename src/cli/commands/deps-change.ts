@@ -5,7 +5,6 @@
  * (src/deps/history.ts). Through a running serve when it holds the embedded store, as `deps` does.
  */
 import type { Command } from 'commander';
-import { readServeLock } from '../../app/lock.js';
 import { cliToken, requestVia } from '../../app/query-via.js';
 import { parseEdgeFilter } from '../../deps/filter.js';
 import {
@@ -22,7 +21,7 @@ import { FilterError, formatFilterError } from '../../query/filter/index.js';
 import { parseProtocol } from '../../query/filter/terms.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { type CommandContext, UsageError, withStore } from '../store.js';
+import { type CommandContext, serveToAsk, UsageError, withStore } from '../store.js';
 import { formatTable, parseTime } from './query.js';
 
 export interface DiffFlags extends ConfigOpts {
@@ -158,7 +157,7 @@ async function run<T>(o: {
     return;
   }
   if (o.check && !o.check(p)) return;
-  const via = config.store === undefined ? readServeLock(config.data)?.http : undefined;
+  const via = serveToAsk(config);
   if (via) {
     try {
       o.io.stdout.write(await o.via(via, p, cliToken(o.flags.token, o.ctx.env)));

@@ -4,7 +4,6 @@
  * stats (src/deps/map.ts, the same function the HTTP API will call). A read: never migrates.
  */
 import type { Command } from 'commander';
-import { readServeLock } from '../../app/lock.js';
 import { cliToken, depsVia } from '../../app/query-via.js';
 import { type DepsMapRow, toDot } from '../../deps/map.js';
 import {
@@ -16,7 +15,7 @@ import {
 } from '../../deps/view.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { type CommandContext, UsageError, withStore } from '../store.js';
+import { type CommandContext, serveToAsk, UsageError, withStore } from '../store.js';
 import { filterOk, registerDepsChange } from './deps-change.js';
 import { formatTable, parseTime } from './query.js';
 
@@ -125,7 +124,7 @@ export async function runDeps(flags: DepsFlags, io: CliIO, ctx: CommandContext =
   // A bad filter is the user's input: shown with a caret, before any store is opened.
   if (!filterOk('deps', parsed.options.filter, io)) return;
   // While serve holds the embedded store, ask it over HTTP (as `query` does).
-  const via = config.store === undefined ? readServeLock(config.data)?.http : undefined;
+  const via = serveToAsk(config);
   if (via) {
     try {
       io.stdout.write(

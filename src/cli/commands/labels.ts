@@ -5,13 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readServeLock } from '../../app/lock.js';
 import { cliToken, requestVia } from '../../app/query-via.js';
 import { type LabelEntry, parseLabelFile, toLabelEntry } from '../../deps/label-file.js';
 import type { HostLabel } from '../../storage/port.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { type CommandContext, withStore } from '../store.js';
+import { type CommandContext, serveToAsk, withStore } from '../store.js';
 import { formatTable } from './query.js';
 
 export interface LabelsFlags extends ConfigOpts {
@@ -56,7 +55,7 @@ export async function runLabels(action: Action, flags: LabelsFlags, io: CliIO, c
     io.stdout.write(flags.json ? `${JSON.stringify(list)}\n` : formatLabels(list));
   const imported = (n: number) => io.stderr.write(`${n} label(s) imported (every earlier label replaced)\n`);
 
-  const via = flags.via ?? (config.store === undefined ? readServeLock(config.data)?.http : undefined);
+  const via = serveToAsk(config, flags.via);
   if (via) {
     const token = cliToken(flags.token, ctx.env);
     try {

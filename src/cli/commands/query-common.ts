@@ -4,7 +4,6 @@
  */
 
 import type { Command } from 'commander';
-import { readServeLock } from '../../app/lock.js';
 import { cliToken, queryVia } from '../../app/query-via.js';
 import { parseDuration } from '../../core/duration.js';
 import { parseTimeSpec } from '../../core/time.js';
@@ -13,7 +12,7 @@ import { assertFlowFilter, FilterError, formatFilterError, parseFilter } from '.
 import { parseQuery } from '../../query/validate.js';
 import { type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { type CommandContext, UsageError, withStore } from '../store.js';
+import { type CommandContext, serveToAsk, UsageError, withStore } from '../store.js';
 
 /**
  * Time: ISO-8601 (2026-01-31T10:00:00Z, 2026-01-31), `now`, or relative to now: -90m, -1h, -7d, -2w.
@@ -140,7 +139,7 @@ export async function runQuery<F extends QueryFlags>(o: RunQueryOptions<F>): Pro
       io.stderr.write(describeGaps(res) + (o.notes?.(res) ?? ''));
     }
   };
-  const via = flags.via ?? (config.store === undefined ? readServeLock(config.data)?.http : undefined);
+  const via = serveToAsk(config, flags.via);
   if (via) {
     try {
       print(await queryVia(via, q, cliToken(flags.token, o.ctx?.env)));

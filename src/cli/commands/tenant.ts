@@ -6,13 +6,12 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { readServeLock } from '../../app/lock.js';
 import { cliToken, requestVia } from '../../app/query-via.js';
 import { type CreateTenantInput, TenantAdmin, TenantInputError } from '../../auth/tenants.js';
 import type { TenantRecord } from '../../storage/port.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { type CommandContext, withStore } from '../store.js';
+import { type CommandContext, serveToAsk, withStore } from '../store.js';
 import { formatTable } from './query.js';
 
 export interface TenantFlags extends ConfigOpts {
@@ -86,7 +85,7 @@ export async function runTenant(action: Action, flags: TenantFlags, io: CliIO, c
     groups: list(flags.groups),
   });
 
-  const via = flags.via ?? (config.store === undefined ? readServeLock(config.data)?.http : undefined);
+  const via = serveToAsk(config, flags.via);
   if (via) {
     const token = cliToken(flags.token, ctx.env);
     const path = '/api/v1/tenants';
@@ -157,7 +156,10 @@ export function registerTenant(program: Command, io: CliIO): void {
       .argument('<name>', 'letters, digits, _ . - (at most 64)')
       .option('--exporters <ips>', 'exporter addresses, comma-separated')
       .option('--networks <cidrs>', 'CIDRs, comma-separated (a flow whose source or destination is inside)')
-      .option('--groups <names>', 'group names, comma-separated (kept; not applied yet)'),
+      .option(
+        '--groups <names>',
+        'group names, comma-separated (the prefixes labelled with them join the networks)',
+      ),
   ).action((name: string, flags: TenantFlags) => runTenant({ kind: 'create', name }, flags, io));
   common(tenant.command('list').description('every tenant and its scope')).action((flags: TenantFlags) =>
     runTenant({ kind: 'list' }, flags, io),

@@ -6,12 +6,11 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { readServeLock } from '../../app/lock.js';
 import { cliToken, requestVia } from '../../app/query-via.js';
 import { type CreateTokenInput, TokenAdmin, type TokenInfo } from '../../auth/admin.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
-import { type CommandContext, withStore } from '../store.js';
+import { type CommandContext, serveToAsk, withStore } from '../store.js';
 import { formatTable } from './query.js';
 
 export interface TokenFlags extends ConfigOpts {
@@ -70,7 +69,7 @@ export async function runToken(action: Action, flags: TokenFlags, io: CliIO, ctx
     io.setExitCode(code);
   };
 
-  const via = flags.via ?? (config.store === undefined ? readServeLock(config.data)?.http : undefined);
+  const via = serveToAsk(config, flags.via);
   if (via) {
     const token = cliToken(flags.token, ctx.env);
     try {
