@@ -34,30 +34,58 @@ const keyOf = (exporter: string, protocol: ProtocolType, domain: number) =>
 export class HealthTracker {
   private readonly tracks = new Map<string, Track>();
 
+  /**
+   * Counts a datagram's flow records. On the decode hot path: the track and the sampling key are looked up
+   * again only when they change from one record to the next (a datagram's records share them as a rule).
+   */
   observe(records: readonly FlowRecord[], receivedAt: number): void {
+    const second = Math.floor(receivedAt / 1000);
+    let t: Track | undefined;
+    let of: FlowRecord | undefined;
+    let sk = '';
+    let rate = Number.NaN;
+    let source: unknown;
     for (const r of records) {
       if (r.record_type !== undefined && r.record_type !== 'flow') continue;
-      const key = keyOf(r.exporter_ip, r.protocol_type, r.exporter_id ?? 0);
-      let t = this.tracks.get(key);
-      if (!t) {
-        t = {
-          firstSeen: receivedAt,
-          lastSeen: receivedAt,
-          flows: 0,
-          ring: new Float64Array(WINDOW_S),
-          ringSecond: Math.floor(receivedAt / 1000),
-          sampling: new Map(),
-        };
-        this.tracks.set(key, t);
+      if (
+        !t ||
+        r.exporter_ip !== of!.exporter_ip ||
+        r.protocol_type !== of!.protocol_type ||
+        r.exporter_id !== of!.exporter_id
+      ) {
+        t = this.track(keyOf(r.exporter_ip, r.protocol_type, r.exporter_id ?? 0), receivedAt, second);
+        of = r;
+        sk = '';
       }
-      this.advance(t, Math.floor(receivedAt / 1000));
       t.ring[t.ringSecond % WINDOW_S]++;
       t.flows++;
-      if (receivedAt > t.lastSeen) t.lastSeen = receivedAt;
-      const source = String((r.extended_fields as { sampling_source?: unknown }).sampling_source ?? 'none');
-      const sk = `${r.sampling_rate}|${source}`;
+      const src = (r.extended_fields as { sampling_source?: unknown }).sampling_source;
+      if (sk === '' || r.sampling_rate !== rate || src !== source) {
+        rate = r.sampling_rate;
+        source = src;
+        sk = `${rate}|${String(src ?? 'none')}`;
+      }
       t.sampling.set(sk, (t.sampling.get(sk) ?? 0) + 1);
     }
+  }
+
+  /** The track of a key, created at its first flow, moved to `second` and seen at `receivedAt`. */
+  private track(key: string, receivedAt: number, second: number): Track {
+    let t = this.tracks.get(key);
+    if (!t) {
+      t = {
+        firstSeen: receivedAt,
+        lastSeen: receivedAt,
+        flows: 0,
+        ring: new Float64Array(WINDOW_S),
+        ringSecond: second,
+        sampling: new Map(),
+      };
+      this.tracks.set(key, t);
+    }
+    this.advance(t, second);
+    if (receivedAt > t.lastSeen) t.lastSeen = receivedAt;
+    return t;
   }
 
   /** Moves the ring to `second`, clearing the seconds skipped (never backwards: late datagrams count now). */
