@@ -9,7 +9,7 @@ import { TokenAdmin, TokenInputError } from '../auth/admin.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { ROLES } from '../auth/roles.js';
 import type { FlowStore } from '../storage/port.js';
-import { ApiProblem } from './problems.js';
+import { ApiProblem, attachedStore } from './problems.js';
 import { problemResponses, timeSpec } from './schemas.js';
 
 export interface AccessRouteOptions {
@@ -44,8 +44,7 @@ const actor = (req: FastifyRequest) => req.principal?.name ?? 'anonymous';
 export function registerAccessRoutes(app: FastifyInstance, opts: AccessRouteOptions): void {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   const admin = (): TokenAdmin => {
-    if (!opts.store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
-    return new TokenAdmin(opts.store);
+    return new TokenAdmin(attachedStore(opts.store));
   };
   const inputProblem = (err: unknown): never => {
     if (err instanceof TokenInputError)

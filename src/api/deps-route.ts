@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { DIFF_COLUMNS, depsDiff, depsHistory } from '../deps/history.js';
 import { depsView, VIEW_COLUMNS } from '../deps/view.js';
 import type { FlowStore } from '../storage/port.js';
-import { ApiProblem } from './problems.js';
+import { ApiProblem, attachedStore } from './problems.js';
 import { type QueryContext, requestScope } from './query-route.js';
 import { problemResponses, timeSpec } from './schemas.js';
 
@@ -71,10 +71,7 @@ function range(from: number, to: number, parameter: string): void {
 
 export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
-  const store = (): FlowStore => {
-    if (!ctx.store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
-    return ctx.store;
-  };
+  const store = (): FlowStore => attachedStore(ctx.store);
   zapp.post(
     '/api/v1/deps',
     {

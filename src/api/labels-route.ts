@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toHostLabel, toLabelEntry } from '../deps/label-file.js';
-import { ApiProblem } from './problems.js';
+import { ApiProblem, attachedStore } from './problems.js';
 import type { QueryContext } from './query-route.js';
 import { problemResponses } from './schemas.js';
 
@@ -22,10 +22,7 @@ const label = z.object({
 
 export function registerLabelsRoute(app: FastifyInstance, ctx: QueryContext): void {
   const zapp = app.withTypeProvider<ZodTypeProvider>();
-  const store = () => {
-    if (!ctx.store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
-    return ctx.store;
-  };
+  const store = () => attachedStore(ctx.store);
   const out = z.object({
     labels: z.array(label.extend({ name: z.string(), group: z.string(), service: z.string().nullable() })),
   });

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { QueryError, QueryTimeoutError } from '../query/errors.js';
 import { FilterError } from '../query/filter/index.js';
-import { StoreInputError, StoreSchemaError } from '../storage/port.js';
+import { type FlowStore, StoreInputError, StoreSchemaError } from '../storage/port.js';
 
 interface ProblemSpec {
   status: number;
@@ -169,6 +169,12 @@ export class ApiProblem extends Error {
       ...this.extras,
     };
   }
+}
+
+/** The server's store, or the store_unavailable problem (a server built without one, as some tests are). */
+export function attachedStore(store: FlowStore | undefined): FlowStore {
+  if (!store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
+  return store;
 }
 
 /** A filter error of `parameter`, with the offending text's position. */

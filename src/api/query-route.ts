@@ -13,7 +13,7 @@ import { QueryTimeoutError } from '../query/errors.js';
 import { assertFlowFilter, FilterError, parseFilter } from '../query/filter/index.js';
 import type { Scope } from '../query/scope.js';
 import type { FlowStore } from '../storage/port.js';
-import { ApiProblem, filterProblem } from './problems.js';
+import { ApiProblem, attachedStore, filterProblem } from './problems.js';
 import {
   filterParam,
   filterText,
@@ -109,8 +109,7 @@ export async function runQuery(
   q: Query,
   limits: { maxRows: number; timeoutMs?: number; scope?: Scope },
 ): Promise<ApiQueryResult> {
-  const store = ctx.store;
-  if (!store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
+  const store = attachedStore(ctx.store);
   const timeoutMs = Math.min(limits.timeoutMs ?? ctx.timeoutMs, ctx.timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   const backstop = new Promise<never>((_, reject) => {

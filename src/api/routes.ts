@@ -11,7 +11,14 @@ import { filterSchema, MAX_RANGE_MS, MAX_SEARCH_RANGE_MS, parseQuery } from '../
 import { complete, type RecentValues } from './complete.js';
 import { registerDepsRoute } from './deps-route.js';
 import { registerLabelsRoute } from './labels-route.js';
-import { ApiProblem, PROBLEM_CODES, PROBLEMS, type ProblemCode, problemType } from './problems.js';
+import {
+  ApiProblem,
+  attachedStore,
+  PROBLEM_CODES,
+  PROBLEMS,
+  type ProblemCode,
+  problemType,
+} from './problems.js';
 import {
   defineQueryKind,
   type QueryContext,
@@ -154,8 +161,7 @@ export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
       },
     },
     async () => {
-      if (!opts.store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
-      const s = await opts.store.tierState();
+      const s = await attachedStore(opts.store).tierState();
       const text = retentionText(s.retention);
       const entry = (k: 'raw' | 'aggregates' | 'daily') => ({
         ms: Number.isFinite(s.retention[k]) ? s.retention[k] : null,

@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TenantAdmin, TenantInputError, type TenantScopes } from '../auth/tenants.js';
 import type { FlowStore, TenantRecord } from '../storage/port.js';
-import { ApiProblem } from './problems.js';
+import { ApiProblem, attachedStore } from './problems.js';
 import { problemResponses } from './schemas.js';
 
 export interface TenantRouteOptions {
@@ -45,8 +45,7 @@ export function registerTenantRoutes(app: FastifyInstance, opts: TenantRouteOpti
         'forbidden',
         `${p.name} is bound to tenant ${p.tenant}: only an admin without a tenant manages tenants`,
       );
-    if (!opts.store) throw new ApiProblem('store_unavailable', 'no store is attached to this server');
-    return new TenantAdmin(opts.store);
+    return new TenantAdmin(attachedStore(opts.store));
   };
   const actor = (req: FastifyRequest) => req.principal?.name ?? 'anonymous';
 
