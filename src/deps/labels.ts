@@ -5,6 +5,7 @@
  * /32 inside it the name); among entries of one prefix length, the later entry in the list wins.
  */
 import { parseIp, toIpv6Bytes } from '../core/ip.js';
+import { cidrToRange, compareBytes } from '../core/rules.js';
 import type { HostLabel } from '../storage/port.js';
 
 export interface Prefix {
@@ -16,24 +17,15 @@ export interface Prefix {
 
 /** An address or CIDR (IPv4 or IPv6); null when it is neither or host bits are set beyond the prefix. */
 export function parseCidr(text: string): Prefix | null {
-  const [addr, len, extra] = text.trim().split('/');
-  if (extra !== undefined) return null;
-  const raw = parseIp(addr);
-  if (!raw) return null;
-  const max = raw.length * 8;
-  const bits = len === undefined ? max : /^\d{1,3}$/.test(len) ? Number(len) : Number.NaN;
-  if (!(bits >= 0 && bits <= max)) return null;
-  const p = { bytes: toIpv6Bytes(raw), bits: bits + (raw.length === 4 ? 96 : 0) };
+  const t = text.trim();
+  const range = cidrToRange(t);
+  const raw = range && parseIp(t.split('/')[0]);
+  if (!range || !raw) return null;
+  const slash = t.indexOf('/');
+  const len = slash < 0 ? raw.length * 8 : Number(t.slice(slash + 1));
   // 10.0.0.1/8 is a typo more often than a network: refuse it rather than guess.
-  return hostBitsClear(p) ? p : null;
-}
-
-function hostBitsClear(p: Prefix): boolean {
-  for (let i = 0; i < 16; i++) {
-    const keep = Math.max(0, Math.min(8, p.bits - i * 8));
-    if ((p.bytes[i] & (0xff >> keep)) !== 0) return false;
-  }
-  return true;
+  if (compareBytes(toIpv6Bytes(raw), range.lo) !== 0) return null;
+  return { bytes: range.lo, bits: len + (raw.length === 4 ? 96 : 0) };
 }
 
 /** The prefix's first `bits` bits as text: the lookup key of one prefix length. */

@@ -11,7 +11,7 @@
  */
 
 import { ipv6ToString } from '../core/ip.js';
-import { canonicalIp, cidrToRange } from '../core/rules.js';
+import { canonicalIp, cidrToRange, type Ipv6Range, inRanges } from '../core/rules.js';
 import type { Filter, Query } from './ast.js';
 
 export interface Scope {
@@ -100,22 +100,17 @@ export function scopeQuery<Q extends Query>(q: Q, scope: Scope | undefined): Q {
   return { ...q, filter: q.filter ? { op: 'and', filters: [s, q.filter] } : s };
 }
 
+/** Parsed ranges per networks list (a scope's list is checked once per edge of a map: parse it once). */
+const rangesOf = new WeakMap<readonly string[], Ipv6Range[]>();
+
 /** Whether an address is inside one of the scope's networks (dependency edges, reference checks). */
 export function inNetworks(ip: string | null, networks: readonly string[]): boolean {
-  if (ip === null) return false;
-  const b = cidrToRange(ip);
-  if (!b) return false;
-  for (const n of networks) {
-    const r = cidrToRange(n);
-    if (!r) continue;
-    if (compare(b.lo, r.lo) >= 0 && compare(b.lo, r.hi) <= 0) return true;
+  let ranges = rangesOf.get(networks);
+  if (!ranges) {
+    ranges = networks.flatMap((n) => cidrToRange(n) ?? []);
+    rangesOf.set(networks, ranges);
   }
-  return false;
-}
-
-function compare(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
+  return inRanges(ip, ranges);
 }
 
 /** The reference rule on one flow-like row (tests compare stores against it). */
