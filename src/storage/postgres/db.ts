@@ -50,10 +50,14 @@ export function createPool(url: string, options: { schema?: string; max?: number
 }
 
 /** Run `fn` in a transaction on one pooled client. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  fn: (c: pg.PoolClient) => Promise<T>,
+  o: { readOnly?: boolean } = {},
+): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(o.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
     const out = await fn(client);
     await client.query('COMMIT');
     return out;

@@ -1,6 +1,7 @@
 /** Host labels of the PostgreSQL store (migration 8): replaced as a whole in one transaction. */
 import type pg from 'pg';
 import type { HostLabel } from '../port.js';
+import { inTransaction } from './db.js';
 
 export const V8_HOST_LABELS = `
 CREATE TABLE IF NOT EXISTS host_labels (
@@ -42,9 +43,7 @@ export async function readLabels(pool: pg.Pool): Promise<HostLabel[]> {
 }
 
 export async function writeLabels(pool: pg.Pool, labels: readonly HostLabel[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('DELETE FROM host_labels');
     if (labels.length > 0)
       await client.query(
@@ -62,11 +61,5 @@ export async function writeLabels(pool: pg.Pool, labels: readonly HostLabel[]): 
           labels.map((l) => l.valid_to),
         ],
       );
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

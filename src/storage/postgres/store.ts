@@ -456,26 +456,25 @@ export class PostgresFlowStore implements FlowStore {
     // The limit lives in the query's own transaction (SET LOCAL), so it ends with it and never leaks to
     // the next user of the pooled client; a cancelled statement aborts the transaction, which is rolled
     // back before the client goes back to the pool.
-    const client = await this.pool.connect();
     try {
-      await client.query('BEGIN READ ONLY');
-      if (timeoutMs !== undefined)
-        await client.query("SELECT set_config('statement_timeout', $1, true)", [
-          String(Math.max(1, Math.ceil(timeoutMs))),
-        ]);
-      if (tenant !== undefined)
-        await client.query("SELECT set_config('flowlens.tenant', $1, true)", [tenant]);
-      const out = await this.answer(q, state, (sql, params) => client.query(sql, params));
-      await client.query('COMMIT');
-      return out;
+      return await inTransaction(
+        this.pool,
+        async (client) => {
+          if (timeoutMs !== undefined)
+            await client.query("SELECT set_config('statement_timeout', $1, true)", [
+              String(Math.max(1, Math.ceil(timeoutMs))),
+            ]);
+          if (tenant !== undefined)
+            await client.query("SELECT set_config('flowlens.tenant', $1, true)", [tenant]);
+          return this.answer(q, state, (sql, params) => client.query(sql, params));
+        },
+        { readOnly: true },
+      );
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
       // 57014 query_canceled: statement_timeout fired.
       if (timeoutMs !== undefined && (err as { code?: string }).code === '57014')
         throw new QueryTimeoutError(timeoutMs);
       throw err;
-    } finally {
-      client.release();
     }
   }
 
