@@ -109,6 +109,13 @@ interface TrialOptions {
   jobs?: boolean;
   /** Extra gen flags (traffic shape). */
   gen?: string[];
+  /** A store prepared beforehand (kept afterwards: the embedded store's data directory, or a PostgreSQL
+   * database URL); stored flows are counted above what it held. Absent: a fresh one, removed afterwards. */
+  prepared?: { data: string } | { store: string };
+  /** Extra serve environment (e.g. FLOWLENS_AUTH_MODE). */
+  env?: Record<string, string>;
+  /** Runs against serve's HTTP base while gen sends; `done` aborts when gen has finished. */
+  during?: (http: string, done: AbortSignal) => Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -141,9 +148,9 @@ async function metric(http: string, name: string): Promise<number> {
  * trial; its CPU read from /proc), gen in another, stored totals read back after serve stopped.
  */
 /** Where serve stores: the embedded engine in a fresh directory, or a fresh database on a PostgreSQL server. */
-type Target = { kind: 'chdb' } | { kind: 'postgres'; server: string };
+export type Target = { kind: 'chdb' } | { kind: 'postgres'; server: string };
 
-async function freshDatabase(server: string): Promise<string> {
+export async function freshDatabase(server: string): Promise<string> {
   const name = `flowlens_e2e_${Date.now().toString(36)}`;
   const client = new pg.Client({ connectionString: server });
   await client.connect();
@@ -157,10 +164,13 @@ async function freshDatabase(server: string): Promise<string> {
   return url.toString();
 }
 
-async function trial(o: TrialOptions): Promise<Trial> {
+export async function trial(o: TrialOptions): Promise<Trial> {
   const { rate, seconds, target } = o;
-  const data = tempDir('flowlens-e2e-');
-  const storeUrl = target.kind === 'postgres' ? await freshDatabase(target.server) : undefined;
+  const p = o.prepared;
+  const data = p && 'data' in p ? p.data : tempDir('flowlens-e2e-');
+  const storeUrl =
+    p && 'store' in p ? p.store : target.kind === 'postgres' ? await freshDatabase(target.server) : undefined;
+  const before = p ? await ipfixTotals(storeUrl ? { store: storeUrl } : { data }) : { flows: 0, bytes: 0 };
   const [udp, tcp, nf, sf, web] = await Promise.all([
     freePort(),
     freePort(),
@@ -194,6 +204,7 @@ async function trial(o: TrialOptions): Promise<Trial> {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
+        ...o.env,
         FLOWLENS_JOBS: o.jobs ? 'true' : 'false',
         ...(o.jobs
           ? {
@@ -223,7 +234,13 @@ async function trial(o: TrialOptions): Promise<Trial> {
     const sampler = setInterval(() => {
       if (serve.exitCode === null) maxRssMb = Math.max(maxRssMb, rssOf(serve.pid!));
     }, 1000);
-    const sent = await runGen(udp, rate, seconds, o.gen).finally(() => clearInterval(sampler));
+    const genDone = new AbortController();
+    const during = o.during?.(http, genDone.signal);
+    const sent = await runGen(udp, rate, seconds, o.gen).finally(() => {
+      clearInterval(sampler);
+      genDone.abort();
+    });
+    await during;
     // Settled: every received datagram decoded, the queue empty, the stored count no longer moving.
     let last = -1;
     for (let i = 0; i < 300; i++) {
@@ -238,26 +255,35 @@ async function trial(o: TrialOptions): Promise<Trial> {
     const jobs = await jobSummary(http);
     serve.kill('SIGINT');
     if ((await exited) !== 0) throw new Error('serve did not stop cleanly');
-    const store = await openStore(storeUrl ? { store: storeUrl } : { data });
-    try {
-      const stored = (await storedTotals(store)).ipfix ?? { flows: 0, bytes: 0 };
-      return {
-        rate,
-        sent,
-        storedFlows: stored.flows,
-        storedBytes: stored.bytes,
-        cpuPerMillion: (cpu / Math.max(1, stored.flows)) * 1e6,
-        drops,
-        kernelDrops,
-        maxRssMb,
-        jobs,
-      };
-    } finally {
-      await store.close();
-    }
+    const after = await ipfixTotals(storeUrl ? { store: storeUrl } : { data });
+    const storedFlows = after.flows - before.flows;
+    return {
+      rate,
+      sent,
+      storedFlows,
+      storedBytes: after.bytes - before.bytes,
+      cpuPerMillion: (cpu / Math.max(1, storedFlows)) * 1e6,
+      drops,
+      kernelDrops,
+      maxRssMb,
+      jobs,
+    };
   } finally {
     if (serve.exitCode === null) serve.kill('SIGKILL');
-    rmSync(data, { recursive: true, force: true });
+    if (!(p && 'data' in p)) rmSync(data, { recursive: true, force: true });
+  }
+}
+
+/** IPFIX flows and bytes in the raw tier of a store serve is not holding. */
+async function ipfixTotals(where: {
+  data?: string;
+  store?: string;
+}): Promise<{ flows: number; bytes: number }> {
+  const store = await openStore(where);
+  try {
+    return (await storedTotals(store)).ipfix ?? { flows: 0, bytes: 0 };
+  } finally {
+    await store.close();
   }
 }
 

@@ -38,7 +38,7 @@ async function median(repeats: number, fn: () => Promise<unknown>): Promise<numb
 }
 
 /** Loads n flows over the 24 h before `now` (hour-aligned), aggregates them, returns the load figures. */
-async function load(store: FlowStore, n: number, now: number, batch: number): Promise<Figure[]> {
+export async function load(store: FlowStore, n: number, now: number, batch: number): Promise<Figure[]> {
   const start = now - 24 * H;
   const t0 = performance.now();
   for (const b of syntheticBatches(n, start, 24 * H, batch)) await store.insertFlows(b);

@@ -16,6 +16,7 @@ import { authBenchmarks } from './auth.js';
 import { decodeBenchmarks } from './decode.js';
 import { depsBenchmarks } from './deps-map.js';
 import { e2eBenchmarks } from './e2e.js';
+import { e2eQueryBenchmarks } from './e2e-queries.js';
 import { type Benchmark, type BenchResult, fmt, missedTargets } from './harness.js';
 import { queryBenchmarks } from './queries.js';
 import { storageChdbBenchmarks } from './storage-chdb.js';
@@ -28,6 +29,7 @@ const ALL: Benchmark[] = [
   ...storagePostgresBenchmarks,
   ...storageChdbBenchmarks,
   ...e2eBenchmarks,
+  ...e2eQueryBenchmarks,
   ...authBenchmarks,
   ...queryBenchmarks,
   ...tenantBenchmarks,
