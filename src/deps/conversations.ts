@@ -124,7 +124,7 @@ export function buildConversations(
       byKey.set(key, c);
     }
     c.first = Math.min(c.first, r.window_start);
-    c.last = Math.max(c.last, r.window_start);
+    c.last = Math.max(c.last, r.window_last ?? r.window_start);
     const out = forward ? c.ab : c.ba;
     const back = forward ? c.ba : c.ab;
     out.seen = true;
@@ -133,7 +133,7 @@ export function buildConversations(
     out.flows += r.flow_count;
     out.sessions += r.new_sessions;
     out.flags |= r.tcp_flags_observed;
-    if (synNoAck(r.tcp_flags_observed)) out.synNoAckRows++;
+    out.synNoAckRows += r.syn_no_ack_rows ?? (synNoAck(r.tcp_flags_observed) ? 1 : 0);
     const bi = r.biflow;
     if (!bi) continue;
     out.initiated += bi.src_initiated;

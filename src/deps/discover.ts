@@ -5,7 +5,7 @@
  * short or repeated (late windows, a restart) is simply run again.
  */
 import { DAY_MS, dayStart } from '../core/rules.js';
-import type { DependencyChange, DependencyEdge, FlowStore } from '../storage/port.js';
+import type { ConversationTotalsRow, DependencyChange, DependencyEdge, FlowStore } from '../storage/port.js';
 import { type InferOptions, type InferReport, inferEdges } from './infer.js';
 import { type DirectionCorrection, mergeEdges } from './merge.js';
 import type { ConversationRow } from './types.js';
@@ -37,23 +37,22 @@ export interface DiscoverReport {
 
 export const DEFAULT_DISCOVERY_WINDOW_MS = DAY_MS;
 
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
-
-/** An aggregate_rows result row as discovery reads it (stores return numbers, maybe numeric strings). */
-export function conversationRow(r: Record<string, string | number | null>): ConversationRow {
+/** A conversation's direction summed over the span, as discovery reads it (window_start: the first window). */
+export function conversationRow(t: ConversationTotalsRow): ConversationRow {
   return {
-    window_start: num(r.window_start),
-    src_ip: String(r.src_ip),
-    dst_ip: String(r.dst_ip),
-    src_port: num(r.src_port),
-    dst_port: num(r.dst_port),
-    ip_protocol: num(r.ip_protocol),
-    flow_count: num(r.flow_count),
-    bytes_total: num(r.bytes_total),
-    packets_total: num(r.packets_total),
-    tcp_flags_observed: num(r.tcp_flags_observed),
-    new_sessions: num(r.new_sessions),
-    exporter_ip: r.exporter_ip === null ? undefined : String(r.exporter_ip),
+    window_start: t.first_window,
+    window_last: t.last_window,
+    syn_no_ack_rows: t.syn_no_ack_rows,
+    src_ip: t.src_ip,
+    dst_ip: t.dst_ip,
+    src_port: t.src_port,
+    dst_port: t.dst_port,
+    ip_protocol: t.ip_protocol,
+    flow_count: t.flow_count,
+    bytes_total: t.bytes_total,
+    packets_total: t.packets_total,
+    tcp_flags_observed: t.tcp_flags_observed,
+    new_sessions: t.new_sessions,
   };
 }
 
@@ -87,8 +86,10 @@ async function pass(
   options: DiscoverOptions,
   rep: DiscoverReport,
 ) {
-  const r = await store.query({ kind: 'aggregate_rows', from, to });
-  const { edges, report } = inferEdges(r.rows.map(conversationRow), options.infer);
+  // Summed across windows by the store: a day of a busy network is millions of window rows, far fewer
+  // conversations (each window's rows once read whole took serve past its memory and string limits).
+  const totals = await store.conversationTotals(from, to);
+  const { edges, report } = inferEdges(totals.map(conversationRow), options.infer);
   const stored = await store.listDependencies();
   const known = new Set(stored.map((e) => e.id));
   const merged = mergeEdges(stored, edges);

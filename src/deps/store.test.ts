@@ -10,7 +10,12 @@ import { openStore } from '../app/store.js';
 import { tempDir } from '../app/testing/harness.js';
 import { formatDeps } from '../cli/commands/deps.js';
 import { DAY_MS, dayStart } from '../core/rules.js';
-import { type DependencyEdge, type FlowStore, normalizeEdge } from '../storage/port.js';
+import {
+  type ConversationTotalsRow,
+  type DependencyEdge,
+  type FlowStore,
+  normalizeEdge,
+} from '../storage/port.js';
 import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
 import { inferEdges } from './infer.js';
 import { DISCOVERED_UNTIL_KEY, DiscoveryJob } from './job.js';
@@ -76,6 +81,52 @@ function discoveryOnStore(name: string, open: () => Promise<FlowStore>): void {
       expect(web.length).toBe(6);
       for (const e of web) expect([e.service_name, e.confidence]).toEqual(['https', 'medium']);
       expect(await store.getSetting(DISCOVERED_UNTIL_KEY)).toBe(String(DAY + DAY_MS));
+    });
+
+    it('reads conversations summed across windows (conversationTotals == the tier rows grouped here; in parts alike)', async () => {
+      const tier = (await store.query({ kind: 'aggregate_rows', from: DAY, to: DAY + DAY_MS })).rows;
+      const want = new Map<string, ConversationTotalsRow>();
+      for (const r of tier) {
+        const n = (k: string) => Number(r[k]);
+        const key = [r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.ip_protocol].join('|');
+        const w = want.get(key);
+        const synNoAck = (n('tcp_flags_observed') & 0x12) === 0x02 ? 1 : 0;
+        if (!w) {
+          want.set(key, {
+            src_ip: String(r.src_ip),
+            dst_ip: String(r.dst_ip),
+            src_port: n('src_port'),
+            dst_port: n('dst_port'),
+            ip_protocol: n('ip_protocol'),
+            first_window: n('window_start'),
+            last_window: n('window_start'),
+            flow_count: n('flow_count'),
+            bytes_total: n('bytes_total'),
+            packets_total: n('packets_total'),
+            new_sessions: n('new_sessions'),
+            tcp_flags_observed: n('tcp_flags_observed'),
+            syn_no_ack_rows: synNoAck,
+          });
+          continue;
+        }
+        w.first_window = Math.min(w.first_window, n('window_start'));
+        w.last_window = Math.max(w.last_window, n('window_start'));
+        w.flow_count += n('flow_count');
+        w.bytes_total += n('bytes_total');
+        w.packets_total += n('packets_total');
+        w.new_sessions += n('new_sessions');
+        w.tcp_flags_observed |= n('tcp_flags_observed');
+        w.syn_no_ack_rows += synNoAck;
+      }
+      const order = (xs: ConversationTotalsRow[]) =>
+        [...xs].sort((a, b) => {
+          const ka = `${a.src_ip}|${a.dst_ip}|${a.src_port}|${a.dst_port}|${a.ip_protocol}`;
+          const kb = `${b.src_ip}|${b.dst_ip}|${b.src_port}|${b.dst_port}|${b.ip_protocol}`;
+          return ka < kb ? -1 : ka > kb ? 1 : 0;
+        });
+      const got = await store.conversationTotals(DAY, DAY + DAY_MS);
+      expect(want.size).toBeLessThan(tier.length); // the truth set repeats conversations across windows
+      expect(order(got)).toEqual(order([...want.values()]));
     });
 
     it('fills dependency_stats for the discovered edges (bytes, p95, bytes per hour)', async () => {

@@ -9,6 +9,12 @@ export type { Confidence };
  */
 export interface ConversationRow {
   window_start: number;
+  /**
+   * A row summed over windows (FlowStore.conversationTotals): the last window's start (window_start is
+   * then the first's) and how many of the summed rows had SYN without ACK. Absent: one window's row.
+   */
+  window_last?: number;
+  syn_no_ack_rows?: number;
   src_ip: string;
   dst_ip: string;
   src_port: number;

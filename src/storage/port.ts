@@ -59,6 +59,12 @@ export interface FlowStore {
    */
   dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]>;
   /**
+   * Discovery's read (src/deps/discover.ts): the aggregate rows with window_start in [from, to) summed per
+   * (src_ip, dst_ip, src_port, dst_port, ip_protocol) across windows and exporters, so a conversation seen
+   * in every window of a day is one row, not 288 per exporter. Order unspecified.
+   */
+  conversationTotals(from: number, to: number): Promise<ConversationTotalsRow[]>;
+  /**
    * Keeps direction corrections (an edge turned round by stronger evidence). Keyed by (dependency_id, at,
    * the new server endpoint): recording the same correction twice keeps one.
    */
@@ -345,6 +351,26 @@ export interface DependencyTotalsQuery {
   to: number;
   ids?: readonly string[];
   splits?: readonly number[];
+}
+
+/** One direction of one conversation over a span of the aggregate tier (FlowStore.conversationTotals). */
+export interface ConversationTotalsRow {
+  src_ip: string;
+  dst_ip: string;
+  src_port: number;
+  dst_port: number;
+  ip_protocol: number;
+  /** window_start of the first and of the last aggregate row (epoch ms). */
+  first_window: number;
+  last_window: number;
+  flow_count: number;
+  bytes_total: number;
+  packets_total: number;
+  new_sessions: number;
+  /** OR of the rows' tcp_flags_observed. */
+  tcp_flags_observed: number;
+  /** Aggregate rows (one per window and exporter) whose OR-ed flags hold SYN but not ACK. */
+  syn_no_ack_rows: number;
 }
 
 export interface DependencyTotalsRow {

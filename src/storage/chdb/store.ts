@@ -25,6 +25,7 @@ import {
   type AggregationReport,
   type ApiTokenRecord,
   type AuditEntry,
+  type ConversationTotalsRow,
   checkBatchId,
   DEFAULT_RETENTION,
   type DependencyChange,
@@ -53,6 +54,7 @@ import { compileScans, SCAN_RESULT_COLUMNS } from '../sql/scans.js';
 import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
+import { conversationTotals } from './conversations.js';
 import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
 import { dependencyTotals } from './dep-totals.js';
 import * as deps from './dependencies.js';
@@ -381,6 +383,10 @@ export class ChdbStore implements FlowStore {
 
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
     return deps.listChanges(this.db, from, to);
+  }
+
+  conversationTotals(from: number, to: number): Promise<ConversationTotalsRow[]> {
+    return conversationTotals(this.db, from, to);
   }
 
   dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]> {

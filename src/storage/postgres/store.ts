@@ -20,6 +20,7 @@ import {
   type AggregationReport,
   type ApiTokenRecord,
   type AuditEntry,
+  type ConversationTotalsRow,
   checkBatchId,
   DEFAULT_RETENTION,
   type DependencyChange,
@@ -48,6 +49,7 @@ import { compileScans, SCAN_RESULT_COLUMNS } from '../sql/scans.js';
 import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
 import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from './aggregate.js';
+import { conversationTotals } from './conversations.js';
 import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';
 import { createPool, inTransaction } from './db.js';
@@ -325,6 +327,10 @@ export class PostgresFlowStore implements FlowStore {
 
   listDependencyChanges(from: number, to: number): Promise<DependencyChange[]> {
     return readChanges(this.pool, from, to);
+  }
+
+  conversationTotals(from: number, to: number): Promise<ConversationTotalsRow[]> {
+    return conversationTotals(this.pool, from, to);
   }
 
   dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]> {

@@ -1,0 +1,62 @@
+/** conversationTotals on the embedded store: one GROUP BY over flow_aggregates, read in parts (port.ts). */
+import { TCP_ACK, TCP_SYN } from '../../core/rules.js';
+import type { ConversationTotalsRow } from '../port.js';
+import { type Db, ipOut, num } from './db.js';
+
+/**
+ * Groups per part. The engine answers in one text and a JavaScript string holds at most ~512 M characters
+ * (a grouped row is ~250): a busy day is read as several disjoint shares of the groups (by a hash of the
+ * key), each converted before the next is read.
+ */
+const ROWS_PER_PART = 400_000;
+
+export async function conversationTotals(
+  db: Db,
+  from: number,
+  to: number,
+  /** Tests: a small value reads in many parts. */
+  rowsPerPart = ROWS_PER_PART,
+): Promise<ConversationTotalsRow[]> {
+  const range = {
+    f: Math.ceil(from / 1000),
+    t: Math.ceil(to / 1000),
+  };
+  const where = `window_start >= toDateTime({f:Int64}, 'UTC') AND window_start < toDateTime({t:Int64}, 'UTC')`;
+  const [{ n }] = await db.rows<{ n: number | string }>(
+    `SELECT count() AS n FROM flow_aggregates WHERE ${where}`,
+    range,
+  );
+  const parts = Math.max(1, Math.ceil(num(n) / rowsPerPart));
+  const out: ConversationTotalsRow[] = [];
+  for (let part = 0; part < parts; part++) {
+    const rows = await db.rows<Record<string, unknown>>(
+      `SELECT src_ip, dst_ip, src_port, dst_port, ip_protocol,
+         toInt64(toUnixTimestamp(min(window_start))) * 1000 AS fw,
+         toInt64(toUnixTimestamp(max(window_start))) * 1000 AS lw,
+         sum(flow_count) AS fc, sum(bytes_total) AS b, sum(packets_total) AS pk, sum(new_sessions) AS ns,
+         groupBitOr(tcp_flags_observed) AS fl,
+         countIf(bitAnd(tcp_flags_observed, {mask:UInt16}) = {syn:UInt16}) AS sna
+       FROM flow_aggregates
+       WHERE ${where}${parts > 1 ? ' AND cityHash64(src_ip, dst_ip, src_port, dst_port, ip_protocol) % {parts:UInt64} = {part:UInt64}' : ''}
+       GROUP BY src_ip, dst_ip, src_port, dst_port, ip_protocol`,
+      { ...range, mask: TCP_SYN | TCP_ACK, syn: TCP_SYN, parts, part },
+    );
+    for (const r of rows)
+      out.push({
+        src_ip: ipOut(r.src_ip) as string,
+        dst_ip: ipOut(r.dst_ip) as string,
+        src_port: num(r.src_port),
+        dst_port: num(r.dst_port),
+        ip_protocol: num(r.ip_protocol),
+        first_window: num(r.fw),
+        last_window: num(r.lw),
+        flow_count: num(r.fc),
+        bytes_total: num(r.b),
+        packets_total: num(r.pk),
+        new_sessions: num(r.ns),
+        tcp_flags_observed: num(r.fl),
+        syn_no_ack_rows: num(r.sna),
+      });
+  }
+  return out;
+}
