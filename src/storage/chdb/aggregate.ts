@@ -100,10 +100,11 @@ SETTINGS ${JOB_SETTINGS}`;
 
 /**
  * Jobs yield to ingest and stay bounded in memory whatever a window's cardinality: one engine thread (the
- * other core stays with the collector), and GROUP BY state beyond 512 MiB spills to disk (external
+ * other core stays with the collector) at the lowest CPU priority (nice 19), and GROUP BY state beyond 512 MiB spills to disk (external
  * aggregation) instead of growing: one aggregation run holds at most about that plus one block.
  */
-export const JOB_SETTINGS = 'max_threads = 1, max_bytes_before_external_group_by = 536870912';
+export const JOB_SETTINGS =
+  'max_threads = 1, max_bytes_before_external_group_by = 536870912, os_threads_nice_value_query = 19';
 
 /** Patch-part lightweight delete (schema.ts): tens of ms instead of a mutation over the partition. */
 const PATCH_DELETE = `SETTINGS lightweight_delete_mode = 'lightweight_update'`;

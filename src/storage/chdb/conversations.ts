@@ -1,6 +1,7 @@
 /** conversationTotals on the embedded store: one GROUP BY over flow_aggregates, read in parts (port.ts). */
 import { TCP_ACK, TCP_SYN } from '../../core/rules.js';
 import type { ConversationTotalsRow } from '../port.js';
+import { JOB_SETTINGS } from './aggregate.js';
 import { type Db, ipOut, num } from './db.js';
 
 /**
@@ -38,7 +39,8 @@ export async function conversationTotals(
          countIf(bitAnd(tcp_flags_observed, {mask:UInt16}) = {syn:UInt16}) AS sna
        FROM flow_aggregates
        WHERE ${where}${parts > 1 ? ' AND cityHash64(src_ip, dst_ip, src_port, dst_port, ip_protocol) % {parts:UInt64} = {part:UInt64}' : ''}
-       GROUP BY src_ip, dst_ip, src_port, dst_port, ip_protocol`,
+       GROUP BY src_ip, dst_ip, src_port, dst_port, ip_protocol
+       SETTINGS ${JOB_SETTINGS}`,
       { ...range, mask: TCP_SYN | TCP_ACK, syn: TCP_SYN, parts, part },
     );
     for (const r of rows)

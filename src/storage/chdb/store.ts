@@ -72,6 +72,8 @@ const ENCODE_CHUNK = 65_536;
  * touches many hourly partitions: the engine's default limit of 100 per INSERT would refuse it.
  */
 const INSERT_SETTINGS = 'max_partitions_per_insert_block = 0';
+/** The engine threads of a read (and of a job, aggregate.ts JOB_SETTINGS) at the lowest CPU priority. */
+export const READ_NICE = 'os_threads_nice_value_query = 19';
 
 export interface ChdbStoreOptions {
   /** Data directory (created if missing). */
@@ -311,6 +313,7 @@ export class ChdbStore implements FlowStore {
         // Without a batch id a fresh token: with the window set, a token-less insert whose content equals
         // an earlier one would be dropped, and identical flows are legal.
         { path: file, structure: RAW_STRUCTURE, token: batchId ?? `anon:${randomUUID()}` },
+        'ingest',
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -324,6 +327,7 @@ export class ChdbStore implements FlowStore {
     const [r] = await this.db.rows<{ n: number }>(
       'SELECT count() AS n FROM ingest_batches WHERE batch_id = {id:String}',
       { id: batchId },
+      'ingest',
     );
     return num(r?.n ?? 0) > 0;
   }
@@ -476,8 +480,10 @@ export class ChdbStore implements FlowStore {
       throw new RangeError(`timeoutMs: a positive number of milliseconds, got ${timeoutMs}`);
     // A per-statement SETTINGS clause, not a session SET: the session is shared with ingestion, whose
     // statements must never inherit a query's limit. The engine stops at the limit (TIMEOUT_EXCEEDED).
-    const limit =
-      timeoutMs === undefined ? '' : `\nSETTINGS max_execution_time = ${Math.max(0.001, timeoutMs / 1000)}`;
+    // Reads run on niced engine threads: while ingestion needs the cores, it gets them.
+    const limit = `\nSETTINGS ${READ_NICE}${
+      timeoutMs === undefined ? '' : `, max_execution_time = ${Math.max(0.001, timeoutMs / 1000)}`
+    }`;
     const run = async (sql: string, params: unknown) => {
       try {
         return await this.db.rows<Record<string, unknown>>(`${sql.trimEnd()}${limit}`, params as Params);
