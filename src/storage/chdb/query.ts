@@ -2,7 +2,7 @@
  * The ClickHouse spelling of the shared compiler (storage/sql) plus the two row queries of this store.
  * Every value becomes a `{pN:Type}` parameter bound by the engine.
  */
-import { ipv6ToString, parseIp } from '../../core/ip.js';
+import { parseIp } from '../../core/ip.js';
 import { cidrToRange, DAY_MS } from '../../core/rules.js';
 import type { AggregateRowsQuery, FlowsQuery, Tier } from '../../query/ast.js';
 import { compileFilter, QueryError } from '../sql/compile.js';
@@ -15,15 +15,22 @@ const TYPES = { ip: 'IPv6', int: 'Int64', text: 'String', uint: 'UInt64', num: '
 
 class ChBinder implements Binder {
   private readonly values: Params = {};
+  /** One parameter per distinct typed value: a scope repeats its bounds in every part and on both sides. */
+  private readonly seen = new Map<string, string>();
   private n = 0;
   bind(value: unknown, type: keyof typeof TYPES): string {
     return this.typed(TYPES[type], value);
   }
   /** Any ClickHouse type (the dialect's own time and date parameters). */
   typed(type: string, value: unknown): string {
+    const key = `${type}\u0000${typeof value}\u0000${String(value)}`;
+    const known = this.seen.get(key);
+    if (known) return known;
     const name = `p${this.n++}`;
     this.values[name] = value;
-    return `{${name}:${type}}`;
+    const placeholder = `{${name}:${type}}`;
+    this.seen.set(key, placeholder);
+    return placeholder;
   }
   params(): Params {
     return this.values;
@@ -119,6 +126,12 @@ export const chdbDialect: Dialect = {
     const from = values.map((v) => b.bind(v, kind));
     // A NULL column value maps to the default (-1) too: no top key is NULL when this is used.
     return `transform(${col}, [${from.join(', ')}], [${values.map((_v, i) => i).join(', ')}], -1)`;
+  },
+  aggregateIf(agg, cond) {
+    if (agg === 'count(*)') return `countIf(${cond})`;
+    const sum = /^sum\((.*)\)$/s.exec(agg);
+    if (!sum) throw new QueryError(`no conditional form of the aggregate ${agg}`);
+    return `sumIf(${sum[1]}, ${cond})`;
   },
   epochMs: (col) => `toUnixTimestamp64Milli(${col})`,
   timestamp: (ms, binder) => `fromUnixTimestamp64Milli(${(binder as ChBinder).typed('Int64', ms)}, 'UTC')`,
