@@ -15,22 +15,15 @@ const TYPES = { ip: 'IPv6', int: 'Int64', text: 'String', uint: 'UInt64', num: '
 
 class ChBinder implements Binder {
   private readonly values: Params = {};
-  /** One parameter per distinct typed value: a scope repeats its bounds in every part and on both sides. */
-  private readonly seen = new Map<string, string>();
   private n = 0;
   bind(value: unknown, type: keyof typeof TYPES): string {
     return this.typed(TYPES[type], value);
   }
   /** Any ClickHouse type (the dialect's own time and date parameters). */
   typed(type: string, value: unknown): string {
-    const key = `${type}\u0000${typeof value}\u0000${String(value)}`;
-    const known = this.seen.get(key);
-    if (known) return known;
     const name = `p${this.n++}`;
     this.values[name] = value;
-    const placeholder = `{${name}:${type}}`;
-    this.seen.set(key, placeholder);
-    return placeholder;
+    return `{${name}:${type}}`;
   }
   params(): Params {
     return this.values;
