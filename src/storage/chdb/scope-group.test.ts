@@ -100,12 +100,15 @@ describe('tenant scopes tested per group (chdb)', () => {
       const aggWant = aggs.filter((a) => aggIn(a, scope) && pass((k) => aggValue(a, k)));
       expectTop(agg.rows, referenceTopAggregates(aggWant, by, metric), metric, limit, `${label} agg`);
 
-      // Across tiers from the day before to now (raw and aggregate parts combined in one statement).
-      const planned: TopQuery = { ...q, from: day - DAY_MS, to: Date.now() };
+      // Across tiers from the day before to now (raw and aggregate parts combined in one statement), with
+      // the `other` total and the previous period (both ranked again under the scope).
+      const planned: TopQuery = { ...q, from: day - DAY_MS, to: Date.now(), other: true, previous: true };
       const perGroup = await store.query(planned, { scope });
       const perRow = await store.query({ ...planned, filter: scopeAnd(filter, scope) });
       expect(perGroup.parts, label).toEqual(perRow.parts);
-      expectTop(perGroup.rows, perRow.rows, metric, limit, `${label} planned`);
+      // Both end with the `other` row: compared as one more row.
+      expectTop(perGroup.rows, perRow.rows, metric, limit + 1, `${label} planned`);
+      expect(perGroup.columns).toEqual(perRow.columns);
     }
     // The property exercised the per-group path (most random scopes and keys allow it).
     expect(grouped).toBeGreaterThan(20);
