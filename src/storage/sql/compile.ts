@@ -207,7 +207,8 @@ export interface TopSpec {
  * has one source and one destination, so "source or destination inside a network" is the same for all
  * its rows. Tested per row (as `exporter in list OR src in network OR dst in network ...` on every row
  * of the span), a scope covering most of the traffic made a 24-hour top-N 1.6 times dearer than the
- * unscoped one on 10 M flows; tested on the ~90 k groups it costs a few per cent (README "Tenants").
+ * unscoped one on 10 M flows; tested on the ~90 k groups it costs a few per cent, plus ~10 % for each of
+ * the two conditional aggregates a scope naming exporters needs (README "Tenants").
  * Not for a network holding `::`: raw parts group an absent address as `::` and the aggregate tier
  * stores it so, while an absent address is inside no network (the per-row test then). Not on the daily
  * tier (the scope's exporters force the others; the daily keys are edge columns).
@@ -254,7 +255,7 @@ function partSql(spec: TopSpec, part: PlanPart, o: { d: Dialect; b: Binder; comb
     const n = `(${inNets.join(' OR ')})`;
     if (scope.exporters.length > 0) {
       const ex = compileFilter(scopeFilter({ ...scope, networks: [] }), part.tier, d, b);
-      // Named once and read twice (the engine's analysis time grows with the text it has to resolve).
+      // Named once, read again in HAVING.
       metric = `(CASE WHEN (${n} AS in_networks) THEN ${metric} ELSE ${d.aggregateIf(metric, ex)} END)`;
       having = ` HAVING (CASE WHEN in_networks THEN 1 WHEN ${d.aggregateIf('count(*)', ex)} > 0 THEN 1 ELSE 0 END) = 1`;
     } else having = ` HAVING (CASE WHEN ${n} THEN count(*) ELSE 0 END) > 0`;
