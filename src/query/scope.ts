@@ -93,11 +93,17 @@ export function scopeFilter(scope: Scope): Filter {
   return { op: 'or', filters: leaves };
 }
 
+/** A filter restricted to the scope: `scope AND (filter)`; no scope: unchanged. */
+export function scopeAnd(filter: Filter | undefined, scope: Scope | undefined): Filter | undefined {
+  if (!scope) return filter;
+  const s = scopeFilter(scope);
+  return filter ? { op: 'and', filters: [s, filter] } : s;
+}
+
 /** The query restricted to the scope: its filter becomes `scope AND (filter)`; no scope: unchanged. */
 export function scopeQuery<Q extends Query>(q: Q, scope: Scope | undefined): Q {
   if (!scope) return q;
-  const s = scopeFilter(scope);
-  return { ...q, filter: q.filter ? { op: 'and', filters: [s, q.filter] } : s };
+  return { ...q, filter: scopeAnd(q.filter, scope) };
 }
 
 /** Parsed ranges per networks list (a scope's list is checked once per edge of a map: parse it once). */

@@ -50,6 +50,7 @@ import {
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
 import { answerSeries, answerTop } from '../sql/answer.js';
+import { scopeByGroup } from '../sql/compile.js';
 import { compileScans, SCAN_RESULT_COLUMNS } from '../sql/scans.js';
 import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
@@ -64,6 +65,7 @@ import { chdbDialect, compileAggregateRows, compileFlows, FLOW_SELECT } from './
 import { applyRetention } from './retention.js';
 import { ROW_FORMAT } from './row-encoder.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION, ttlClauses } from './schema.js';
+import { GROUP_SHARE, ScopeShares } from './scope-share.js';
 
 /** Records encoded per step into the payload file (bounded encode buffer, reused). */
 const ENCODE_CHUNK = 65_536;
@@ -82,6 +84,11 @@ export interface ChdbStoreOptions {
   internalNetworks?: string[];
   /** Clock for tier picking (tests). */
   now?: () => number;
+  /**
+   * Share of rows inside a tenant scope above which a top-N tests the scope per group (scope-share.ts);
+   * default GROUP_SHARE. Tests force one way: 0 always (where the query allows), Infinity never.
+   */
+  groupScopeShare?: number;
 }
 
 /** Writes buffers back to back (writev takes at most IOV_MAX = 1024 buffers per call). */
@@ -114,6 +121,8 @@ export class ChdbStore implements FlowStore {
   /** Reusable encode buffers (a chunk's buffer is free again once its file is written). */
   private readonly scratch: Buffer[] = [];
   private closed = false;
+  private readonly scopeShares: ScopeShares;
+  private readonly groupScopeShare: number;
   /** Rows encoded by ingest workers (row-encoder.ts), inserted as they are: see insertEncoded. */
   readonly rowEncoding: RowEncoding = {
     format: ROW_FORMAT,
@@ -136,6 +145,8 @@ export class ChdbStore implements FlowStore {
     this.ranges = internalRanges(opts.internalNetworks ?? []);
     this.internal = internalParams(this.ranges);
     this.now = opts.now ?? Date.now;
+    this.scopeShares = new ScopeShares(this.db, this.now);
+    this.groupScopeShare = opts.groupScopeShare ?? GROUP_SHARE;
   }
 
   async migrate(): Promise<MigrationReport> {
@@ -509,7 +520,21 @@ export class ChdbStore implements FlowStore {
       return { tier: 'raw', columns: FLOW_OUT.map(([n]) => n), rows: rows.map((r) => mapRow(r, FLOW_OUT)) };
     }
     const common = { state: await this.tierState(), now: this.now(), dialect: chdbDialect, run };
-    if (q.kind === 'top') return answerTop({ ...common, query: q, cell: outValue, metric: num });
+    // A top-N takes the scope apart: compileTop may test its networks once per group instead of per row.
+    if (q.kind === 'top') {
+      // A scope holding most rows is cheaper tested once per group (compile.ts groupScope): answerTop then
+      // takes the caller's query and the scope apart (scope-share.ts says why and when).
+      const s = options.scope;
+      if (
+        s &&
+        scopeByGroup(q.by, s) &&
+        (await this.scopeShares.share(s, common.state.aggregatedUntil)) >= this.groupScopeShare
+      ) {
+        const top = query as typeof q; // the caller's query: scopeQuery keeps the kind
+        return answerTop({ ...common, query: top, scope: s, cell: outValue, metric: num });
+      }
+      return answerTop({ ...common, query: q, cell: outValue, metric: num });
+    }
     if (q.kind === 'series') return answerSeries({ ...common, query: q, cell: outValue, metric: num });
     if (q.kind === 'scans') {
       const c = compileScans(q, chdbDialect);

@@ -52,7 +52,7 @@ export function escapeFilter(r: () => number, pick: Pick, depth: number): Filter
 }
 
 /** An aggregate row's field as a query reads it (the absent-value sentinel reads as NULL). */
-function aggValue(a: RefAggregate, f: FilterField): Value {
+export function aggValue(a: RefAggregate, f: FilterField): Value {
   const v = (a as unknown as Record<string, Value>)[f] ?? null;
   const absent = (FIELD_CATALOG[f] as { absent?: string | number }).absent;
   return absent !== undefined && v === absent ? null : v;

@@ -6,6 +6,7 @@
 import type { GroupField } from '../../core/columns.js';
 import type { QueryResult, SeriesQuery, TopQuery } from '../../query/ast.js';
 import { filterFields, planQuery, type QueryPlan } from '../../query/plan.js';
+import { type Scope, scopeAnd, scopeQuery } from '../../query/scope.js';
 import { checkStep, chooseStep, stepCount } from '../../query/steps.js';
 import type { TierState } from '../port.js';
 import { compileSeries, compileTop } from './compile.js';
@@ -24,6 +25,12 @@ export interface AnswerOptions<Q> {
   cell(field: GroupField, value: unknown): Cell;
   /** A metric value (exact below 2^53). */
   metric(value: unknown): number;
+  /**
+   * A tenant scope not yet in `query` (top-N only): planned as part of the filter, compiled by
+   * compileTop, which may test it per group (compile.ts groupScope). A store may instead pass the query
+   * already scoped (query/scope.ts scopeQuery) and no scope.
+   */
+  scope?: Scope;
 }
 
 export type AnswerTopOptions = AnswerOptions<TopQuery>;
@@ -39,7 +46,7 @@ function plan<Q extends { from: number; to: number; tier?: TopQuery['tier'] } & 
   to = o.query.to,
 ): QueryPlan {
   const q = o.query;
-  const fields = [...new Set([...q.by, ...filterFields(q.filter)])];
+  const fields = [...new Set([...q.by, ...filterFields(scopeAnd(q.filter, o.scope))])];
   return planQuery({ from, to, fields, tier: q.tier }, { now: o.now, ...o.state });
 }
 
@@ -51,7 +58,8 @@ async function ranked<Q extends Ranked>(
   by: readonly GroupField[] = o.query.by,
 ): Promise<Row[]> {
   const q = o.query;
-  const compiled = compileTop({ by, metric: q.metric, filter: q.filter, limit }, p.parts, o.dialect);
+  const spec = { by, metric: q.metric, filter: q.filter, limit, scope: o.scope };
+  const compiled = compileTop(spec, p.parts, o.dialect);
   const raw = compiled ? await o.run(compiled.sql, compiled.params) : [];
   return raw.map((r) => {
     const out: Row = {};
@@ -121,7 +129,9 @@ export async function answerTop(o: AnswerTopOptions): Promise<QueryResult> {
  * that sums per step each of those groups and `other` (compileSeries labels a row by its group's rank);
  * the step totals are the sums of those few rows.
  */
-export async function answerSeries(o: AnswerOptions<SeriesQuery>): Promise<QueryResult> {
+export async function answerSeries(opts: AnswerOptions<SeriesQuery>): Promise<QueryResult> {
+  // The series statement tests the scope per row: fold a scope given apart into the filter.
+  const o = { ...opts, query: scopeQuery(opts.query, opts.scope), scope: undefined };
   const q = o.query;
   const p = plan(o);
   const step =

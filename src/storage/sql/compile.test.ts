@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Filter } from '../../query/ast.js';
+import { checkScope } from '../../query/scope.js';
 import { chdbDialect } from '../chdb/query.js';
 import { postgresDialect } from '../postgres/query.js';
-import { compileFilter, compileTop, QueryError } from './compile.js';
+import { compileFilter, compileTop, QueryError, scopeByGroup } from './compile.js';
 
 const hostile: Filter = {
   op: 'and',
@@ -121,5 +122,24 @@ describe('the shared SQL compiler', () => {
     expect(compileFilter(lt, 'aggregates', postgresDialect, postgresDialect.binder())).toBe(
       '(ip_protocol < $1::bigint AND ip_protocol <> 0)',
     );
+  });
+
+  it('tests a scope per group only where that keeps the per-row answer (both addresses keyed, no ::)', () => {
+    const s = checkScope({ exporters: ['192.0.2.1'], networks: ['10.0.0.0/8'] });
+    expect(scopeByGroup(['src_ip', 'dst_ip'], s)).toBe(true);
+    expect(scopeByGroup(['dst_port', 'dst_ip', 'src_ip'], s)).toBe(true);
+    expect(scopeByGroup(['src_ip'], s)).toBe(false);
+    expect(scopeByGroup(['src_ip', 'dst_ip'], checkScope({ exporters: ['192.0.2.1'] }))).toBe(false);
+    // ::/96 holds `::`, what an absent address groups as: the per-row test keeps it out.
+    expect(scopeByGroup(['src_ip', 'dst_ip'], checkScope({ networks: ['::/96'] }))).toBe(false);
+    const spec = { by: ['src_ip', 'dst_ip'] as const, metric: 'bytes' as const, limit: 5, scope: s };
+    const parts = [{ tier: 'aggregates' as const, from: 0, to: 600_000 }];
+    const ch = compileTop({ ...spec, by: [...spec.by] }, parts, chdbDialect);
+    expect(ch?.sql).toContain(' HAVING ');
+    expect(ch?.sql).toContain('sumIf(');
+    // PostgreSQL has no per-group form (row-level security tests every row anyway): the scope is in WHERE.
+    const pg = compileTop({ ...spec, by: [...spec.by] }, parts, postgresDialect);
+    expect(pg?.sql).not.toContain(' HAVING ');
+    expect(pg?.sql).toMatch(/WHERE .*exporter_ip = /);
   });
 });

@@ -56,6 +56,13 @@ export interface Dialect {
    * 24-hour series three times slower). The values are bound here; null for a value it cannot bind.
    */
   rankOf?(col: string, kind: 'ip' | 'int', values: readonly (string | number)[], b: Binder): string | null;
+  /**
+   * Optional: lets a top-N test a tenant scope's networks once per group instead of once per row
+   * (compile.ts groupScope). `agg` is a metric aggregate as the compiler writes it (`sum(...)` or
+   * `count(*)`); the answer is the same aggregate over the group's rows where `cond` holds.
+   * ClickHouse only: on PostgreSQL row-level security tests every row whatever the query does.
+   */
+  aggregateIf?(agg: string, cond: string): string;
   /** A raw timestamp column as epoch ms (an integer), for reading a sort key back. */
   epochMs(col: string): string;
   /** Epoch ms bound as a value comparable with a raw timestamp column. */
