@@ -71,6 +71,7 @@ describe('labels over HTTP', () => {
         port: null,
         validFrom: null,
         validTo: null,
+        source: 'store',
       },
       {
         cidr: '10.1.0.0/24',
@@ -80,6 +81,7 @@ describe('labels over HTTP', () => {
         port: null,
         validFrom: new Date(DAY0).toISOString(),
         validTo: null,
+        source: 'store',
       },
       {
         cidr: '10.1.0.5',
@@ -89,6 +91,7 @@ describe('labels over HTTP', () => {
         port: 1000,
         validFrom: null,
         validTo: null,
+        source: 'store',
       },
     ]);
   });

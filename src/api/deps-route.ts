@@ -86,7 +86,11 @@ export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void
     async (req) => {
       const s = store();
       range(req.body.from, req.body.to, 'to');
-      const { rows } = await depsView(s, { ...req.body, scope: await requestScope(ctx, req) });
+      const { rows } = await depsView(s, {
+        ...req.body,
+        configLabels: ctx.configLabels,
+        scope: await requestScope(ctx, req),
+      });
       return { columns: [...VIEW_COLUMNS], rows: rows.map((r) => ({ ...r })) };
     },
   );

@@ -2,9 +2,10 @@
  * Change over time: `depsDiff` compares the map of a period with a base period (new, vanished, changed,
  * same), `depsHistory` gives one edge's days from the daily tier with its recorded direction corrections.
  */
+import { readLabels } from '../core/label-file.js';
 import { DAY_MS } from '../core/rules.js';
 import type { Scope } from '../query/scope.js';
-import type { DependencyChange, EdgeDirection, FlowStore } from '../storage/port.js';
+import type { DependencyChange, EdgeDirection, FlowStore, HostLabel } from '../storage/port.js';
 import { edgeInScope } from './map.js';
 import { depsView, type LabelledRow, labelSplits, type MapView, VIEW_COLUMNS } from './view.js';
 
@@ -19,6 +20,8 @@ export interface DiffOptions {
   baseTo: number;
   view?: MapView;
   filter?: string;
+  /** The configuration's labels, read before the store's (core readLabels). */
+  configLabels?: readonly HostLabel[];
   /** Bytes moved by more than this fraction of the base count as changed. Default 0.5. */
   factor?: number;
 }
@@ -58,7 +61,7 @@ const CHANGE_ORDER: Record<Change, number> = { new: 0, vanished: 1, changed: 2, 
 
 export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRow[]> {
   // Labels and edges read once for both periods.
-  const [labels, stored] = await Promise.all([store.getLabels(), store.listDependencies()]);
+  const [labels, stored] = await Promise.all([readLabels(store, o.configLabels), store.listDependencies()]);
   const common = { view: o.view, filter: o.filter, labels, stored, scope: o.scope };
   // Day-aligned periods (the usual case) are read in one query, split at the four bounds; otherwise a day
   // may belong to both periods, so each is read on its own.

@@ -4,6 +4,7 @@
  * group before the change and its new one after). An aggregated edge carries the sum of its host edges.
  */
 
+import { readLabels } from '../core/label-file.js';
 import { DAY_MS, dayStart } from '../core/rules.js';
 import type { DependencyEdge, DependencyTotalsRow, FlowStore, HostLabel } from '../storage/port.js';
 import { parseEdgeFilter } from './filter.js';
@@ -18,8 +19,10 @@ export interface DepsViewOptions extends DepsMapOptions {
   group?: string;
   /** The role filter (src/deps/filter.ts). */
   filter?: string;
-  /** Labels to use instead of the store's (tests, a diff reusing them). */
+  /** Labels to use instead of reading them (tests, a diff reusing them). */
   labels?: readonly HostLabel[];
+  /** The configuration's labels (config/labels.ts), read before the store's (core readLabels). */
+  configLabels?: readonly HostLabel[];
   /** Every stored edge, instead of listing them again (a diff reuses them). */
   stored?: readonly DependencyEdge[];
   /**
@@ -127,7 +130,10 @@ export interface ViewResult {
 export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<ViewResult> {
   const view = o.view ?? 'host';
   const predicate = parseEdgeFilter(o.filter ?? '');
-  const [labels, edges] = await Promise.all([o.labels ?? store.getLabels(), chooseEdges(store, o, o.stored)]);
+  const [labels, edges] = await Promise.all([
+    o.labels ?? readLabels(store, o.configLabels),
+    chooseEdges(store, o, o.stored),
+  ]);
   const resolver = new LabelResolver(labels);
   // Summed in the store: per edge, and per period of constant labels for the aggregated views.
   const around = o.host !== undefined || o.service !== undefined;

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { cliToken, requestVia } from '../../app/query-via.js';
+import { configLabels } from '../../config/load.js';
 import { parseEdgeFilter } from '../../deps/filter.js';
 import {
   DIFF_COLUMNS,
@@ -19,6 +20,7 @@ import {
 import type { MapView } from '../../deps/view.js';
 import { FilterError, formatFilterError } from '../../query/filter/index.js';
 import { parseProtocol } from '../../query/filter/terms.js';
+import type { HostLabel } from '../../storage/port.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, serveToAsk, UsageError, withStore } from '../store.js';
@@ -144,7 +146,12 @@ async function run<T>(o: {
   parse: () => T;
   check?: (p: T) => boolean;
   via: (base: string, p: T, token?: string) => Promise<string>;
-  direct: (store: Parameters<Parameters<typeof withStore>[1]>[0], p: T) => Promise<string>;
+  /** Reads with the store and the configuration's labels (config/labels.ts). */
+  direct: (
+    store: Parameters<Parameters<typeof withStore>[1]>[0],
+    p: T,
+    labels: readonly HostLabel[],
+  ) => Promise<string>;
 }): Promise<void> {
   const config = configOrExit('deps', o.flags, o.io, { env: o.ctx.env, label: o.command });
   if (!config) return;
@@ -168,7 +175,7 @@ async function run<T>(o: {
     return;
   }
   await withStore({ command: o.command, config, io: o.io, access: 'read', ctx: o.ctx }, async (store) => {
-    o.io.stdout.write(await o.direct(store, p));
+    o.io.stdout.write(await o.direct(store, p, configLabels(config.deps)));
   });
 }
 
@@ -194,7 +201,8 @@ export function runDiff(flags: DiffFlags, io: CliIO, ctx: CommandContext = {}): 
         ).rows,
         format,
       ),
-    direct: async (store, p) => formatDiff(await depsDiff(store, p), format),
+    direct: async (store, p, labels) =>
+      formatDiff(await depsDiff(store, { ...p, configLabels: labels }), format),
   });
 }
 

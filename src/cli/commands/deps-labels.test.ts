@@ -47,7 +47,10 @@ describe('flowlens labels', () => {
       `labels:\n  - {cidr: 10.0.0.0/24, group: front}\n  - {cidr: 10.1.0.0/24, group: back, valid_from: "${iso(DAY0)}"}\n  - {cidr: 10.1.0.5, name: db5}\n`,
     );
     const imp = await flowlens('labels', 'import', yaml);
-    expect([imp.code(), imp.err()]).toEqual([0, '3 label(s) imported (every earlier label replaced)\n']);
+    expect([imp.code(), imp.err()]).toEqual([
+      0,
+      "3 label(s) imported (every earlier stored label replaced; the configuration's stay)\n",
+    ]);
     const list = await flowlens('labels', 'list');
     expect(list.out()).toMatch(/cidr\s+name\s+group/);
     expect(list.out()).toContain('10.1.0.5');
