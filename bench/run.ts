@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { authBenchmarks } from './auth.js';
 import { decodeBenchmarks } from './decode.js';
+import { depsDiscoveryBenchmarks } from './deps-discovery.js';
 import { depsBenchmarks } from './deps-map.js';
 import { e2eBenchmarks } from './e2e.js';
 import { type Benchmark, type BenchResult, fmt, missedTargets } from './harness.js';
@@ -32,6 +33,7 @@ const ALL: Benchmark[] = [
   ...queryBenchmarks,
   ...tenantBenchmarks,
   ...depsBenchmarks,
+  ...depsDiscoveryBenchmarks,
   ...uiBenchmarks,
 ];
 
