@@ -1,5 +1,6 @@
 /**
- * `flowlens deps diff --from T --to T --base-from T --base-to T [--view V] [--filter F] [--factor X]` and
+ * `flowlens deps diff --period A --against B` (or `--from T --to T --base-from T --base-to T`) `[--view V]
+ * [--filter F] [--factor X]` and
  * `flowlens deps history --client A --server B --port N [--protocol tcp|udp|N] [--from T --to T]`: what
  * changed in the map against a base period, and one edge's days with its direction corrections
  * (src/deps/history.ts). Through a running serve when it holds the embedded store, as `deps` does.
@@ -7,6 +8,7 @@
 import type { Command } from 'commander';
 import { cliToken, requestVia } from '../../app/query-via.js';
 import { configLabels } from '../../config/load.js';
+import { PeriodError, type Periods, parsePeriods } from '../../core/period.js';
 import { parseEdgeFilter } from '../../deps/filter.js';
 import {
   DIFF_COLUMNS,
@@ -27,6 +29,8 @@ import { type CommandContext, serveToAsk, UsageError, withStore } from '../store
 import { formatTable, parseTime } from './query.js';
 
 export interface DiffFlags extends ConfigOpts {
+  period?: string;
+  against?: string;
   from?: string;
   to?: string;
   baseFrom?: string;
@@ -49,21 +53,47 @@ export interface HistoryFlags extends ConfigOpts {
   token?: string;
 }
 
-export function parseDiffFlags(f: DiffFlags, now: number): DiffOptions {
+const RANGE_FLAGS = '--from/--to/--base-from/--base-to';
+
+/** The two periods: --period/--against (core/period.ts, as the API reads them) or the four times. */
+function diffPeriods(f: DiffFlags, now: number): Periods {
+  const range = [f.from, f.to, f.baseFrom, f.baseTo].some((v) => v !== undefined);
+  if (f.period !== undefined || f.against !== undefined) {
+    if (range) throw new UsageError(`--period/--against: give them or ${RANGE_FLAGS}, not both`);
+    if (f.period === undefined) throw new UsageError('--period: required with --against (e.g. --period 7d)');
+    if (f.against === undefined)
+      throw new UsageError('--against: required with --period (e.g. --against 7d: the 7 days before)');
+    try {
+      return parsePeriods({
+        period: f.period,
+        against: f.against,
+        now,
+        names: { period: '--period', against: '--against' },
+      });
+    } catch (err) {
+      if (err instanceof PeriodError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
   const t = (v: string | undefined, flag: string) => {
-    if (v === undefined) throw new UsageError(`${flag}: required`);
+    if (v === undefined)
+      throw new UsageError(`${flag}: required (or --period A --against B, e.g. --period 7d --against 7d)`);
     return parseTime(v, flag, now);
   };
-  const o: DiffOptions = {
+  const o = {
     from: t(f.from, '--from'),
     to: t(f.to ?? 'now', '--to'),
     baseFrom: t(f.baseFrom, '--base-from'),
     baseTo: t(f.baseTo, '--base-to'),
-    filter: f.filter,
   };
   if (!(o.to > o.from)) throw new UsageError('--from/--to: --from must be before --to');
   if (!(o.baseTo > o.baseFrom))
     throw new UsageError('--base-from/--base-to: --base-from must be before --base-to');
+  return o;
+}
+
+export function parseDiffFlags(f: DiffFlags, now: number): DiffOptions {
+  const o: DiffOptions = { ...diffPeriods(f, now), filter: f.filter };
   if (f.view !== undefined) {
     if (!['host', 'group', 'service'].includes(f.view))
       throw new UsageError(`--view: expected host | group | service, got ${f.view}`);
@@ -251,10 +281,15 @@ export function registerDepsChange(deps: Command, io: CliIO): void {
       .description(
         'edges new, vanished, changed (bytes moved > factor, direction corrected) or the same against a base period',
       )
-      .requiredOption('--from <time>', 'the period: start')
-      .option('--to <time>', 'the period: end', 'now')
-      .requiredOption('--base-from <time>', 'the base period: start')
-      .requiredOption('--base-to <time>', 'the base period: end')
+      .option(
+        '--period <period>',
+        'the period: FROM..TO (e.g. 2026-11-01..2026-11-08, -14d..-7d) or a duration D (the last D)',
+      )
+      .option('--against <period>', 'the base: FROM..TO or a duration D (the D before the period)')
+      .option('--from <time>', 'the period: start (instead of --period)')
+      .option('--to <time>', 'the period: end (default now)')
+      .option('--base-from <time>', 'the base period: start (instead of --against)')
+      .option('--base-to <time>', 'the base period: end')
       .option('--view <view>', 'host | group | service', 'host')
       .option('--filter <filter>', 'the role filter of `flowlens deps`')
       .option('--factor <x>', 'bytes moved by more than this share count as changed', '0.5')

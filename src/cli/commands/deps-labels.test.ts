@@ -88,6 +88,57 @@ describe('flowlens deps with labels', () => {
     );
   });
 
+  it('deps diff --period/--against gives what the four times give; bad input names the flag', async () => {
+    const half = DAY0 + (DAYS / 2) * DAY_MS;
+    const end = DAY0 + DAYS * DAY_MS;
+    const json = async (...args: string[]) => {
+      const r = await flowlens('deps', 'diff', ...args, '--format', 'json');
+      expect(r.err()).toBe('');
+      return JSON.parse(r.out());
+    };
+    const four = await json(
+      '--from',
+      iso(half),
+      '--to',
+      iso(end),
+      '--base-from',
+      iso(DAY0),
+      '--base-to',
+      iso(half),
+    );
+    expect(
+      await json('--period', `${iso(half)}..${iso(end)}`, '--against', `${iso(DAY0)}..${iso(half)}`),
+    ).toEqual(four);
+    // A duration base: the same length, ending where the period starts.
+    expect(await json('--period', `${iso(half)}..${iso(end)}`, '--against', `${(DAYS / 2) * 24}h`)).toEqual(
+      four,
+    );
+    // Durations end now: --period 3d --against 3d against the explicit relative times.
+    expect(await json('--period', '3d', '--against', '3d')).toEqual(
+      await json('--from', '-3d', '--to', 'now', '--base-from', '-6d', '--base-to', '-3d'),
+    );
+    const fails = async (...args: string[]) => {
+      const r = await flowlens('deps', 'diff', ...args);
+      expect(r.code()).toBe(2);
+      return r.err();
+    };
+    expect(await fails('--period', 'week', '--against', '7d')).toMatch(
+      /^flowlens deps diff: --period: expected FROM\.\.TO \(.*\) or a duration such as 7d, got "week"\n$/,
+    );
+    expect(await fails('--period', '7d', '--against', '-1d..yesterday')).toMatch(
+      /^flowlens deps diff: --against: expected FROM\.\.TO .*; "yesterday" is not a time\n$/,
+    );
+    expect(await fails('--period', '7d')).toBe(
+      'flowlens deps diff: --against: required with --period (e.g. --against 7d: the 7 days before)\n',
+    );
+    expect(await fails('--period', '7d', '--against', '7d', '--from', '-1d')).toBe(
+      'flowlens deps diff: --period/--against: give them or --from/--to/--base-from/--base-to, not both\n',
+    );
+    expect(await fails('--to', 'now')).toBe(
+      'flowlens deps diff: --from: required (or --period A --against B, e.g. --period 7d --against 7d)\n',
+    );
+  });
+
   it('deps diff takes its own --from/--to; deps history prints the days', async () => {
     const half = DAY0 + (DAYS / 2) * DAY_MS;
     const diff = await flowlens(
