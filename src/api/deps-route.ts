@@ -61,6 +61,12 @@ const diffBody = z.object({
     .max(1000)
     .optional()
     .describe('Bytes moved by more than this share: changed (0.5)'),
+  p95Factor: z
+    .number()
+    .min(0)
+    .max(1000)
+    .optional()
+    .describe('The p95 of 5-minute bytes moved by more than this share: changed (default: factor)'),
 });
 
 const historyQuery = z.object({
@@ -158,7 +164,7 @@ export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void
       config: { role: 'viewer' },
       schema: {
         summary:
-          'What changed: edges new, vanished, changed (bytes or direction) or the same against a base period',
+          'What changed: edges new, vanished, changed (bytes, p95 or direction) or the same against a base period',
         tags: ['dependencies'],
         body: diffBody,
         response: { 200: table, ...problemResponses({ body: true, statuses: [503] }) },

@@ -24,12 +24,17 @@ export interface DiffOptions {
   configLabels?: readonly HostLabel[];
   /** Bytes moved by more than this fraction of the base count as changed. Default 0.5. */
   factor?: number;
+  /** The same for p95 (the highest daily p95 of 5-minute bytes). Default: `factor`. */
+  p95Factor?: number;
 }
 
 export interface DiffRow extends LabelledRow {
   change: Change;
   bytes: number;
   bytes_base: number;
+  /** The highest daily p95 of 5-minute bytes in the period (null: no stats there). */
+  p95: number | null;
+  p95_base: number | null;
   /** The edge's direction was corrected during the period. */
   direction_changed: boolean;
 }
@@ -38,23 +43,36 @@ export const DIFF_COLUMNS: readonly (keyof DiffRow)[] = [
   'change',
   'bytes',
   'bytes_base',
+  'p95',
+  'p95_base',
   'direction_changed',
   ...VIEW_COLUMNS,
 ];
 
-/** The classification alone (tests hold the store-backed diff against it). */
+/** Grown or shrunk by more than `factor` of the base (from nothing: grown if anything). */
+const moved = (now: number, base: number, factor: number) =>
+  base === 0 ? now > 0 : Math.abs(now - base) / base > factor;
+
+/**
+ * The classification alone (tests hold the store-backed diff against it): changed when the bytes or the
+ * p95 moved by more than their factor (a burstier edge with the same daily volume is a change too), or
+ * the direction was corrected. A p95 missing on either side (no stats) says nothing.
+ */
 export function classify(o: {
   inPeriod: boolean;
   inBase: boolean;
   bytes: number;
   bytesBase: number;
+  p95: number | null;
+  p95Base: number | null;
   ruleOrDirectionChanged: boolean;
   factor: number;
+  p95Factor: number;
 }): Change {
   if (!o.inBase) return 'new';
   if (!o.inPeriod) return 'vanished';
-  const moved = o.bytesBase === 0 ? o.bytes > 0 : Math.abs(o.bytes - o.bytesBase) / o.bytesBase > o.factor;
-  return moved || o.ruleOrDirectionChanged ? 'changed' : 'same';
+  const p95Moved = o.p95 !== null && o.p95Base !== null && moved(o.p95, o.p95Base, o.p95Factor);
+  return moved(o.bytes, o.bytesBase, o.factor) || p95Moved || o.ruleOrDirectionChanged ? 'changed' : 'same';
 }
 
 const CHANGE_ORDER: Record<Change, number> = { new: 0, vanished: 1, changed: 2, same: 3 };
@@ -93,8 +111,11 @@ export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRo
       inBase: present(rb),
       bytes: ra?.bytes_total ?? 0,
       bytesBase: rb?.bytes_total ?? 0,
+      p95: ra?.bytes_p95 ?? null,
+      p95Base: rb?.bytes_p95 ?? null,
       ruleOrDirectionChanged: directionChanged,
       factor: o.factor ?? 0.5,
+      p95Factor: o.p95Factor ?? o.factor ?? 0.5,
     });
     const row = (present(ra) ? ra : rb) as LabelledRow;
     out.push({
@@ -102,6 +123,8 @@ export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRo
       change,
       bytes: ra?.bytes_total ?? 0,
       bytes_base: rb?.bytes_total ?? 0,
+      p95: ra?.bytes_p95 ?? null,
+      p95_base: rb?.bytes_p95 ?? null,
       direction_changed: directionChanged,
     });
   }

@@ -38,6 +38,7 @@ export interface DiffFlags extends ConfigOpts {
   view?: string;
   filter?: string;
   factor?: string;
+  p95Factor?: string;
   format?: string;
   token?: string;
 }
@@ -99,12 +100,14 @@ export function parseDiffFlags(f: DiffFlags, now: number): DiffOptions {
       throw new UsageError(`--view: expected host | group | service, got ${f.view}`);
     o.view = f.view as MapView;
   }
-  if (f.factor !== undefined) {
-    const x = Number(f.factor);
+  const share = (v: string, flag: string, what: string) => {
+    const x = v.trim() === '' ? Number.NaN : Number(v);
     if (!(x >= 0))
-      throw new UsageError(`--factor: expected a number >= 0 (0.5 = bytes moved by 50%), got ${f.factor}`);
-    o.factor = x;
-  }
+      throw new UsageError(`${flag}: expected a number >= 0 (0.5 = ${what} moved by 50%), got ${v}`);
+    return x;
+  };
+  if (f.factor !== undefined) o.factor = share(f.factor, '--factor', 'bytes');
+  if (f.p95Factor !== undefined) o.p95Factor = share(f.p95Factor, '--p95-factor', 'p95');
   if (f.format !== undefined && !['table', 'json', 'csv'].includes(f.format))
     throw new UsageError(`--format: expected table | json | csv, got ${f.format}`);
   return o;
@@ -148,6 +151,8 @@ export function formatDiff(rows: readonly DiffRow[], format: string): string {
     'service_name',
     'bytes',
     'bytes_base',
+    'p95',
+    'p95_base',
     'direction_changed',
   ];
   return formatTable({
@@ -279,7 +284,7 @@ export function registerDepsChange(deps: Command, io: CliIO): void {
     deps
       .command('diff')
       .description(
-        'edges new, vanished, changed (bytes moved > factor, direction corrected) or the same against a base period',
+        'edges new, vanished, changed (bytes or p95 moved > factor, direction corrected) or the same against a base period',
       )
       .option(
         '--period <period>',
@@ -293,6 +298,10 @@ export function registerDepsChange(deps: Command, io: CliIO): void {
       .option('--view <view>', 'host | group | service', 'host')
       .option('--filter <filter>', 'the role filter of `flowlens deps`')
       .option('--factor <x>', 'bytes moved by more than this share count as changed', '0.5')
+      .option(
+        '--p95-factor <x>',
+        'p95 of 5-minute bytes moved by more than this share count as changed (default: --factor)',
+      )
       .option('--format <format>', 'table | json | csv', 'table')
       .option('--token <token>', 'API token for a running serve (prefer FLOWLENS_TOKEN)'),
     'deps',
