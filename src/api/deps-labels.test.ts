@@ -178,6 +178,20 @@ describe('deps over HTTP', () => {
       'period: FROM must be before TO, got "-1d..-2d"',
     ]);
     expect((await problem({ from: half, to: end, baseFrom: DAY0 }))[0]).toBe('baseTo');
+    // history: every row's days over both periods, the formula's bytes.
+    const h = await call('POST', '/api/v1/deps/diff', {
+      period: `${half}..${end}`,
+      against: `${DAYS / 2}d`,
+      history: true,
+    });
+    expect(h.status).toBe(200);
+    expect(h.json.columns.at(-1)).toBe('history');
+    const idx = (id: string) => Number.parseInt(id.slice(-12), 16);
+    for (const r of h.json.rows)
+      expect(r.history.map((x: { bytes: number }) => x.bytes)).toEqual(
+        [...Array(DAYS).keys()].map((k) => seedBytes(idx(r.id), k, DAYS)),
+      );
+    expect(h.json.rows.map(({ history: _, ...r }: { history: unknown }) => r)).toEqual(four.json.rows);
   });
 
   it('POST /api/v1/deps/diff classifies every edge; GET /api/v1/deps/history gives its days', async () => {

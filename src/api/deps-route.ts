@@ -67,6 +67,12 @@ const diffBody = z.object({
     .max(1000)
     .optional()
     .describe('The p95 of 5-minute bytes moved by more than this share: changed (default: factor)'),
+  history: z
+    .boolean()
+    .optional()
+    .describe(
+      "Each row's daily bytes over the days of both periods (a `history` column), from the daily tier",
+    ),
 });
 
 const historyQuery = z.object({
@@ -80,6 +86,11 @@ const historyQuery = z.object({
 
 const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const table = z.object({ columns: z.array(z.string()), rows: z.array(z.record(z.string(), cell)) });
+const dailyBytes = z.array(z.object({ day: z.string().describe('YYYY-MM-DD (UTC)'), bytes: z.number() }));
+const diffTable = z.object({
+  columns: z.array(z.string()),
+  rows: z.array(z.record(z.string(), z.union([cell, dailyBytes]))),
+});
 
 function range(from: number, to: number, parameter: string): void {
   if (!(to > from))
@@ -167,7 +178,7 @@ export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void
           'What changed: edges new, vanished, changed (bytes, p95 or direction) or the same against a base period',
         tags: ['dependencies'],
         body: diffBody,
-        response: { 200: table, ...problemResponses({ body: true, statuses: [503] }) },
+        response: { 200: diffTable, ...problemResponses({ body: true, statuses: [503] }) },
       },
     },
     async (req) => {
@@ -180,7 +191,8 @@ export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void
         configLabels: ctx.configLabels,
         scope: await requestScope(ctx, req),
       });
-      return { columns: [...DIFF_COLUMNS], rows: rows.map((r) => ({ ...r })) };
+      const columns: string[] = [...DIFF_COLUMNS, ...(rest.history ? ['history'] : [])];
+      return { columns, rows: rows.map((r) => ({ ...r })) };
     },
   );
   zapp.get(

@@ -26,6 +26,8 @@ export interface DiffOptions {
   factor?: number;
   /** The same for p95 (the highest daily p95 of 5-minute bytes). Default: `factor`. */
   p95Factor?: number;
+  /** Each row's daily bytes over the days of both periods (DiffRow.history), from the daily tier. */
+  history?: boolean;
 }
 
 export interface DiffRow extends LabelledRow {
@@ -37,6 +39,8 @@ export interface DiffRow extends LabelledRow {
   p95_base: number | null;
   /** The edge's direction was corrected during the period. */
   direction_changed: boolean;
+  /** With `history`: bytes of every day of the base and the period, in day order (0: no traffic). */
+  history?: { day: string; bytes: number }[];
 }
 
 export const DIFF_COLUMNS: readonly (keyof DiffRow)[] = [
@@ -75,6 +79,13 @@ export function classify(o: {
   return moved(o.bytes, o.bytesBase, o.factor) || p95Moved || o.ruleOrDirectionChanged ? 'changed' : 'same';
 }
 
+/** The UTC days overlapping [from, to). */
+function daysOf(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let d = Math.floor(from / DAY_MS) * DAY_MS; d < to; d += DAY_MS) out.push(d);
+  return out;
+}
+
 const CHANGE_ORDER: Record<Change, number> = { new: 0, vanished: 1, changed: 2, same: 3 };
 
 export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRow[]> {
@@ -82,19 +93,32 @@ export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRo
   const [labels, stored] = await Promise.all([readLabels(store, o.configLabels), store.listDependencies()]);
   const common = { view: o.view, filter: o.filter, labels, stored, scope: o.scope };
   // Day-aligned periods (the usual case) are read in one query, split at the four bounds; otherwise a day
-  // may belong to both periods, so each is read on its own.
+  // may belong to both periods, so each is read on its own. With the history: one query split at every
+  // day of both periods (and where each ends, so a gap between them is one period, read but unused).
   const bounds = [o.from, o.to, o.baseFrom, o.baseTo];
-  const totals = bounds.every((t) => t % DAY_MS === 0)
+  const historyDays = o.history
+    ? [...new Set([...daysOf(o.from, o.to), ...daysOf(o.baseFrom, o.baseTo)])].sort((x, y) => x - y)
+    : [];
+  const range = { from: Math.min(o.from, o.baseFrom), to: Math.max(o.to, o.baseTo) };
+  const totals = o.history
     ? await store.dependencyTotals({
-        from: Math.min(o.from, o.baseFrom),
-        to: Math.max(o.to, o.baseTo),
-        splits: [...bounds, ...labelSplits(labels)],
+        ...range,
+        splits: [...historyDays, ...[o.to, o.baseTo].map((t) => Math.ceil(t / DAY_MS) * DAY_MS)],
       })
-    : undefined;
+    : bounds.every((t) => t % DAY_MS === 0)
+      ? await store.dependencyTotals({ ...range, splits: [...bounds, ...labelSplits(labels)] })
+      : undefined;
+  const history = o.history === true;
   const [a, b] = await Promise.all([
-    depsView(store, { ...common, totals, from: o.from, to: o.to }),
-    depsView(store, { ...common, totals, from: o.baseFrom, to: o.baseTo }),
+    depsView(store, { ...common, totals, history, from: o.from, to: o.to }),
+    depsView(store, { ...common, totals, history, from: o.baseFrom, to: o.baseTo }),
   ]);
+  // A day in both periods (bounds inside days) has the same bytes in both views.
+  const dailyOf = (id: string) =>
+    historyDays.map((d) => ({
+      day: new Date(d).toISOString().slice(0, 10),
+      bytes: a.days?.get(id)?.get(d) ?? b.days?.get(id)?.get(d) ?? 0,
+    }));
   const corrected = new Set((await store.listDependencyChanges(o.from, o.to)).map((c) => c.dependency_id));
   // An edge "is in" a period when it carried traffic there (a stored edge with no bytes did not talk).
   const present = (r: LabelledRow | undefined) => r !== undefined && r.bytes_total > 0;
@@ -126,6 +150,7 @@ export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRo
       p95: ra?.bytes_p95 ?? null,
       p95_base: rb?.bytes_p95 ?? null,
       direction_changed: directionChanged,
+      ...(history ? { history: dailyOf(id) } : {}),
     });
   }
   return out.sort(

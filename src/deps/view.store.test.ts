@@ -229,6 +229,54 @@ function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
       expect(count('changed')).toBeGreaterThanOrEqual(N / 10);
     });
 
+    it("diff with each edge's daily history: one totals query for every edge, the formula per day", async () => {
+      // Count the store's totals reads (the real store answers them).
+      let reads = 0;
+      const counted = new Proxy(store, {
+        get(t, k, r) {
+          const v = Reflect.get(t, k, r);
+          if (k !== 'dependencyTotals' || typeof v !== 'function')
+            return typeof v === 'function' ? v.bind(t) : v;
+          return (...args: unknown[]) => {
+            reads++;
+            return v.apply(t, args);
+          };
+        },
+      });
+      const day = (d: number) => new Date(at(d)).toISOString().slice(0, 10);
+      const cases: { o: { from: number; to: number; baseFrom: number; baseTo: number }; days: number[] }[] = [
+        { o: { from: at(4), to: at(8), baseFrom: DAY0, baseTo: at(4) }, days: [0, 1, 2, 3, 4, 5, 6, 7] },
+        // Apart: the gap's days are not listed.
+        { o: { from: at(6), to: at(8), baseFrom: DAY0, baseTo: at(2) }, days: [0, 1, 6, 7] },
+        // Bounds inside days: day 4 is in both periods.
+        {
+          o: { from: at(4) + 3600_000, to: at(7), baseFrom: at(1), baseTo: at(4) + 3600_000 },
+          days: [1, 2, 3, 4, 5, 6],
+        },
+      ];
+      for (const { o, days } of cases) {
+        reads = 0;
+        const rows = await depsDiff(counted, { ...o, history: true });
+        expect(reads, JSON.stringify(o)).toBe(1);
+        const plain = await depsDiff(store, o);
+        expect(rows.map(({ history: _, ...r }) => r)).toEqual(plain);
+        for (const r of rows) {
+          const i = idx(r.id);
+          expect(r.history, r.id).toEqual(days.map((d) => ({ day: day(d), bytes: seedBytes(i, d, DAYS) })));
+        }
+      }
+      // Group view: a group edge's days sum its host edges' days (labels of each day).
+      const o = { from: at(4), to: at(8), baseFrom: DAY0, baseTo: at(4), view: 'group' as const };
+      const groups = await depsDiff(store, { ...o, history: true });
+      const total = (h: { bytes: number }[] | undefined) => (h ?? []).reduce((a, d) => a + d.bytes, 0);
+      for (const g of groups) expect(total(g.history), g.id).toBe(g.bytes + g.bytes_base);
+      const hosts = await depsDiff(store, { ...o, view: 'host', history: true });
+      for (let d = 0; d < DAYS; d++) {
+        const sum = (rs: typeof hosts) => rs.reduce((a, r) => a + (r.history?.[d].bytes ?? 0), 0);
+        expect(sum(groups), `day ${d}`).toBe(sum(hosts));
+      }
+    });
+
     it('history: the days of one edge and its direction correction, found from either direction', async () => {
       const e = edges[3];
       await store.recordDependencyChanges([

@@ -30,6 +30,8 @@ export interface DepsViewOptions extends DepsMapOptions {
    * labelSplits: the periods inside the range are used (a diff reads both periods in one query).
    */
   totals?: readonly DependencyTotalsRow[];
+  /** Also each row's bytes per period of `totals` (ViewResult.days); a diff gives one period per day. */
+  history?: boolean;
 }
 
 export interface LabelledRow extends DepsMapRow {
@@ -125,6 +127,8 @@ export interface ViewResult {
   rows: LabelledRow[];
   /** Host edge ids behind each row id (diff uses them to find direction changes). */
   members: Map<string, Set<string>>;
+  /** With `history`: row id -> period start (a day, with per-day totals) -> bytes. */
+  days?: Map<string, Map<number, number>>;
 }
 
 export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<ViewResult> {
@@ -154,6 +158,7 @@ export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<Vi
 
   const rows = new Map<string, LabelledRow>();
   const members = new Map<string, Set<string>>();
+  const days = o.history ? new Map<string, Map<number, number>>() : undefined;
   const edgeById = new Map<string, DependencyEdge>();
   const rowFor = (h: LabelledRow): LabelledRow => {
     const a = view === 'host' ? h : aggregateRow(h, view);
@@ -177,10 +182,16 @@ export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<Vi
     // The period's labels: the group an address belonged to on those days gets those days' bytes.
     const h = view === 'host' ? hostRow(e, resolver, labelTime(e, o)) : hostRow(e, resolver, s.period);
     if (!keep(h)) continue;
-    add(rowFor(h), s);
+    const r = rowFor(h);
+    add(r, s);
+    if (days) {
+      const m = days.get(r.id) ?? new Map<number, number>();
+      days.set(r.id, m);
+      m.set(s.period, (m.get(s.period) ?? 0) + s.bytes_total);
+    }
   }
   const out = [...rows.values()]
     .filter((r) => r.bytes_total >= (o.minBytes ?? 0))
     .sort((a, b) => b.bytes_total - a.bytes_total || (a.id < b.id ? -1 : 1));
-  return { rows: out, members };
+  return { rows: out, members, days };
 }

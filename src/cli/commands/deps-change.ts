@@ -39,6 +39,7 @@ export interface DiffFlags extends ConfigOpts {
   filter?: string;
   factor?: string;
   p95Factor?: string;
+  history?: boolean;
   format?: string;
   token?: string;
 }
@@ -95,6 +96,7 @@ function diffPeriods(f: DiffFlags, now: number): Periods {
 
 export function parseDiffFlags(f: DiffFlags, now: number): DiffOptions {
   const o: DiffOptions = { ...diffPeriods(f, now), filter: f.filter };
+  if (f.history) o.history = true;
   if (f.view !== undefined) {
     if (!['host', 'group', 'service'].includes(f.view))
       throw new UsageError(`--view: expected host | group | service, got ${f.view}`);
@@ -131,17 +133,23 @@ export function parseHistoryFlags(f: HistoryFlags, now: number): HistoryOptions 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function formatDiff(rows: readonly DiffRow[], format: string): string {
-  const out = rows.map((r) =>
-    Object.fromEntries(
+  const withHistory = rows.some((r) => r.history !== undefined);
+  const out = rows.map((r) => ({
+    ...Object.fromEntries(
       DIFF_COLUMNS.map((c) => [
         c,
         c === 'first_seen' || c === 'last_seen' || c === 'idle_since' ? iso(r[c] as number | null) : r[c],
       ]),
     ),
-  ) as Record<string, string | number | boolean | null>[];
+    ...(withHistory ? { history: r.history ?? [] } : {}),
+  })) as Record<string, string | number | boolean | null | DiffRow['history']>[];
   if (format === 'json') return `${JSON.stringify(out)}\n`;
+  // CSV and the table: the history as day:bytes pairs (CSV) or the bytes alone, days named once (table).
+  const pairs = (h: unknown) =>
+    (h as NonNullable<DiffRow['history']>).map((d) => `${d.day}:${d.bytes}`).join(';');
+  const columns = [...DIFF_COLUMNS, ...(withHistory ? ['history'] : [])];
   if (format === 'csv')
-    return `${[DIFF_COLUMNS.join(','), ...out.map((r) => DIFF_COLUMNS.map((c) => (r[c] === null ? '' : JSON.stringify(r[c]))).join(','))].join('\n')}\n`;
+    return `${[columns.join(','), ...out.map((r) => columns.map((c) => (r[c] === null ? '' : JSON.stringify(c === 'history' ? pairs(r[c]) : r[c]))).join(','))].join('\n')}\n`;
   const cols = [
     'change',
     'client_ip',
@@ -154,12 +162,23 @@ export function formatDiff(rows: readonly DiffRow[], format: string): string {
     'p95',
     'p95_base',
     'direction_changed',
+    ...(withHistory ? ['history'] : []),
   ];
-  return formatTable({
+  const days = rows[0]?.history ?? [];
+  const table = formatTable({
     tier: 'daily',
     columns: cols,
-    rows: out.map((r) => ({ ...r, direction_changed: r.direction_changed ? 'yes' : '' })),
+    rows: out.map((r) => ({
+      ...r,
+      direction_changed: r.direction_changed ? 'yes' : '',
+      history: withHistory
+        ? (r.history as NonNullable<DiffRow['history']>).map((d) => d.bytes).join(' ')
+        : '',
+    })),
   }).replace(/; daily tier\)\n$/, '; edges, period against base)\n');
+  return withHistory && days.length > 0
+    ? `${table}history: bytes per day, ${days[0].day} to ${days[days.length - 1].day}\n`
+    : table;
 }
 
 export function formatHistory(h: EdgeHistory): string {
@@ -302,6 +321,7 @@ export function registerDepsChange(deps: Command, io: CliIO): void {
         '--p95-factor <x>',
         'p95 of 5-minute bytes moved by more than this share count as changed (default: --factor)',
       )
+      .option('--history', "each edge's daily bytes over the days of both periods (daily tier)")
       .option('--format <format>', 'table | json | csv', 'table')
       .option('--token <token>', 'API token for a running serve (prefer FLOWLENS_TOKEN)'),
     'deps',

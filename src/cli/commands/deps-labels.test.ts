@@ -139,6 +139,44 @@ describe('flowlens deps with labels', () => {
     );
   });
 
+  it('deps diff --history gives each edge its days (json, csv, table); --p95-factor is checked', async () => {
+    const period = ['--period', `${iso(DAY0 + 3 * DAY_MS)}..${iso(DAY0 + DAYS * DAY_MS)}`, '--against', '3d'];
+    const json = await flowlens('deps', 'diff', ...period, '--history', '--format', 'json');
+    expect(json.err()).toBe('');
+    const rows = JSON.parse(json.out());
+    expect(rows).toHaveLength(edges.length);
+    // Rows name their edge by its sides (the seed's edge i has one client, server, port).
+    const key = (r: { client_ip: string; server_ip: string; server_port: number }) =>
+      `${r.client_ip}>${r.server_ip}:${r.server_port}`;
+    const index = new Map(edges.map((e, i) => [key(e), i]));
+    const days = [...Array(DAYS).keys()];
+    for (const r of rows)
+      expect(r.history).toEqual(
+        days.map((d) => ({
+          day: iso(DAY0 + d * DAY_MS).slice(0, 10),
+          bytes: seedBytes(index.get(key(r)) as number, d, DAYS),
+        })),
+      );
+    const csv = (await flowlens('deps', 'diff', ...period, '--history', '--format', 'csv')).out().split('\n');
+    expect(csv[0].endsWith(',history')).toBe(true);
+    const first = rows[0];
+    expect(
+      csv[1].endsWith(
+        `,"${first.history.map((d: { day: string; bytes: number }) => `${d.day}:${d.bytes}`).join(';')}"`,
+      ),
+    ).toBe(true);
+    const table = (await flowlens('deps', 'diff', ...period, '--history')).out();
+    expect(table).toContain(first.history.map((d: { bytes: number }) => d.bytes).join(' '));
+    expect(table).toContain(
+      `history: bytes per day, ${first.history[0].day} to ${first.history[DAYS - 1].day}`,
+    );
+    const bad = await flowlens('deps', 'diff', ...period, '--p95-factor', 'lots');
+    expect([bad.code(), bad.err()]).toEqual([
+      2,
+      'flowlens deps diff: --p95-factor: expected a number >= 0 (0.5 = p95 moved by 50%), got lots\n',
+    ]);
+  });
+
   it('deps diff takes its own --from/--to; deps history prints the days', async () => {
     const half = DAY0 + (DAYS / 2) * DAY_MS;
     const diff = await flowlens(
