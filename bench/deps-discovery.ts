@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/app/store.js';
 import { DAY_MS, dayStart, WINDOW_MS } from '../src/core/rules.js';
-import { conversationRow, discoverRange } from '../src/deps/discover.js';
+import { discoverRange, readConversationRows } from '../src/deps/discover.js';
 import { inferEdges } from '../src/deps/infer.js';
 import { mergeEdges } from '../src/deps/merge.js';
 import type { Benchmark, BenchResult, Figure } from './harness.js';
@@ -64,8 +64,8 @@ async function discovery(opts: { scale: number }): Promise<BenchResult> {
       { label: 'discoveries per 10 CPU-seconds', value: 10 / first.cpu },
     );
     // The phases of one pass, apart (the edges are known now, as in the repeat).
-    const read = await cpuWall(() => store.query({ kind: 'aggregate_rows', from, to: aggUntil }));
-    const rows = read.value.rows.map(conversationRow);
+    const read = await cpuWall(() => readConversationRows(store, from, aggUntil));
+    const rows = read.value;
     const infer = await cpuWall(async () => inferEdges(rows));
     const merge = await cpuWall(async () => {
       const merged = mergeEdges(await store.listDependencies(), infer.value.edges);

@@ -79,6 +79,26 @@ function emptyReport(): DiscoverReport {
   };
 }
 
+/**
+ * A pass reads the aggregate tier a quarter of an hour at a time: the embedded engine answers in one text,
+ * and a busy day's answer (about a million aggregate rows) is longer than a JavaScript string may be, so one
+ * query for the whole window failed; each part's rows are converted and dropped before the next is read.
+ */
+export const READ_CHUNK_MS = 15 * 60_000;
+
+export async function readConversationRows(
+  store: FlowStore,
+  from: number,
+  to: number,
+): Promise<ConversationRow[]> {
+  const out: ConversationRow[] = [];
+  for (let t = from; t < to; t += READ_CHUNK_MS) {
+    const r = await store.query({ kind: 'aggregate_rows', from: t, to: Math.min(to, t + READ_CHUNK_MS) });
+    for (const row of r.rows) out.push(conversationRow(row));
+  }
+  return out;
+}
+
 /** One pass: infer over [from, to) and merge into the store. */
 async function pass(
   store: FlowStore,
@@ -87,8 +107,7 @@ async function pass(
   options: DiscoverOptions,
   rep: DiscoverReport,
 ) {
-  const r = await store.query({ kind: 'aggregate_rows', from, to });
-  const { edges, report } = inferEdges(r.rows.map(conversationRow), options.infer);
+  const { edges, report } = inferEdges(await readConversationRows(store, from, to), options.infer);
   const stored = await store.listDependencies();
   const known = new Set(stored.map((e) => e.id));
   const merged = mergeEdges(stored, edges);

@@ -12,6 +12,7 @@ import { formatDeps } from '../cli/commands/deps.js';
 import { DAY_MS, dayStart } from '../core/rules.js';
 import { type DependencyEdge, type FlowStore, normalizeEdge } from '../storage/port.js';
 import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
+import { conversationRow, READ_CHUNK_MS, readConversationRows } from './discover.js';
 import { inferEdges } from './infer.js';
 import { DISCOVERED_UNTIL_KEY, DiscoveryJob } from './job.js';
 import { depsMap } from './map.js';
@@ -57,6 +58,14 @@ function discoveryOnStore(name: string, open: () => Promise<FlowStore>): void {
     }, 120_000);
     afterAll(async () => {
       await store?.close();
+    });
+
+    it('reads the aggregate tier in parts that together give the one answer', async () => {
+      const range = { from: DAY, to: DAY + DAY_MS };
+      const whole = (await store.query({ kind: 'aggregate_rows', ...range })).rows.map(conversationRow);
+      expect(await readConversationRows(store, range.from, range.to)).toEqual(whole);
+      // The truth set spans many parts, so a row lost or read twice at a part's edge would show.
+      expect(new Set(whole.map((r) => Math.floor(r.window_start / READ_CHUNK_MS))).size).toBeGreaterThan(4);
     });
 
     it('stores the edges the pure core infers from the same aggregate rows (one known-limit edge at a client port)', async () => {
