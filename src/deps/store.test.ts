@@ -60,10 +60,12 @@ function discoveryOnStore(name: string, open: () => Promise<FlowStore>): void {
       await store?.close();
     });
 
-    it('reads the aggregate tier in parts that together give the one answer', async () => {
+    it('reads the aggregate tier in parts, narrowly, that together give the one answer', async () => {
       const range = { from: DAY, to: DAY + DAY_MS };
       const whole = (await store.query({ kind: 'aggregate_rows', ...range })).rows.map(conversationRow);
-      expect(await readConversationRows(store, range.from, range.to)).toEqual(whole);
+      // The narrow read (FlowStore.conversationRows) is unsorted: compared as sets of rows.
+      const sorted = (rs: typeof whole) => rs.map((r) => JSON.stringify(r)).sort();
+      expect(sorted(await readConversationRows(store, range.from, range.to))).toEqual(sorted(whole));
       // The truth set spans many parts, so a row lost or read twice at a part's edge would show.
       expect(new Set(whole.map((r) => Math.floor(r.window_start / READ_CHUNK_MS))).size).toBeGreaterThan(4);
     });

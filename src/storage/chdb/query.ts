@@ -140,6 +140,15 @@ ORDER BY window_start, exporter_ip, src_ip, dst_ip, src_port, dst_port, ip_proto
   return { sql, params: b.params() };
 }
 
+/** FlowStore.conversationRows: discovery's columns only, unsorted (the caller's grouping needs no order). */
+export function compileConversationRows(from: number, to: number): Compiled {
+  const b = new ChBinder();
+  const sql = `SELECT toUnixTimestamp(window_start) * 1000 AS window_start_o, exporter_ip, src_ip, dst_ip, src_port,
+  dst_port, ip_protocol, flow_count, bytes_total, packets_total, tcp_flags_observed, new_sessions
+FROM flow_aggregates WHERE ${chdbDialect.timeWhere('aggregates', from, to, b)}`;
+  return { sql, params: b.params() };
+}
+
 /** The canonical columns of flow_records as this store reads them (times renamed: see store.ts RENAMED). */
 export const FLOW_SELECT = `toUnixTimestamp64Milli(received_at) AS received_at_o, toUnixTimestamp64Milli(flow_start) AS flow_start_o,
   toUnixTimestamp64Milli(flow_end) AS flow_end_o, exporter_ip, exporter_id, protocol_type, src_ip, dst_ip, src_port,

@@ -25,6 +25,7 @@ import {
   type AggregationReport,
   type ApiTokenRecord,
   type AuditEntry,
+  CONVERSATION_COLUMNS,
   checkBatchId,
   DEFAULT_RETENTION,
   type DependencyChange,
@@ -58,7 +59,13 @@ import { dependencyTotals } from './dep-totals.js';
 import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
 import * as labels from './labels.js';
-import { chdbDialect, compileAggregateRows, compileFlows, FLOW_SELECT } from './query.js';
+import {
+  chdbDialect,
+  compileAggregateRows,
+  compileConversationRows,
+  compileFlows,
+  FLOW_SELECT,
+} from './query.js';
 import { applyRetention } from './retention.js';
 import { ROW_FORMAT } from './row-encoder.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION, ttlClauses } from './schema.js';
@@ -387,6 +394,11 @@ export class ChdbStore implements FlowStore {
     return dependencyTotals(this.db, q);
   }
 
+  async conversationRows(from: number, to: number): Promise<Record<string, string | number | null>[]> {
+    const c = compileConversationRows(from, to);
+    return (await this.db.rows<Record<string, unknown>>(c.sql, c.params)).map((r) => mapRow(r, CONV_OUT));
+  }
+
   getLabels(): Promise<HostLabel[]> {
     return labels.readLabels(this.db);
   }
@@ -568,6 +580,7 @@ const RENAMED: Record<string, string> = {
 const outSpec = (columns: readonly string[]): OutSpec => columns.map((c) => [c, RENAMED[c] ?? c]);
 const AGG_OUT = outSpec(AGGREGATE_COLUMNS);
 const FLOW_OUT = outSpec(CANONICAL_COLUMNS);
+const CONV_OUT = outSpec(CONVERSATION_COLUMNS);
 
 const TEXT_OUT = new Set([
   'protocol_sources',

@@ -164,6 +164,16 @@ ORDER BY a.window_start, ${ipOrder('a.exporter_ip')}, ${ipOrder('a.src_ip')}, ${
   return { sql, values: b.values };
 }
 
+/** FlowStore.conversationRows: discovery's columns only, unsorted (the caller's grouping needs no order). */
+export function compileConversationRows(from: number, to: number): Compiled {
+  const b = new PgBinder();
+  const sql = `SELECT (extract(epoch FROM window_start) * 1000)::bigint AS window_start,
+  host(exporter_ip) AS exporter_ip, host(src_ip) AS src_ip, host(dst_ip) AS dst_ip, src_port, dst_port,
+  ip_protocol, flow_count, bytes_total, packets_total, tcp_flags_observed, new_sessions
+FROM flow_aggregates WHERE ${postgresDialect.timeWhere('aggregates', from, to, b)}`;
+  return { sql, values: b.values };
+}
+
 const ms = (c: string) => `(extract(epoch FROM ${c}) * 1000)::float8 AS ${c}`;
 /** The canonical columns of flow_records as this store reads them (addresses as text, times in ms). */
 export const FLOW_SELECT = `${ms('received_at')}, ${ms('flow_start')}, ${ms('flow_end')},

@@ -73,7 +73,13 @@ import {
   type PremakePolicy,
   tierSpec,
 } from './partitions.js';
-import { compileAggregateRows, compileFlows, FLOW_SELECT, postgresDialect } from './query.js';
+import {
+  compileAggregateRows,
+  compileConversationRows,
+  compileFlows,
+  FLOW_SELECT,
+  postgresDialect,
+} from './query.js';
 import { applyRetention } from './retention.js';
 import { SCHEMA_VERSION } from './schema.js';
 
@@ -329,6 +335,11 @@ export class PostgresFlowStore implements FlowStore {
 
   dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]> {
     return dependencyTotals(this.pool, q);
+  }
+
+  async conversationRows(from: number, to: number): Promise<Record<string, string | number | null>[]> {
+    const c = compileConversationRows(from, to);
+    return (await this.pool.query(c.sql, c.values)).rows.map((row) => plainRow(row));
   }
 
   getLabels(): Promise<HostLabel[]> {
