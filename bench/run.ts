@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { authBenchmarks } from './auth.js';
 import { decodeBenchmarks } from './decode.js';
+import { depsDiscoveryBenchmarks } from './deps-discovery.js';
 import { depsBenchmarks } from './deps-map.js';
 import { e2eBenchmarks } from './e2e.js';
 import { e2eQueryBenchmarks } from './e2e-queries.js';
@@ -34,6 +35,7 @@ const ALL: Benchmark[] = [
   ...queryBenchmarks,
   ...tenantBenchmarks,
   ...depsBenchmarks,
+  ...depsDiscoveryBenchmarks,
   ...uiBenchmarks,
 ];
 

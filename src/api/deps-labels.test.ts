@@ -71,6 +71,7 @@ describe('labels over HTTP', () => {
         port: null,
         validFrom: null,
         validTo: null,
+        source: 'store',
       },
       {
         cidr: '10.1.0.0/24',
@@ -80,6 +81,7 @@ describe('labels over HTTP', () => {
         port: null,
         validFrom: new Date(DAY0).toISOString(),
         validTo: null,
+        source: 'store',
       },
       {
         cidr: '10.1.0.5',
@@ -89,6 +91,7 @@ describe('labels over HTTP', () => {
         port: 1000,
         validFrom: null,
         validTo: null,
+        source: 'store',
       },
     ]);
   });
@@ -131,6 +134,64 @@ describe('deps over HTTP', () => {
     const r = await call('POST', '/api/v1/deps', { filter: 'client port 80' });
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ type: '/api/problems/invalid_filter', position: 0 });
+  });
+
+  it('POST /api/v1/deps/diff takes period/against as the four times; neither or both: 400 naming it', async () => {
+    const half = DAY0 + (DAYS / 2) * DAY_MS;
+    const end = DAY0 + DAYS * DAY_MS;
+    const iso = (t: number) => new Date(t).toISOString();
+    const four = await call('POST', '/api/v1/deps/diff', {
+      from: half,
+      to: end,
+      baseFrom: DAY0,
+      baseTo: half,
+    });
+    const byPeriod = await call('POST', '/api/v1/deps/diff', {
+      period: `${iso(half)}..${end}`,
+      against: `${DAYS / 2}d`,
+    });
+    expect(byPeriod.status).toBe(200);
+    expect(byPeriod.json).toEqual(four.json);
+    const problem = async (body: object) => {
+      const r = await call('POST', '/api/v1/deps/diff', body);
+      expect(r.status).toBe(400);
+      expect(r.json.type).toBe('/api/problems/invalid_parameter');
+      return [r.json.parameter, r.json.detail];
+    };
+    expect(await problem({})).toEqual([
+      'period',
+      'period: give period and against (e.g. "7d" and "7d"), or from, to, baseFrom and baseTo',
+    ]);
+    expect(await problem({ period: '7d', against: '7d', baseFrom: DAY0 })).toEqual([
+      'baseFrom',
+      'baseFrom: give period and against, or from, to, baseFrom and baseTo, not both',
+    ]);
+    expect(await problem({ period: '7d' })).toEqual([
+      'against',
+      'against: required with period (e.g. "7d": the 7 days before)',
+    ]);
+    const [param, detail] = await problem({ period: '7d', against: 'last week' });
+    expect(param).toBe('against');
+    expect(detail).toMatch(/^against: expected FROM\.\.TO .* or a duration such as 7d, got "last week"$/);
+    expect(await problem({ period: '-1d..-2d', against: '1d' })).toEqual([
+      'period',
+      'period: FROM must be before TO, got "-1d..-2d"',
+    ]);
+    expect((await problem({ from: half, to: end, baseFrom: DAY0 }))[0]).toBe('baseTo');
+    // history: every row's days over both periods, the formula's bytes.
+    const h = await call('POST', '/api/v1/deps/diff', {
+      period: `${half}..${end}`,
+      against: `${DAYS / 2}d`,
+      history: true,
+    });
+    expect(h.status).toBe(200);
+    expect(h.json.columns.at(-1)).toBe('history');
+    const idx = (id: string) => Number.parseInt(id.slice(-12), 16);
+    for (const r of h.json.rows)
+      expect(r.history.map((x: { bytes: number }) => x.bytes)).toEqual(
+        [...Array(DAYS).keys()].map((k) => seedBytes(idx(r.id), k, DAYS)),
+      );
+    expect(h.json.rows.map(({ history: _, ...r }: { history: unknown }) => r)).toEqual(four.json.rows);
   });
 
   it('POST /api/v1/deps/diff classifies every edge; GET /api/v1/deps/history gives its days', async () => {

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { PeriodError, type Periods, parsePeriods } from '../core/period.js';
 import { DIFF_COLUMNS, depsDiff, depsHistory } from '../deps/history.js';
 import { depsView, VIEW_COLUMNS } from '../deps/view.js';
 import type { FlowStore } from '../storage/port.js';
@@ -37,11 +38,21 @@ const body = z.object({
   filter,
 });
 
+const periodText = z.string().min(1).max(100);
+
 const diffBody = z.object({
-  from: timeSpec,
-  to: timeSpec,
-  baseFrom: timeSpec,
-  baseTo: timeSpec,
+  period: periodText
+    .optional()
+    .describe(
+      'The period: FROM..TO (each side a time as from/to take it) or a duration D (the last D); with against, instead of from/to/baseFrom/baseTo',
+    ),
+  against: periodText
+    .optional()
+    .describe('The base: FROM..TO or a duration D (the D ending where the period starts)'),
+  from: timeSpec.optional(),
+  to: timeSpec.optional(),
+  baseFrom: timeSpec.optional(),
+  baseTo: timeSpec.optional(),
   view,
   filter,
   factor: z
@@ -50,6 +61,18 @@ const diffBody = z.object({
     .max(1000)
     .optional()
     .describe('Bytes moved by more than this share: changed (0.5)'),
+  p95Factor: z
+    .number()
+    .min(0)
+    .max(1000)
+    .optional()
+    .describe('The p95 of 5-minute bytes moved by more than this share: changed (default: factor)'),
+  history: z
+    .boolean()
+    .optional()
+    .describe(
+      "Each row's daily bytes over the days of both periods (a `history` column), from the daily tier",
+    ),
 });
 
 const historyQuery = z.object({
@@ -63,10 +86,62 @@ const historyQuery = z.object({
 
 const cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const table = z.object({ columns: z.array(z.string()), rows: z.array(z.record(z.string(), cell)) });
+const dailyBytes = z.array(z.object({ day: z.string().describe('YYYY-MM-DD (UTC)'), bytes: z.number() }));
+const diffTable = z.object({
+  columns: z.array(z.string()),
+  rows: z.array(z.record(z.string(), z.union([cell, dailyBytes]))),
+});
 
 function range(from: number, to: number, parameter: string): void {
   if (!(to > from))
     throw new ApiProblem('invalid_parameter', `${parameter}: must be after its start`, { parameter });
+}
+
+const RANGE = ['from', 'to', 'baseFrom', 'baseTo'] as const;
+
+/** period/against (core/period.ts, as the CLI reads them) or the four times; a 400 naming the parameter. */
+function diffPeriods(b: {
+  period?: string;
+  against?: string;
+  from?: number;
+  to?: number;
+  baseFrom?: number;
+  baseTo?: number;
+}): Periods {
+  const problem = (parameter: string, detail: string) =>
+    new ApiProblem('invalid_parameter', `${parameter}: ${detail}`, { parameter });
+  const given = RANGE.filter((k) => b[k] !== undefined);
+  if (b.period !== undefined || b.against !== undefined) {
+    if (given.length > 0)
+      throw problem(given[0], 'give period and against, or from, to, baseFrom and baseTo, not both');
+    if (b.period === undefined) throw problem('period', 'required with against (e.g. "7d")');
+    if (b.against === undefined)
+      throw problem('against', 'required with period (e.g. "7d": the 7 days before)');
+    try {
+      return parsePeriods({
+        period: b.period,
+        against: b.against,
+        now: Date.now(),
+        names: { period: 'period', against: 'against' },
+      });
+    } catch (err) {
+      if (err instanceof PeriodError)
+        throw new ApiProblem('invalid_parameter', err.message, { parameter: err.key });
+      throw err;
+    }
+  }
+  if (given.length === 0)
+    throw problem('period', 'give period and against (e.g. "7d" and "7d"), or from, to, baseFrom and baseTo');
+  const missing = RANGE.find((k) => b[k] === undefined);
+  if (missing !== undefined)
+    throw problem(
+      missing,
+      'required with from, to, baseFrom and baseTo (or give period and against instead)',
+    );
+  const p = b as Periods;
+  range(p.from, p.to, 'to');
+  range(p.baseFrom, p.baseTo, 'baseTo');
+  return p;
 }
 
 export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void {
@@ -86,7 +161,11 @@ export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void
     async (req) => {
       const s = store();
       range(req.body.from, req.body.to, 'to');
-      const { rows } = await depsView(s, { ...req.body, scope: await requestScope(ctx, req) });
+      const { rows } = await depsView(s, {
+        ...req.body,
+        configLabels: ctx.configLabels,
+        scope: await requestScope(ctx, req),
+      });
       return { columns: [...VIEW_COLUMNS], rows: rows.map((r) => ({ ...r })) };
     },
   );
@@ -96,18 +175,24 @@ export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void
       config: { role: 'viewer' },
       schema: {
         summary:
-          'What changed: edges new, vanished, changed (bytes or direction) or the same against a base period',
+          'What changed: edges new, vanished, changed (bytes, p95 or direction) or the same against a base period',
         tags: ['dependencies'],
         body: diffBody,
-        response: { 200: table, ...problemResponses({ body: true, statuses: [503] }) },
+        response: { 200: diffTable, ...problemResponses({ body: true, statuses: [503] }) },
       },
     },
     async (req) => {
       const s = store();
-      range(req.body.from, req.body.to, 'to');
-      range(req.body.baseFrom, req.body.baseTo, 'baseTo');
-      const rows = await depsDiff(s, { ...req.body, scope: await requestScope(ctx, req) });
-      return { columns: [...DIFF_COLUMNS], rows: rows.map((r) => ({ ...r })) };
+      const { period, against, from, to, baseFrom, baseTo, ...rest } = req.body;
+      const periods = diffPeriods({ period, against, from, to, baseFrom, baseTo });
+      const rows = await depsDiff(s, {
+        ...rest,
+        ...periods,
+        configLabels: ctx.configLabels,
+        scope: await requestScope(ctx, req),
+      });
+      const columns: string[] = [...DIFF_COLUMNS, ...(rest.history ? ['history'] : [])];
+      return { columns, rows: rows.map((r) => ({ ...r })) };
     },
   );
   zapp.get(

@@ -1,10 +1,12 @@
 /**
- * Host labels over HTTP: GET /api/v1/labels (viewer), PUT /api/v1/labels (operator, replaces them all;
- * the same checks as `flowlens labels import`, the first bad entry named).
+ * Host labels over HTTP: GET /api/v1/labels (viewer: the configuration's, then the store's, each with its
+ * source, in resolution order), PUT /api/v1/labels (operator, replaces every stored label, never the
+ * configuration's; the same checks as `flowlens labels import`, the first bad entry named).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { readLabels } from '../core/label-file.js';
 import { toHostLabel, toLabelEntry } from '../deps/label-file.js';
 import { ApiProblem, attachedStore } from './problems.js';
 import type { QueryContext } from './query-route.js';
@@ -24,7 +26,16 @@ export function registerLabelsRoute(app: FastifyInstance, ctx: QueryContext): vo
   const zapp = app.withTypeProvider<ZodTypeProvider>();
   const store = () => attachedStore(ctx.store);
   const out = z.object({
-    labels: z.array(label.extend({ name: z.string(), group: z.string(), service: z.string().nullable() })),
+    labels: z.array(
+      label.extend({
+        name: z.string(),
+        group: z.string(),
+        service: z.string().nullable(),
+        source: z
+          .enum(['config', 'store'])
+          .describe('config: deps.labels or deps.labelsFile (read-only here); store: imported or PUT'),
+      }),
+    ),
   });
   zapp.get(
     '/api/v1/labels',
@@ -36,14 +47,19 @@ export function registerLabelsRoute(app: FastifyInstance, ctx: QueryContext): vo
         response: { 200: out, ...problemResponses({ statuses: [503] }) },
       },
     },
-    async () => ({ labels: (await store().getLabels()).map(toLabelEntry) }),
+    async () => ({
+      labels: (await readLabels(store(), ctx.configLabels)).map((l) => ({
+        ...toLabelEntry(l),
+        source: l.source,
+      })),
+    }),
   );
   zapp.put(
     '/api/v1/labels',
     {
       config: { role: 'operator' },
       schema: {
-        summary: 'Replace every host label',
+        summary: "Replace every stored host label (the configuration's stay)",
         tags: ['dependencies'],
         body: z.object({ labels: z.array(label).max(100_000) }),
         response: {

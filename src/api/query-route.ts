@@ -12,7 +12,7 @@ import type { Filter, Query } from '../query/ast.js';
 import { QueryTimeoutError } from '../query/errors.js';
 import { assertFlowFilter, FilterError, parseFilter } from '../query/filter/index.js';
 import type { Scope } from '../query/scope.js';
-import type { FlowStore } from '../storage/port.js';
+import type { FlowStore, HostLabel } from '../storage/port.js';
 import { ApiProblem, attachedStore, filterProblem } from './problems.js';
 import {
   filterParam,
@@ -53,6 +53,8 @@ export interface QueryContext {
   timeoutMs: number;
   /** Scopes of tenant-bound principals (absent: no store, and a tenant-bound request is refused). */
   scopes?: TenantScopes;
+  /** The configuration's host labels (deps.labels, deps.labelsFile), before the store's. */
+  configLabels?: readonly HostLabel[];
 }
 
 /**

@@ -8,7 +8,7 @@ import {
 import type { Registry } from 'prom-client';
 import { TenantScopes } from '../auth/tenants.js';
 import type { ExporterHealth } from '../core/exporter-health.js';
-import type { FlowStore } from '../storage/port.js';
+import type { FlowStore, HostLabel } from '../storage/port.js';
 import { registerAccessRoutes } from './access-routes.js';
 import { type ApiAuth, registerAuth } from './auth-hook.js';
 import { storeRecentValues } from './complete.js';
@@ -35,6 +35,8 @@ export interface HttpServerOptions {
   exporters?: () => Promise<ExporterHealth[]>;
   /** Scan detection thresholds (config scans.*). */
   scans?: ScanThresholds;
+  /** The configuration's host labels (config deps.labels, deps.labelsFile), read before the store's. */
+  configLabels?: readonly HostLabel[];
   /** Per-request query time limit (default LIMITS.queryTimeoutMs). */
   queryTimeoutMs?: number;
   /**
@@ -127,10 +129,12 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   app.get('/api/openapi.json', open, async () => app.swagger());
 
   const store = opts.store;
-  const scopes = store ? new TenantScopes(store) : undefined;
+  const configLabels = opts.configLabels ?? [];
+  const scopes = store ? new TenantScopes(store, undefined, undefined, configLabels) : undefined;
   registerRoutes(app, {
     store,
     scopes,
+    configLabels,
     timeoutMs: opts.queryTimeoutMs ?? LIMITS.queryTimeoutMs,
     recent: store ? storeRecentValues((q) => store.query(q)) : undefined,
   });

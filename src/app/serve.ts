@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { HttpServer, NO_AUTH_WARNING } from '../api/server.js';
 import { defaultUiRoot } from '../api/ui-static.js';
-import { type Config, spoolDir } from '../config/load.js';
+import { type Config, configLabels, spoolDir } from '../config/load.js';
 import { parseHostPort } from '../config/schema.js';
 import { parseUserServicePorts } from '../core/services/services.js';
 import { DiscoveryJob } from '../deps/job.js';
@@ -278,6 +278,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
         auth: apiAuth!,
         exporters: () => pool.exporterHealth(),
         scans: config.scans,
+        configLabels: configLabels(config.deps),
         uiRoot: defaultUiRoot(),
         readiness: () => ({
           ready: receiver.ready && writer.storeUp,

@@ -4,8 +4,10 @@
  * and kept a few seconds (every query of a tenant's request needs it; a deletion through this process
  * forgets it at once, elsewhere within the cache time).
  */
+
+import { readLabels } from '../core/label-file.js';
 import { checkScope, type Scope, ScopeInputError } from '../query/scope.js';
-import type { FlowStore, TenantRecord } from '../storage/port.js';
+import type { FlowStore, HostLabel, TenantRecord } from '../storage/port.js';
 import { TENANT_NAME } from './roles.js';
 
 export type TenantStore = Pick<
@@ -97,6 +99,8 @@ export class TenantScopes {
     private readonly store: Pick<FlowStore, 'getTenant' | 'getLabels'>,
     private readonly ttlMs = 5_000,
     private readonly now: () => number = Date.now,
+    /** The configuration's labels (core readLabels puts them before the store's). */
+    private readonly configLabels: readonly HostLabel[] = [],
   ) {}
 
   /** The scope of a principal's tenant; undefined without a tenant (everything); UnknownTenantError. */
@@ -126,7 +130,7 @@ export class TenantScopes {
     const r = await this.store.getTenant(tenant);
     if (!r) return null;
     const t = this.now();
-    const labels = r.groups.length > 0 ? await this.store.getLabels() : [];
+    const labels = r.groups.length > 0 ? await readLabels(this.store, this.configLabels) : [];
     const fromGroups = labels
       .filter(
         (l) =>

@@ -41,7 +41,12 @@ describe('config', () => {
       rollupEvery: 3_600_000,
       discoverEvery: 300_000,
     });
-    expect(c.deps).toEqual({ discoveryWindow: 86_400_000, idleAfter: 7 * 86_400_000, servicePorts: [] });
+    expect(c.deps).toEqual({
+      discoveryWindow: 86_400_000,
+      idleAfter: 7 * 86_400_000,
+      servicePorts: [],
+      labels: [],
+    });
     // No source names a retention: writers keep the store's (see app/store.ts prepareForWriting).
     expect(c.retention).toBeUndefined();
     // Named at all: the tiers not given take the defaults.

@@ -4,10 +4,11 @@ import { formatDuration } from '../core/duration.js';
 import { DEFAULT_RETENTION } from '../core/retention.js';
 import { configFromEnv, ENV_OF_KEY, setPath } from './env.js';
 import { ConfigError } from './error.js';
+import { configLabels } from './labels.js';
 import { type Config, configSchema, DURATION_KEYS } from './schema.js';
 
 export type { Config };
-export { ConfigError };
+export { ConfigError, configLabels };
 
 export interface ConfigSources {
   /** YAML file (`--config`). */
@@ -56,7 +57,16 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 /** Validates a merged tree; `originOf` names the source of a key (added to the message when known). */
 export function validateConfig(raw: unknown, originOf: (key: string) => string | null = () => null): Config {
   const r = configSchema.safeParse(raw);
-  if (r.success) return r.data;
+  if (r.success) {
+    try {
+      // The label file is read here, so a bad one fails loading like a bad key.
+      configLabels(r.data.deps);
+    } catch (err) {
+      const origin = originOf('deps.labelsFile');
+      throw new ConfigError(`${(err as Error).message}${origin ? ` (${origin})` : ''}`);
+    }
+    return r.data;
+  }
   const iss = r.error.issues[0];
   // List indices are left out: the value quoted in the message says which element it was.
   const path = iss.path.filter((p) => typeof p !== 'number').map(String);

@@ -7,6 +7,7 @@ import {
   MAX_TIMER_MS,
   parseDuration,
 } from '../core/duration.js';
+import { type LabelEntry, toHostLabel } from '../core/label-file.js';
 import { DEFAULT_RETENTION, type RetentionPolicy } from '../core/retention.js';
 import { WINDOW_MS } from '../core/rules.js';
 
@@ -106,6 +107,48 @@ const bool = z.preprocess(
   z.boolean(),
 );
 
+/** The keys a label entry may have: a label file's (both spellings of the validity, as files accept). */
+const LABEL_KEYS = new Set([
+  'cidr',
+  'name',
+  'group',
+  'service',
+  'port',
+  'validFrom',
+  'validTo',
+  'valid_from',
+  'valid_to',
+]);
+
+/**
+ * deps.labels: each entry checked as a label file entry is (core/label-file.ts), the first bad one named
+ * by its number ("entry 2: cidr: ..."), since a list index alone is dropped from config error paths.
+ */
+const labelEntries = z.array(z.custom<LabelEntry>(() => true)).superRefine((list, ctx) => {
+  for (let i = 0; i < list.length; i++) {
+    const e: unknown = list[i];
+    const where = `entry ${i + 1}`;
+    let message: string | null = null;
+    if (typeof e !== 'object' || e === null || Array.isArray(e))
+      message = `${where}: expected a mapping with cidr, name, group, service, port, validFrom, validTo`;
+    else {
+      const unknown = Object.keys(e).find((k) => !LABEL_KEYS.has(k));
+      if (unknown !== undefined)
+        message = `${where}: unknown key ${JSON.stringify(unknown)} (expected cidr, name, group, service, port, validFrom, validTo)`;
+      else
+        try {
+          toHostLabel(e as Record<string, unknown>, where);
+        } catch (err) {
+          message = (err as Error).message;
+        }
+    }
+    if (message !== null) {
+      ctx.addIssue({ code: 'custom', message, path: [i] });
+      return;
+    }
+  }
+});
+
 const configTree = z.strictObject({
   /** Embedded store data directory (chdb), also home of the spool and the serve lock. */
   data: z.string().min(1).default('./data'),
@@ -186,6 +229,13 @@ const configTree = z.strictObject({
       idleAfter: duration({ min: 0 }).prefault('7d'),
       /** The operator's service ports, outranking IANA's: "9200/tcp=elasticsearch", "8443/tcp". */
       servicePorts: z.array(z.string()).default([]),
+      /**
+       * Host labels of the configuration (README "Names and groups"): before the store's labels, so a
+       * stored label of the same prefix length wins.
+       */
+      labels: labelEntries.default([]),
+      /** A CSV or YAML label file (as `flowlens labels import` reads), read at load, after `labels`. */
+      labelsFile: z.string().min(1).optional(),
     })
     .prefault({}),
   /**

@@ -2,9 +2,10 @@
  * Change over time: `depsDiff` compares the map of a period with a base period (new, vanished, changed,
  * same), `depsHistory` gives one edge's days from the daily tier with its recorded direction corrections.
  */
+import { readLabels } from '../core/label-file.js';
 import { DAY_MS } from '../core/rules.js';
 import type { Scope } from '../query/scope.js';
-import type { DependencyChange, EdgeDirection, FlowStore } from '../storage/port.js';
+import type { DependencyChange, EdgeDirection, FlowStore, HostLabel } from '../storage/port.js';
 import { edgeInScope } from './map.js';
 import { depsView, type LabelledRow, labelSplits, type MapView, VIEW_COLUMNS } from './view.js';
 
@@ -19,61 +20,105 @@ export interface DiffOptions {
   baseTo: number;
   view?: MapView;
   filter?: string;
+  /** The configuration's labels, read before the store's (core readLabels). */
+  configLabels?: readonly HostLabel[];
   /** Bytes moved by more than this fraction of the base count as changed. Default 0.5. */
   factor?: number;
+  /** The same for p95 (the highest daily p95 of 5-minute bytes). Default: `factor`. */
+  p95Factor?: number;
+  /** Each row's daily bytes over the days of both periods (DiffRow.history), from the daily tier. */
+  history?: boolean;
 }
 
 export interface DiffRow extends LabelledRow {
   change: Change;
   bytes: number;
   bytes_base: number;
+  /** The highest daily p95 of 5-minute bytes in the period (null: no stats there). */
+  p95: number | null;
+  p95_base: number | null;
   /** The edge's direction was corrected during the period. */
   direction_changed: boolean;
+  /** With `history`: bytes of every day of the base and the period, in day order (0: no traffic). */
+  history?: { day: string; bytes: number }[];
 }
 
 export const DIFF_COLUMNS: readonly (keyof DiffRow)[] = [
   'change',
   'bytes',
   'bytes_base',
+  'p95',
+  'p95_base',
   'direction_changed',
   ...VIEW_COLUMNS,
 ];
 
-/** The classification alone (tests hold the store-backed diff against it). */
+/** Grown or shrunk by more than `factor` of the base (from nothing: grown if anything). */
+const moved = (now: number, base: number, factor: number) =>
+  base === 0 ? now > 0 : Math.abs(now - base) / base > factor;
+
+/**
+ * The classification alone (tests hold the store-backed diff against it): changed when the bytes or the
+ * p95 moved by more than their factor (a burstier edge with the same daily volume is a change too), or
+ * the direction was corrected. A p95 missing on either side (no stats) says nothing.
+ */
 export function classify(o: {
   inPeriod: boolean;
   inBase: boolean;
   bytes: number;
   bytesBase: number;
+  p95: number | null;
+  p95Base: number | null;
   ruleOrDirectionChanged: boolean;
   factor: number;
+  p95Factor: number;
 }): Change {
   if (!o.inBase) return 'new';
   if (!o.inPeriod) return 'vanished';
-  const moved = o.bytesBase === 0 ? o.bytes > 0 : Math.abs(o.bytes - o.bytesBase) / o.bytesBase > o.factor;
-  return moved || o.ruleOrDirectionChanged ? 'changed' : 'same';
+  const p95Moved = o.p95 !== null && o.p95Base !== null && moved(o.p95, o.p95Base, o.p95Factor);
+  return moved(o.bytes, o.bytesBase, o.factor) || p95Moved || o.ruleOrDirectionChanged ? 'changed' : 'same';
+}
+
+/** The UTC days overlapping [from, to). */
+function daysOf(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let d = Math.floor(from / DAY_MS) * DAY_MS; d < to; d += DAY_MS) out.push(d);
+  return out;
 }
 
 const CHANGE_ORDER: Record<Change, number> = { new: 0, vanished: 1, changed: 2, same: 3 };
 
 export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRow[]> {
   // Labels and edges read once for both periods.
-  const [labels, stored] = await Promise.all([store.getLabels(), store.listDependencies()]);
+  const [labels, stored] = await Promise.all([readLabels(store, o.configLabels), store.listDependencies()]);
   const common = { view: o.view, filter: o.filter, labels, stored, scope: o.scope };
   // Day-aligned periods (the usual case) are read in one query, split at the four bounds; otherwise a day
-  // may belong to both periods, so each is read on its own.
+  // may belong to both periods, so each is read on its own. With the history: one query split at every
+  // day of both periods (and where each ends, so a gap between them is one period, read but unused).
   const bounds = [o.from, o.to, o.baseFrom, o.baseTo];
-  const totals = bounds.every((t) => t % DAY_MS === 0)
+  const historyDays = o.history
+    ? [...new Set([...daysOf(o.from, o.to), ...daysOf(o.baseFrom, o.baseTo)])].sort((x, y) => x - y)
+    : [];
+  const range = { from: Math.min(o.from, o.baseFrom), to: Math.max(o.to, o.baseTo) };
+  const totals = o.history
     ? await store.dependencyTotals({
-        from: Math.min(o.from, o.baseFrom),
-        to: Math.max(o.to, o.baseTo),
-        splits: [...bounds, ...labelSplits(labels)],
+        ...range,
+        splits: [...historyDays, ...[o.to, o.baseTo].map((t) => Math.ceil(t / DAY_MS) * DAY_MS)],
       })
-    : undefined;
+    : bounds.every((t) => t % DAY_MS === 0)
+      ? await store.dependencyTotals({ ...range, splits: [...bounds, ...labelSplits(labels)] })
+      : undefined;
+  const history = o.history === true;
   const [a, b] = await Promise.all([
-    depsView(store, { ...common, totals, from: o.from, to: o.to }),
-    depsView(store, { ...common, totals, from: o.baseFrom, to: o.baseTo }),
+    depsView(store, { ...common, totals, history, from: o.from, to: o.to }),
+    depsView(store, { ...common, totals, history, from: o.baseFrom, to: o.baseTo }),
   ]);
+  // A day in both periods (bounds inside days) has the same bytes in both views.
+  const dailyOf = (id: string) =>
+    historyDays.map((d) => ({
+      day: new Date(d).toISOString().slice(0, 10),
+      bytes: a.days?.get(id)?.get(d) ?? b.days?.get(id)?.get(d) ?? 0,
+    }));
   const corrected = new Set((await store.listDependencyChanges(o.from, o.to)).map((c) => c.dependency_id));
   // An edge "is in" a period when it carried traffic there (a stored edge with no bytes did not talk).
   const present = (r: LabelledRow | undefined) => r !== undefined && r.bytes_total > 0;
@@ -90,8 +135,11 @@ export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRo
       inBase: present(rb),
       bytes: ra?.bytes_total ?? 0,
       bytesBase: rb?.bytes_total ?? 0,
+      p95: ra?.bytes_p95 ?? null,
+      p95Base: rb?.bytes_p95 ?? null,
       ruleOrDirectionChanged: directionChanged,
       factor: o.factor ?? 0.5,
+      p95Factor: o.p95Factor ?? o.factor ?? 0.5,
     });
     const row = (present(ra) ? ra : rb) as LabelledRow;
     out.push({
@@ -99,7 +147,10 @@ export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRo
       change,
       bytes: ra?.bytes_total ?? 0,
       bytes_base: rb?.bytes_total ?? 0,
+      p95: ra?.bytes_p95 ?? null,
+      p95_base: rb?.bytes_p95 ?? null,
       direction_changed: directionChanged,
+      ...(history ? { history: dailyOf(id) } : {}),
     });
   }
   return out.sort(

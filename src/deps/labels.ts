@@ -5,28 +5,10 @@
  * /32 inside it the name); among entries of one prefix length, the later entry in the list wins.
  */
 import { parseIp, toIpv6Bytes } from '../core/ip.js';
-import { cidrToRange, compareBytes } from '../core/rules.js';
+import { parseCidr } from '../core/label-file.js';
 import type { HostLabel } from '../storage/port.js';
 
-export interface Prefix {
-  /** 16 bytes (IPv4 as IPv4-mapped IPv6). */
-  bytes: Uint8Array;
-  /** Prefix length over the 16 bytes (an IPv4 /24 is 120). */
-  bits: number;
-}
-
-/** An address or CIDR (IPv4 or IPv6); null when it is neither or host bits are set beyond the prefix. */
-export function parseCidr(text: string): Prefix | null {
-  const t = text.trim();
-  const range = cidrToRange(t);
-  const raw = range && parseIp(t.split('/')[0]);
-  if (!range || !raw) return null;
-  const slash = t.indexOf('/');
-  const len = slash < 0 ? raw.length * 8 : Number(t.slice(slash + 1));
-  // 10.0.0.1/8 is a typo more often than a network: refuse it rather than guess.
-  if (compareBytes(toIpv6Bytes(raw), range.lo) !== 0) return null;
-  return { bytes: range.lo, bits: len + (raw.length === 4 ? 96 : 0) };
-}
+export { type Prefix, parseCidr } from '../core/label-file.js';
 
 /** The prefix's first `bits` bits as text: the lookup key of one prefix length. */
 function keyOf(b: Uint8Array, bits: number): string {

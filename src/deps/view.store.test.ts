@@ -10,7 +10,7 @@ import { DAY_MS, dayStart } from '../core/rules.js';
 import type { DependencyEdge, FlowStore, HostLabel } from '../storage/port.js';
 import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
 import { depsDiff, depsHistory } from './history.js';
-import { edgeIdOf, seedBytes, seedMap } from './testing/seed.js';
+import { edgeIdOf, seedBytes, seedMap, seedP95 } from './testing/seed.js';
 import { depsView } from './view.js';
 
 const DAYS = 8;
@@ -58,6 +58,29 @@ const sumBytes = (i: number, d0: number, d1: number) => {
   for (let d = d0; d < d1; d++) s += seedBytes(i, d, DAYS);
   return s;
 };
+
+/** The highest daily p95 over days [d0, d1) (null: no stats), as the view reports bytes_p95. */
+const maxP95 = (i: number, d0: number, d1: number) => {
+  let m: number | null = null;
+  for (let d = d0; d < d1; d++) {
+    const p = seedP95(i, d, DAYS);
+    if (p !== null) m = Math.max(m ?? 0, p);
+  }
+  return m;
+};
+
+/** The reference classification, written out apart from history.ts's classify. */
+function refChange(i: number, period: [number, number], base: [number, number], p95Factor = 0.5) {
+  const a = sumBytes(i, ...period);
+  const b = sumBytes(i, ...base);
+  if (b === 0) return 'new';
+  if (a === 0) return 'vanished';
+  const pa = maxP95(i, ...period);
+  const pb = maxP95(i, ...base);
+  const bytesMoved = Math.abs(a - b) / b > 0.5;
+  const p95Moved = pa !== null && pb !== null && (pb === 0 ? pa > 0 : Math.abs(pa - pb) / pb > p95Factor);
+  return bytesMoved || p95Moved ? 'changed' : 'same';
+}
 
 function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
   describe(`labels, views, diff and history on ${name}`, () => {
@@ -161,15 +184,31 @@ function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
 
     it('diff: new, vanished, changed and same as the formula says', async () => {
       const rows = await depsDiff(store, { from: at(4), to: at(8), baseFrom: DAY0, baseTo: at(4) });
-      const got = new Map(rows.map((r) => [r.id, r.change]));
+      const got = new Map(rows.map((r) => [r.id, [r.change, r.p95, r.p95_base]]));
       expect(got.size).toBe(N);
       for (const e of edges) {
         const i = idx(e.id);
-        const a = sumBytes(i, 4, 8);
-        const b = sumBytes(i, 0, 4);
-        const want = b === 0 ? 'new' : a === 0 ? 'vanished' : Math.abs(a - b) / b > 0.5 ? 'changed' : 'same';
-        expect(got.get(e.id), e.id).toBe(want);
+        const want = [refChange(i, [4, 8], [0, 4]), maxP95(i, 4, 8), maxP95(i, 0, 4)];
+        expect(got.get(e.id), e.id).toEqual(want);
       }
+      // Edges i % 10 = 3 keep their bytes but grow their p95 fourfold: many are changed by p95 alone...
+      const byP95Alone = rows.filter(
+        (r) =>
+          idx(r.id) % 10 === 3 &&
+          r.change === 'changed' &&
+          Math.abs(r.bytes - r.bytes_base) / r.bytes_base <= 0.5,
+      );
+      expect(byP95Alone.length).toBeGreaterThan(N / 40);
+      // ...and with a p95 factor above that growth, only their bytes count.
+      const loose = await depsDiff(store, {
+        from: at(4),
+        to: at(8),
+        baseFrom: DAY0,
+        baseTo: at(4),
+        p95Factor: 1000,
+      });
+      for (const r of loose) expect(r.change, r.id).toBe(refChange(idx(r.id), [4, 8], [0, 4], 1000));
+      for (const r of byP95Alone) expect(loose.find((x) => x.id === r.id)?.change).toBe('same');
       // Bounds inside days: every day overlapping a period counts for it (day 4 is in both here).
       const h = 3600_000;
       const odd = await depsDiff(store, {
@@ -181,15 +220,61 @@ function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
       const oddGot = new Map(odd.map((r) => [r.id, [r.change, r.bytes, r.bytes_base]]));
       for (const e of edges) {
         const i = idx(e.id);
-        const a = sumBytes(i, 4, 8);
-        const b = sumBytes(i, 0, 5);
-        const want = b === 0 ? 'new' : a === 0 ? 'vanished' : Math.abs(a - b) / b > 0.5 ? 'changed' : 'same';
-        expect(oddGot.get(e.id), e.id).toEqual([want, a, b]);
+        const want = refChange(i, [4, 8], [0, 5]);
+        expect(oddGot.get(e.id), e.id).toEqual([want, sumBytes(i, 4, 8), sumBytes(i, 0, 5)]);
       }
       const count = (c: string) => rows.filter((r) => r.change === c).length;
       expect(count('new')).toBe(N / 10);
       expect(count('vanished')).toBe(N / 10);
       expect(count('changed')).toBeGreaterThanOrEqual(N / 10);
+    });
+
+    it("diff with each edge's daily history: one totals query for every edge, the formula per day", async () => {
+      // Count the store's totals reads (the real store answers them).
+      let reads = 0;
+      const counted = new Proxy(store, {
+        get(t, k, r) {
+          const v = Reflect.get(t, k, r);
+          if (k !== 'dependencyTotals' || typeof v !== 'function')
+            return typeof v === 'function' ? v.bind(t) : v;
+          return (...args: unknown[]) => {
+            reads++;
+            return v.apply(t, args);
+          };
+        },
+      });
+      const day = (d: number) => new Date(at(d)).toISOString().slice(0, 10);
+      const cases: { o: { from: number; to: number; baseFrom: number; baseTo: number }; days: number[] }[] = [
+        { o: { from: at(4), to: at(8), baseFrom: DAY0, baseTo: at(4) }, days: [0, 1, 2, 3, 4, 5, 6, 7] },
+        // Apart: the gap's days are not listed.
+        { o: { from: at(6), to: at(8), baseFrom: DAY0, baseTo: at(2) }, days: [0, 1, 6, 7] },
+        // Bounds inside days: day 4 is in both periods.
+        {
+          o: { from: at(4) + 3600_000, to: at(7), baseFrom: at(1), baseTo: at(4) + 3600_000 },
+          days: [1, 2, 3, 4, 5, 6],
+        },
+      ];
+      for (const { o, days } of cases) {
+        reads = 0;
+        const rows = await depsDiff(counted, { ...o, history: true });
+        expect(reads, JSON.stringify(o)).toBe(1);
+        const plain = await depsDiff(store, o);
+        expect(rows.map(({ history: _, ...r }) => r)).toEqual(plain);
+        for (const r of rows) {
+          const i = idx(r.id);
+          expect(r.history, r.id).toEqual(days.map((d) => ({ day: day(d), bytes: seedBytes(i, d, DAYS) })));
+        }
+      }
+      // Group view: a group edge's days sum its host edges' days (labels of each day).
+      const o = { from: at(4), to: at(8), baseFrom: DAY0, baseTo: at(4), view: 'group' as const };
+      const groups = await depsDiff(store, { ...o, history: true });
+      const total = (h: { bytes: number }[] | undefined) => (h ?? []).reduce((a, d) => a + d.bytes, 0);
+      for (const g of groups) expect(total(g.history), g.id).toBe(g.bytes + g.bytes_base);
+      const hosts = await depsDiff(store, { ...o, view: 'host', history: true });
+      for (let d = 0; d < DAYS; d++) {
+        const sum = (rs: typeof hosts) => rs.reduce((a, r) => a + (r.history?.[d].bytes ?? 0), 0);
+        expect(sum(groups), `day ${d}`).toBe(sum(hosts));
+      }
     });
 
     it('history: the days of one edge and its direction correction, found from either direction', async () => {

@@ -4,6 +4,7 @@
  * group before the change and its new one after). An aggregated edge carries the sum of its host edges.
  */
 
+import { readLabels } from '../core/label-file.js';
 import { DAY_MS, dayStart } from '../core/rules.js';
 import type { DependencyEdge, DependencyTotalsRow, FlowStore, HostLabel } from '../storage/port.js';
 import { parseEdgeFilter } from './filter.js';
@@ -18,8 +19,10 @@ export interface DepsViewOptions extends DepsMapOptions {
   group?: string;
   /** The role filter (src/deps/filter.ts). */
   filter?: string;
-  /** Labels to use instead of the store's (tests, a diff reusing them). */
+  /** Labels to use instead of reading them (tests, a diff reusing them). */
   labels?: readonly HostLabel[];
+  /** The configuration's labels (config/labels.ts), read before the store's (core readLabels). */
+  configLabels?: readonly HostLabel[];
   /** Every stored edge, instead of listing them again (a diff reuses them). */
   stored?: readonly DependencyEdge[];
   /**
@@ -27,6 +30,8 @@ export interface DepsViewOptions extends DepsMapOptions {
    * labelSplits: the periods inside the range are used (a diff reads both periods in one query).
    */
   totals?: readonly DependencyTotalsRow[];
+  /** Also each row's bytes per period of `totals` (ViewResult.days); a diff gives one period per day. */
+  history?: boolean;
 }
 
 export interface LabelledRow extends DepsMapRow {
@@ -122,12 +127,17 @@ export interface ViewResult {
   rows: LabelledRow[];
   /** Host edge ids behind each row id (diff uses them to find direction changes). */
   members: Map<string, Set<string>>;
+  /** With `history`: row id -> period start (a day, with per-day totals) -> bytes. */
+  days?: Map<string, Map<number, number>>;
 }
 
 export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<ViewResult> {
   const view = o.view ?? 'host';
   const predicate = parseEdgeFilter(o.filter ?? '');
-  const [labels, edges] = await Promise.all([o.labels ?? store.getLabels(), chooseEdges(store, o, o.stored)]);
+  const [labels, edges] = await Promise.all([
+    o.labels ?? readLabels(store, o.configLabels),
+    chooseEdges(store, o, o.stored),
+  ]);
   const resolver = new LabelResolver(labels);
   // Summed in the store: per edge, and per period of constant labels for the aggregated views.
   const around = o.host !== undefined || o.service !== undefined;
@@ -148,6 +158,7 @@ export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<Vi
 
   const rows = new Map<string, LabelledRow>();
   const members = new Map<string, Set<string>>();
+  const days = o.history ? new Map<string, Map<number, number>>() : undefined;
   const edgeById = new Map<string, DependencyEdge>();
   const rowFor = (h: LabelledRow): LabelledRow => {
     const a = view === 'host' ? h : aggregateRow(h, view);
@@ -171,10 +182,16 @@ export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<Vi
     // The period's labels: the group an address belonged to on those days gets those days' bytes.
     const h = view === 'host' ? hostRow(e, resolver, labelTime(e, o)) : hostRow(e, resolver, s.period);
     if (!keep(h)) continue;
-    add(rowFor(h), s);
+    const r = rowFor(h);
+    add(r, s);
+    if (days) {
+      const m = days.get(r.id) ?? new Map<number, number>();
+      days.set(r.id, m);
+      m.set(s.period, (m.get(s.period) ?? 0) + s.bytes_total);
+    }
   }
   const out = [...rows.values()]
     .filter((r) => r.bytes_total >= (o.minBytes ?? 0))
     .sort((a, b) => b.bytes_total - a.bytes_total || (a.id < b.id ? -1 : 1));
-  return { rows: out, members };
+  return { rows: out, members, days };
 }

@@ -1,3 +1,4 @@
+import type { HostLabel } from '../core/label-file.js';
 import type { FlowRecord } from '../core/record.js';
 import type { RetentionPolicy } from '../core/retention.js';
 import type { Query, QueryResult } from '../query/ast.js';
@@ -331,20 +332,8 @@ export interface DependencyStatsRow {
   bytes_p99: number | null;
 }
 
-/**
- * A name, group and service for an address or CIDR, valid over [valid_from, valid_to) (null: unbounded).
- * '' name or group: this entry does not set it (a wider prefix may). `service` with `port`: the service
- * name of that server port only; without: of every port of the server.
- */
-export interface HostLabel {
-  cidr: string;
-  name: string;
-  group: string;
-  service: string | null;
-  port: number | null;
-  valid_from: number | null;
-  valid_to: number | null;
-}
+// The label shape lives in core (core/label-file.ts) so the configuration can check label entries.
+export type { HostLabel } from '../core/label-file.js';
 
 export interface DependencyTotalsQuery {
   from: number;

@@ -1,11 +1,14 @@
 /**
- * `flowlens deps diff --from T --to T --base-from T --base-to T [--view V] [--filter F] [--factor X]` and
+ * `flowlens deps diff --period A --against B` (or `--from T --to T --base-from T --base-to T`) `[--view V]
+ * [--filter F] [--factor X]` and
  * `flowlens deps history --client A --server B --port N [--protocol tcp|udp|N] [--from T --to T]`: what
  * changed in the map against a base period, and one edge's days with its direction corrections
  * (src/deps/history.ts). Through a running serve when it holds the embedded store, as `deps` does.
  */
 import type { Command } from 'commander';
 import { cliToken, requestVia } from '../../app/query-via.js';
+import { configLabels } from '../../config/load.js';
+import { PeriodError, type Periods, parsePeriods } from '../../core/period.js';
 import { parseEdgeFilter } from '../../deps/filter.js';
 import {
   DIFF_COLUMNS,
@@ -19,12 +22,15 @@ import {
 import type { MapView } from '../../deps/view.js';
 import { FilterError, formatFilterError } from '../../query/filter/index.js';
 import { parseProtocol } from '../../query/filter/terms.js';
+import type { HostLabel } from '../../storage/port.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, serveToAsk, UsageError, withStore } from '../store.js';
 import { formatTable, parseTime } from './query.js';
 
 export interface DiffFlags extends ConfigOpts {
+  period?: string;
+  against?: string;
   from?: string;
   to?: string;
   baseFrom?: string;
@@ -32,6 +38,8 @@ export interface DiffFlags extends ConfigOpts {
   view?: string;
   filter?: string;
   factor?: string;
+  p95Factor?: string;
+  history?: boolean;
   format?: string;
   token?: string;
 }
@@ -47,32 +55,61 @@ export interface HistoryFlags extends ConfigOpts {
   token?: string;
 }
 
-export function parseDiffFlags(f: DiffFlags, now: number): DiffOptions {
+const RANGE_FLAGS = '--from/--to/--base-from/--base-to';
+
+/** The two periods: --period/--against (core/period.ts, as the API reads them) or the four times. */
+function diffPeriods(f: DiffFlags, now: number): Periods {
+  const range = [f.from, f.to, f.baseFrom, f.baseTo].some((v) => v !== undefined);
+  if (f.period !== undefined || f.against !== undefined) {
+    if (range) throw new UsageError(`--period/--against: give them or ${RANGE_FLAGS}, not both`);
+    if (f.period === undefined) throw new UsageError('--period: required with --against (e.g. --period 7d)');
+    if (f.against === undefined)
+      throw new UsageError('--against: required with --period (e.g. --against 7d: the 7 days before)');
+    try {
+      return parsePeriods({
+        period: f.period,
+        against: f.against,
+        now,
+        names: { period: '--period', against: '--against' },
+      });
+    } catch (err) {
+      if (err instanceof PeriodError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
   const t = (v: string | undefined, flag: string) => {
-    if (v === undefined) throw new UsageError(`${flag}: required`);
+    if (v === undefined)
+      throw new UsageError(`${flag}: required (or --period A --against B, e.g. --period 7d --against 7d)`);
     return parseTime(v, flag, now);
   };
-  const o: DiffOptions = {
+  const o = {
     from: t(f.from, '--from'),
     to: t(f.to ?? 'now', '--to'),
     baseFrom: t(f.baseFrom, '--base-from'),
     baseTo: t(f.baseTo, '--base-to'),
-    filter: f.filter,
   };
   if (!(o.to > o.from)) throw new UsageError('--from/--to: --from must be before --to');
   if (!(o.baseTo > o.baseFrom))
     throw new UsageError('--base-from/--base-to: --base-from must be before --base-to');
+  return o;
+}
+
+export function parseDiffFlags(f: DiffFlags, now: number): DiffOptions {
+  const o: DiffOptions = { ...diffPeriods(f, now), filter: f.filter };
+  if (f.history) o.history = true;
   if (f.view !== undefined) {
     if (!['host', 'group', 'service'].includes(f.view))
       throw new UsageError(`--view: expected host | group | service, got ${f.view}`);
     o.view = f.view as MapView;
   }
-  if (f.factor !== undefined) {
-    const x = Number(f.factor);
+  const share = (v: string, flag: string, what: string) => {
+    const x = v.trim() === '' ? Number.NaN : Number(v);
     if (!(x >= 0))
-      throw new UsageError(`--factor: expected a number >= 0 (0.5 = bytes moved by 50%), got ${f.factor}`);
-    o.factor = x;
-  }
+      throw new UsageError(`${flag}: expected a number >= 0 (0.5 = ${what} moved by 50%), got ${v}`);
+    return x;
+  };
+  if (f.factor !== undefined) o.factor = share(f.factor, '--factor', 'bytes');
+  if (f.p95Factor !== undefined) o.p95Factor = share(f.p95Factor, '--p95-factor', 'p95');
   if (f.format !== undefined && !['table', 'json', 'csv'].includes(f.format))
     throw new UsageError(`--format: expected table | json | csv, got ${f.format}`);
   return o;
@@ -96,17 +133,23 @@ export function parseHistoryFlags(f: HistoryFlags, now: number): HistoryOptions 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function formatDiff(rows: readonly DiffRow[], format: string): string {
-  const out = rows.map((r) =>
-    Object.fromEntries(
+  const withHistory = rows.some((r) => r.history !== undefined);
+  const out = rows.map((r) => ({
+    ...Object.fromEntries(
       DIFF_COLUMNS.map((c) => [
         c,
         c === 'first_seen' || c === 'last_seen' || c === 'idle_since' ? iso(r[c] as number | null) : r[c],
       ]),
     ),
-  ) as Record<string, string | number | boolean | null>[];
+    ...(withHistory ? { history: r.history ?? [] } : {}),
+  })) as Record<string, string | number | boolean | null | DiffRow['history']>[];
   if (format === 'json') return `${JSON.stringify(out)}\n`;
+  // CSV and the table: the history as day:bytes pairs (CSV) or the bytes alone, days named once (table).
+  const pairs = (h: unknown) =>
+    (h as NonNullable<DiffRow['history']>).map((d) => `${d.day}:${d.bytes}`).join(';');
+  const columns = [...DIFF_COLUMNS, ...(withHistory ? ['history'] : [])];
   if (format === 'csv')
-    return `${[DIFF_COLUMNS.join(','), ...out.map((r) => DIFF_COLUMNS.map((c) => (r[c] === null ? '' : JSON.stringify(r[c]))).join(','))].join('\n')}\n`;
+    return `${[columns.join(','), ...out.map((r) => columns.map((c) => (r[c] === null ? '' : JSON.stringify(c === 'history' ? pairs(r[c]) : r[c]))).join(','))].join('\n')}\n`;
   const cols = [
     'change',
     'client_ip',
@@ -116,13 +159,26 @@ export function formatDiff(rows: readonly DiffRow[], format: string): string {
     'service_name',
     'bytes',
     'bytes_base',
+    'p95',
+    'p95_base',
     'direction_changed',
+    ...(withHistory ? ['history'] : []),
   ];
-  return formatTable({
+  const days = rows[0]?.history ?? [];
+  const table = formatTable({
     tier: 'daily',
     columns: cols,
-    rows: out.map((r) => ({ ...r, direction_changed: r.direction_changed ? 'yes' : '' })),
+    rows: out.map((r) => ({
+      ...r,
+      direction_changed: r.direction_changed ? 'yes' : '',
+      history: withHistory
+        ? (r.history as NonNullable<DiffRow['history']>).map((d) => d.bytes).join(' ')
+        : '',
+    })),
   }).replace(/; daily tier\)\n$/, '; edges, period against base)\n');
+  return withHistory && days.length > 0
+    ? `${table}history: bytes per day, ${days[0].day} to ${days[days.length - 1].day}\n`
+    : table;
 }
 
 export function formatHistory(h: EdgeHistory): string {
@@ -144,7 +200,12 @@ async function run<T>(o: {
   parse: () => T;
   check?: (p: T) => boolean;
   via: (base: string, p: T, token?: string) => Promise<string>;
-  direct: (store: Parameters<Parameters<typeof withStore>[1]>[0], p: T) => Promise<string>;
+  /** Reads with the store and the configuration's labels (config/labels.ts). */
+  direct: (
+    store: Parameters<Parameters<typeof withStore>[1]>[0],
+    p: T,
+    labels: readonly HostLabel[],
+  ) => Promise<string>;
 }): Promise<void> {
   const config = configOrExit('deps', o.flags, o.io, { env: o.ctx.env, label: o.command });
   if (!config) return;
@@ -168,7 +229,7 @@ async function run<T>(o: {
     return;
   }
   await withStore({ command: o.command, config, io: o.io, access: 'read', ctx: o.ctx }, async (store) => {
-    o.io.stdout.write(await o.direct(store, p));
+    o.io.stdout.write(await o.direct(store, p, configLabels(config.deps)));
   });
 }
 
@@ -194,7 +255,8 @@ export function runDiff(flags: DiffFlags, io: CliIO, ctx: CommandContext = {}): 
         ).rows,
         format,
       ),
-    direct: async (store, p) => formatDiff(await depsDiff(store, p), format),
+    direct: async (store, p, labels) =>
+      formatDiff(await depsDiff(store, { ...p, configLabels: labels }), format),
   });
 }
 
@@ -241,15 +303,25 @@ export function registerDepsChange(deps: Command, io: CliIO): void {
     deps
       .command('diff')
       .description(
-        'edges new, vanished, changed (bytes moved > factor, direction corrected) or the same against a base period',
+        'edges new, vanished, changed (bytes or p95 moved > factor, direction corrected) or the same against a base period',
       )
-      .requiredOption('--from <time>', 'the period: start')
-      .option('--to <time>', 'the period: end', 'now')
-      .requiredOption('--base-from <time>', 'the base period: start')
-      .requiredOption('--base-to <time>', 'the base period: end')
+      .option(
+        '--period <period>',
+        'the period: FROM..TO (e.g. 2026-11-01..2026-11-08, -14d..-7d) or a duration D (the last D)',
+      )
+      .option('--against <period>', 'the base: FROM..TO or a duration D (the D before the period)')
+      .option('--from <time>', 'the period: start (instead of --period)')
+      .option('--to <time>', 'the period: end (default now)')
+      .option('--base-from <time>', 'the base period: start (instead of --against)')
+      .option('--base-to <time>', 'the base period: end')
       .option('--view <view>', 'host | group | service', 'host')
       .option('--filter <filter>', 'the role filter of `flowlens deps`')
       .option('--factor <x>', 'bytes moved by more than this share count as changed', '0.5')
+      .option(
+        '--p95-factor <x>',
+        'p95 of 5-minute bytes moved by more than this share count as changed (default: --factor)',
+      )
+      .option('--history', "each edge's daily bytes over the days of both periods (daily tier)")
       .option('--format <format>', 'table | json | csv', 'table')
       .option('--token <token>', 'API token for a running serve (prefer FLOWLENS_TOKEN)'),
     'deps',

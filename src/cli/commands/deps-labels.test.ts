@@ -47,7 +47,10 @@ describe('flowlens labels', () => {
       `labels:\n  - {cidr: 10.0.0.0/24, group: front}\n  - {cidr: 10.1.0.0/24, group: back, valid_from: "${iso(DAY0)}"}\n  - {cidr: 10.1.0.5, name: db5}\n`,
     );
     const imp = await flowlens('labels', 'import', yaml);
-    expect([imp.code(), imp.err()]).toEqual([0, '3 label(s) imported (every earlier label replaced)\n']);
+    expect([imp.code(), imp.err()]).toEqual([
+      0,
+      "3 label(s) imported (every earlier stored label replaced; the configuration's stay)\n",
+    ]);
     const list = await flowlens('labels', 'list');
     expect(list.out()).toMatch(/cidr\s+name\s+group/);
     expect(list.out()).toContain('10.1.0.5');
@@ -83,6 +86,95 @@ describe('flowlens deps with labels', () => {
     expect(bad.err()).toBe(
       'flowlens deps: --filter:\nclient port 80\n^^^^^^\nat 0: edges keep no client port: port applies to the server\n',
     );
+  });
+
+  it('deps diff --period/--against gives what the four times give; bad input names the flag', async () => {
+    const half = DAY0 + (DAYS / 2) * DAY_MS;
+    const end = DAY0 + DAYS * DAY_MS;
+    const json = async (...args: string[]) => {
+      const r = await flowlens('deps', 'diff', ...args, '--format', 'json');
+      expect(r.err()).toBe('');
+      return JSON.parse(r.out());
+    };
+    const four = await json(
+      '--from',
+      iso(half),
+      '--to',
+      iso(end),
+      '--base-from',
+      iso(DAY0),
+      '--base-to',
+      iso(half),
+    );
+    expect(
+      await json('--period', `${iso(half)}..${iso(end)}`, '--against', `${iso(DAY0)}..${iso(half)}`),
+    ).toEqual(four);
+    // A duration base: the same length, ending where the period starts.
+    expect(await json('--period', `${iso(half)}..${iso(end)}`, '--against', `${(DAYS / 2) * 24}h`)).toEqual(
+      four,
+    );
+    // Durations end now: --period 3d --against 3d against the explicit relative times.
+    expect(await json('--period', '3d', '--against', '3d')).toEqual(
+      await json('--from', '-3d', '--to', 'now', '--base-from', '-6d', '--base-to', '-3d'),
+    );
+    const fails = async (...args: string[]) => {
+      const r = await flowlens('deps', 'diff', ...args);
+      expect(r.code()).toBe(2);
+      return r.err();
+    };
+    expect(await fails('--period', 'week', '--against', '7d')).toMatch(
+      /^flowlens deps diff: --period: expected FROM\.\.TO \(.*\) or a duration such as 7d, got "week"\n$/,
+    );
+    expect(await fails('--period', '7d', '--against', '-1d..yesterday')).toMatch(
+      /^flowlens deps diff: --against: expected FROM\.\.TO .*; "yesterday" is not a time\n$/,
+    );
+    expect(await fails('--period', '7d')).toBe(
+      'flowlens deps diff: --against: required with --period (e.g. --against 7d: the 7 days before)\n',
+    );
+    expect(await fails('--period', '7d', '--against', '7d', '--from', '-1d')).toBe(
+      'flowlens deps diff: --period/--against: give them or --from/--to/--base-from/--base-to, not both\n',
+    );
+    expect(await fails('--to', 'now')).toBe(
+      'flowlens deps diff: --from: required (or --period A --against B, e.g. --period 7d --against 7d)\n',
+    );
+  });
+
+  it('deps diff --history gives each edge its days (json, csv, table); --p95-factor is checked', async () => {
+    const period = ['--period', `${iso(DAY0 + 3 * DAY_MS)}..${iso(DAY0 + DAYS * DAY_MS)}`, '--against', '3d'];
+    const json = await flowlens('deps', 'diff', ...period, '--history', '--format', 'json');
+    expect(json.err()).toBe('');
+    const rows = JSON.parse(json.out());
+    expect(rows).toHaveLength(edges.length);
+    // Rows name their edge by its sides (the seed's edge i has one client, server, port).
+    const key = (r: { client_ip: string; server_ip: string; server_port: number }) =>
+      `${r.client_ip}>${r.server_ip}:${r.server_port}`;
+    const index = new Map(edges.map((e, i) => [key(e), i]));
+    const days = [...Array(DAYS).keys()];
+    for (const r of rows)
+      expect(r.history).toEqual(
+        days.map((d) => ({
+          day: iso(DAY0 + d * DAY_MS).slice(0, 10),
+          bytes: seedBytes(index.get(key(r)) as number, d, DAYS),
+        })),
+      );
+    const csv = (await flowlens('deps', 'diff', ...period, '--history', '--format', 'csv')).out().split('\n');
+    expect(csv[0].endsWith(',history')).toBe(true);
+    const first = rows[0];
+    expect(
+      csv[1].endsWith(
+        `,"${first.history.map((d: { day: string; bytes: number }) => `${d.day}:${d.bytes}`).join(';')}"`,
+      ),
+    ).toBe(true);
+    const table = (await flowlens('deps', 'diff', ...period, '--history')).out();
+    expect(table).toContain(first.history.map((d: { bytes: number }) => d.bytes).join(' '));
+    expect(table).toContain(
+      `history: bytes per day, ${first.history[0].day} to ${first.history[DAYS - 1].day}`,
+    );
+    const bad = await flowlens('deps', 'diff', ...period, '--p95-factor', 'lots');
+    expect([bad.code(), bad.err()]).toEqual([
+      2,
+      'flowlens deps diff: --p95-factor: expected a number >= 0 (0.5 = p95 moved by 50%), got lots\n',
+    ]);
   });
 
   it('deps diff takes its own --from/--to; deps history prints the days', async () => {

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { cliToken, depsVia } from '../../app/query-via.js';
+import { configLabels } from '../../config/load.js';
 import { type DepsMapRow, toDot } from '../../deps/map.js';
 import {
   type DepsViewOptions,
@@ -137,7 +138,12 @@ export async function runDeps(flags: DepsFlags, io: CliIO, ctx: CommandContext =
     return;
   }
   await withStore({ command: 'deps', config, io, access: 'read', ctx }, async (store) => {
-    io.stdout.write(formatDeps((await depsView(store, parsed.options)).rows, parsed.format));
+    io.stdout.write(
+      formatDeps(
+        (await depsView(store, { ...parsed.options, configLabels: configLabels(config.deps) })).rows,
+        parsed.format,
+      ),
+    );
   });
 }
 

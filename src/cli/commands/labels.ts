@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { cliToken, requestVia } from '../../app/query-via.js';
-import { type LabelEntry, parseLabelFile, toLabelEntry } from '../../deps/label-file.js';
+import { configLabels } from '../../config/load.js';
+import { type LabelEntry, parseLabelFile, readLabels, toLabelEntry } from '../../deps/label-file.js';
 import type { HostLabel } from '../../storage/port.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
@@ -21,9 +22,12 @@ export interface LabelsFlags extends ConfigOpts {
 
 type Action = { kind: 'import'; file: string } | { kind: 'list' };
 
-export function formatLabels(labels: readonly ReturnType<typeof toLabelEntry>[]): string {
-  const columns = ['cidr', 'name', 'group', 'service', 'port', 'valid_from', 'valid_to'];
+type Listed = ReturnType<typeof toLabelEntry> & { source?: 'config' | 'store' };
+
+export function formatLabels(labels: readonly Listed[]): string {
+  const columns = ['source', 'cidr', 'name', 'group', 'service', 'port', 'valid_from', 'valid_to'];
   const rows = labels.map((l) => ({
+    source: l.source ?? 'store',
     cidr: l.cidr,
     name: l.name || '-',
     group: l.group || '-',
@@ -51,9 +55,12 @@ export async function runLabels(action: Action, flags: LabelsFlags, io: CliIO, c
       return fail(`${action.file}: ${(err as Error).message.replace(/^[^:]*ENOENT[^,]*, /, '')}`, 2);
     }
   }
-  const show = (list: ReturnType<typeof toLabelEntry>[]) =>
+  const show = (list: Listed[]) =>
     io.stdout.write(flags.json ? `${JSON.stringify(list)}\n` : formatLabels(list));
-  const imported = (n: number) => io.stderr.write(`${n} label(s) imported (every earlier label replaced)\n`);
+  const imported = (n: number) =>
+    io.stderr.write(
+      `${n} label(s) imported (every earlier stored label replaced; the configuration's stay)\n`,
+    );
 
   const via = serveToAsk(config, flags.via);
   if (via) {
@@ -72,7 +79,7 @@ export async function runLabels(action: Action, flags: LabelsFlags, io: CliIO, c
       } else
         show(
           (
-            await requestVia<{ labels: ReturnType<typeof toLabelEntry>[] }>({
+            await requestVia<{ labels: Listed[] }>({
               base: via,
               method: 'GET',
               path: '/api/v1/labels',
@@ -91,7 +98,13 @@ export async function runLabels(action: Action, flags: LabelsFlags, io: CliIO, c
       if (action.kind === 'import') {
         await store.replaceLabels(parsed);
         imported(parsed.length);
-      } else show((await store.getLabels()).map(toLabelEntry));
+      } else
+        show(
+          (await readLabels(store, configLabels(config.deps))).map((l) => ({
+            ...toLabelEntry(l),
+            source: l.source,
+          })),
+        );
     },
   );
 }
@@ -113,6 +126,9 @@ export function registerLabels(program: Command, io: CliIO): void {
       .argument('<file>', 'a .csv, .yaml or .yml file'),
   ).action((file: string, flags: LabelsFlags) => runLabels({ kind: 'import', file }, flags, io));
   common(
-    labels.command('list').description('every label, in file order').option('--json', 'JSON output'),
+    labels
+      .command('list')
+      .description("every label: the configuration's (deps.labels, deps.labelsFile), then the store's")
+      .option('--json', 'JSON output'),
   ).action((flags: LabelsFlags) => runLabels({ kind: 'list' }, flags, io));
 }

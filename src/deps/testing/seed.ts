@@ -4,7 +4,8 @@
  * the same formula in TypeScript is the reference the tests hold the views and the diff against.
  *
  * Over the second half of the days: edges i % 10 = 0 are new, i % 10 = 1 have vanished, i % 10 = 2 carry
- * three times the bytes (changed); the rest keep their pattern (same).
+ * three times the bytes (changed), i % 10 = 3 keep their bytes but have four times the p95 (burstier:
+ * changed by p95 alone); the rest keep their pattern (same).
  */
 import { DAY_MS } from '../../core/rules.js';
 import type { DependencyEdge, FlowStore } from '../../storage/port.js';
@@ -53,6 +54,13 @@ export function seedEdges(o: SeedOptions): DependencyEdge[] {
   return out;
 }
 
+/** The reference: the daily p95 of 5-minute bytes of edge i on day d (null when it did not talk). */
+export function seedP95(i: number, d: number, days: number): number | null {
+  const b = seedBytes(i, d, days);
+  if (b === 0) return null;
+  return Math.floor(b / 288) * (i % 10 === 3 && d >= Math.floor(days / 2) ? 4 : 1);
+}
+
 /** The reference: bytes of edge i on day d (0 when the edge did not talk that day). */
 export function seedBytes(i: number, d: number, days: number): number {
   const half = Math.floor(days / 2);
@@ -64,6 +72,7 @@ export function seedBytes(i: number, d: number, days: number): number {
 const ACTIVE = 'NOT ((i % 10 = 0 AND d < half) OR (i % 10 = 1 AND d >= half))';
 const BYTES =
   '((i * 7919 + d * 104729) % 99991 + 1) * (CASE WHEN i % 10 = 2 AND d >= half THEN 3 ELSE 1 END)';
+const P95_TIMES = '(CASE WHEN i % 10 = 3 AND d >= half THEN 4 ELSE 1 END)';
 
 export async function seedMap(store: FlowStore, o: SeedOptions): Promise<DependencyEdge[]> {
   const edges = seedEdges(o);
@@ -76,7 +85,7 @@ export async function seedMap(store: FlowStore, o: SeedOptions): Promise<Depende
       `INSERT INTO dependency_stats (stat_date, dependency_id, bytes_total, packets_total, flow_count,
          sessions_total, sessions_peak, active_minutes, bytes_per_hour, bytes_p95)
        SELECT toDate('${d0}') + d, toUUID(concat('00000000-0000-4000-8000-', leftPad(lower(hex(i)), 12, '0'))),
-         ${BYTES} AS b, intDiv(b, 100) + 1, intDiv(b, 1000) + 1, 1, 1, 5, [], intDiv(b, 288)
+         ${BYTES} AS b, intDiv(b, 100) + 1, intDiv(b, 1000) + 1, 1, 1, 5, [], intDiv(b, 288) * ${P95_TIMES}
        FROM (SELECT number % ${n} AS i, intDiv(number, ${n}) AS d, ${half} AS half FROM numbers(${n * o.days}))
        WHERE ${ACTIVE}`,
     );
@@ -85,8 +94,8 @@ export async function seedMap(store: FlowStore, o: SeedOptions): Promise<Depende
       `INSERT INTO dependency_stats (stat_date, dependency_id, bytes_total, packets_total, flow_count,
          sessions_total, sessions_peak, active_minutes, bytes_p95)
        SELECT ('${d0}'::date + d::int), ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid,
-         b, b / 100 + 1, b / 1000 + 1, 1, 1, 5, b / 288
-       FROM (SELECT i, d, ${BYTES} AS b FROM (SELECT g % ${n} AS i, g / ${n} AS d, ${half} AS half
+         b, b / 100 + 1, b / 1000 + 1, 1, 1, 5, b / 288 * p95x
+       FROM (SELECT i, d, ${BYTES} AS b, ${P95_TIMES} AS p95x FROM (SELECT g % ${n} AS i, g / ${n} AS d, ${half} AS half
              FROM generate_series(0::bigint, ${n * o.days - 1}) g) x WHERE ${ACTIVE}) y`,
     );
     await (store as unknown as PoolSql).pool.query('ANALYZE dependency_stats');

@@ -1687,7 +1687,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** What changed: edges new, vanished, changed (bytes or direction) or the same against a base period */
+        /** What changed: edges new, vanished, changed (bytes, p95 or direction) or the same against a base period */
         post: {
             parameters: {
                 query?: never;
@@ -1698,14 +1698,18 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        from: number | string;
-                        to: number | string;
-                        baseFrom: number | string;
-                        baseTo: number | string;
+                        period?: string;
+                        against?: string;
+                        from?: number | string;
+                        to?: number | string;
+                        baseFrom?: number | string;
+                        baseTo?: number | string;
                         /** @enum {string} */
                         view?: "host" | "group" | "service";
                         filter?: string;
                         factor?: number;
+                        p95Factor?: number;
+                        history?: boolean;
                     };
                 };
             };
@@ -1719,7 +1723,10 @@ export interface paths {
                         "application/json": {
                             columns: string[];
                             rows: {
-                                [key: string]: string | number | boolean | null;
+                                [key: string]: (string | number | boolean | null) | {
+                                    day: string;
+                                    bytes: number;
+                                }[];
                             }[];
                         };
                     };
@@ -1947,6 +1954,8 @@ export interface paths {
                                 port?: number | null;
                                 validFrom?: string | null;
                                 validTo?: string | null;
+                                /** @enum {string} */
+                                source: "config" | "store";
                             }[];
                         };
                     };
@@ -2007,7 +2016,7 @@ export interface paths {
                 };
             };
         };
-        /** Replace every host label */
+        /** Replace every stored host label (the configuration's stay) */
         put: {
             parameters: {
                 query?: never;
