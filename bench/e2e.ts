@@ -241,13 +241,19 @@ export async function trial(o: TrialOptions): Promise<Trial> {
       genDone.abort();
     });
     await during;
-    // Settled: every received datagram decoded, the queue empty, the stored count no longer moving.
-    let last = -1;
+    // Settled: every received datagram decoded (the queue empty) and every decoded flow stored (none
+    // pending in the batcher or the spool); a store that stalls a while is waited for, up to 5 minutes.
     for (let i = 0; i < 300; i++) {
       await new Promise((r) => setTimeout(r, 1000));
-      const stored = await metric(http, 'flowlens_flows_stored_total');
-      if (stored === last && (await metric(http, 'flowlens_queue_depth')) === 0) break;
-      last = stored;
+      const [queued, decoded, stored, duplicate] = await Promise.all(
+        [
+          'flowlens_queue_depth',
+          'flowlens_flows_decoded_total',
+          'flowlens_flows_stored_total',
+          'flowlens_flows_duplicate_total',
+        ].map((m) => metric(http, m)),
+      );
+      if (queued === 0 && stored + duplicate >= decoded) break;
     }
     const cpu = cpuOf(serve.pid!) - cpu0;
     const kernelDrops = (udpReceiveBufferErrors() ?? 0) - kernel0;
