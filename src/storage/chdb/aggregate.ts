@@ -167,7 +167,8 @@ FROM (
   )
   GROUP BY id, w
 )
-GROUP BY id`;
+GROUP BY id
+SETTINGS ${JOB_SETTINGS}`;
 
 export const DELETE_DAY_SQL = `DELETE FROM dependency_stats
 WHERE stat_date = toDate(toDateTime(intDiv({day:Int64}, 1000), 'UTC'))

@@ -24,8 +24,11 @@ export async function conversationTotals(
     t: Math.ceil(to / 1000),
   };
   const where = `window_start >= toDateTime({f:Int64}, 'UTC') AND window_start < toDateTime({t:Int64}, 'UTC')`;
+  // The groups, estimated (uniq: HyperLogLog, one light scan): rows are far more (one per window and
+  // exporter), so counting them would read a day of 90 k conversations in 28 parts, 28 scans.
   const [{ n }] = await db.rows<{ n: number | string }>(
-    `SELECT count() AS n FROM flow_aggregates WHERE ${where}`,
+    `SELECT uniq(src_ip, dst_ip, src_port, dst_port, ip_protocol) AS n FROM flow_aggregates WHERE ${where}
+     SETTINGS ${JOB_SETTINGS}`,
     range,
   );
   const parts = Math.max(1, Math.ceil(num(n) / rowsPerPart));
