@@ -15,25 +15,15 @@ import { TenantAdmin, TenantScopes } from '../auth/tenants.js';
 import { ConfigError, configLabels, loadConfig } from '../config/load.js';
 import { readLabels } from '../core/label-file.js';
 import { DAY_MS, dayStart } from '../core/rules.js';
-import type { FlowStore, HostLabel } from '../storage/port.js';
+import type { FlowStore } from '../storage/port.js';
 import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
 import { depsDiff } from './history.js';
-import { seedMap } from './testing/seed.js';
+import { groupLabel as L, seedMap } from './testing/seed.js';
 import { depsView } from './view.js';
 
 const DAYS = 4;
 const DAY0 = dayStart(Date.now()) - DAYS * DAY_MS;
 const at = (d: number) => DAY0 + d * DAY_MS;
-const L = (cidr: string, group: string, more: Partial<HostLabel> = {}): HostLabel => ({
-  cidr,
-  name: '',
-  group,
-  service: null,
-  port: null,
-  valid_from: null,
-  valid_to: null,
-  ...more,
-});
 
 const dir = tempDir('flowlens-config-labels-');
 const file = (name: string, text: string) => {

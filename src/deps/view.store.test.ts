@@ -10,23 +10,13 @@ import { DAY_MS, dayStart } from '../core/rules.js';
 import type { DependencyEdge, FlowStore, HostLabel } from '../storage/port.js';
 import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
 import { depsDiff, depsHistory } from './history.js';
-import { edgeIdOf, seedBytes, seedMap, seedP95 } from './testing/seed.js';
+import { edgeIdOf, groupLabel as L, seedBytes, seedMap, seedP95 } from './testing/seed.js';
 import { depsView } from './view.js';
 
 const DAYS = 8;
 const N = 400;
 const DAY0 = dayStart(Date.now()) - DAYS * DAY_MS;
 const at = (d: number) => DAY0 + d * DAY_MS;
-const L = (cidr: string, group: string, more: Partial<HostLabel> = {}): HostLabel => ({
-  cidr,
-  name: '',
-  group,
-  service: null,
-  port: null,
-  valid_from: null,
-  valid_to: null,
-  ...more,
-});
 // Hosts are 10.K.0.1-64 (seed.ts). An address changes hands on day 5; 10.1.0.0/24 is split by a /26.
 const LABELS: HostLabel[] = [
   L('10.0.0.0/8', 'corp'),

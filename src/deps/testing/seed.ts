@@ -8,7 +8,7 @@
  * changed by p95 alone); the rest keep their pattern (same).
  */
 import { DAY_MS } from '../../core/rules.js';
-import type { DependencyEdge, FlowStore } from '../../storage/port.js';
+import type { DependencyEdge, FlowStore, HostLabel } from '../../storage/port.js';
 
 // What each backend offers tests and benchmarks for direct SQL (structural: only src/app names backends).
 interface EngineSql {
@@ -17,6 +17,18 @@ interface EngineSql {
 interface PoolSql {
   pool: { query(sql: string): Promise<unknown> };
 }
+
+/** A label giving a prefix a group (tests add a name, service or validity through `more`). */
+export const groupLabel = (cidr: string, group: string, more: Partial<HostLabel> = {}): HostLabel => ({
+  cidr,
+  name: '',
+  group,
+  service: null,
+  port: null,
+  valid_from: null,
+  valid_to: null,
+  ...more,
+});
 
 export interface SeedOptions {
   edges: number;
