@@ -98,13 +98,15 @@ GROUP BY ws, exporter_ip, sip, dip, sp, dp, proto
 SETTINGS ${JOB_SETTINGS}`;
 }
 
+/** Engine threads at the lowest CPU priority: when the cores are short, the collector gets them. */
+export const NICE = 'os_threads_nice_value_query = 19';
+
 /**
  * Jobs yield to ingest and stay bounded in memory whatever a window's cardinality: one engine thread (the
  * other core stays with the collector) at the lowest CPU priority (nice 19), and GROUP BY state beyond 512 MiB spills to disk (external
  * aggregation) instead of growing: one aggregation run holds at most about that plus one block.
  */
-export const JOB_SETTINGS =
-  'max_threads = 1, max_bytes_before_external_group_by = 536870912, os_threads_nice_value_query = 19';
+export const JOB_SETTINGS = `max_threads = 1, max_bytes_before_external_group_by = 536870912, ${NICE}`;
 
 /** Patch-part lightweight delete (schema.ts): tens of ms instead of a mutation over the partition. */
 const PATCH_DELETE = `SETTINGS lightweight_delete_mode = 'lightweight_update'`;
@@ -168,7 +170,7 @@ FROM (
   GROUP BY id, w
 )
 GROUP BY id
-SETTINGS ${JOB_SETTINGS}`;
+SETTINGS ${NICE}`;
 
 export const DELETE_DAY_SQL = `DELETE FROM dependency_stats
 WHERE stat_date = toDate(toDateTime(intDiv({day:Int64}, 1000), 'UTC'))

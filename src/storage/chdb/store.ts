@@ -54,7 +54,14 @@ import { scopeByGroup } from '../sql/compile.js';
 import { compileScans, SCAN_RESULT_COLUMNS } from '../sql/scans.js';
 import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
-import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
+import {
+  aggregateSql,
+  DELETE_DAY_SQL,
+  DELETE_WINDOWS_SQL,
+  internalParams,
+  NICE,
+  ROLLUP_SQL,
+} from './aggregate.js';
 import { conversationTotals } from './conversations.js';
 import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
 import { dependencyTotals } from './dep-totals.js';
@@ -74,8 +81,6 @@ const ENCODE_CHUNK = 65_536;
  * touches many hourly partitions: the engine's default limit of 100 per INSERT would refuse it.
  */
 const INSERT_SETTINGS = 'max_partitions_per_insert_block = 0';
-/** The engine threads of a read (and of a job, aggregate.ts JOB_SETTINGS) at the lowest CPU priority. */
-export const READ_NICE = 'os_threads_nice_value_query = 19';
 
 export interface ChdbStoreOptions {
   /** Data directory (created if missing). */
@@ -492,7 +497,7 @@ export class ChdbStore implements FlowStore {
     // A per-statement SETTINGS clause, not a session SET: the session is shared with ingestion, whose
     // statements must never inherit a query's limit. The engine stops at the limit (TIMEOUT_EXCEEDED).
     // Reads run on niced engine threads: while ingestion needs the cores, it gets them.
-    const limit = `\nSETTINGS ${READ_NICE}${
+    const limit = `\nSETTINGS ${NICE}${
       timeoutMs === undefined ? '' : `, max_execution_time = ${Math.max(0.001, timeoutMs / 1000)}`
     }`;
     const run = async (sql: string, params: unknown) => {
