@@ -16,7 +16,7 @@ import { openChdbStore } from '../src/storage/chdb/index.js';
 import type { FlowStore } from '../src/storage/port.js';
 import { PostgresFlowStore } from '../src/storage/postgres/store.js';
 import { startTestPostgres } from '../src/storage/testing/postgres.js';
-import { freshDatabase, trial } from './e2e.js';
+import { freshDatabase, type Target, trial } from './e2e.js';
 import type { Benchmark, BenchResult, Figure } from './harness.js';
 import { load } from './queries.js';
 
@@ -77,18 +77,18 @@ async function prepare(store: FlowStore, n: number, batch: number): Promise<void
 }
 
 async function underLoad(o: {
-  engine: 'chdb' | 'postgres';
+  target: Target;
   rate: number;
   seconds: number;
   prepared: { data: string } | { store: string };
-  server?: string;
 }): Promise<BenchResult> {
+  const engine = o.target.kind;
   const loadBefore = loadavg()[0].toFixed(2);
   let asked: Asked = { latencies: [], errors: new Map() };
   const t = await trial({
     rate: o.rate,
     seconds: o.seconds,
-    target: o.server ? { kind: 'postgres', server: o.server } : { kind: 'chdb' },
+    target: o.target,
     jobs: true,
     prepared: o.prepared,
     env: { FLOWLENS_AUTH_MODE: 'none' },
@@ -99,23 +99,23 @@ async function underLoad(o: {
   const lossless = t.storedFlows >= 0.9999 * t.sent.flows && t.storedBytes >= 0.9999 * t.sent.bytes;
   const sorted = [...asked.latencies].sort((a, b) => a - b);
   const figures: Figure[] = [
-    { label: `${o.engine}: gen achieved flows/s`, value: (t.sent.flows * 1000) / t.sent.elapsed_ms },
+    { label: `${engine}: gen achieved flows/s`, value: (t.sent.flows * 1000) / t.sent.elapsed_ms },
     {
-      label: `${o.engine}: stored / sent flows`,
+      label: `${engine}: stored / sent flows`,
       value: t.storedFlows / Math.max(1, t.sent.flows),
       unit: lossless ? '(lossless)' : '(LOSS)',
     },
-    { label: `${o.engine}: counted drops`, value: t.drops },
-    { label: `${o.engine}: top-20 answers`, value: sorted.length },
-    { label: `${o.engine}: failed questions`, value: [...asked.errors.values()].reduce((a, b) => a + b, 0) },
-    { label: `${o.engine}: latency p50`, value: percentile(sorted, 50), unit: 'ms' },
-    { label: `${o.engine}: latency p95`, value: percentile(sorted, 95), unit: 'ms' },
-    { label: `${o.engine}: latency max`, value: sorted.at(-1) ?? 0, unit: 'ms' },
-    { label: `${o.engine}: serve CPU s per million flows`, value: t.cpuPerMillion, unit: 's' },
-    { label: `${o.engine}: serve max RSS`, value: t.maxRssMb, unit: 'MB' },
+    { label: `${engine}: counted drops`, value: t.drops },
+    { label: `${engine}: top-20 answers`, value: sorted.length },
+    { label: `${engine}: failed questions`, value: [...asked.errors.values()].reduce((a, b) => a + b, 0) },
+    { label: `${engine}: latency p50`, value: percentile(sorted, 50), unit: 'ms' },
+    { label: `${engine}: latency p95`, value: percentile(sorted, 95), unit: 'ms' },
+    { label: `${engine}: latency max`, value: sorted.at(-1) ?? 0, unit: 'ms' },
+    { label: `${engine}: serve CPU s per million flows`, value: t.cpuPerMillion, unit: 's' },
+    { label: `${engine}: serve max RSS`, value: t.maxRssMb, unit: 'MB' },
   ];
   const notes = [
-    `${o.engine}: load ${loadBefore} before; offered ${o.rate}/s for ${o.seconds} s; sent ${t.sent.flows}, stored ${t.storedFlows}; ` +
+    `${engine}: load ${loadBefore} before; offered ${o.rate}/s for ${o.seconds} s; sent ${t.sent.flows}, stored ${t.storedFlows}; ` +
       `kernel receive-buffer drops ${t.kernelDrops}; jobs: ${t.jobs}` +
       (asked.errors.size ? `; failures: ${[...asked.errors].map(([k, v]) => `${k} x${v}`).join(', ')}` : ''),
   ];
@@ -128,7 +128,12 @@ async function chdbUnderLoad(scale: number): Promise<BenchResult> {
   try {
     await prepare(await openChdbStore({ dir: `${data}/chdb` }), Math.round(10_000_000 * scale), 262_144);
     const rate = Number(process.env.FLOWLENS_LOAD_RATE ?? 150_000);
-    r = await underLoad({ engine: 'chdb', rate, seconds: Math.max(5, 30 * scale), prepared: { data } });
+    r = await underLoad({
+      target: { kind: 'chdb' },
+      rate,
+      seconds: Math.max(5, 30 * scale),
+      prepared: { data },
+    });
   } finally {
     rmSync(data, { recursive: true, force: true });
   }
@@ -149,11 +154,10 @@ async function postgresUnderLoad(scale: number): Promise<BenchResult> {
     await prepare(new PostgresFlowStore({ url }), Math.round(1_500_000 * scale), 20_000);
     const rate = Number(process.env.FLOWLENS_LOAD_PG_RATE ?? 50_000);
     const r = await underLoad({
-      engine: 'postgres',
+      target: { kind: 'postgres', server: server.url },
       rate,
       seconds: Math.max(5, 30 * scale),
       prepared: { store: url },
-      server: server.url,
     });
     return {
       ...r,

@@ -135,12 +135,15 @@ function cpuOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
 }
 
-async function metric(http: string, name: string): Promise<number> {
+/** Each named metric summed over its labels, from one scrape of serve's /metrics. */
+async function metrics(http: string, names: readonly string[]): Promise<number[]> {
   const text = await (await fetch(`${http}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n'))
-    if (line.startsWith(name)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
+  const sums = names.map(() => 0);
+  for (const line of text.split('\n')) {
+    const i = names.findIndex((n) => line.startsWith(n));
+    if (i >= 0) sums[i] += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sums;
 }
 
 /**
@@ -245,19 +248,17 @@ export async function trial(o: TrialOptions): Promise<Trial> {
     // pending in the batcher or the spool); a store that stalls a while is waited for, up to 5 minutes.
     for (let i = 0; i < 300; i++) {
       await new Promise((r) => setTimeout(r, 1000));
-      const [queued, decoded, stored, duplicate] = await Promise.all(
-        [
-          'flowlens_queue_depth',
-          'flowlens_flows_decoded_total',
-          'flowlens_flows_stored_total',
-          'flowlens_flows_duplicate_total',
-        ].map((m) => metric(http, m)),
-      );
+      const [queued, decoded, stored, duplicate] = await metrics(http, [
+        'flowlens_queue_depth',
+        'flowlens_flows_decoded_total',
+        'flowlens_flows_stored_total',
+        'flowlens_flows_duplicate_total',
+      ]);
       if (queued === 0 && stored + duplicate >= decoded) break;
     }
     const cpu = cpuOf(serve.pid!) - cpu0;
     const kernelDrops = (udpReceiveBufferErrors() ?? 0) - kernel0;
-    const drops = await metric(http, 'flowlens_drops_total');
+    const [drops] = await metrics(http, ['flowlens_drops_total']);
     const jobs = await jobSummary(http);
     serve.kill('SIGINT');
     if ((await exited) !== 0) throw new Error('serve did not stop cleanly');

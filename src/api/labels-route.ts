@@ -6,8 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { readLabels } from '../core/label-file.js';
-import { toHostLabel, toLabelEntry } from '../deps/label-file.js';
+import { readLabels, toHostLabel, toLabelEntry } from '../core/label-file.js';
 import { ApiProblem, attachedStore } from './problems.js';
 import type { QueryContext } from './query-route.js';
 import { problemResponses } from './schemas.js';

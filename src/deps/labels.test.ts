@@ -3,11 +3,11 @@
  * prefix valid at the time wins per attribute, later entries on ties), label files, the role filter.
  */
 import { describe, expect, it } from 'vitest';
+import { parseCidr, parseLabelCsv, parseLabelFile, parseLabelYaml } from '../core/label-file.js';
 import { FilterError } from '../query/filter/errors.js';
 import type { HostLabel } from '../storage/port.js';
 import { type EdgeSides, parseEdgeFilter } from './filter.js';
-import { parseLabelCsv, parseLabelFile, parseLabelYaml } from './label-file.js';
-import { LabelResolver, parseCidr } from './labels.js';
+import { LabelResolver } from './labels.js';
 
 const u32 = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 

@@ -8,8 +8,6 @@ import { parseIp, toIpv6Bytes } from '../core/ip.js';
 import { parseCidr } from '../core/label-file.js';
 import type { HostLabel } from '../storage/port.js';
 
-export { type Prefix, parseCidr } from '../core/label-file.js';
-
 /** The prefix's first `bits` bits as text: the lookup key of one prefix length. */
 function keyOf(b: Uint8Array, bits: number): string {
   let s = '';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { cliToken, requestVia } from '../../app/query-via.js';
 import { configLabels } from '../../config/load.js';
-import { type LabelEntry, parseLabelFile, readLabels, toLabelEntry } from '../../deps/label-file.js';
+import { type LabelEntry, parseLabelFile, readLabels, toLabelEntry } from '../../core/label-file.js';
 import type { HostLabel } from '../../storage/port.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
