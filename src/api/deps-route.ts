@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PeriodError, type Periods, parsePeriods } from '../core/period.js';
+import { choosePeriods, PeriodError, type PeriodInput, type Periods } from '../core/period.js';
 import { DIFF_COLUMNS, depsDiff, depsHistory } from '../deps/history.js';
 import { depsView, VIEW_COLUMNS } from '../deps/view.js';
 import type { FlowStore } from '../storage/port.js';
@@ -97,51 +97,24 @@ function range(from: number, to: number, parameter: string): void {
     throw new ApiProblem('invalid_parameter', `${parameter}: must be after its start`, { parameter });
 }
 
-const RANGE = ['from', 'to', 'baseFrom', 'baseTo'] as const;
+const DIFF_NAMES = {
+  period: 'period',
+  against: 'against',
+  from: 'from',
+  to: 'to',
+  baseFrom: 'baseFrom',
+  baseTo: 'baseTo',
+} as const;
 
-/** period/against (core/period.ts, as the CLI reads them) or the four times; a 400 naming the parameter. */
-function diffPeriods(b: {
-  period?: string;
-  against?: string;
-  from?: number;
-  to?: number;
-  baseFrom?: number;
-  baseTo?: number;
-}): Periods {
-  const problem = (parameter: string, detail: string) =>
-    new ApiProblem('invalid_parameter', `${parameter}: ${detail}`, { parameter });
-  const given = RANGE.filter((k) => b[k] !== undefined);
-  if (b.period !== undefined || b.against !== undefined) {
-    if (given.length > 0)
-      throw problem(given[0], 'give period and against, or from, to, baseFrom and baseTo, not both');
-    if (b.period === undefined) throw problem('period', 'required with against (e.g. "7d")');
-    if (b.against === undefined)
-      throw problem('against', 'required with period (e.g. "7d": the 7 days before)');
-    try {
-      return parsePeriods({
-        period: b.period,
-        against: b.against,
-        now: Date.now(),
-        names: { period: 'period', against: 'against' },
-      });
-    } catch (err) {
-      if (err instanceof PeriodError)
-        throw new ApiProblem('invalid_parameter', err.message, { parameter: err.key });
-      throw err;
-    }
+/** period/against or the four times (core/period.ts, as the CLI reads them); a 400 naming the parameter. */
+function diffPeriods(b: PeriodInput): Periods {
+  try {
+    return choosePeriods(b, { now: Date.now(), names: DIFF_NAMES });
+  } catch (err) {
+    if (err instanceof PeriodError)
+      throw new ApiProblem('invalid_parameter', err.message, { parameter: err.key });
+    throw err;
   }
-  if (given.length === 0)
-    throw problem('period', 'give period and against (e.g. "7d" and "7d"), or from, to, baseFrom and baseTo');
-  const missing = RANGE.find((k) => b[k] === undefined);
-  if (missing !== undefined)
-    throw problem(
-      missing,
-      'required with from, to, baseFrom and baseTo (or give period and against instead)',
-    );
-  const p = b as Periods;
-  range(p.from, p.to, 'to');
-  range(p.baseFrom, p.baseTo, 'baseTo');
-  return p;
 }
 
 export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void {

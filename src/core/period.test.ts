@@ -1,6 +1,6 @@
 /** Periods (`deps diff --period A --against B`, the API's period/against) against a plain reference. */
 import { describe, expect, it } from 'vitest';
-import { PeriodError, parsePeriods } from './period.js';
+import { choosePeriods, PeriodError, type PeriodInput, parsePeriods } from './period.js';
 
 const NOW = Date.UTC(2026, 11, 6, 21, 30);
 const DAY = 86_400_000;
@@ -62,5 +62,30 @@ describe('periods', () => {
     expect(err('-7d..-14d', '7d')).toBe('--period: FROM must be before TO, got "-7d..-14d"');
     expect(err('7d', '')).toMatch(/^--against: expected FROM\.\.TO/);
     expect(err('7d', '..')).toMatch(/^--against: .*"" is not a time$/);
+  });
+
+  it('choosePeriods takes one form, never a mix, and names the key at fault', () => {
+    const keys = { period: 'P', against: 'A', from: 'F', to: 'T', baseFrom: 'BF', baseTo: 'BT' };
+    const choose = (input: PeriodInput) => choosePeriods(input, { now: NOW, names: keys });
+    const key = (input: PeriodInput) => {
+      try {
+        choose(input);
+      } catch (e) {
+        expect(e).toBeInstanceOf(PeriodError);
+        return (e as PeriodError).key;
+      }
+      return 'no error';
+    };
+    expect(choose({ period: '7d', against: '7d' })).toEqual(parse('7d', '7d'));
+    const four = { from: NOW - 2 * DAY, to: NOW - DAY, baseFrom: NOW - 4 * DAY, baseTo: NOW - 3 * DAY };
+    expect(choose(four)).toEqual(four);
+    expect(key({})).toBe('P');
+    expect(key({ against: '7d' })).toBe('P');
+    expect(key({ period: '7d' })).toBe('A');
+    expect(key({ period: '7d', against: '7d', to: NOW })).toBe('T');
+    expect(key({ ...four, baseTo: undefined })).toBe('BT');
+    expect(key({ ...four, to: four.from })).toBe('T');
+    expect(key({ ...four, baseTo: four.baseFrom - 1 })).toBe('BT');
+    expect(key({ period: 'week', against: '7d' })).toBe('P');
   });
 });

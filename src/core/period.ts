@@ -66,3 +66,44 @@ export function parsePeriods(o: {
   const b = parsePeriod(o.against, o.names.against, o.now, a.from);
   return { from: a.from, to: a.to, baseFrom: b.from, baseTo: b.to };
 }
+
+/** A diff's periods as given: the two period texts or the four times (already read as epoch ms). */
+export interface PeriodInput {
+  period?: string;
+  against?: string;
+  from?: number;
+  to?: number;
+  baseFrom?: number;
+  baseTo?: number;
+}
+
+const RANGE_KEYS = ['from', 'to', 'baseFrom', 'baseTo'] as const;
+
+/**
+ * A diff's periods from either form, `period` + `against` or the four times, never a mix; PeriodError
+ * naming the key at fault as `names` spells it (`--base-from` on the CLI, `baseFrom` in the API).
+ */
+export function choosePeriods(
+  input: PeriodInput,
+  o: { now: number; names: Record<keyof PeriodInput, string> },
+): Periods {
+  const n = o.names;
+  const both = `${n.period} and ${n.against}`;
+  const four = `${n.from}, ${n.to}, ${n.baseFrom} and ${n.baseTo}`;
+  const fail = (key: keyof PeriodInput, detail: string) => new PeriodError(n[key], detail);
+  const given = RANGE_KEYS.filter((k) => input[k] !== undefined);
+  if (input.period !== undefined || input.against !== undefined) {
+    if (given.length > 0) throw fail(given[0], `give ${both}, or ${four}, not both`);
+    if (input.period === undefined) throw fail('period', `required with ${n.against} (e.g. "7d")`);
+    if (input.against === undefined)
+      throw fail('against', `required with ${n.period} (e.g. "7d": the 7 days before)`);
+    return parsePeriods({ period: input.period, against: input.against, now: o.now, names: n });
+  }
+  if (given.length === 0) throw fail('period', `give ${both} (e.g. "7d" and "7d"), or ${four}`);
+  const missing = RANGE_KEYS.find((k) => input[k] === undefined);
+  if (missing !== undefined) throw fail(missing, `required with ${four} (or give ${both} instead)`);
+  const p = input as Periods;
+  if (!(p.to > p.from)) throw fail('to', `must be after ${n.from}`);
+  if (!(p.baseTo > p.baseFrom)) throw fail('baseTo', `must be after ${n.baseFrom}`);
+  return p;
+}

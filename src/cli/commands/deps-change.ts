@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { cliToken, requestVia } from '../../app/query-via.js';
 import { configLabels } from '../../config/load.js';
-import { PeriodError, type Periods, parsePeriods } from '../../core/period.js';
+import { choosePeriods, PeriodError, type Periods } from '../../core/period.js';
 import { parseEdgeFilter } from '../../deps/filter.js';
 import {
   DIFF_COLUMNS,
@@ -55,43 +55,37 @@ export interface HistoryFlags extends ConfigOpts {
   token?: string;
 }
 
-const RANGE_FLAGS = '--from/--to/--base-from/--base-to';
+const DIFF_NAMES = {
+  period: '--period',
+  against: '--against',
+  from: '--from',
+  to: '--to',
+  baseFrom: '--base-from',
+  baseTo: '--base-to',
+} as const;
 
-/** The two periods: --period/--against (core/period.ts, as the API reads them) or the four times. */
+/** The two periods: --period/--against or the four times (core/period.ts, as the API reads them). */
 function diffPeriods(f: DiffFlags, now: number): Periods {
-  const range = [f.from, f.to, f.baseFrom, f.baseTo].some((v) => v !== undefined);
-  if (f.period !== undefined || f.against !== undefined) {
-    if (range) throw new UsageError(`--period/--against: give them or ${RANGE_FLAGS}, not both`);
-    if (f.period === undefined) throw new UsageError('--period: required with --against (e.g. --period 7d)');
-    if (f.against === undefined)
-      throw new UsageError('--against: required with --period (e.g. --against 7d: the 7 days before)');
-    try {
-      return parsePeriods({
+  const time = (v: string | undefined, key: keyof typeof DIFF_NAMES) =>
+    v === undefined ? undefined : parseTime(v, DIFF_NAMES[key], now);
+  const periodForm = f.period !== undefined || f.against !== undefined;
+  try {
+    return choosePeriods(
+      {
         period: f.period,
         against: f.against,
-        now,
-        names: { period: '--period', against: '--against' },
-      });
-    } catch (err) {
-      if (err instanceof PeriodError) throw new UsageError(err.message);
-      throw err;
-    }
+        from: time(f.from, 'from'),
+        // --to defaults to now with the four times; with --period it is a mix of both forms.
+        to: time(f.to ?? (periodForm ? undefined : 'now'), 'to'),
+        baseFrom: time(f.baseFrom, 'baseFrom'),
+        baseTo: time(f.baseTo, 'baseTo'),
+      },
+      { now, names: DIFF_NAMES },
+    );
+  } catch (err) {
+    if (err instanceof PeriodError) throw new UsageError(err.message);
+    throw err;
   }
-  const t = (v: string | undefined, flag: string) => {
-    if (v === undefined)
-      throw new UsageError(`${flag}: required (or --period A --against B, e.g. --period 7d --against 7d)`);
-    return parseTime(v, flag, now);
-  };
-  const o = {
-    from: t(f.from, '--from'),
-    to: t(f.to ?? 'now', '--to'),
-    baseFrom: t(f.baseFrom, '--base-from'),
-    baseTo: t(f.baseTo, '--base-to'),
-  };
-  if (!(o.to > o.from)) throw new UsageError('--from/--to: --from must be before --to');
-  if (!(o.baseTo > o.baseFrom))
-    throw new UsageError('--base-from/--base-to: --base-from must be before --base-to');
-  return o;
 }
 
 export function parseDiffFlags(f: DiffFlags, now: number): DiffOptions {

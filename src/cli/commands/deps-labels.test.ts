@@ -129,13 +129,13 @@ describe('flowlens deps with labels', () => {
       /^flowlens deps diff: --against: expected FROM\.\.TO .*; "yesterday" is not a time\n$/,
     );
     expect(await fails('--period', '7d')).toBe(
-      'flowlens deps diff: --against: required with --period (e.g. --against 7d: the 7 days before)\n',
+      'flowlens deps diff: --against: required with --period (e.g. "7d": the 7 days before)\n',
     );
     expect(await fails('--period', '7d', '--against', '7d', '--from', '-1d')).toBe(
-      'flowlens deps diff: --period/--against: give them or --from/--to/--base-from/--base-to, not both\n',
+      'flowlens deps diff: --from: give --period and --against, or --from, --to, --base-from and --base-to, not both\n',
     );
     expect(await fails('--to', 'now')).toBe(
-      'flowlens deps diff: --from: required (or --period A --against B, e.g. --period 7d --against 7d)\n',
+      'flowlens deps diff: --from: required with --from, --to, --base-from and --base-to (or give --period and --against instead)\n',
     );
   });
 
