@@ -45,6 +45,12 @@ export interface DepsMapRow {
   service_name: string | null;
   /** Both directions' bytes over the range (daily tier: request and response together). */
   bytes_total: number;
+  /**
+   * The two sides of bytes_total: what the clients sent (requests) and what the server sent back
+   * (responses). Null when a day of the range was rolled up before the split was kept.
+   */
+  request_bytes: number | null;
+  response_bytes: number | null;
   packets_total: number;
   flow_count: number;
   sessions: number;
@@ -64,6 +70,8 @@ export const MAP_COLUMNS: readonly (keyof DepsMapRow)[] = [
   'ip_protocol',
   'service_name',
   'bytes_total',
+  'request_bytes',
+  'response_bytes',
   'packets_total',
   'flow_count',
   'sessions',
@@ -191,6 +199,8 @@ export const edgeRow = (e: DependencyEdge): DepsMapRow => ({
   ip_protocol: e.ip_protocol,
   service_name: e.service_name,
   bytes_total: 0,
+  request_bytes: 0,
+  response_bytes: 0,
   packets_total: 0,
   flow_count: 0,
   sessions: 0,
@@ -201,6 +211,16 @@ export const edgeRow = (e: DependencyEdge): DepsMapRow => ({
   confidence: e.confidence ?? 'low',
   idle_since: e.idle_since ?? null,
 });
+
+/** Adds a day's (or period's) request bytes; one unknown (null) makes the sum unknown. */
+export function addRequest(r: DepsMapRow, request: number | null): void {
+  r.request_bytes = r.request_bytes === null || request === null ? null : r.request_bytes + request;
+}
+
+/** The response side once every day is added: the rest of bytes_total. */
+export function setResponse(r: DepsMapRow): void {
+  r.response_bytes = r.request_bytes === null ? null : r.bytes_total - r.request_bytes;
+}
 
 /** Whether a daily stats row counts for the range (every day overlapping it). */
 export const dayInRange = (stat_date: number, o: { from: number; to: number }) =>
@@ -214,11 +234,13 @@ export async function depsMap(store: FlowStore, o: DepsMapOptions): Promise<Deps
     const r = byId.get(s.dependency_id);
     if (!r || !dayInRange(s.stat_date, o)) continue;
     r.bytes_total += s.bytes_total;
+    addRequest(r, s.request_bytes);
     r.packets_total += s.packets_total;
     r.flow_count += s.flow_count;
     r.sessions += s.sessions_total;
     if (s.bytes_p95 !== null) r.bytes_p95 = Math.max(r.bytes_p95 ?? 0, s.bytes_p95);
   }
+  for (const r of byId.values()) setResponse(r);
   return [...byId.values()]
     .filter((r) => r.bytes_total >= (o.minBytes ?? 0))
     .sort((a, b) => b.bytes_total - a.bytes_total || (a.id < b.id ? -1 : 1));

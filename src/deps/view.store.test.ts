@@ -10,7 +10,16 @@ import { DAY_MS, dayStart } from '../core/rules.js';
 import type { DependencyEdge, FlowStore, HostLabel } from '../storage/port.js';
 import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
 import { depsDiff, depsHistory } from './history.js';
-import { edgeIdOf, groupLabel as L, seedBytes, seedMap, seedP95 } from './testing/seed.js';
+import { depsMap } from './map.js';
+import {
+  edgeIdOf,
+  groupLabel as L,
+  seedBytes,
+  seedLegacyDay,
+  seedMap,
+  seedP95,
+  seedRequest,
+} from './testing/seed.js';
 import { depsView } from './view.js';
 
 const DAYS = 8;
@@ -43,9 +52,9 @@ function refGroup(ip: string, t: number): string | null {
 }
 
 const idx = (id: string) => Number.parseInt(id.slice(-12), 16);
-const sumBytes = (i: number, d0: number, d1: number) => {
+const sumBytes = (i: number, d0: number, d1: number, side = (b: number) => b) => {
   let s = 0;
-  for (let d = d0; d < d1; d++) s += seedBytes(i, d, DAYS);
+  for (let d = d0; d < d1; d++) s += side(seedBytes(i, d, DAYS));
   return s;
 };
 
@@ -103,6 +112,8 @@ function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
       for (const r of rows) {
         const i = idx(r.id);
         expect(r.bytes_total, r.id).toBe(sumBytes(i, 0, DAYS));
+        expect(r.request_bytes, r.id).toBe(sumBytes(i, 0, DAYS, seedRequest));
+        expect(r.response_bytes, r.id).toBe(r.bytes_total - sumBytes(i, 0, DAYS, seedRequest));
         expect(r.client_group).toBe(refGroup(r.client_ip, range.to - 1));
         expect(r.server_group).toBe(refGroup(r.server_ip, range.to - 1));
       }
@@ -128,6 +139,12 @@ function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
       expect(got).toEqual(expected);
       const total = (xs: { bytes_total: number }[]) => xs.reduce((a, r) => a + r.bytes_total, 0);
       expect(total(groups)).toBe(total(hosts));
+      // Both sides add up the same way (no day of the seed lacks the split).
+      const side = (xs: typeof groups, k: 'request_bytes' | 'response_bytes') =>
+        xs.reduce((a, r) => a + (r[k] as number), 0);
+      expect(side(groups, 'request_bytes')).toBe(side(hosts, 'request_bytes'));
+      expect(side(groups, 'response_bytes')).toBe(side(hosts, 'response_bytes'));
+      for (const g of groups) expect(g.request_bytes! + g.response_bytes!, g.id).toBe(g.bytes_total);
       // The address that changed hands counts for both groups, each for its own days.
       expect(groups.some((g) => g.client_ip === 'web' || g.server_ip === 'web')).toBe(true);
       expect(groups.some((g) => g.client_ip === 'batch' || g.server_ip === 'batch')).toBe(true);
@@ -332,6 +349,31 @@ function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
           })
         ).id,
       ).toBeNull();
+    });
+
+    // Last: it adds a day to the seeded map.
+    it('request and response bytes are unknown (null) over a range holding a day rolled up without them', async () => {
+      const e = edges[5];
+      const legacy = at(DAYS);
+      await seedLegacyDay(store, { edgeId: e.id, day: legacy, bytes: 1000 });
+      const before = { from: at(DAYS - 1), to: legacy };
+      const across = { from: at(DAYS - 1), to: legacy + DAY_MS };
+      const row = async (range: { from: number; to: number }) =>
+        (await depsView(store, range)).rows.find((r) => r.id === e.id);
+      const known = await row(before);
+      expect(known?.request_bytes).toBe(seedRequest(seedBytes(5, DAYS - 1, DAYS)));
+      const unknown = await row(across);
+      expect(unknown?.bytes_total).toBe(seedBytes(5, DAYS - 1, DAYS) + 1000);
+      expect([unknown?.request_bytes, unknown?.response_bytes]).toEqual([null, null]);
+      const mapped = (await depsMap(store, across)).find((r) => r.id === e.id);
+      expect([mapped?.bytes_total, mapped?.request_bytes, mapped?.response_bytes]).toEqual([
+        unknown?.bytes_total,
+        null,
+        null,
+      ]);
+      // Another edge of the same range keeps its split.
+      const other = (await depsView(store, across)).rows.find((r) => r.id === edges[6].id);
+      expect(other?.request_bytes).toBe(seedRequest(seedBytes(6, DAYS - 1, DAYS)));
     });
   });
 }

@@ -9,7 +9,15 @@ import { DAY_MS, dayStart } from '../core/rules.js';
 import type { DependencyEdge, DependencyTotalsRow, FlowStore, HostLabel } from '../storage/port.js';
 import { parseEdgeFilter } from './filter.js';
 import { LabelResolver } from './labels.js';
-import { chooseEdges, type DepsMapOptions, type DepsMapRow, edgeRow, MAP_COLUMNS } from './map.js';
+import {
+  addRequest,
+  chooseEdges,
+  type DepsMapOptions,
+  type DepsMapRow,
+  edgeRow,
+  MAP_COLUMNS,
+  setResponse,
+} from './map.js';
 
 export type MapView = 'host' | 'group' | 'service';
 
@@ -85,6 +93,8 @@ function aggregateRow(h: LabelledRow, view: MapView): LabelledRow {
     server_name: view === 'group' && h.server_group === null ? h.server_name : null,
     server_group: view === 'group' ? h.server_group : null,
     bytes_total: 0,
+    request_bytes: 0,
+    response_bytes: 0,
     packets_total: 0,
     flow_count: 0,
     sessions: 0,
@@ -94,6 +104,7 @@ function aggregateRow(h: LabelledRow, view: MapView): LabelledRow {
 
 function add(r: LabelledRow, s: DependencyTotalsRow): void {
   r.bytes_total += s.bytes_total;
+  addRequest(r, s.request_bytes);
   r.packets_total += s.packets_total;
   r.flow_count += s.flow_count;
   r.sessions += s.sessions_total;
@@ -190,6 +201,7 @@ export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<Vi
       m.set(s.period, (m.get(s.period) ?? 0) + s.bytes_total);
     }
   }
+  for (const r of rows.values()) setResponse(r);
   const out = [...rows.values()]
     .filter((r) => r.bytes_total >= (o.minBytes ?? 0))
     .sort((a, b) => b.bytes_total - a.bytes_total || (a.id < b.id ? -1 : 1));

@@ -330,6 +330,13 @@ export interface DependencyStatsRow {
   bytes_p50: number | null;
   bytes_p95: number | null;
   bytes_p99: number | null;
+  /**
+   * The request side: what the client sent to the server:port (its rows client -> server), sampling-scaled;
+   * the response side is the total minus it. Null on a day rolled up before the split was kept.
+   */
+  request_bytes: number | null;
+  request_packets: number | null;
+  request_flows: number | null;
 }
 
 // The label shape lives in core (core/label-file.ts) so the configuration can check label entries.
@@ -372,6 +379,8 @@ export interface DependencyTotalsRow {
   sessions_total: number;
   /** The highest daily p95 of the period (null: no day had one). */
   bytes_p95: number | null;
+  /** The request side's bytes (client -> server); null when a day of the period lacks the split. */
+  request_bytes: number | null;
 }
 
 /** The days [first, end) a totals query reads, and the period starts (sorted, inside, deduplicated). */

@@ -95,22 +95,43 @@ export async function seedMap(store: FlowStore, o: SeedOptions): Promise<Depende
   if (store.capabilities.engine === 'chdb') {
     await (store as unknown as EngineSql).exec(
       `INSERT INTO dependency_stats (stat_date, dependency_id, bytes_total, packets_total, flow_count,
-         sessions_total, sessions_peak, active_minutes, bytes_per_hour, bytes_p95)
+         sessions_total, sessions_peak, active_minutes, bytes_per_hour, bytes_p95, request_bytes, request_packets,
+         request_flows)
        SELECT toDate('${d0}') + d, toUUID(concat('00000000-0000-4000-8000-', leftPad(lower(hex(i)), 12, '0'))),
-         ${BYTES} AS b, intDiv(b, 100) + 1, intDiv(b, 1000) + 1, 1, 1, 5, [], intDiv(b, 288) * ${P95_TIMES}
+         ${BYTES} AS b, intDiv(b, 100) + 1, intDiv(b, 1000) + 1, 1, 1, 5, [], intDiv(b, 288) * ${P95_TIMES},
+         intDiv(b, 4), intDiv(b, 400), 1 -- the request side: seedRequest
        FROM (SELECT number % ${n} AS i, intDiv(number, ${n}) AS d, ${half} AS half FROM numbers(${n * o.days}))
        WHERE ${ACTIVE}`,
     );
   } else {
     await (store as unknown as PoolSql).pool.query(
       `INSERT INTO dependency_stats (stat_date, dependency_id, bytes_total, packets_total, flow_count,
-         sessions_total, sessions_peak, active_minutes, bytes_p95)
+         sessions_total, sessions_peak, active_minutes, bytes_p95, request_bytes, request_packets, request_flows)
        SELECT ('${d0}'::date + d::int), ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid,
-         b, b / 100 + 1, b / 1000 + 1, 1, 1, 5, b / 288 * p95x
+         b, b / 100 + 1, b / 1000 + 1, 1, 1, 5, b / 288 * p95x, b / 4, b / 400, 1 -- the request side: seedRequest
        FROM (SELECT i, d, ${BYTES} AS b, ${P95_TIMES} AS p95x FROM (SELECT g % ${n} AS i, g / ${n} AS d, ${half} AS half
              FROM generate_series(0::bigint, ${n * o.days - 1}) g) x WHERE ${ACTIVE}) y`,
     );
     await (store as unknown as PoolSql).pool.query('ANALYZE dependency_stats');
   }
   return edges;
+}
+
+/** The request side of a seeded day: a quarter of its bytes, rounded down (as seedMap stores it). */
+export const seedRequest = (bytes: number) => Math.floor(bytes / 4);
+
+/**
+ * A day rolled up before the request side was kept: a stats row of `bytes` without request_* (NULL), as
+ * the migration leaves older days.
+ */
+export async function seedLegacyDay(
+  store: FlowStore,
+  o: { edgeId: string; day: number; bytes: number },
+): Promise<void> {
+  const d = new Date(o.day).toISOString().slice(0, 10);
+  const sql = `INSERT INTO dependency_stats (stat_date, dependency_id, bytes_total, packets_total, flow_count,
+     sessions_total, sessions_peak, active_minutes)
+     VALUES ('${d}', '${o.edgeId}', ${o.bytes}, 1, 1, 1, 1, 5)`;
+  if (store.capabilities.engine === 'chdb') await (store as unknown as EngineSql).exec(sql);
+  else await (store as unknown as PoolSql).pool.query(sql);
 }

@@ -135,15 +135,18 @@ const pct = (rank: number) => `if(${rank} <= zeros, toUInt64(0), sorted[${rank} 
  * Daily rollup of one UTC day for every known edge. Per 5-minute window the edge's value is the sum over
  * matching aggregate rows of BOTH directions: client -> server:port (src = client, dst = server,
  * dst_port = server_port) and server:port -> client (src = server, src_port = server_port, dst = client).
- * sessions count new_sessions of the client -> server rows only (the server's SYN-ACK flows carry SYN too).
- * Edges are grouped by their number (EDGES) and named by a last join with the few thousand result rows.
+ * sessions count new_sessions of the client -> server rows only (the server's SYN-ACK flows carry SYN too);
+ * the request side (request_*) sums those rows only. Edges are grouped by their number (EDGES) and named
+ * by a last join with the result rows.
  */
-export const ROLLUP_SQL = `INSERT INTO dependency_stats
+export const ROLLUP_SQL = `INSERT INTO dependency_stats (stat_date, dependency_id, bytes_total, packets_total,
+  flow_count, sessions_total, sessions_peak, first_seen_today, last_seen_today, active_minutes, bytes_per_hour,
+  bytes_p50, bytes_p95, bytes_p99, request_bytes, request_packets, request_flows)
 SELECT
   toDate(toDateTime(intDiv({day:Int64}, 1000), 'UTC')) AS stat_date,
   e.id AS dependency_id,
   bytes_total, packets_total, flow_count, sessions_total, sessions_peak, first_seen_today, last_seen_today,
-  active_minutes, bytes_per_hour, bytes_p50, bytes_p95, bytes_p99
+  active_minutes, bytes_per_hour, bytes_p50, bytes_p95, bytes_p99, request_bytes, request_packets, request_flows
 FROM (
   WITH arraySort(groupArray(b)) AS sorted, ${WINDOWS_PER_DAY} - length(sorted) AS zeros
   SELECT
@@ -160,12 +163,15 @@ FROM (
       range(24)) AS bytes_per_hour,
     ${pct(PERCENTILE_RANKS.p50)} AS bytes_p50,
     ${pct(PERCENTILE_RANKS.p95)} AS bytes_p95,
-    ${pct(PERCENTILE_RANKS.p99)} AS bytes_p99
+    ${pct(PERCENTILE_RANKS.p99)} AS bytes_p99,
+    sum(rb) AS request_bytes,
+    sum(rp) AS request_packets,
+    sum(rf) AS request_flows
   FROM (
-    SELECT n, w, sum(b) AS b, sum(p) AS p, sum(f) AS f, sum(s) AS s
+    SELECT n, w, sum(b) AS b, sum(p) AS p, sum(f) AS f, sum(s) AS s, sum(rb) AS rb, sum(rp) AS rp, sum(rf) AS rf
     FROM (
       SELECT e.n AS n, a.window_start AS w, a.bytes_total AS b, a.packets_total AS p, a.flow_count AS f,
-        a.new_sessions AS s
+        a.new_sessions AS s, a.bytes_total AS rb, a.packets_total AS rp, a.flow_count AS rf
       FROM flow_aggregates AS a
       INNER JOIN ${EDGES} AS e
         ON a.src_ip = e.client_ip AND a.dst_ip = e.server_ip AND a.dst_port = e.server_port
@@ -173,7 +179,7 @@ FROM (
       WHERE ${DAY_WHERE}
       UNION ALL
       SELECT e.n AS n, a.window_start AS w, a.bytes_total AS b, a.packets_total AS p, a.flow_count AS f,
-        toUInt64(0) AS s
+        toUInt64(0) AS s, toUInt64(0) AS rb, toUInt64(0) AS rp, toUInt64(0) AS rf
       FROM flow_aggregates AS a
       INNER JOIN ${EDGES} AS e
         ON a.src_ip = e.server_ip AND a.src_port = e.server_port AND a.dst_ip = e.client_ip

@@ -8,7 +8,9 @@ export async function dependencyTotals(db: Db, q: DependencyTotalsQuery): Promis
   const rows = await db.rows<Record<string, unknown>>(
     `SELECT toString(dependency_id) AS dep, arrayCount(x -> x <= stat_date, {splits:Array(Date)}) AS p,
        sum(bytes_total) AS b, sum(packets_total) AS pk, sum(flow_count) AS f, sum(sessions_total) AS s,
-       max(bytes_p95) AS p95
+       max(bytes_p95) AS p95,
+       -- a day without the split (rolled up before it was kept) leaves the period's request side unknown
+       if(countIf(request_bytes IS NULL) > 0, NULL, sum(request_bytes)) AS rb
      FROM dependency_stats
      WHERE stat_date >= {d0:Date} AND stat_date < {d1:Date}
        ${q.ids ? 'AND dependency_id IN {ids:Array(UUID)}' : ''}
@@ -28,5 +30,6 @@ export async function dependencyTotals(db: Db, q: DependencyTotalsQuery): Promis
     flow_count: num(r.f),
     sessions_total: num(r.s),
     bytes_p95: numOrNull(r.p95),
+    request_bytes: numOrNull(r.rb),
   }));
 }

@@ -159,7 +159,7 @@ export async function dependencyStats(db: Db, from: number, to: number): Promise
     `SELECT toUnixTimestamp(toDateTime(stat_date, 'UTC')) * 1000 AS stat_ms, toString(dependency_id) AS dep,
        bytes_total, packets_total, flow_count, sessions_total, sessions_peak,
        toUnixTimestamp(first_seen_today) * 1000 AS first_ms, toUnixTimestamp(last_seen_today) * 1000 AS last_ms,
-       active_minutes, bytes_per_hour, bytes_p50, bytes_p95, bytes_p99
+       active_minutes, bytes_per_hour, bytes_p50, bytes_p95, bytes_p99, request_bytes, request_packets, request_flows
      FROM dependency_stats
      WHERE stat_date >= {d0:Date} AND stat_date < {d1:Date}
      ORDER BY stat_date, dependency_id`,
@@ -183,5 +183,8 @@ export async function dependencyStats(db: Db, from: number, to: number): Promise
     bytes_p50: numOrNull(r.bytes_p50),
     bytes_p95: numOrNull(r.bytes_p95),
     bytes_p99: numOrNull(r.bytes_p99),
+    request_bytes: numOrNull(r.request_bytes),
+    request_packets: numOrNull(r.request_packets),
+    request_flows: numOrNull(r.request_flows),
   }));
 }

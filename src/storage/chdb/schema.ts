@@ -263,6 +263,16 @@ ORDER BY name`,
     name: 'host labels: names, groups and services of addresses and prefixes, with validity',
     statements: [LABELS_DDL],
   },
+  {
+    version: 8,
+    name: 'dependency_stats: the request side of each edge (client -> server), NULL on days rolled up before',
+    statements: [
+      `ALTER TABLE dependency_stats
+  ADD COLUMN IF NOT EXISTS request_bytes Nullable(UInt64),
+  ADD COLUMN IF NOT EXISTS request_packets Nullable(UInt64),
+  ADD COLUMN IF NOT EXISTS request_flows Nullable(UInt64)`,
+    ],
+  },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */

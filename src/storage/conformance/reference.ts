@@ -195,6 +195,16 @@ export function referenceRollup(
     let flows = 0;
     let sessions = 0;
     let peak = 0;
+    const request = { bytes: 0, packets: 0, flows: 0 };
+    for (const a of aggs) {
+      // The request side: the client -> server rows of the day (what the client sent).
+      if (a.window_start < day || a.window_start >= day + DAY_MS || a.ip_protocol !== e.ip_protocol) continue;
+      if (!sameIp(a.src_ip, e.client_ip) || !sameIp(a.dst_ip, e.server_ip) || a.dst_port !== e.server_port)
+        continue;
+      request.bytes += a.bytes_total;
+      request.packets += a.packets_total;
+      request.flows += a.flow_count;
+    }
     for (const [ws, v] of perWindow) {
       all[(ws - day) / WINDOW_MS] = v.b;
       perHour[Math.floor((ws - day) / 3_600_000)] += v.b;
@@ -222,6 +232,9 @@ export function referenceRollup(
       bytes_p50: rank(50),
       bytes_p95: rank(95),
       bytes_p99: rank(99),
+      request_bytes: request.bytes,
+      request_packets: request.packets,
+      request_flows: request.flows,
     });
   }
   return out.sort((a, b) => (a.dependency_id < b.dependency_id ? -1 : 1));

@@ -139,32 +139,36 @@ const DAY = `a.window_start >= $1::date::timestamptz AND a.window_start < ($1::d
 /**
  * Daily rollup of the UTC day $1 ('YYYY-MM-DD') for every known edge. An edge's 5-minute value is the sum
  * over aggregate rows of BOTH directions: client -> server:port and server:port -> client. Sessions count
- * new_sessions of client -> server rows only (the server's SYN-ACK flows carry SYN too).
+ * new_sessions of client -> server rows only (the server's SYN-ACK flows carry SYN too), and so does the
+ * request side (request_*).
  */
 export const ROLLUP_SQL = `
 INSERT INTO dependency_stats (
   stat_date, dependency_id, bytes_total, packets_total, flow_count, sessions_total, sessions_peak,
-  first_seen_today, last_seen_today, active_minutes, bytes_per_hour, bytes_p50, bytes_p95, bytes_p99)
+  first_seen_today, last_seen_today, active_minutes, bytes_per_hour, bytes_p50, bytes_p95, bytes_p99,
+  request_bytes, request_packets, request_flows)
 SELECT
   $1::date, id, LEAST(sum(b), ${INT8_MAX}), LEAST(sum(p), ${INT8_MAX}), sum(f), sum(s), max(s),
   min(w), max(w) + interval '5 minutes', count(*) * 5,
   ARRAY[${hourSums}]::bigint[],
-  ${pct(PERCENTILE_RANKS.p50)}, ${pct(PERCENTILE_RANKS.p95)}, ${pct(PERCENTILE_RANKS.p99)}
+  ${pct(PERCENTILE_RANKS.p50)}, ${pct(PERCENTILE_RANKS.p95)}, ${pct(PERCENTILE_RANKS.p99)},
+  LEAST(sum(rb), ${INT8_MAX}), LEAST(sum(rp), ${INT8_MAX}), sum(rf)
 FROM (
-  SELECT id, w, b, p, f, s,
+  SELECT id, w, b, p, f, s, rb, rp, rf,
     row_number() OVER (PARTITION BY id ORDER BY b) AS rn,
     count(*) OVER (PARTITION BY id) AS n
   FROM (
-    SELECT id, w, sum(b) AS b, sum(p) AS p, sum(f) AS f, sum(s) AS s
+    SELECT id, w, sum(b) AS b, sum(p) AS p, sum(f) AS f, sum(s) AS s, sum(rb) AS rb, sum(rp) AS rp,
+           sum(rf) AS rf
     FROM (
       SELECT e.id, a.window_start AS w, a.bytes_total AS b, a.packets_total AS p, a.flow_count AS f,
-             a.new_sessions AS s
+             a.new_sessions AS s, a.bytes_total AS rb, a.packets_total AS rp, a.flow_count AS rf
         FROM flow_aggregates a
         JOIN dependencies e ON a.src_ip = e.client_ip AND a.dst_ip = e.server_ip
          AND a.dst_port = e.server_port AND a.ip_protocol = e.ip_protocol
        WHERE ${DAY}
       UNION ALL
-      SELECT e.id, a.window_start, a.bytes_total, a.packets_total, a.flow_count, 0
+      SELECT e.id, a.window_start, a.bytes_total, a.packets_total, a.flow_count, 0, 0, 0, 0
         FROM flow_aggregates a
         JOIN dependencies e ON a.src_ip = e.server_ip AND a.src_port = e.server_port
          AND a.dst_ip = e.client_ip AND a.ip_protocol = e.ip_protocol

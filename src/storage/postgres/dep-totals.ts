@@ -16,7 +16,9 @@ export async function dependencyTotals(
   const period = splits.length === 0 ? 'cardinality($3::date[])' : 'width_bucket(stat_date, $3::date[])';
   const r = await pool.query(
     `SELECT dependency_id::text AS dep, ${period} AS p, sum(bytes_total) AS b, sum(packets_total) AS pk,
-       sum(flow_count) AS f, sum(sessions_total) AS s, max(bytes_p95) AS p95
+       sum(flow_count) AS f, sum(sessions_total) AS s, max(bytes_p95) AS p95,
+       -- a day without the split (rolled up before it was kept) leaves the period's request side unknown
+       CASE WHEN count(*) FILTER (WHERE request_bytes IS NULL) > 0 THEN NULL ELSE sum(request_bytes) END AS rb
      FROM dependency_stats
      WHERE stat_date >= $1::date AND stat_date < $2::date
        ${q.ids ? 'AND dependency_id = ANY($4::uuid[])' : ''}
@@ -31,5 +33,6 @@ export async function dependencyTotals(
     flow_count: Number(row.f),
     sessions_total: Number(row.s),
     bytes_p95: row.p95 === null ? null : Number(row.p95),
+    request_bytes: row.rb === null ? null : Number(row.rb),
   }));
 }

@@ -154,7 +154,7 @@ export async function readDependencyStats(
   const r = await pool.query(
     `SELECT stat_date, dependency_id::text, bytes_total, packets_total, flow_count, sessions_total, sessions_peak,
             first_seen_today, last_seen_today, active_minutes, bytes_per_hour::text AS bytes_per_hour,
-            bytes_p50, bytes_p95, bytes_p99
+            bytes_p50, bytes_p95, bytes_p99, request_bytes, request_packets, request_flows
        FROM dependency_stats WHERE stat_date >= $1::date AND stat_date < $2::date
       ORDER BY stat_date, dependency_id`,
     [d0, d1],
@@ -174,5 +174,8 @@ export async function readDependencyStats(
     bytes_p50: x.bytes_p50 === null ? null : Number(x.bytes_p50),
     bytes_p95: x.bytes_p95 === null ? null : Number(x.bytes_p95),
     bytes_p99: x.bytes_p99 === null ? null : Number(x.bytes_p99),
+    request_bytes: x.request_bytes === null ? null : Number(x.request_bytes),
+    request_packets: x.request_packets === null ? null : Number(x.request_packets),
+    request_flows: x.request_flows === null ? null : Number(x.request_flows),
   }));
 }

@@ -390,6 +390,14 @@ EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
 END $$;
 `;
 
+/** The request side of each edge (client -> server) per day; NULL on days rolled up before (port.ts). */
+const V9_REQUEST_SIDE = `
+ALTER TABLE dependency_stats
+  ADD COLUMN IF NOT EXISTS request_bytes BIGINT,
+  ADD COLUMN IF NOT EXISTS request_packets BIGINT,
+  ADD COLUMN IF NOT EXISTS request_flows BIGINT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_flow_tables', sql: V1_TABLES },
   { version: 2, name: '002_roles', sql: V2_ROLES },
@@ -399,6 +407,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: '006_access_control', sql: V6_ACCESS_CONTROL },
   { version: 7, name: '007_tenants', sql: V7_TENANTS },
   { version: 8, name: '008_host_labels', sql: V8_HOST_LABELS },
+  { version: 9, name: '009_dependency_request_side', sql: V9_REQUEST_SIDE },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */

@@ -133,6 +133,14 @@ export function Details({ sel, rows, hostView }: { sel: Selection; rows: Row[]; 
             <td>{si(Number(edge.bytes_total), 'B')}</td>
           </tr>
           <tr>
+            <td>requests / responses</td>
+            <td>
+              {edge.request_bytes === null
+                ? 'not split (days rolled up before the split was kept)'
+                : `${si(Number(edge.request_bytes), 'B')} / ${si(Number(edge.response_bytes), 'B')}`}
+            </td>
+          </tr>
+          <tr>
             <td>p95 (5 min)</td>
             <td>{edge.bytes_p95 === null ? '-' : si(Number(edge.bytes_p95), 'B')}</td>
           </tr>
