@@ -145,7 +145,7 @@ export function buildConversations(
       back.packets += bi.reverse_packets;
       back.flows += bi.reverse_flows;
       back.flags |= bi.reverse_tcp_flags;
-      if (synNoAck(bi.reverse_tcp_flags)) back.synNoAckRows++;
+      back.synNoAckRows += bi.reverse_syn_no_ack_rows ?? (synNoAck(bi.reverse_tcp_flags) ? 1 : 0);
     }
   }
   return [...byKey.values()];

@@ -53,8 +53,24 @@ export function conversationRow(t: ConversationTotalsRow): ConversationRow {
     packets_total: t.packets_total,
     tcp_flags_observed: t.tcp_flags_observed,
     new_sessions: t.new_sessions,
+    ...(hasBiflow(t)
+      ? {
+          biflow: {
+            src_initiated: t.src_initiated,
+            dst_initiated: t.dst_initiated,
+            reverse_bytes: t.reverse_bytes,
+            reverse_packets: t.reverse_packets,
+            reverse_flows: t.reverse_flows,
+            reverse_tcp_flags: t.reverse_tcp_flags,
+            reverse_syn_no_ack_rows: t.reverse_syn_no_ack_rows,
+          },
+        }
+      : {}),
   };
 }
+
+const hasBiflow = (t: ConversationTotalsRow) =>
+  t.src_initiated + t.dst_initiated + t.reverse_bytes + t.reverse_packets + t.reverse_tcp_flags > 0;
 
 export const toChange = (c: DirectionCorrection): DependencyChange => ({
   dependency_id: c.id,

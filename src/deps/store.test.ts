@@ -35,11 +35,58 @@ const flows = net.flows.map((f) => ({
   received_at: f.received_at + SHIFT,
 }));
 const DAY = dayStart(T0 + SHIFT);
-// The tier keeps no biflow evidence: the reference reads what the store's aggregate rows hold.
-const rows = aggregateForDeps(flows).map(({ biflow: _b, ...r }) => r);
+// The reference's aggregate rows, biflow evidence included (the tier keeps it: deps/biflow.ts's rule).
+const rows = aggregateForDeps(flows);
+const synNoAckFlags = (f: number) => (f & 0x12) === 0x02;
+
+/** The biflow sums per conversation key (src|dst|sport|dport|proto) of the reference rows. */
+function referenceBiflow(): Map<string, Omit<ConversationTotalsRow, keyof ConversationRowBase>> {
+  const out = new Map<string, Omit<ConversationTotalsRow, keyof ConversationRowBase>>();
+  for (const r of rows) {
+    const b = r.biflow;
+    if (!b) continue;
+    const key = [r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.ip_protocol].join('|');
+    const t = out.get(key) ?? { ...NO_BIFLOW };
+    out.set(key, t);
+    t.src_initiated += b.src_initiated;
+    t.dst_initiated += b.dst_initiated;
+    t.reverse_bytes += b.reverse_bytes;
+    t.reverse_packets += b.reverse_packets;
+    t.reverse_flows += b.reverse_flows;
+    if (b.reverse_bytes > 0 || b.reverse_packets > 0) {
+      t.reverse_tcp_flags |= b.reverse_tcp_flags;
+      if (synNoAckFlags(b.reverse_tcp_flags)) t.reverse_syn_no_ack_rows++;
+    }
+  }
+  return out;
+}
+type ConversationRowBase = Pick<
+  ConversationTotalsRow,
+  | 'src_ip'
+  | 'dst_ip'
+  | 'src_port'
+  | 'dst_port'
+  | 'ip_protocol'
+  | 'first_window'
+  | 'last_window'
+  | 'flow_count'
+  | 'bytes_total'
+  | 'packets_total'
+  | 'new_sessions'
+  | 'tcp_flags_observed'
+  | 'syn_no_ack_rows'
+>;
+const NO_BIFLOW = {
+  src_initiated: 0,
+  dst_initiated: 0,
+  reverse_bytes: 0,
+  reverse_packets: 0,
+  reverse_flows: 0,
+  reverse_tcp_flags: 0,
+  reverse_syn_no_ack_rows: 0,
+};
 const reference = mergeEdges([], inferEdges(rows).edges).edges.map(normalizeEdge);
 const signal = new AbortController().signal;
-// Graphviz is not required (.ci/run does not install it): the DOT is checked by dot(1) where present.
 const clientEndpoints = new Set(
   [...net.truth.values()]
     .filter((t) => t.kind !== 'peer')
@@ -63,33 +110,36 @@ function discoveryOnStore(name: string, open: () => Promise<FlowStore>): void {
       await store?.close();
     });
 
-    it('stores the edges the pure core infers from the same aggregate rows (one known-limit edge at a client port)', async () => {
+    it('stores the edges the pure core infers from the same aggregate rows, biflow evidence included (none at a client port)', async () => {
       const summary = await job.run(signal);
       expect(summary).toMatchObject({ edges: reference.length, newEdges: reference.length, corrections: 0 });
       const got = byId(await store.listDependencies());
       expect(got).toEqual(byId(reference));
-      // Known limit (README "Known limit"): the tier keeps no biflow evidence yet, so the biflow case of a
-      // client on a low port (10.8.3.0/24, 700 -> 3xxxx) comes out reversed; everything else is right.
+      // No edge points at a client's port: the biflow case of a client on a low port (10.8.3.0/24,
+      // 700 -> 3xxxx) is decided by the exporter's initiator evidence, which the tier keeps.
       const toClientPorts = got.filter((e) =>
         clientEndpoints.has(`${e.ip_protocol}|${e.server_ip}|${e.server_port}`),
       );
-      expect(toClientPorts.map((e) => `${e.client_ip} -> ${e.server_ip}:${e.server_port}`)).toEqual([
-        '10.8.0.7 -> 10.8.3.1:700',
-      ]);
+      expect(toClientPorts.map((e) => `${e.client_ip} -> ${e.server_ip}:${e.server_port}`)).toEqual([]);
+      expect(got.some((e) => e.direction_rule === 'biflow')).toBe(true);
       const web = got.filter((e) => e.server_ip === '10.8.0.5' && e.server_port === 443);
       expect(web.length).toBe(6);
-      for (const e of web) expect([e.service_name, e.confidence]).toEqual(['https', 'medium']);
+      // The web server's biflow exporter names the initiator with no vote the other way: high.
+      for (const e of web)
+        expect([e.service_name, e.direction_rule, e.confidence]).toEqual(['https', 'biflow', 'high']);
       expect(await store.getSetting(DISCOVERED_UNTIL_KEY)).toBe(String(DAY + DAY_MS));
     });
 
     it('reads conversations summed across windows (conversationTotals == the tier rows grouped here; in parts alike)', async () => {
       const tier = (await store.query({ kind: 'aggregate_rows', from: DAY, to: DAY + DAY_MS })).rows;
       const want = new Map<string, ConversationTotalsRow>();
+      const biflow = referenceBiflow();
+      expect(biflow.size).toBeGreaterThan(0); // the truth set has biflow conversations
       for (const r of tier) {
         const n = (k: string) => Number(r[k]);
         const key = [r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.ip_protocol].join('|');
         const w = want.get(key);
-        const synNoAck = (n('tcp_flags_observed') & 0x12) === 0x02 ? 1 : 0;
+        const synNoAck = synNoAckFlags(n('tcp_flags_observed')) ? 1 : 0;
         if (!w) {
           want.set(key, {
             src_ip: String(r.src_ip),
@@ -105,6 +155,7 @@ function discoveryOnStore(name: string, open: () => Promise<FlowStore>): void {
             new_sessions: n('new_sessions'),
             tcp_flags_observed: n('tcp_flags_observed'),
             syn_no_ack_rows: synNoAck,
+            ...(biflow.get(key) ?? NO_BIFLOW),
           });
           continue;
         }
@@ -138,6 +189,28 @@ function discoveryOnStore(name: string, open: () => Promise<FlowStore>): void {
         expect(s.bytes_per_hour.reduce((a, b) => a + b, 0)).toBe(s.bytes_total);
       }
       expect(stats.some((s) => (s.bytes_p95 ?? 0) > 0)).toBe(true);
+      // Each side as the pure core counts it, biflow reverse counters included: the day is the discovery
+      // window, so an edge's stats of the day are its totals.
+      const key = (e: { client_ip: string; server_ip: string; server_port: number; ip_protocol: number }) =>
+        `${e.client_ip}|${e.server_ip}|${e.server_port}|${e.ip_protocol}`;
+      const core = new Map(inferEdges(rows).edges.map((e) => [key(e), e]));
+      const stored = new Map((await store.listDependencies()).map((e) => [e.id, key(e)]));
+      for (const s of stats) {
+        const e = core.get(stored.get(s.dependency_id) ?? '');
+        expect(e, s.dependency_id).toBeDefined();
+        const sides = (x: typeof s) => [x.bytes_total, x.request_bytes, x.packets_total, x.request_packets];
+        expect(sides(s), key(e!)).toEqual([
+          e!.request_bytes + e!.response_bytes,
+          e!.request_bytes,
+          e!.request_packets + e!.response_packets,
+          e!.request_packets,
+        ]);
+        expect([s.flow_count, s.request_flows]).toEqual([
+          e!.request_flows + e!.response_flows,
+          e!.request_flows,
+        ]);
+      }
+      expect(stats.some((s) => s.request_bytes !== s.bytes_total && (s.request_bytes ?? 0) > 0)).toBe(true);
     });
 
     it('is idempotent: discovering the same windows again changes nothing', async () => {

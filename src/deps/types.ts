@@ -35,8 +35,8 @@ export interface ConversationRow {
 
 /**
  * What biflow records (IPFIX RFC 5103, Cisco NSEL) say beyond the forward direction, summed over a row's
- * flows. The aggregate tier does not keep these today: a store fills them from the raw tier's
- * extended_fields (see `biflowEvidence`) or leaves them out.
+ * flows. The aggregate tier keeps them (columns of the same names, filled from the raw tier's
+ * extended_fields by the rule of `biflowEvidence`).
  */
 export interface BiflowEvidence {
   /** Flows whose exporter says the source initiated (biflowDirection 1 "initiator", NSEL initiator). */
@@ -50,6 +50,11 @@ export interface BiflowEvidence {
   reverse_flows: number;
   /** OR of reverseTcpControlBits. */
   reverse_tcp_flags: number;
+  /**
+   * A row summed over windows (FlowStore.conversationTotals): how many of the summed rows had reverse
+   * flags with SYN but not ACK. Absent: one window's row (its reverse_tcp_flags tell).
+   */
+  reverse_syn_no_ack_rows?: number;
 }
 
 /**

@@ -367,6 +367,19 @@ export interface ConversationTotalsRow {
   tcp_flags_observed: number;
   /** Aggregate rows (one per window and exporter) whose OR-ed flags hold SYN but not ACK. */
   syn_no_ack_rows: number;
+  /**
+   * Biflow evidence (IPFIX RFC 5103, Cisco NSEL), summed: flows whose exporter says the source / the
+   * destination initiated, and the reverse (destination -> source) counters the same records carry, as
+   * the aggregate tier keeps them from the raw records' extended_fields (deps/biflow.ts is the rule).
+   */
+  src_initiated: number;
+  dst_initiated: number;
+  reverse_bytes: number;
+  reverse_packets: number;
+  reverse_flows: number;
+  /** OR of the rows' reverse TCP flags, and the rows whose reverse flags hold SYN but not ACK. */
+  reverse_tcp_flags: number;
+  reverse_syn_no_ack_rows: number;
 }
 
 export interface DependencyTotalsRow {

@@ -42,6 +42,35 @@ const PROTOCOL_SOURCES = `mapFilter((k, v) -> v > 0, map(${PROTOCOL_TYPES.map(
   (t) => `'${t}', toUInt64(countIf(protocol_type = '${t}'))`,
 ).join(', ')}))`;
 
+/** extended_fields keys that carry biflow evidence (deps/biflow.ts): a row without any skips the JSON. */
+const BIFLOW_KEYS = {
+  direction: 'biflowDirection',
+  nsel: ['initiatorOctets', 'responderOctets', 'initiatorPackets', 'responderPackets'],
+  reverseBytes: ['reverseOctetDeltaCount', 'reverseOctetTotalCount', 'responderOctets'],
+  reversePackets: ['reversePacketDeltaCount', 'reversePacketTotalCount', 'responderPackets'],
+  reverseFlags: 'reverseTcpControlBits',
+} as const;
+
+/**
+ * A flow's biflow evidence as deps/biflow.ts biflowEvidence reads it (a number or a string of digits;
+ * reverse counters the first of their names present), per row: bi_dir, bi_nsel, bi_rev_bytes,
+ * bi_rev_packets, bi_rev_flags (NULL where absent). Only rows naming one of the keys parse the JSON.
+ */
+const BIFLOW_COLUMNS = (() => {
+  const k = BIFLOW_KEYS;
+  const all = [k.direction, ...k.nsel, ...k.reverseBytes, ...k.reversePackets, k.reverseFlags];
+  const n = (key: string) => `JSONExtract(extended_fields, '${key}', 'Nullable(UInt64)')`;
+  const when = (expr: string) => `if(bi_any, ${expr}, NULL)`;
+  return [
+    `multiSearchAny(extended_fields, [${[...new Set(all)].map((x) => `'"${x}"'`).join(', ')}]) AS bi_any`,
+    `${when(n(k.direction))} AS bi_dir`,
+    `bi_any AND (${k.nsel.map((x) => `JSONHas(extended_fields, '${x}')`).join(' OR ')}) AS bi_nsel`,
+    `${when(`coalesce(${k.reverseBytes.map(n).join(', ')})`)} AS bi_rev_bytes`,
+    `${when(`coalesce(${k.reversePackets.map(n).join(', ')})`)} AS bi_rev_packets`,
+    `${when(n(k.reverseFlags))} AS bi_rev_flags`,
+  ].join(',\n    ');
+})();
+
 /**
  * INSERT ... SELECT of every aggregate row of the windows [{lo:Int64}, {hi:Int64}) (ms, window-aligned).
  * Port rule (rules.ts collapsePorts): for TCP/UDP/SCTP with both ports non-zero and different, the higher
@@ -71,7 +100,13 @@ SELECT
   arraySort(groupUniqArray(input_interface)) AS input_interfaces,
   arraySort(groupUniqArray(output_interface)) AS output_interfaces,
   any(src_int AND dst_int) AS is_internal,
-  any(multiIf(src_int AND dst_int, 'internal', src_int, 'egress', dst_int, 'ingress', 'external')) AS traffic_direction
+  any(multiIf(src_int AND dst_int, 'internal', src_int, 'egress', dst_int, 'ingress', 'external')) AS traffic_direction,
+  countIf(bi_dir = 1 OR (bi_dir IS NULL AND bi_nsel)) AS src_initiated,
+  countIf(bi_dir = 2) AS dst_initiated,
+  sum(ifNull(bi_rev_bytes, 0) * rate) AS reverse_bytes,
+  sum(ifNull(bi_rev_packets, 0) * rate) AS reverse_packets,
+  countIf(ifNull(bi_rev_packets, 0) > 0 OR ifNull(bi_rev_bytes, 0) > 0) AS reverse_flows,
+  groupBitOr(ifNull(bi_rev_flags, 0)) AS reverse_tcp_flags
 FROM (
   SELECT
     flow_start, exporter_ip, protocol_type, bytes_total, packets_total, input_interface, output_interface,
@@ -89,7 +124,8 @@ FROM (
     if(collapse AND s > d, toUInt16(0), s) AS sp,
     if(collapse AND d > s, toUInt16(0), d) AS dp,
     ${internalPredicate('sip', ranges)} AS src_int,
-    ${internalPredicate('dip', ranges)} AS dst_int
+    ${internalPredicate('dip', ranges)} AS dst_int,
+    ${BIFLOW_COLUMNS}
   FROM flow_records
   WHERE flow_start >= fromUnixTimestamp64Milli({lo:Int64}, 'UTC')
     AND flow_start < fromUnixTimestamp64Milli({hi:Int64}, 'UTC')
@@ -136,7 +172,9 @@ const pct = (rank: number) => `if(${rank} <= zeros, toUInt64(0), sorted[${rank} 
  * matching aggregate rows of BOTH directions: client -> server:port (src = client, dst = server,
  * dst_port = server_port) and server:port -> client (src = server, src_port = server_port, dst = client).
  * sessions count new_sessions of the client -> server rows only (the server's SYN-ACK flows carry SYN too);
- * the request side (request_*) sums those rows only. Edges are grouped by their number (EDGES) and named
+ * the request side (request_*) sums those rows only. A biflow row's reverse counters (RFC 5103) are the
+ * other direction's traffic: they count for the edge, on the response side of a client -> server row and
+ * on the request side of a server -> client row. Edges are grouped by their number (EDGES) and named
  * by a last join with the result rows.
  */
 export const ROLLUP_SQL = `INSERT INTO dependency_stats (stat_date, dependency_id, bytes_total, packets_total,
@@ -170,7 +208,8 @@ FROM (
   FROM (
     SELECT n, w, sum(b) AS b, sum(p) AS p, sum(f) AS f, sum(s) AS s, sum(rb) AS rb, sum(rp) AS rp, sum(rf) AS rf
     FROM (
-      SELECT e.n AS n, a.window_start AS w, a.bytes_total AS b, a.packets_total AS p, a.flow_count AS f,
+      SELECT e.n AS n, a.window_start AS w, a.bytes_total + a.reverse_bytes AS b,
+        a.packets_total + a.reverse_packets AS p, a.flow_count + a.reverse_flows AS f,
         a.new_sessions AS s, a.bytes_total AS rb, a.packets_total AS rp, a.flow_count AS rf
       FROM flow_aggregates AS a
       INNER JOIN ${EDGES} AS e
@@ -178,8 +217,9 @@ FROM (
         AND a.ip_protocol = e.ip_protocol
       WHERE ${DAY_WHERE}
       UNION ALL
-      SELECT e.n AS n, a.window_start AS w, a.bytes_total AS b, a.packets_total AS p, a.flow_count AS f,
-        toUInt64(0) AS s, toUInt64(0) AS rb, toUInt64(0) AS rp, toUInt64(0) AS rf
+      SELECT e.n AS n, a.window_start AS w, a.bytes_total + a.reverse_bytes AS b,
+        a.packets_total + a.reverse_packets AS p, a.flow_count + a.reverse_flows AS f,
+        toUInt64(0) AS s, a.reverse_bytes AS rb, a.reverse_packets AS rp, a.reverse_flows AS rf
       FROM flow_aggregates AS a
       INNER JOIN ${EDGES} AS e
         ON a.src_ip = e.server_ip AND a.src_port = e.server_port AND a.dst_ip = e.client_ip

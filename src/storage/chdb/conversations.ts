@@ -40,7 +40,13 @@ export async function conversationTotals(
          toInt64(toUnixTimestamp(max(window_start))) * 1000 AS lw,
          sum(flow_count) AS fc, sum(bytes_total) AS b, sum(packets_total) AS pk, sum(new_sessions) AS ns,
          groupBitOr(tcp_flags_observed) AS fl,
-         countIf(bitAnd(tcp_flags_observed, {mask:UInt16}) = {syn:UInt16}) AS sna
+         countIf(bitAnd(tcp_flags_observed, {mask:UInt16}) = {syn:UInt16}) AS sna,
+         sum(src_initiated) AS si, sum(dst_initiated) AS di, sum(reverse_bytes) AS rb,
+         sum(reverse_packets) AS rp, sum(reverse_flows) AS rf,
+         -- reverse flags count only on rows with reverse traffic (as deps/conversations.ts reads a row)
+         groupBitOr(if(reverse_bytes > 0 OR reverse_packets > 0, reverse_tcp_flags, 0)) AS rfl,
+         countIf((reverse_bytes > 0 OR reverse_packets > 0)
+           AND bitAnd(reverse_tcp_flags, {mask:UInt16}) = {syn:UInt16}) AS rsna
        FROM flow_aggregates
        WHERE ${where}${parts > 1 ? ' AND cityHash64(src_ip, dst_ip, src_port, dst_port, ip_protocol) % {parts:UInt64} = {part:UInt64}' : ''}
        GROUP BY src_ip, dst_ip, src_port, dst_port, ip_protocol
@@ -62,6 +68,13 @@ export async function conversationTotals(
         new_sessions: num(r.ns),
         tcp_flags_observed: num(r.fl),
         syn_no_ack_rows: num(r.sna),
+        src_initiated: num(r.si),
+        dst_initiated: num(r.di),
+        reverse_bytes: num(r.rb),
+        reverse_packets: num(r.rp),
+        reverse_flows: num(r.rf),
+        reverse_tcp_flags: num(r.rfl),
+        reverse_syn_no_ack_rows: num(r.rsna),
       });
   }
   return out;

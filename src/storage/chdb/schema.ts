@@ -273,6 +273,19 @@ ORDER BY name`,
   ADD COLUMN IF NOT EXISTS request_flows Nullable(UInt64)`,
     ],
   },
+  {
+    version: 9,
+    name: 'flow_aggregates: biflow evidence (initiator, reverse counters) for dependency discovery',
+    statements: [
+      `ALTER TABLE flow_aggregates
+  ADD COLUMN IF NOT EXISTS src_initiated UInt64 DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS dst_initiated UInt64 DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS reverse_bytes UInt64 DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS reverse_packets UInt64 DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS reverse_flows UInt64 DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS reverse_tcp_flags UInt16 DEFAULT 0`,
+    ],
+  },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */

@@ -60,13 +60,43 @@ const ms = (interval: string) => `(extract(epoch FROM ${interval}) * 1000)`;
 export const DELETE_WINDOWS_SQL =
   'DELETE FROM flow_aggregates WHERE window_start >= $1 AND window_start < $2';
 
+/** extended_fields keys that carry biflow evidence (deps/biflow.ts): a row without any skips the lookups. */
+const BIFLOW_KEYS = {
+  direction: 'biflowDirection',
+  nsel: ['initiatorOctets', 'responderOctets', 'initiatorPackets', 'responderPackets'],
+  reverseBytes: ['reverseOctetDeltaCount', 'reverseOctetTotalCount', 'responderOctets'],
+  reversePackets: ['reversePacketDeltaCount', 'reversePacketTotalCount', 'responderPackets'],
+  reverseFlags: 'reverseTcpControlBits',
+} as const;
+
+/**
+ * A flow's biflow evidence as deps/biflow.ts biflowEvidence reads it (a number or a string of digits;
+ * reverse counters the first of their names present): bi_dir, bi_nsel, bi_rev_bytes, bi_rev_packets,
+ * bi_rev_flags (NULL where absent; bi_nsel false).
+ */
+const BIFLOW_LATERAL = (() => {
+  const k = BIFLOW_KEYS;
+  const all = [...new Set([k.direction, ...k.nsel, ...k.reverseBytes, ...k.reversePackets, k.reverseFlags])];
+  const keys = (xs: readonly string[]) => `ARRAY[${xs.map((x) => `'${x}'`).join(', ')}]`;
+  const n = (key: string) =>
+    `(CASE WHEN jsonb_typeof(ef->'${key}') = 'number' THEN floor((ef->>'${key}')::numeric)
+       WHEN (ef->>'${key}') ~ '^[0-9]+$' THEN (ef->>'${key}')::numeric END)`;
+  return `LATERAL (SELECT ${n(k.direction)} AS bi_dir,
+      COALESCE(ef ?| ${keys(k.nsel)}, false) AS bi_nsel,
+      COALESCE(${k.reverseBytes.map(n).join(', ')}) AS bi_rev_bytes,
+      COALESCE(${k.reversePackets.map(n).join(', ')}) AS bi_rev_packets,
+      ${n(k.reverseFlags)}::int AS bi_rev_flags
+    FROM (SELECT CASE WHEN extended_fields ?| ${keys(all)} THEN extended_fields END AS ef) x) bi`;
+})();
+
 /** INSERT ... SELECT of every aggregate row of the windows [$1, $2) (window-aligned timestamps). */
 export const AGGREGATE_SQL = `
 INSERT INTO flow_aggregates (
   window_start, window_end, exporter_ip, src_ip, dst_ip, src_port, dst_port, ip_protocol,
   flow_count, bytes_total, packets_total, bytes_sampled, packets_sampled, sampling_rate, tcp_flags_observed,
   active_sessions, new_sessions, closed_sessions, min_duration_ms, max_duration_ms, avg_duration_ms,
-  protocol_sources, interfaces, is_internal, traffic_direction)
+  protocol_sources, interfaces, is_internal, traffic_direction,
+  src_initiated, dst_initiated, reverse_bytes, reverse_packets, reverse_flows, reverse_tcp_flags)
 SELECT
   ws, ws + interval '5 minutes', exporter_ip, sip, dip, sp, dp, proto,
   n,
@@ -79,7 +109,8 @@ SELECT
   ${protocolSources},
   jsonb_build_object('input', ${ifaceList('in')}, 'output', ${ifaceList('out')}),
   si AND di,
-  CASE WHEN si AND di THEN 'internal' WHEN si THEN 'egress' WHEN di THEN 'ingress' ELSE 'external' END
+  CASE WHEN si AND di THEN 'internal' WHEN si THEN 'egress' WHEN di THEN 'ingress' ELSE 'external' END,
+  bi_src, bi_dst, LEAST(bi_rev_b, ${INT8_MAX}), LEAST(bi_rev_p, ${INT8_MAX}), bi_rev_n, bi_rev_fl
 FROM (
   SELECT ws, exporter_ip, sip, dip, sp, dp, proto,
     count(*) AS n,
@@ -98,7 +129,13 @@ FROM (
     min(input_interface) AS in_min, max(input_interface) AS in_max, array_agg(input_interface) AS in_all,
     min(output_interface) AS out_min, max(output_interface) AS out_max, array_agg(output_interface) AS out_all,
     ${internal('sip')} AS si,
-    ${internal('dip')} AS di
+    ${internal('dip')} AS di,
+    count(*) FILTER (WHERE bi_dir = 1 OR (bi_dir IS NULL AND bi_nsel)) AS bi_src,
+    count(*) FILTER (WHERE bi_dir = 2) AS bi_dst,
+    COALESCE(sum(bi_rev_bytes * rate), 0) AS bi_rev_b,
+    COALESCE(sum(bi_rev_packets * rate), 0) AS bi_rev_p,
+    count(*) FILTER (WHERE bi_rev_bytes > 0 OR bi_rev_packets > 0) AS bi_rev_n,
+    COALESCE(bit_or(bi_rev_flags), 0) AS bi_rev_fl
   FROM (
     SELECT
       date_bin('5 minutes', flow_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS ws,
@@ -111,14 +148,16 @@ FROM (
       COALESCE(tcp_flags, 0) AS flags,
       GREATEST(sampling_rate, 1) AS rate,
       ${FITS} AS fits,
-      GREATEST(flow_end - flow_start, interval '0') AS dur
+      GREATEST(flow_end - flow_start, interval '0') AS dur,
+      bi.bi_dir, bi.bi_nsel, bi.bi_rev_bytes, bi.bi_rev_packets, bi.bi_rev_flags
     FROM flow_records,
     LATERAL (SELECT COALESCE(src_port, 0) AS s, COALESCE(dst_port, 0) AS d, COALESCE(ip_protocol, 0) AS proto) p,
     LATERAL (SELECT p.s, p.d, p.proto,
         p.proto IN (6, 17, 132) AND p.s > 0 AND p.d > 0 AND p.s <> p.d
         AND GREATEST(p.s, p.d) >= ${WELL_KNOWN_LIMIT}
         AND (LEAST(p.s, p.d) < ${WELL_KNOWN_LIMIT}
-             OR (GREATEST(p.s, p.d) >= ${EPHEMERAL_FROM} AND LEAST(p.s, p.d) < ${EPHEMERAL_FROM})) AS collapse) c
+             OR (GREATEST(p.s, p.d) >= ${EPHEMERAL_FROM} AND LEAST(p.s, p.d) < ${EPHEMERAL_FROM})) AS collapse) c,
+    ${BIFLOW_LATERAL}
     WHERE flow_start >= $1 AND flow_start < $2
   ) r
   GROUP BY ws, exporter_ip, sip, dip, sp, dp, proto
@@ -140,7 +179,8 @@ const DAY = `a.window_start >= $1::date::timestamptz AND a.window_start < ($1::d
  * Daily rollup of the UTC day $1 ('YYYY-MM-DD') for every known edge. An edge's 5-minute value is the sum
  * over aggregate rows of BOTH directions: client -> server:port and server:port -> client. Sessions count
  * new_sessions of client -> server rows only (the server's SYN-ACK flows carry SYN too), and so does the
- * request side (request_*).
+ * request side (request_*). A biflow row's reverse counters (RFC 5103) are the other direction's traffic:
+ * the response side of a client -> server row, the request side of a server -> client row.
  */
 export const ROLLUP_SQL = `
 INSERT INTO dependency_stats (
@@ -161,14 +201,16 @@ FROM (
     SELECT id, w, sum(b) AS b, sum(p) AS p, sum(f) AS f, sum(s) AS s, sum(rb) AS rb, sum(rp) AS rp,
            sum(rf) AS rf
     FROM (
-      SELECT e.id, a.window_start AS w, a.bytes_total AS b, a.packets_total AS p, a.flow_count AS f,
+      SELECT e.id, a.window_start AS w, a.bytes_total + a.reverse_bytes AS b,
+             a.packets_total + a.reverse_packets AS p, a.flow_count + a.reverse_flows AS f,
              a.new_sessions AS s, a.bytes_total AS rb, a.packets_total AS rp, a.flow_count AS rf
         FROM flow_aggregates a
         JOIN dependencies e ON a.src_ip = e.client_ip AND a.dst_ip = e.server_ip
          AND a.dst_port = e.server_port AND a.ip_protocol = e.ip_protocol
        WHERE ${DAY}
       UNION ALL
-      SELECT e.id, a.window_start, a.bytes_total, a.packets_total, a.flow_count, 0, 0, 0, 0
+      SELECT e.id, a.window_start, a.bytes_total + a.reverse_bytes, a.packets_total + a.reverse_packets,
+             a.flow_count + a.reverse_flows, 0, a.reverse_bytes, a.reverse_packets, a.reverse_flows
         FROM flow_aggregates a
         JOIN dependencies e ON a.src_ip = e.server_ip AND a.src_port = e.server_port
          AND a.dst_ip = e.client_ip AND a.ip_protocol = e.ip_protocol

@@ -14,7 +14,12 @@ export async function conversationTotals(
        (extract(epoch FROM max(window_start)) * 1000)::bigint AS lw,
        sum(flow_count) AS fc, sum(bytes_total) AS b, sum(packets_total) AS pk, sum(new_sessions) AS ns,
        bit_or(tcp_flags_observed) AS fl,
-       count(*) FILTER (WHERE tcp_flags_observed & $3 = $4) AS sna
+       count(*) FILTER (WHERE tcp_flags_observed & $3 = $4) AS sna,
+       sum(src_initiated) AS si, sum(dst_initiated) AS di, sum(reverse_bytes) AS rb,
+       sum(reverse_packets) AS rp, sum(reverse_flows) AS rf,
+       -- reverse flags count only on rows with reverse traffic (as deps/conversations.ts reads a row)
+       COALESCE(bit_or(reverse_tcp_flags) FILTER (WHERE reverse_bytes > 0 OR reverse_packets > 0), 0) AS rfl,
+       count(*) FILTER (WHERE (reverse_bytes > 0 OR reverse_packets > 0) AND reverse_tcp_flags & $3 = $4) AS rsna
      FROM flow_aggregates
      WHERE window_start >= $1::timestamptz AND window_start < $2::timestamptz
      GROUP BY src_ip, dst_ip, src_port, dst_port, ip_protocol`,
@@ -34,5 +39,12 @@ export async function conversationTotals(
     new_sessions: Number(row.ns),
     tcp_flags_observed: Number(row.fl),
     syn_no_ack_rows: Number(row.sna),
+    src_initiated: Number(row.si),
+    dst_initiated: Number(row.di),
+    reverse_bytes: Number(row.rb),
+    reverse_packets: Number(row.rp),
+    reverse_flows: Number(row.rf),
+    reverse_tcp_flags: Number(row.rfl),
+    reverse_syn_no_ack_rows: Number(row.rsna),
   }));
 }

@@ -390,6 +390,17 @@ EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
 END $$;
 `;
 
+/** Biflow evidence per aggregate row (initiator, reverse counters) for dependency discovery (port.ts). */
+const V10_BIFLOW = `
+ALTER TABLE flow_aggregates
+  ADD COLUMN IF NOT EXISTS src_initiated BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS dst_initiated BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS reverse_bytes BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS reverse_packets BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS reverse_flows BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS reverse_tcp_flags INTEGER NOT NULL DEFAULT 0;
+`;
+
 /** The request side of each edge (client -> server) per day; NULL on days rolled up before (port.ts). */
 const V9_REQUEST_SIDE = `
 ALTER TABLE dependency_stats
@@ -408,6 +419,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: '007_tenants', sql: V7_TENANTS },
   { version: 8, name: '008_host_labels', sql: V8_HOST_LABELS },
   { version: 9, name: '009_dependency_request_side', sql: V9_REQUEST_SIDE },
+  { version: 10, name: '010_aggregate_biflow_evidence', sql: V10_BIFLOW },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */
