@@ -62,11 +62,14 @@ describe('direction rules on aggregate rows', () => {
     ];
     rows[2].window_start += 300_000;
     expect(brief(rows)).toEqual(['10.0.0.1 -> 10.0.0.2:33000 tcp_flags']);
-    expect(brief(pair('10.0.0.1', '10.0.0.2', [45000, 33000]))).toEqual([
-      '10.0.0.1 -> 10.0.0.2:33000 lower_port',
+    // Without the SYN row nothing tells two ephemeral ports apart: no edge rather than a guess.
+    expect(brief(pair('10.0.0.1', '10.0.0.2', [45000, 33000]))).toEqual([]);
+    // An unregistered port below the ephemeral range against an ephemeral one: the lower port serves.
+    expect(brief(pair('10.0.0.1', '10.0.0.2', [45000, 30005]))).toEqual([
+      '10.0.0.1 -> 10.0.0.2:30005 lower_port',
     ]);
-    expect(brief(pair('10.0.0.1', '10.0.0.2', [33000, 45000]))).toEqual([
-      '10.0.0.2 -> 10.0.0.1:33000 lower_port',
+    expect(brief(pair('10.0.0.1', '10.0.0.2', [30005, 45000]))).toEqual([
+      '10.0.0.2 -> 10.0.0.1:30005 lower_port',
     ]);
   });
 

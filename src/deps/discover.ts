@@ -32,6 +32,8 @@ export interface DiscoverReport {
   /** Conversations decided by each rule, summed over the passes. */
   byRule: InferReport['byRule'];
   unanswered: number;
+  /** Conversations between two ephemeral ports with no evidence of a server: no edge (InferReport). */
+  undecided: number;
   scanners: string[];
 }
 
@@ -90,6 +92,7 @@ function emptyReport(): DiscoverReport {
     dailyRows: 0,
     byRule: { biflow: 0, tcp_flags: 0, service_port: 0, fan_in: 0, lower_port: 0, given: 0 },
     unanswered: 0,
+    undecided: 0,
     scanners: [],
   };
 }
@@ -121,6 +124,7 @@ async function pass(
   rep.corrections += merged.corrections.length;
   rep.removed += merged.redundant.length;
   rep.unanswered += report.unanswered;
+  rep.undecided += report.undecided;
   for (const [k, v] of Object.entries(report.byRule)) rep.byRule[k as keyof typeof rep.byRule] += v;
   rep.scanners = [...new Set([...rep.scanners, ...report.scanners])].sort();
 }

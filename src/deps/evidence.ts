@@ -108,13 +108,16 @@ export function byFanIn(c: Conversation, ctx: EvidenceContext): Decision | null 
  * The lower port is the server's. Equal ports (NTP 123 <-> 123, DNS 53 <-> 53 between servers, where
  * both ends are servers and nothing above decided): the endpoint with the lower address is taken as the
  * server, which is arbitrary but the same on every run and for either row order.
+ * Not when both ports are ephemeral (>= EPHEMERAL_FROM): two clients' ports (a peer-to-peer or NAT-ed
+ * exchange, 50001 <-> 52321) name no service, and the guess would point an edge at a client's port.
  */
-export function byLowerPort(c: Conversation): Decision {
+export function byLowerPort(c: Conversation): Decision | null {
+  if (Math.min(c.a.port, c.b.port) >= EPHEMERAL_FROM) return null;
   const client = c.a.port < c.b.port ? 'b' : c.b.port < c.a.port ? 'a' : 'b';
   return { client, rule: 'lower_port', confidence: 'low' };
 }
 
-/** The first rule that decides, in the order of evidence. */
-export function decide(c: Conversation, ctx: EvidenceContext): Decision {
+/** The first rule that decides, in the order of evidence; null when none can (no edge is made). */
+export function decide(c: Conversation, ctx: EvidenceContext): Decision | null {
   return byBiflow(c) ?? byTcpFlags(c) ?? byServicePort(c, ctx) ?? byFanIn(c, ctx) ?? byLowerPort(c);
 }

@@ -32,6 +32,8 @@ export interface InferReport {
   conversations: number;
   /** Conversations kept and decided. */
   decided: number;
+  /** Kept but left undecided: both ports ephemeral and no other evidence (byLowerPort), so no edge. */
+  undecided: number;
   edges: number;
   /** Never answered (TCP without an established exchange; one-way to no service port). */
   unanswered: number;
@@ -143,6 +145,7 @@ export function inferEdges(rows: Iterable<ConversationRow>, options: InferOption
   const report: InferReport = {
     conversations: convs.length,
     decided: 0,
+    undecided: 0,
     edges: 0,
     unanswered: 0,
     scanners: [...scanners].sort(),
@@ -183,11 +186,16 @@ export function inferEdges(rows: Iterable<ConversationRow>, options: InferOption
     minFanIn: options.minFanIn ?? 3,
     fanInRatio: options.fanInRatio ?? 2,
   };
-  const decided = kept.map((c): [Conversation, Decision] => {
+  const decided: [Conversation, Decision][] = [];
+  for (const c of kept) {
     const d = decide(c, ctx);
+    if (!d) {
+      report.undecided++;
+      continue;
+    }
     report.byRule[d.rule]++;
-    return [c, d];
-  });
+    decided.push([c, d]);
+  }
   report.decided = decided.length;
   const edges = toEdges(decided, userPorts);
   report.edges = edges.length;

@@ -136,13 +136,13 @@ describe('mergeEdges', () => {
       new_sessions: 0,
     };
     const day1: ConversationRow[] = [
-      { ...base, window_start: T, src_ip: '10.0.0.1', dst_ip: '10.0.0.2', src_port: 50000, dst_port: 40000 },
-      { ...base, window_start: T, src_ip: '10.0.0.2', dst_ip: '10.0.0.1', src_port: 40000, dst_port: 50000 },
+      { ...base, window_start: T, src_ip: '10.0.0.1', dst_ip: '10.0.0.2', src_port: 50000, dst_port: 30005 },
+      { ...base, window_start: T, src_ip: '10.0.0.2', dst_ip: '10.0.0.1', src_port: 30005, dst_port: 50000 },
     ];
     const first = mergeEdges([], inferEdges(day1).edges);
     expect(
       first.edges.map((e) => `${e.client_ip} -> ${e.server_ip}:${e.server_port} ${e.direction_rule}`),
-    ).toEqual(['10.0.0.1 -> 10.0.0.2:40000 lower_port']);
+    ).toEqual(['10.0.0.1 -> 10.0.0.2:30005 lower_port']);
     const biflow = {
       src_initiated: 0,
       dst_initiated: 1,
