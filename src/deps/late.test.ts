@@ -62,7 +62,8 @@ function lateOnStore(name: string, open: () => Promise<FlowStore>): void {
       const a = (await edgeOf(A))!;
       expect([a.server_ip, a.server_port, a.service_name]).toEqual([SERVER, 443, 'https']);
       const before = (await statsOf(a.id))!;
-      const sum = (fs: typeof onTime, k: 'bytes_total' | 'packets_total') => fs.reduce((x, f) => x + f[k], 0);
+      const sum = (fs: typeof onTime, k: 'bytes_total' | 'packets_total') =>
+        fs.reduce((x, f) => x + Number(f[k]), 0);
       expect(before.bytes_total).toBe(sum(onTime, 'bytes_total'));
 
       // Minutes later, flows of the same window arrive: more from A, and B, never seen before.
