@@ -31,8 +31,6 @@ import { discoverRange } from './discover.js';
 import { ephemeralServerPort } from './testing/ephemeral.js';
 
 const captures = listCaptures();
-const pairKey = (proto: number, a: string, b: string) =>
-  a < b ? `${proto}|${a}|${b}` : `${proto}|${b}|${a}`;
 
 interface CaptureFlows {
   name: string;
@@ -134,22 +132,23 @@ describe('the corpus imported and discovered on the embedded store', () => {
 
   it('no edge points at an ephemeral port (per capture, with the flows behind any that does)', () => {
     const perCapture = decodePerCapture();
-    const pairs = new Map<string, string[]>();
-    for (const c of perCapture) {
-      for (const f of c.flows) {
-        const a = canonicalIp(f.src_ip);
-        const b = canonicalIp(f.dst_ip);
-        if (!a || !b) continue;
-        const k = pairKey(f.ip_protocol ?? 0, a, b);
-        const names = pairs.get(k) ?? [];
-        if (names[names.length - 1] !== c.name) names.push(c.name);
-        pairs.set(k, names);
-      }
-    }
+    // A capture holds an edge when one of its flows joins the edge's two addresses with the server's port
+    // on the server's side (any port when the edge's is 0, unknown).
+    const holds = (e: DependencyEdge, f: FlowRecord) => {
+      const src = canonicalIp(f.src_ip);
+      const dst = canonicalIp(f.dst_ip);
+      if ((f.ip_protocol ?? 0) !== e.ip_protocol) return false;
+      const port = (p: number | null) => e.server_port === 0 || p === e.server_port;
+      return (
+        (src === e.server_ip && dst === e.client_ip && port(f.src_port)) ||
+        (dst === e.server_ip && src === e.client_ip && port(f.dst_port))
+      );
+    };
     const byCapture = new Map<string, DependencyEdge[]>();
     for (const e of edges) {
-      const from = pairs.get(pairKey(e.ip_protocol, e.client_ip, e.server_ip)) ?? ['(no capture)'];
-      for (const n of from) byCapture.set(n, [...(byCapture.get(n) ?? []), e]);
+      const from = perCapture.filter((c) => c.flows.some((f) => holds(e, f))).map((c) => c.name);
+      for (const n of from.length ? from : ['(no capture)'])
+        byCapture.set(n, [...(byCapture.get(n) ?? []), e]);
     }
     const userPorts = new Set<string>();
     const ephemeral = edges.filter((e) => ephemeralServerPort(e.server_port, e.ip_protocol, userPorts));
@@ -164,15 +163,11 @@ describe('the corpus imported and discovered on the embedded store', () => {
     lines.push(
       `total: ${edges.length} edges, ${ephemeral.length} to an ephemeral port, ${unknownPort.length} with server port 0`,
     );
-    // Why an edge points where it does: the raw flows of its pair, ports and flags as exported.
+    // Why an edge points where it does: its raw flows (either way round), ports and flags as exported.
     for (const e of ephemeral) {
       lines.push(`  EPHEMERAL ${edgeText(e)}`);
       for (const c of perCapture) {
-        const fs = c.flows.filter(
-          (f) =>
-            pairKey(f.ip_protocol ?? 0, canonicalIp(f.src_ip) ?? '', canonicalIp(f.dst_ip) ?? '') ===
-            pairKey(e.ip_protocol, e.client_ip, e.server_ip),
-        );
+        const fs = c.flows.filter((f) => holds(e, f));
         for (const f of fs.slice(0, 6))
           lines.push(
             `    ${c.name}: ${f.src_ip}:${f.src_port} -> ${f.dst_ip}:${f.dst_port} flags=0x${(f.tcp_flags ?? 0).toString(16)}`,
