@@ -8,7 +8,7 @@ import type { GenFlow } from '../gen/flows.js';
  */
 export type Vantage = 'edge' | 'core' | 'access';
 
-interface Role {
+export interface Role {
   hosts: string[];
 }
 
@@ -25,9 +25,10 @@ const INTERNET_USERS: Role = {
   hosts: [...range('198.51.100.', 1, 30), '2001:db8:beef::10', '2001:db8:beef::11'],
 };
 const INTERNET_SITES: Role = { hosts: [...range('203.0.113.', 10, 12), '2001:db8:cafe::443'] };
-const SCANNER = '10.10.0.66';
+/** Probes random ports of the servers with bare SYNs, never answered: no dependency of anyone. */
+export const SCANNER = '10.10.0.66';
 
-interface Conversation {
+export interface Conversation {
   vantage: Vantage;
   client: Role;
   server: Role;
@@ -39,7 +40,8 @@ interface Conversation {
   resp: [packets: number, size: number];
 }
 
-const CONVERSATIONS: Conversation[] = [
+/** The declared topology: who talks to whom on which port (tests hold discovery against it). */
+export const CONVERSATIONS: readonly Conversation[] = [
   {
     vantage: 'edge',
     client: INTERNET_USERS,

@@ -18,7 +18,8 @@ import { testConfig } from './harness.js';
 
 const WINDOW = 300_000;
 
-function record(f: GenFlow, now: number): FlowRecord {
+/** A demo flow as the core switch's IPFIX would store it (unsampled, one exporter). */
+export function demoRecord(f: GenFlow, now: number): FlowRecord {
   return {
     received_at: now,
     flow_start: f.start,
@@ -67,7 +68,7 @@ async function seedHistory(serve: RunningServe): Promise<void> {
   const start = end - 2 * 3_600_000;
   const flows: FlowRecord[] = [];
   for (let t = start + 5_000; t < end; t += 2_000)
-    for (const f of net.next(t).flows) flows.push(record(f, t));
+    for (const f of net.next(t).flows) flows.push(demoRecord(f, t));
   await serve.store.insertFlows(flows);
   await serve.store.aggregateWindows(start, end);
   await serve.store.setAggregatedUntil(end);

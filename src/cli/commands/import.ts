@@ -39,7 +39,7 @@ export interface ImportSummary {
 }
 
 /** Sorted day starts -> [from, to) ranges of consecutive days. */
-function dayRanges(days: readonly number[]): [number, number][] {
+export function dayRanges(days: readonly number[]): [number, number][] {
   const out: [number, number][] = [];
   for (const d of days) {
     const last = out[out.length - 1];
