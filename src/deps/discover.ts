@@ -1,6 +1,6 @@
 /**
  * Discovery against a store: aggregate rows of a span in, edges merged into `dependencies` (corrections
- * kept in `dependency_changes`, stored duplicates removed), the span's days rolled up into
+ * kept in `dependency_changes`), the span's days rolled up into
  * `dependency_stats`. Idempotent: the same aggregates give the same edges, ids and stats, so a run cut
  * short or repeated (late windows, a restart) is simply run again.
  */
@@ -26,7 +26,6 @@ export interface DiscoverReport {
   edges: number;
   newEdges: number;
   corrections: number;
-  removed: number;
   rolledDays: number;
   dailyRows: number;
   /** Conversations decided by each rule, summed over the passes. */
@@ -87,7 +86,6 @@ function emptyReport(): DiscoverReport {
     edges: 0,
     newEdges: 0,
     corrections: 0,
-    removed: 0,
     rolledDays: 0,
     dailyRows: 0,
     byRule: { biflow: 0, tcp_flags: 0, service_port: 0, fan_in: 0, lower_port: 0, given: 0 },
@@ -115,14 +113,11 @@ async function pass(
   // Corrections first: they are keyed, so a run that dies before the upsert records them once on re-run
   // (after the upsert the edge already points the new way and the correction would not be found again).
   await store.recordDependencyChanges(merged.corrections.map(toChange));
-  // Duplicates out before the upsert: PostgreSQL keeps one edge per (client, server, port, protocol).
-  await store.removeDependencies(merged.redundant);
   await store.upsertDependencies(merged.edges);
   rep.passes++;
   rep.edges += merged.edges.length;
   rep.newEdges += merged.edges.filter((e) => !known.has(e.id)).length;
   rep.corrections += merged.corrections.length;
-  rep.removed += merged.redundant.length;
   rep.unanswered += report.unanswered;
   rep.undecided += report.undecided;
   for (const [k, v] of Object.entries(report.byRule)) rep.byRule[k as keyof typeof rep.byRule] += v;

@@ -112,18 +112,20 @@ describe('mergeEdges', () => {
     }
   });
 
-  it('keeps one edge when the store holds the conversation twice (both directions) and names the other', () => {
+  it('beside the edge of its own direction, a reversed edge of the same two hosts is left alone (never removed)', () => {
     const twin: DependencyEdge = {
       ...toDependencyEdge(reversed('lower_port'), 'edge-2'),
       first_seen: T,
       last_seen: T,
     };
-    const { edges, redundant } = mergeEdges(
+    const { edges, corrections } = mergeEdges(
       [twin, stored('service_port')],
       [discovered({ rule: 'service_port' })],
     );
+    // Only the matching edge is written; the reversed one may come from another conversation of the pair
+    // (the store keeps no client port), so it stays as stored.
     expect(edges.map((e) => e.id)).toEqual(['edge-1']);
-    expect(redundant).toEqual(['edge-2']);
+    expect(corrections).toEqual([]);
   });
 
   it('end to end: a later run with biflow evidence corrects what the lower port decided', () => {

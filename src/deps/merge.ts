@@ -23,8 +23,6 @@ export interface MergeResult {
   /** Edges to upsert: new ones, and stored ones that changed (direction, rule, times, name). */
   edges: DependencyEdge[];
   corrections: DirectionCorrection[];
-  /** Stored edges that duplicate a kept edge of the same conversation: to be removed. */
-  redundant: string[];
 }
 
 export interface MergeOptions {
@@ -112,15 +110,22 @@ export function mergeEdges(
     const k = pairKey(e.ip_protocol, e.client_ip, e.server_ip);
     byPair.set(k, [...(byPair.get(k) ?? []), e]);
   }
-  const result: MergeResult = { edges: [], corrections: [], redundant: [] };
+  const result: MergeResult = { edges: [], corrections: [] };
   const used = new Set<string>(); // a stored edge answers for one conversation only
   for (const d of discovered) {
-    const matches = (byPair.get(pairKey(d.ip_protocol, d.client_ip, d.server_ip)) ?? [])
-      .filter((e) => !used.has(e.id) && sameConversation(e, d))
-      .sort(better);
-    const [stored, ...dups] = matches;
-    for (const e of matches) used.add(e.id);
-    result.redundant.push(...dups.map((e) => e.id));
+    const candidates = (byPair.get(pairKey(d.ip_protocol, d.client_ip, d.server_ip)) ?? []).filter(
+      (e) => !used.has(e.id) && sameConversation(e, d),
+    );
+    // An edge of this very direction is the conversation's. Reversed edges beside it come from other
+    // conversations of the same two hosts (BGP sessions opened from both sides, a service on each host;
+    // the store keeps no client port to tell them apart): they are left alone, never removed, so running
+    // discovery again over the same days changes nothing. Without one, the best reversed edge is this
+    // conversation's, kept or corrected below.
+    const direct = candidates.find(
+      (e) => e.client_ip === d.client_ip && e.server_ip === d.server_ip && e.server_port === d.server_port,
+    );
+    const stored = direct ?? [...candidates].sort(better)[0];
+    if (stored) used.add(stored.id);
     if (!stored) {
       result.edges.push(toDependencyEdge(d, newId(d)));
       continue;
