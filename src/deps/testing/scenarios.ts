@@ -296,6 +296,29 @@ export function buildTruthSet(seed = 1): TruthNet {
     label: 'biflow, client on reserved port',
   });
 
+  // An address that changes owner mid-period: 10.7.7.7 serves PostgreSQL to four clients in the first 90
+  // minutes, then belongs to a workstation, a client of a web server. Both roles are edges of their own.
+  for (let c = 1; c <= 4; c++)
+    add({
+      client: `10.7.1.${c}`,
+      clientPort: eph(),
+      server: '10.7.7.7',
+      serverPort: 5432,
+      start: T0 + rng.int(0, 85) * MIN,
+      style: 'uniflow',
+      label: 'owner change: server before',
+    });
+  for (let k = 0; k < 3; k++)
+    add({
+      client: '10.7.7.7',
+      clientPort: eph(),
+      server: '10.7.0.80',
+      serverPort: 443,
+      start: T0 + rng.int(95, 175) * MIN,
+      style: 'uniflow',
+      label: 'owner change: client after',
+    });
+
   addScanners(net, at);
   return net;
 }
