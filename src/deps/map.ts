@@ -23,6 +23,11 @@ export interface DepsMapOptions {
   host?: string;
   /** Edges of this service: its IANA/operator name, or a port number. */
   service?: string;
+  /**
+   * The service name an edge shows (depsView: a label's name for its server address:port, else the
+   * stored name), so `service` selects what the reader sees. Default: the stored name.
+   */
+  serviceOf?: (e: DependencyEdge) => string | null;
   /** From the host/service: upstream = what it depends on, downstream = who depends on it. Default both. */
   direction?: MapDirection;
   /** Hops from the host/service. Default 1. */
@@ -83,8 +88,9 @@ export const MAP_COLUMNS: readonly (keyof DepsMapRow)[] = [
   'idle_since',
 ];
 
-function matchesService(e: DependencyEdge, service: string): boolean {
-  return /^\d+$/.test(service) ? e.server_port === Number(service) : e.service_name === service;
+function matchesService(e: DependencyEdge, service: string, o: DepsMapOptions): boolean {
+  if (/^\d+$/.test(service)) return e.server_port === Number(service);
+  return (o.serviceOf ? o.serviceOf(e) : e.service_name) === service;
 }
 
 /** Edges reachable from the seeds within `depth` hops, following the direction asked. */
@@ -151,7 +157,7 @@ export async function chooseEdges(
     chosen = walk(all, [o.host], direction, depth);
   } else if (o.service !== undefined) {
     const svc = o.service;
-    const seeds = all.filter((e) => matchesService(e, svc));
+    const seeds = all.filter((e) => matchesService(e, svc, o));
     // The service's own edges, then onwards from its servers (upstream) or its clients (downstream).
     const set = new Set(seeds);
     if (depth > 1) {

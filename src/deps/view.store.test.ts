@@ -351,6 +351,22 @@ function viewsOnStore(name: string, open: () => Promise<FlowStore>): void {
       ).toBeNull();
     });
 
+    it('service NAME selects by the name the rows show: a label naming a server address:port wins', async () => {
+      const range = { from: DAY0, to: at(DAYS) };
+      const e = edges[7];
+      const labelled = [...LABELS, L(e.server_ip, '', { service: 'ledger', port: e.server_port })];
+      const { rows } = await depsView(store, { ...range, service: 'ledger', labels: labelled });
+      // Every edge to that address:port, and only those, whatever its stored (IANA) name.
+      const want = edges
+        .filter((x) => x.server_ip === e.server_ip && x.server_port === e.server_port)
+        .map((x) => x.id)
+        .sort();
+      expect(rows.map((r) => r.id).sort()).toEqual(want);
+      expect(rows.every((r) => r.service_name === 'ledger')).toBe(true);
+      // Without the label the name selects nothing.
+      expect((await depsView(store, { ...range, service: 'ledger', labels: LABELS })).rows).toEqual([]);
+    });
+
     // Last: it adds a day to the seeded map.
     it('request and response bytes are unknown (null) over a range holding a day rolled up without them', async () => {
       const e = edges[5];

@@ -145,11 +145,12 @@ export interface ViewResult {
 export async function depsView(store: FlowStore, o: DepsViewOptions): Promise<ViewResult> {
   const view = o.view ?? 'host';
   const predicate = parseEdgeFilter(o.filter ?? '');
-  const [labels, edges] = await Promise.all([
-    o.labels ?? readLabels(store, o.configLabels),
-    chooseEdges(store, o, o.stored),
-  ]);
+  const labels = o.labels ?? (await readLabels(store, o.configLabels));
   const resolver = new LabelResolver(labels);
+  // `service` selects by the name the rows show: a label's service name wins over the stored one.
+  const serviceOf = (e: DependencyEdge) =>
+    resolver.service(e.server_ip, e.server_port, labelTime(e, o)) ?? e.service_name;
+  const edges = await chooseEdges(store, { ...o, serviceOf }, o.stored);
   // Summed in the store: per edge, and per period of constant labels for the aggregated views.
   const around = o.host !== undefined || o.service !== undefined;
   const totals = o.totals
