@@ -246,6 +246,8 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       for (const job of tierJobs.jobs()) j.register(job);
       // After the tier jobs: at start and on equal intervals it runs behind the aggregation it reads.
       j.register(discovery.job());
+      // Before any flow arrives: flows are judged late against the stored watermark from the first one.
+      await tierJobs.ready();
       j.start();
       jobs = j;
       stack.push({ name: 'jobs', stop: () => j.stop() });

@@ -6,12 +6,16 @@
  * discovered again. Nothing to do: a run returns null.
  */
 import { DAY_MS, dayStart } from '../core/rules.js';
+import { StoredNumberSet } from '../core/stored-set.js';
 import type { FlowStore } from '../storage/port.js';
+
 import { DEFAULT_DISCOVERY_WINDOW_MS, type DiscoverOptions, discoverRange, markIdle } from './discover.js';
 import type { InferOptions } from './infer.js';
 
 /** Settings key: every aggregate window before this instant (epoch ms, decimal text) was discovered. */
 export const DISCOVERED_UNTIL_KEY = 'discovered_until';
+/** Settings key: days re-aggregated for late flows that discovery has yet to examine again (JSON array). */
+export const LATE_DAYS_KEY = 'discovery_late_days';
 /** Bound on remembered late days (a year); beyond it the oldest are dropped. */
 const MAX_LATE_DAYS = 366;
 export const DEFAULT_IDLE_AFTER_MS = 7 * DAY_MS;
@@ -33,9 +37,12 @@ export interface DiscoveryJobSpec {
 }
 
 export class DiscoveryJob {
-  private readonly lateDays = new Set<number>();
+  /** Kept in the store too: a restart before the next run still examines them. */
+  private readonly lateDays: StoredNumberSet;
 
-  constructor(private readonly opts: DiscoveryJobOptions) {}
+  constructor(private readonly opts: DiscoveryJobOptions) {
+    this.lateDays = new StoredNumberSet(opts.store, LATE_DAYS_KEY, MAX_LATE_DAYS);
+  }
 
   job(): DiscoveryJobSpec {
     return { name: 'discover', everyMs: this.opts.everyMs, run: (s) => this.run(s) };
@@ -43,12 +50,9 @@ export class DiscoveryJob {
 
   /** Windows re-aggregated because late flows reached them: their days are discovered again. */
   noteReaggregated(windows: readonly number[]): void {
-    for (const w of windows) {
-      const d = dayStart(w);
-      if (this.lateDays.has(d)) continue;
-      if (this.lateDays.size >= MAX_LATE_DAYS) this.lateDays.delete(Math.min(...this.lateDays));
-      this.lateDays.add(d);
-    }
+    let changed = false;
+    for (const w of windows) if (this.lateDays.add(dayStart(w))) changed = true;
+    if (changed) void this.lateDays.save();
   }
 
   async run(signal: AbortSignal): Promise<Record<string, unknown> | null> {
@@ -74,7 +78,8 @@ export class DiscoveryJob {
         dailyRows: r.dailyRows,
       });
     }
-    const late = [...this.lateDays].filter((d) => done !== null && d < done).sort((a, b) => a - b);
+    await this.lateDays.ready();
+    const late = this.lateDays.sorted().filter((d) => done !== null && d < done);
     let lateDays = 0;
     for (const d of late) {
       if (signal.aborted) break;
@@ -82,7 +87,8 @@ export class DiscoveryJob {
       this.lateDays.delete(d); // only once done: a failed run retries it
       lateDays++;
     }
-    for (const d of this.lateDays) if (done === null || d >= done) this.lateDays.delete(d); // covered above
+    for (const d of this.lateDays.sorted()) if (done === null || d >= done) this.lateDays.delete(d); // covered above
+    await this.lateDays.save();
     const idle = await markIdle(store, aggregatedUntil, this.opts.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS);
     if (Object.keys(summary).length === 0 && lateDays === 0 && idle === 0) return null;
     return { ...summary, ...(lateDays ? { lateDays } : {}), ...(idle ? { idle } : {}) };

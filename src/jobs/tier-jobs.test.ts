@@ -7,7 +7,7 @@ import { emptyRecord, type FlowRecord } from '../core/record.js';
 import { DAY_MS, WINDOW_MS, windowStart } from '../core/rules.js';
 import type { FlowStore } from '../storage/port.js';
 import { JobScheduler } from './scheduler.js';
-import { TierJobs } from './tier-jobs.js';
+import { LATE_WINDOWS_KEY, TierJobs } from './tier-jobs.js';
 
 function flow(t: number, bytes: number): FlowRecord {
   return {
@@ -147,6 +147,42 @@ describe('tier jobs (inside serve)', () => {
     expect((await store.tierState()).aggregatedUntil).toBe(until);
     const want = flows.filter((f) => f.flow_start < until).reduce((a, f) => a + Number(f.bytes_total), 0);
     expect(await bytesIn(t0, until)).toBe(want);
+  });
+
+  it('late windows noted before a restart are aggregated again by the next process; late flows of its first minute count', async () => {
+    const t0 = windowStart(Date.now()) - 3 * 3_600_000;
+    const now = () => t0 + 60 * 60_000;
+    const early = t0 + 10 * 60_000;
+    await store.insertFlows([flow(early + 1000, 100)]);
+    const runOnce = async (jobs: TierJobs) => {
+      const s = new JobScheduler({ registry: new Registry(), log: pino({ level: 'silent' }) });
+      for (const j of jobs.jobs()) s.register(j);
+      await s.run('aggregate');
+      await s.stop();
+    };
+    const first = new TierJobs(options(store, now));
+    await runOnce(first);
+    expect(await bytesIn(early, early + WINDOW_MS)).toBe(100);
+    // A late flow is stored and noted; the process dies before its next run.
+    const late = [flow(early + 2000, 40)];
+    await store.insertFlows(late);
+    first.noteStored(late);
+    for (let i = 0; i < 100 && (await store.getSetting(LATE_WINDOWS_KEY)) !== JSON.stringify([early]); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await store.getSetting(LATE_WINDOWS_KEY)).toBe(JSON.stringify([early]));
+    // The next process aggregates the window again without being told.
+    const second = new TierJobs(options(store, now));
+    await runOnce(second);
+    expect(await bytesIn(early, early + WINDOW_MS)).toBe(140);
+    expect(await store.getSetting(LATE_WINDOWS_KEY)).toBe('[]');
+    // A third process, before its first run: a late flow is judged against the stored watermark.
+    const third = new TierJobs(options(store, now));
+    await third.ready();
+    const later = [flow(early + 3000, 5)];
+    await store.insertFlows(later);
+    third.noteStored(later);
+    await runOnce(third);
+    expect(await bytesIn(early, early + WINDOW_MS)).toBe(145);
   });
 
   it('stop() cancels a long catch-up between windows and returns promptly; the next run resumes', async () => {

@@ -10,9 +10,12 @@
  */
 import type { FlowRecord } from '../core/record.js';
 import { DAY_MS, dayStart, WINDOW_MS, windowStart } from '../core/rules.js';
+import { StoredNumberSet } from '../core/stored-set.js';
 import type { FlowStore } from '../storage/port.js';
 import type { Job } from './scheduler.js';
 
+/** Settings key: windows before the watermark that late flows reached, still owed a new aggregation. */
+export const LATE_WINDOWS_KEY = 'late_windows';
 /** Bound on remembered late windows (about 35 days of 5-minute windows); beyond it the oldest are dropped. */
 const MAX_LATE_WINDOWS = 10_000;
 /** How far back a store that has never aggregated starts (older flows: `flowlens import` aggregates its own). */
@@ -40,12 +43,31 @@ const SLICE_ABOVE_FLOWS = 1_000_000;
 export class TierJobs {
   private watermark: number | null = null;
   private rolledUntil: number | null = null;
-  /** Windows before the watermark that received flows after they were aggregated. */
-  private readonly lateWindows = new Set<number>();
+  /**
+   * Windows before the watermark that received flows after they were aggregated; kept in the store too,
+   * so a restart before the next run still aggregates them again.
+   */
+  private readonly lateWindows: StoredNumberSet;
+  private readonly loaded: Promise<void>;
   private readonly now: () => number;
 
   constructor(private readonly opts: TierJobsOptions) {
     this.now = opts.now ?? Date.now;
+    this.lateWindows = new StoredNumberSet(opts.store, LATE_WINDOWS_KEY, MAX_LATE_WINDOWS);
+    // The watermark from the store at once: flows stored before the first run are judged late or not
+    // against it (else a restarted collector missed the late flows of its first minute).
+    const watermark = opts.store.tierState().then(
+      (s) => {
+        if (this.watermark === null) this.watermark = s.aggregatedUntil;
+      },
+      () => {},
+    );
+    this.loaded = Promise.all([watermark, this.lateWindows.ready()]).then(() => {});
+  }
+
+  /** Resolves once the watermark and the owed late windows are read from the store (serve waits for it). */
+  ready(): Promise<void> {
+    return this.loaded;
   }
 
   jobs(): Job[] {
@@ -68,16 +90,9 @@ export class TierJobs {
   noteFlowStarts(starts: readonly number[]): void {
     const wm = this.watermark;
     if (wm === null) return;
-    for (const start of starts) {
-      if (start >= wm) continue;
-      const w = windowStart(start);
-      if (this.lateWindows.has(w)) continue;
-      if (this.lateWindows.size >= MAX_LATE_WINDOWS) {
-        const oldest = Math.min(...this.lateWindows);
-        this.lateWindows.delete(oldest);
-      }
-      this.lateWindows.add(w);
-    }
+    let changed = false;
+    for (const start of starts) if (start < wm && this.lateWindows.add(windowStart(start))) changed = true;
+    if (changed) void this.lateWindows.save();
   }
 
   private async aggregate(signal: AbortSignal): Promise<Record<string, unknown> | null> {
@@ -124,7 +139,8 @@ export class TierJobs {
 
   /** Re-aggregates remembered late windows and re-rolls their already rolled days. */
   private async aggregateLate(signal: AbortSignal): Promise<{ lateWindows: number; rerolledDays: number }> {
-    const windows = [...this.lateWindows].sort((a, b) => a - b);
+    await this.lateWindows.ready();
+    const windows = this.lateWindows.sorted();
     const days = new Set<number>();
     let done = 0;
     for (const w of windows) {
@@ -134,7 +150,10 @@ export class TierJobs {
       days.add(dayStart(w));
       done++;
     }
-    if (done > 0) this.opts.onReaggregated?.(windows.slice(0, done));
+    if (done > 0) {
+      await this.lateWindows.save();
+      this.opts.onReaggregated?.(windows.slice(0, done));
+    }
     const rerolled = [...days].filter((d) => this.rolledUntil !== null && d < this.rolledUntil);
     for (const d of rerolled) await this.opts.store.rollupDaily(d);
     return { lateWindows: done, rerolledDays: rerolled.length };
