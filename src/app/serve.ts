@@ -131,8 +131,29 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     spool.open();
     if (spool.torn)
       log.warn({ torn: spool.torn }, 'spool had a torn last line (crash while writing): ignored');
-    // Declared before the writer, which tells the jobs which windows each stored batch touched.
+    // Made before the writer, which tells the jobs which windows each stored batch touched: the flows it
+    // replays from the spool are judged late against the watermark read from the store.
     let tierJobs: TierJobs | null = null;
+    let discovery: DiscoveryJob | null = null;
+    if (config.jobs.enabled) {
+      const d = new DiscoveryJob({
+        store,
+        everyMs: config.jobs.discoverEvery,
+        windowMs: config.deps.discoveryWindow,
+        idleAfterMs: config.deps.idleAfter,
+        infer: { userPorts: parseUserServicePorts(config.deps.servicePorts) },
+      });
+      tierJobs = new TierJobs({
+        store,
+        aggregateGraceMs: config.jobs.aggregateGrace,
+        aggregateEveryMs: config.jobs.aggregateEvery,
+        rollupEveryMs: config.jobs.rollupEvery,
+        retentionEveryMs: config.jobs.retentionEvery,
+        onReaggregated: (windows) => d.noteReaggregated(windows),
+      });
+      discovery = d;
+      await tierJobs.ready();
+    }
     const writer = new StoreWriter({
       store,
       spool,
@@ -226,28 +247,11 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     probes.batcher = () => batcher.pending;
 
     let jobs: JobScheduler | null = null;
-    if (config.jobs.enabled) {
-      tierJobs = new TierJobs({
-        store,
-        aggregateGraceMs: config.jobs.aggregateGrace,
-        aggregateEveryMs: config.jobs.aggregateEvery,
-        rollupEveryMs: config.jobs.rollupEvery,
-        retentionEveryMs: config.jobs.retentionEvery,
-        onReaggregated: (windows) => discovery.noteReaggregated(windows),
-      });
-      const discovery = new DiscoveryJob({
-        store,
-        everyMs: config.jobs.discoverEvery,
-        windowMs: config.deps.discoveryWindow,
-        idleAfterMs: config.deps.idleAfter,
-        infer: { userPorts: parseUserServicePorts(config.deps.servicePorts) },
-      });
+    if (tierJobs && discovery) {
       const j = new JobScheduler({ registry, log });
       for (const job of tierJobs.jobs()) j.register(job);
       // After the tier jobs: at start and on equal intervals it runs behind the aggregation it reads.
       j.register(discovery.job());
-      // Before any flow arrives: flows are judged late against the stored watermark from the first one.
-      await tierJobs.ready();
       j.start();
       jobs = j;
       stack.push({ name: 'jobs', stop: () => j.stop() });

@@ -14,6 +14,8 @@ export class StoredNumberSet {
   private readonly values = new Set<number>();
   private writes: Promise<void>;
   private dirty = false;
+  /** Whether the stored copy was read: never written before, or the last process's values are lost. */
+  private loaded = false;
 
   constructor(
     private readonly store: SettingsAccess,
@@ -21,18 +23,26 @@ export class StoredNumberSet {
     /** At most this many values; beyond it the smallest (oldest) are dropped. */
     private readonly max: number,
   ) {
-    // Every write waits for the load, so a write never replaces what the last process left unread.
-    this.writes = this.load().catch(() => {});
+    this.writes = this.load();
   }
 
+  /** Reads the stored copy into memory once; a failure (the store is down) is retried by the next call. */
   private async load(): Promise<void> {
-    const text = await this.store.getSetting(this.key);
+    if (this.loaded) return;
+    let text: string | null;
+    try {
+      text = await this.store.getSetting(this.key);
+    } catch {
+      return;
+    }
+    this.loaded = true;
     if (text === null) return;
     let stored: unknown;
     try {
       stored = JSON.parse(text);
     } catch {
-      return; // an unreadable value is replaced by the next write
+      this.dirty = true; // unreadable: replaced by the next write
+      return;
     }
     if (Array.isArray(stored)) for (const v of stored) if (Number.isSafeInteger(v)) this.add(v);
   }
@@ -62,19 +72,22 @@ export class StoredNumberSet {
     return [...this.values].sort((a, b) => a - b);
   }
 
-  /** Waits for the stored copy to be read (callers that act on the set before their first change). */
-  async ready(): Promise<void> {
-    await this.writes;
+  /** Waits for the stored copy to be read (retrying a failed read) and for the writes before. */
+  ready(): Promise<void> {
+    this.writes = this.writes.then(() => this.load());
+    return this.writes;
   }
 
   /**
-   * Writes the set when it changed since the last write. A failed write (the store is down) leaves it
+   * Writes the set when it changed since the last write, one write at a time, never before the stored
+   * copy was read (it would replace values a previous process left). A failed write or read leaves the set
    * changed, so the next save retries; memory stays right either way.
    */
   save(): Promise<void> {
-    if (!this.dirty) return this.writes;
-    this.dirty = false;
     this.writes = this.writes.then(async () => {
+      await this.load();
+      if (!this.dirty || !this.loaded) return;
+      this.dirty = false;
       try {
         await this.store.putSetting(this.key, JSON.stringify(this.sorted()));
       } catch {

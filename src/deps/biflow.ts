@@ -3,6 +3,7 @@
  * (kept in extended_fields under their IANA names, src/normalize). Pure: the aggregate step that feeds
  * discovery sums it per row into `BiflowEvidence`.
  */
+import { BIFLOW_FIELDS } from '../core/biflow-fields.js';
 import type { FlowRecord } from '../core/record.js';
 import type { BiflowEvidence } from './types.js';
 
@@ -13,7 +14,7 @@ export const BIFLOW_DIRECTION = { arbitrary: 0, initiator: 1, reverseInitiator: 
  * Cisco NSEL records are connection records whose source is the initiator: initiatorOctets (IE 231) is
  * the source's bytes and responderOctets (232) the destination's. Their presence is initiator evidence.
  */
-const NSEL_FIELDS = ['initiatorOctets', 'responderOctets', 'initiatorPackets', 'responderPackets'] as const;
+const F = BIFLOW_FIELDS;
 
 function num(v: unknown): number | null {
   if (typeof v === 'number') return v;
@@ -37,11 +38,11 @@ function first(ext: Record<string, unknown>, names: readonly string[]): number |
  */
 export function biflowEvidence(r: FlowRecord): BiflowEvidence | null {
   const ext = r.extended_fields as Record<string, unknown>;
-  const dir = num(ext.biflowDirection);
-  const nsel = NSEL_FIELDS.some((n) => ext[n] !== undefined);
-  const revBytes = first(ext, ['reverseOctetDeltaCount', 'reverseOctetTotalCount', 'responderOctets']);
-  const revPackets = first(ext, ['reversePacketDeltaCount', 'reversePacketTotalCount', 'responderPackets']);
-  const revFlags = num(ext.reverseTcpControlBits);
+  const dir = num(ext[F.direction]);
+  const nsel = F.nsel.some((n) => ext[n] !== undefined);
+  const revBytes = first(ext, F.reverseBytes);
+  const revPackets = first(ext, F.reversePackets);
+  const revFlags = num(ext[F.reverseFlags]);
   if (dir === null && !nsel && revBytes === null && revPackets === null && revFlags === null) return null;
   const rate = Math.max(r.sampling_rate, 1);
   return {

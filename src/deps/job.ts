@@ -49,10 +49,9 @@ export class DiscoveryJob {
   }
 
   /** Windows re-aggregated because late flows reached them: their days are discovered again. */
-  noteReaggregated(windows: readonly number[]): void {
-    let changed = false;
-    for (const w of windows) if (this.lateDays.add(dayStart(w))) changed = true;
-    if (changed) void this.lateDays.save();
+  noteReaggregated(windows: readonly number[]): Promise<void> {
+    for (const w of windows) this.lateDays.add(dayStart(w));
+    return this.lateDays.save();
   }
 
   async run(signal: AbortSignal): Promise<Record<string, unknown> | null> {

@@ -1,7 +1,9 @@
 /**
  * Merging a discovery run into the stored edges: one edge per conversation, a direction corrected in
  * place when stronger evidence contradicts it (DESIGN.md: "correct an edge when stronger evidence
- * arrives"), never a second, reversed edge. Pure: ids come from the conversation key unless given.
+ * arrives"), never a second, reversed edge for the same conversation. Two hosts that each serve the other
+ * (BGP sessions opened from both sides) have an edge per direction; the merge never removes one. Pure:
+ * ids come from the conversation key unless given.
  */
 import { createHash } from 'node:crypto';
 import { type DependencyEdge, type EdgeDirection, RULE_CONFIDENCE } from '../storage/port.js';

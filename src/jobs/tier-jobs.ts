@@ -34,8 +34,11 @@ export interface TierJobsOptions {
    */
   sliceAboveFlows?: number;
   now?: () => number;
-  /** Told the windows re-aggregated for late flows (dependency discovery examines their days again). */
-  onReaggregated?: (windows: readonly number[]) => void;
+  /**
+   * Told the windows re-aggregated for late flows (dependency discovery examines their days again); the
+   * windows are forgotten here only once what it returns (discovery's own record of them) is done.
+   */
+  onReaggregated?: (windows: readonly number[]) => void | Promise<void>;
 }
 
 const SLICE_ABOVE_FLOWS = 1_000_000;
@@ -143,16 +146,21 @@ export class TierJobs {
     const windows = this.lateWindows.sorted();
     const days = new Set<number>();
     let done = 0;
-    for (const w of windows) {
-      if (signal.aborted) break;
-      await this.opts.store.aggregateWindows(w, w + WINDOW_MS);
-      this.lateWindows.delete(w); // only once done: a failed run retries it
-      days.add(dayStart(w));
-      done++;
-    }
-    if (done > 0) {
-      await this.lateWindows.save();
-      this.opts.onReaggregated?.(windows.slice(0, done));
+    try {
+      for (const w of windows) {
+        if (signal.aborted) break;
+        await this.opts.store.aggregateWindows(w, w + WINDOW_MS);
+        this.lateWindows.delete(w); // only once done: a failed run retries it
+        days.add(dayStart(w));
+        done++;
+      }
+    } finally {
+      // Discovery records the days before they are forgotten here: a crash between the two repeats work,
+      // it never loses it.
+      if (done > 0) {
+        await this.opts.onReaggregated?.(windows.slice(0, done));
+        await this.lateWindows.save();
+      }
     }
     const rerolled = [...days].filter((d) => this.rolledUntil !== null && d < this.rolledUntil);
     for (const d of rerolled) await this.opts.store.rollupDaily(d);

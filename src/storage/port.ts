@@ -48,8 +48,8 @@ export interface FlowStore {
   /** Every edge; with `around`, only edges whose client or server is one of these addresses. */
   listDependencies(around?: readonly string[]): Promise<DependencyEdge[]>;
   /**
-   * Removes edges by id, with their corrections (discovery drops stored duplicates of one conversation
-   * this way). Their daily stats stay until the day is rolled up again or expires.
+   * Removes edges by id, with their corrections (tests and operators; discovery never removes an edge).
+   * Their daily stats stay until the day is rolled up again or expires.
    */
   removeDependencies(ids: readonly string[]): Promise<void>;
   dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]>;

@@ -1,8 +1,8 @@
 /**
  * Test helper: raw flow records -> the aggregate rows discovery reads, by the aggregate tier's rules
  * (src/jobs/README.md: 5-minute windows by flow_start, key with the client's ephemeral port collapsed,
- * counters scaled by the sampling rate, flags OR-ed, SYN flows counted), plus the biflow evidence a store
- * would add from the raw tier. aggregate.test.ts checks it against the conformance reference.
+ * counters scaled by the sampling rate, flags OR-ed, SYN flows counted), plus the biflow evidence the
+ * stores keep from the raw tier (the reference for their conversationTotals). aggregate.test.ts checks it against the conformance reference.
  */
 import type { FlowRecord } from '../../core/record.js';
 import { canonicalIp } from '../../core/rules.js';

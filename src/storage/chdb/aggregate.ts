@@ -6,6 +6,7 @@
  * Idempotency: a run deletes the rows of the windows (days) it covers and inserts them again from the tier
  * below, so running twice, or again after late flows arrived, gives the same rows as one run over all data.
  */
+import { BIFLOW_FIELD_NAMES, BIFLOW_FIELDS } from '../../core/biflow-fields.js';
 import { ipv6ToString } from '../../core/ip.js';
 import { PROTOCOL_TYPES } from '../../core/record.js';
 import {
@@ -42,27 +43,17 @@ const PROTOCOL_SOURCES = `mapFilter((k, v) -> v > 0, map(${PROTOCOL_TYPES.map(
   (t) => `'${t}', toUInt64(countIf(protocol_type = '${t}'))`,
 ).join(', ')}))`;
 
-/** extended_fields keys that carry biflow evidence (deps/biflow.ts): a row without any skips the JSON. */
-const BIFLOW_KEYS = {
-  direction: 'biflowDirection',
-  nsel: ['initiatorOctets', 'responderOctets', 'initiatorPackets', 'responderPackets'],
-  reverseBytes: ['reverseOctetDeltaCount', 'reverseOctetTotalCount', 'responderOctets'],
-  reversePackets: ['reversePacketDeltaCount', 'reversePacketTotalCount', 'responderPackets'],
-  reverseFlags: 'reverseTcpControlBits',
-} as const;
-
 /**
  * A flow's biflow evidence as deps/biflow.ts biflowEvidence reads it (a number or a string of digits;
  * reverse counters the first of their names present), per row: bi_dir, bi_nsel, bi_rev_bytes,
  * bi_rev_packets, bi_rev_flags (NULL where absent). Only rows naming one of the keys parse the JSON.
  */
 const BIFLOW_COLUMNS = (() => {
-  const k = BIFLOW_KEYS;
-  const all = [k.direction, ...k.nsel, ...k.reverseBytes, ...k.reversePackets, k.reverseFlags];
+  const k = BIFLOW_FIELDS;
   const n = (key: string) => `JSONExtract(extended_fields, '${key}', 'Nullable(UInt64)')`;
   const when = (expr: string) => `if(bi_any, ${expr}, NULL)`;
   return [
-    `multiSearchAny(extended_fields, [${[...new Set(all)].map((x) => `'"${x}"'`).join(', ')}]) AS bi_any`,
+    `multiSearchAny(extended_fields, [${BIFLOW_FIELD_NAMES.map((x) => `'"${x}"'`).join(', ')}]) AS bi_any`,
     `${when(n(k.direction))} AS bi_dir`,
     `bi_any AND (${k.nsel.map((x) => `JSONHas(extended_fields, '${x}')`).join(' OR ')}) AS bi_nsel`,
     `${when(`coalesce(${k.reverseBytes.map(n).join(', ')})`)} AS bi_rev_bytes`,
@@ -154,7 +145,8 @@ ${PATCH_DELETE}`;
 /**
  * Every edge numbered 1..n in id order: the rollup groups by this number instead of the edge's UUID (half
  * the grouping cost on a day of 10 M flows, README "Dependency map"). Numbered by a total order so each
- * reading of it in one statement numbers alike.
+ * reading of it in one statement numbers alike, as long as no edge is written while the statement runs:
+ * edges and rollups are written by the one discovery pass at a time of the process holding the store.
  */
 const EDGES = `(SELECT toUInt32(row_number() OVER (ORDER BY id)) AS n, id, client_ip, server_ip, server_port, ip_protocol
     FROM dependencies FINAL)`;

@@ -97,7 +97,7 @@ export async function selectDependencies(
   });
 }
 
-/** Lightweight deletes: rare (stored duplicates of one conversation), so a mutation's cost is fine. */
+/** Lightweight deletes: rare (tests and operators), so a mutation's cost is fine. */
 export async function removeDependencies(db: Db, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.exec('DELETE FROM dependencies WHERE id IN {ids:Array(UUID)}', { ids });

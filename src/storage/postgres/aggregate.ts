@@ -17,6 +17,7 @@
  *
  * Only bound parameters carry values: $1/$2 the time range, $3 the internal networks (inet[]).
  */
+import { BIFLOW_FIELD_NAMES, BIFLOW_FIELDS } from '../../core/biflow-fields.js';
 import { EPHEMERAL_FROM, PERCENTILE_RANKS, WELL_KNOWN_LIMIT, WINDOWS_PER_DAY } from '../../core/rules.js';
 
 const INT8_MAX = '9223372036854775807';
@@ -60,23 +61,13 @@ const ms = (interval: string) => `(extract(epoch FROM ${interval}) * 1000)`;
 export const DELETE_WINDOWS_SQL =
   'DELETE FROM flow_aggregates WHERE window_start >= $1 AND window_start < $2';
 
-/** extended_fields keys that carry biflow evidence (deps/biflow.ts): a row without any skips the lookups. */
-const BIFLOW_KEYS = {
-  direction: 'biflowDirection',
-  nsel: ['initiatorOctets', 'responderOctets', 'initiatorPackets', 'responderPackets'],
-  reverseBytes: ['reverseOctetDeltaCount', 'reverseOctetTotalCount', 'responderOctets'],
-  reversePackets: ['reversePacketDeltaCount', 'reversePacketTotalCount', 'responderPackets'],
-  reverseFlags: 'reverseTcpControlBits',
-} as const;
-
 /**
  * A flow's biflow evidence as deps/biflow.ts biflowEvidence reads it (a number or a string of digits;
  * reverse counters the first of their names present): bi_dir, bi_nsel, bi_rev_bytes, bi_rev_packets,
  * bi_rev_flags (NULL where absent; bi_nsel false).
  */
 const BIFLOW_LATERAL = (() => {
-  const k = BIFLOW_KEYS;
-  const all = [...new Set([k.direction, ...k.nsel, ...k.reverseBytes, ...k.reversePackets, k.reverseFlags])];
+  const k = BIFLOW_FIELDS;
   const keys = (xs: readonly string[]) => `ARRAY[${xs.map((x) => `'${x}'`).join(', ')}]`;
   const n = (key: string) =>
     `(CASE WHEN jsonb_typeof(ef->'${key}') = 'number' THEN floor((ef->>'${key}')::numeric)
@@ -85,8 +76,8 @@ const BIFLOW_LATERAL = (() => {
       COALESCE(ef ?| ${keys(k.nsel)}, false) AS bi_nsel,
       COALESCE(${k.reverseBytes.map(n).join(', ')}) AS bi_rev_bytes,
       COALESCE(${k.reversePackets.map(n).join(', ')}) AS bi_rev_packets,
-      ${n(k.reverseFlags)}::int AS bi_rev_flags
-    FROM (SELECT CASE WHEN extended_fields ?| ${keys(all)} THEN extended_fields END AS ef) x) bi`;
+      mod(${n(k.reverseFlags)}, 65536)::int AS bi_rev_flags
+    FROM (SELECT CASE WHEN extended_fields ?| ${keys(BIFLOW_FIELD_NAMES)} THEN extended_fields END AS ef) x) bi`;
 })();
 
 /** INSERT ... SELECT of every aggregate row of the windows [$1, $2) (window-aligned timestamps). */
@@ -173,6 +164,9 @@ const hourSums = Array.from(
 /** Nearest-rank percentile over the day's 288 windows: rank r hits an idle (0) window when r <= 288 - n. */
 const pct = (rank: number) => `COALESCE(max(b) FILTER (WHERE rn = ${rank} - (${WINDOWS_PER_DAY} - n)), 0)`;
 
+/** x + y in bigint, saturating at its maximum (both are clamped to it already; the sum may not fit). */
+const satAdd = (x: string, y: string) => `(${x} + LEAST(${y}, ${INT8_MAX} - ${x}))`;
+
 const DAY = `a.window_start >= $1::date::timestamptz AND a.window_start < ($1::date + 1)::timestamptz`;
 
 /**
@@ -201,15 +195,16 @@ FROM (
     SELECT id, w, sum(b) AS b, sum(p) AS p, sum(f) AS f, sum(s) AS s, sum(rb) AS rb, sum(rp) AS rp,
            sum(rf) AS rf
     FROM (
-      SELECT e.id, a.window_start AS w, a.bytes_total + a.reverse_bytes AS b,
-             a.packets_total + a.reverse_packets AS p, a.flow_count + a.reverse_flows AS f,
+      SELECT e.id, a.window_start AS w, ${satAdd('a.bytes_total', 'a.reverse_bytes')} AS b,
+             ${satAdd('a.packets_total', 'a.reverse_packets')} AS p, a.flow_count + a.reverse_flows AS f,
              a.new_sessions AS s, a.bytes_total AS rb, a.packets_total AS rp, a.flow_count AS rf
         FROM flow_aggregates a
         JOIN dependencies e ON a.src_ip = e.client_ip AND a.dst_ip = e.server_ip
          AND a.dst_port = e.server_port AND a.ip_protocol = e.ip_protocol
        WHERE ${DAY}
       UNION ALL
-      SELECT e.id, a.window_start, a.bytes_total + a.reverse_bytes, a.packets_total + a.reverse_packets,
+      SELECT e.id, a.window_start, ${satAdd('a.bytes_total', 'a.reverse_bytes')},
+             ${satAdd('a.packets_total', 'a.reverse_packets')},
              a.flow_count + a.reverse_flows, 0, a.reverse_bytes, a.reverse_packets, a.reverse_flows
         FROM flow_aggregates a
         JOIN dependencies e ON a.src_ip = e.server_ip AND a.src_port = e.server_port
