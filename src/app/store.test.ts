@@ -20,17 +20,7 @@ async function corpusFlows(): Promise<FlowRecord[]> {
     const decoder = new FlowDecoder();
     try {
       for (const p of readCapture(readFileSync(c.path), { onError: () => {} })) {
-        const id = `${p.src}:${p.srcPort}>${p.dst}:${p.dstPort}`;
-        const res =
-          p.transport === 'udp'
-            ? decoder.decode({
-                bytes: p.payload,
-                exporter: p.src,
-                exporterPort: p.srcPort,
-                receivedAt: p.timestamp,
-              })
-            : decoder.decodeStream({ id, exporter: p.src, exporterPort: p.srcPort }, p.payload, p.timestamp);
-        for (const r of res.records) out.push(r);
+        for (const r of decoder.decodeCaptured(p, c.path).records) out.push(r);
       }
     } catch {
       // A damaged capture keeps what was decoded before the damage.

@@ -45,17 +45,7 @@ function decodePerCapture(): CaptureFlows[] {
   return captures.map((c) => {
     const flows: FlowRecord[] = [];
     for (const p of readCapture(readFileSync(c.path), { onError: () => {} })) {
-      const id = `${c.path}|${p.src}:${p.srcPort}>${p.dst}:${p.dstPort}`;
-      const res =
-        p.transport === 'udp'
-          ? decoder.decode({
-              bytes: p.payload,
-              exporter: p.src,
-              exporterPort: p.srcPort,
-              receivedAt: Math.floor(p.timestamp),
-            })
-          : decoder.decodeStream({ id, exporter: p.src, exporterPort: p.srcPort }, p.payload, p.timestamp);
-      if (p.transport === 'tcp' && p.closed) decoder.closeStream(id);
+      const res = decoder.decodeCaptured(p, c.path);
       for (const r of res.records) if (r.record_type === undefined || r.record_type === 'flow') flows.push(r);
     }
     return { name: c.name, flows };

@@ -20,6 +20,20 @@ export interface FlowDecoderOptions extends NormalizeOptions {
 
 export type DecoderSnapshot = SessionSnapshot;
 
+/** A payload as wire/pcap.ts readCapture finds it in a capture (the fields decoding needs). */
+export interface CapturedInput {
+  transport: 'udp' | 'tcp';
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  payload: Uint8Array;
+  /** Epoch ms, fractional part kept. */
+  timestamp: number;
+  /** TCP: this direction of the connection ended. */
+  closed?: boolean;
+}
+
 export interface FlowDecodeResult {
   protocol: ProtocolType | null;
   records: FlowRecord[];
@@ -65,6 +79,24 @@ export class FlowDecoder {
 
   closeStream(id: string): void {
     this.session.closeStream(id);
+  }
+
+  /**
+   * One payload read from a capture: a UDP datagram, or the in-order bytes of a TCP connection (its stream
+   * named by `scope`, e.g. the file, and the endpoints, and closed at FIN/RST).
+   */
+  decodeCaptured(p: CapturedInput, scope: string): FlowDecodeResult {
+    if (p.transport === 'udp')
+      return this.decode({
+        bytes: p.payload,
+        exporter: p.src,
+        exporterPort: p.srcPort,
+        receivedAt: Math.floor(p.timestamp), // records keep whole milliseconds
+      });
+    const id = `${scope}|${p.src}:${p.srcPort}>${p.dst}:${p.dstPort}`;
+    const r = this.decodeStream({ id, exporter: p.src, exporterPort: p.srcPort }, p.payload, p.timestamp);
+    if (p.closed) this.closeStream(id);
+    return r;
   }
 
   stats(): DomainStats[] {

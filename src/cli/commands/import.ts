@@ -103,21 +103,7 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
         for (const p of readCapture(bytes, {
           onError: (e) => io.stderr.write(`flowlens import: ${file}: ${e.message}\n`),
         })) {
-          const id = `${file}|${p.src}:${p.srcPort}>${p.dst}:${p.dstPort}`;
-          const res =
-            p.transport === 'udp'
-              ? decoder.decode({
-                  bytes: p.payload,
-                  exporter: p.src,
-                  exporterPort: p.srcPort,
-                  receivedAt: Math.floor(p.timestamp), // records keep whole milliseconds
-                })
-              : decoder.decodeStream(
-                  { id, exporter: p.src, exporterPort: p.srcPort },
-                  p.payload,
-                  p.timestamp,
-                );
-          if (p.transport === 'tcp' && p.closed) decoder.closeStream(id);
+          const res = decoder.decodeCaptured(p, file);
           s.decode_errors += res.errors.length;
           for (const r of res.records) {
             if (r.record_type !== undefined && r.record_type !== 'flow') continue;
