@@ -74,7 +74,9 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-export function fmt(n: number): string {
+export function fmt(n: number | null): string {
+  // A figure that could not be measured (NaN crosses the child's JSON as null) prints as such.
+  if (n === null || !Number.isFinite(n)) return 'not measured';
   if (n >= 100) return Math.round(n).toLocaleString('en-US');
   return n.toPrecision(3);
 }
