@@ -31,6 +31,7 @@
  * TTL clauses are not part of the versioned DDL: they follow the configured retention and are set by
  * ttlStatements() after migrating (ALTER ... MODIFY TTL only when they differ).
  */
+import { EPHEMERAL_FROM } from '../../core/rules.js';
 import type { RetentionPolicy } from '../port.js';
 import { RAW_COLUMNS } from './encode.js';
 import { LABELS_DDL } from './labels.js';
@@ -57,6 +58,12 @@ const rawColumns = RAW_COLUMNS.map(([name, type]) => {
           : '';
   return `  ${name} ${type}${codec}`;
 }).join(',\n');
+
+/**
+ * Edges the lower-port rule made between two ephemeral ports (the server port, the lower one, ephemeral
+ * too): deps/evidence.ts byLowerPort makes none since, so a re-run would not make them again.
+ */
+const EPHEMERAL_GUESSES = `SELECT id FROM dependencies FINAL WHERE direction_rule = 'lower_port' AND server_port >= ${EPHEMERAL_FROM}`;
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -284,6 +291,15 @@ ORDER BY name`,
   ADD COLUMN IF NOT EXISTS reverse_packets UInt64 DEFAULT 0,
   ADD COLUMN IF NOT EXISTS reverse_flows UInt64 DEFAULT 0,
   ADD COLUMN IF NOT EXISTS reverse_tcp_flags UInt16 DEFAULT 0`,
+    ],
+  },
+  {
+    version: 10,
+    name: 'dependencies: drop the lower_port guesses between two ephemeral ports (discovery no longer makes them)',
+    statements: [
+      `DELETE FROM dependency_stats WHERE dependency_id IN (${EPHEMERAL_GUESSES})`,
+      `DELETE FROM dependency_changes WHERE dependency_id IN (${EPHEMERAL_GUESSES})`,
+      `DELETE FROM dependencies WHERE id IN (${EPHEMERAL_GUESSES})`,
     ],
   },
 ];

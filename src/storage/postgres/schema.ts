@@ -22,7 +22,9 @@
  *
  * Raw-tier indexes are not here: they depend on the configured index profile (indexes.ts).
  */
+
 import { CANONICAL_COLUMNS } from '../../core/record.js';
+import { EPHEMERAL_FROM } from '../../core/rules.js';
 import { V8_HOST_LABELS } from './labels.js';
 
 export interface Migration {
@@ -390,6 +392,18 @@ EXCEPTION WHEN undefined_object OR insufficient_privilege THEN
 END $$;
 `;
 
+/**
+ * Edges the lower-port rule made between two ephemeral ports (the server port, the lower one, ephemeral
+ * too): deps/evidence.ts byLowerPort makes none since, so a re-run would not make them again.
+ */
+const V11_EPHEMERAL_GUESSES = `
+DELETE FROM dependency_stats WHERE dependency_id IN
+  (SELECT id FROM dependencies WHERE direction_rule = 'lower_port' AND server_port >= ${EPHEMERAL_FROM});
+DELETE FROM dependency_changes WHERE dependency_id IN
+  (SELECT id FROM dependencies WHERE direction_rule = 'lower_port' AND server_port >= ${EPHEMERAL_FROM});
+DELETE FROM dependencies WHERE direction_rule = 'lower_port' AND server_port >= ${EPHEMERAL_FROM};
+`;
+
 /** Biflow evidence per aggregate row (initiator, reverse counters) for dependency discovery (port.ts). */
 const V10_BIFLOW = `
 ALTER TABLE flow_aggregates
@@ -420,6 +434,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: '008_host_labels', sql: V8_HOST_LABELS },
   { version: 9, name: '009_dependency_request_side', sql: V9_REQUEST_SIDE },
   { version: 10, name: '010_aggregate_biflow_evidence', sql: V10_BIFLOW },
+  { version: 11, name: '011_drop_ephemeral_port_guesses', sql: V11_EPHEMERAL_GUESSES },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */
