@@ -13,16 +13,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openStore } from '../src/app/store.js';
 import { DAY_MS, dayStart, WINDOW_MS } from '../src/core/rules.js';
 import { conversationRow, discoverRange } from '../src/deps/discover.js';
 import { inferEdges } from '../src/deps/infer.js';
 import { mergeEdges } from '../src/deps/merge.js';
 import type { FlowStore } from '../src/storage/port.js';
-import { startTestPostgres } from '../src/storage/testing/postgres.js';
 import type { Benchmark, BenchResult, Figure } from './harness.js';
 import { syntheticBatches } from './storage-chdb.js';
+import { withPostgresStore } from './storage-postgres.js';
 
 const H = 3_600_000;
 
@@ -128,15 +127,7 @@ async function chdb(opts: { scale: number }): Promise<BenchResult> {
 
 /** The same on PostgreSQL (a server of its own; its CPU is not this process's: wall is the figure). */
 async function postgres(opts: { scale: number }): Promise<BenchResult> {
-  const server = await startTestPostgres();
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  const name = `flowlens_bench_discovery_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  const store = await openStore({ store: url.toString() });
-  try {
+  return withPostgresStore(async (store) => {
     const r = await discovery(store, opts);
     r.notes = [
       ...(r.notes ?? []),
@@ -144,12 +135,7 @@ async function postgres(opts: { scale: number }): Promise<BenchResult> {
     ];
     r.targets = [];
     return r;
-  } finally {
-    await store.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-    await server.stop();
-  }
+  });
 }
 
 export const depsDiscoveryBenchmarks: Benchmark[] = [

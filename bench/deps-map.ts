@@ -12,16 +12,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openStore } from '../src/app/store.js';
 import { DAY_MS, dayStart } from '../src/core/rules.js';
 import { depsDiff } from '../src/deps/history.js';
 import { hostIp, seedMap } from '../src/deps/testing/seed.js';
 import { depsView } from '../src/deps/view.js';
 import type { FlowStore, HostLabel } from '../src/storage/port.js';
-import { startTestPostgres } from '../src/storage/testing/postgres.js';
 import type { Benchmark, BenchResult } from './harness.js';
 import { median } from './harness.js';
+import { withPostgresStore } from './storage-postgres.js';
 
 const DAYS = 30;
 
@@ -94,22 +93,7 @@ async function chdb(opts: { scale: number; repeats: number }): Promise<BenchResu
 }
 
 async function postgres(opts: { scale: number; repeats: number }): Promise<BenchResult> {
-  const server = await startTestPostgres();
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  const name = `flowlens_bench_deps_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  const store = await openStore({ store: url.toString() });
-  try {
-    return await measure(store, opts);
-  } finally {
-    await store.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-    await server.stop();
-  }
+  return withPostgresStore((store) => measure(store, opts));
 }
 
 export const depsBenchmarks: Benchmark[] = [

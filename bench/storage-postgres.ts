@@ -20,8 +20,10 @@
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { openStore } from '../src/app/store.js';
 import type { FlowRecord, ProtocolType } from '../src/core/record.js';
 import { rng } from '../src/storage/conformance/generator.js';
+import type { FlowStore } from '../src/storage/port.js';
 import { CopyBinaryWriter } from '../src/storage/postgres/copy-binary.js';
 import { copyBinaryFrom } from '../src/storage/postgres/copy-from.js';
 import { EXAMPLE_QUERIES } from '../src/storage/postgres/examples.js';
@@ -154,6 +156,23 @@ export async function withDatabase<T>(server: RunningPostgres, fn: (url: string)
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+  }
+}
+
+/** A FlowStore on a fresh database of a PostgreSQL server of its own, all removed afterwards. */
+export async function withPostgresStore<T>(fn: (store: FlowStore) => Promise<T>): Promise<T> {
+  const server = await startTestPostgres();
+  try {
+    return await withDatabase(server, async (url) => {
+      const store = await openStore({ store: url });
+      try {
+        return await fn(store);
+      } finally {
+        await store.close();
+      }
+    });
+  } finally {
+    await server.stop();
   }
 }
 

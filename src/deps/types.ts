@@ -1,4 +1,4 @@
-import type { Confidence, DirectionRule } from '../storage/port.js';
+import type { BiflowTotals, Confidence, DirectionRule } from '../storage/port.js';
 
 export type { Confidence };
 
@@ -33,23 +33,8 @@ export interface ConversationRow {
   biflow?: BiflowEvidence;
 }
 
-/**
- * What biflow records (IPFIX RFC 5103, Cisco NSEL) say beyond the forward direction, summed over a row's
- * flows. The aggregate tier keeps them (columns of the same names, filled from the raw tier's
- * extended_fields by the rule of `biflowEvidence`).
- */
-export interface BiflowEvidence {
-  /** Flows whose exporter says the source initiated (biflowDirection 1 "initiator", NSEL initiator). */
-  src_initiated: number;
-  /** Flows whose exporter says the destination initiated (biflowDirection 2 "reverseInitiator"). */
-  dst_initiated: number;
-  /** Reverse (destination -> source) counters carried in the same records, scaled like bytes_total. */
-  reverse_bytes: number;
-  reverse_packets: number;
-  /** Records with reverse packets: how many flows the reverse direction had. */
-  reverse_flows: number;
-  /** OR of reverseTcpControlBits. */
-  reverse_tcp_flags: number;
+/** A row's biflow evidence: the aggregate tier's fields (storage/port.ts BiflowTotals), summed over its flows. */
+export interface BiflowEvidence extends BiflowTotals {
   /**
    * A row summed over windows (FlowStore.conversationTotals): how many of the summed rows had reverse
    * flags with SYN but not ACK. Absent: one window's row (its reverse_tcp_flags tell).

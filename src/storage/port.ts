@@ -349,8 +349,11 @@ export interface DependencyTotalsQuery {
   splits?: readonly number[];
 }
 
-/** One direction of one conversation over a span of the aggregate tier (FlowStore.conversationTotals). */
-export interface ConversationTotalsRow {
+/**
+ * One direction of one conversation over a span of the aggregate tier (FlowStore.conversationTotals);
+ * its biflow fields (BiflowTotals) summed over the rows, reverse flags only from rows with reverse traffic.
+ */
+export interface ConversationTotalsRow extends BiflowTotals {
   src_ip: string;
   dst_ip: string;
   src_port: number;
@@ -367,19 +370,27 @@ export interface ConversationTotalsRow {
   tcp_flags_observed: number;
   /** Aggregate rows (one per window and exporter) whose OR-ed flags hold SYN but not ACK. */
   syn_no_ack_rows: number;
-  /**
-   * Biflow evidence (IPFIX RFC 5103, Cisco NSEL), summed: flows whose exporter says the source / the
-   * destination initiated, and the reverse (destination -> source) counters the same records carry, as
-   * the aggregate tier keeps them from the raw records' extended_fields (deps/biflow.ts is the rule).
-   */
+  /** Rows with reverse traffic whose reverse flags hold SYN but not ACK. */
+  reverse_syn_no_ack_rows: number;
+}
+
+/**
+ * What biflow records (IPFIX RFC 5103, Cisco NSEL) say beyond the forward direction, as the aggregate tier
+ * keeps it per row (columns of the same names, filled from the raw records' extended_fields by the rule
+ * of deps/biflow.ts biflowEvidence).
+ */
+export interface BiflowTotals {
+  /** Flows whose exporter says the source initiated (biflowDirection 1 "initiator", NSEL initiator). */
   src_initiated: number;
+  /** Flows whose exporter says the destination initiated (biflowDirection 2 "reverseInitiator"). */
   dst_initiated: number;
+  /** Reverse (destination -> source) counters carried in the same records, scaled like bytes_total. */
   reverse_bytes: number;
   reverse_packets: number;
+  /** Records with reverse packets: how many flows the reverse direction had. */
   reverse_flows: number;
-  /** OR of the rows' reverse TCP flags, and the rows whose reverse flags hold SYN but not ACK. */
+  /** OR of reverseTcpControlBits. */
   reverse_tcp_flags: number;
-  reverse_syn_no_ack_rows: number;
 }
 
 export interface DependencyTotalsRow {
