@@ -24,6 +24,10 @@ export interface ExporterOptions {
   templateRefresh?: number;
   /** IPFIX: add the variable-length applicationName field (default false). */
   variableLength?: boolean;
+  /** IPFIX: announce RFC 5103 biflow templates too, for flows that carry `reverse` (default false). */
+  biflow?: boolean;
+  /** v9: announce Cisco NSEL templates too, for flows that carry `responder` (default false). */
+  nsel?: boolean;
   /** sFlow: agent address in the datagram header (default 192.0.2.1). */
   agentAddress?: string;
   /** sFlow: use expanded flow samples (format 3) (default false). */
@@ -107,43 +111,11 @@ class SyntheticExporter implements Exporter {
     this.generator = new FlowGenerator({ seed: opts.seed ?? 1, ...opts.traffic });
     this.t = emptyTotals(opts.protocol);
     this.maxRecords = Math.max(1, opts.maxRecordsPerPacket ?? Number.MAX_SAFE_INTEGER);
-    this.samplingRate = Math.max(1, Math.floor(opts.samplingRate ?? (opts.protocol === 'sflow' ? 1000 : 1)));
+    this.samplingRate = samplingRateOf(opts);
   }
 
   get protocol(): GenProtocol {
     return this.opts.protocol;
-  }
-
-  private create(now: number): PacketEncoder {
-    const o = this.opts;
-    const base = {
-      exporterId: o.exporterId ?? 0,
-      samplingRate: this.samplingRate,
-      mtu: Math.max(512, o.mtu ?? 1400),
-      bootTime: o.bootTime ?? now - 3_600_000,
-    };
-    if (base.bootTime > now - 5000) throw new Error('bootTime must be at least 5 s before the first packet');
-    switch (o.protocol) {
-      case 'v5':
-        return new V5Encoder(base);
-      case 'v9':
-        return new V9Encoder({ ...base, templateRefresh: o.templateRefresh ?? 20 });
-      case 'ipfix':
-        return new IpfixEncoder({
-          ...base,
-          templateRefresh: o.templateRefresh ?? 20,
-          variableLength: o.variableLength ?? false,
-        });
-      case 'sflow':
-        return new SflowEncoder({
-          ...base,
-          agentAddress: o.agentAddress ?? '192.0.2.1',
-          expanded: o.expandedSamples ?? false,
-          counterEvery: o.counterEvery ?? 10,
-        });
-      default:
-        throw new Error(`unknown protocol ${String(o.protocol)}`);
-    }
   }
 
   nextPacket(now: number): Uint8Array {
@@ -153,7 +125,7 @@ class SyntheticExporter implements Exporter {
   next(now: number, limit = Number.MAX_SAFE_INTEGER): GenPacket {
     if (!Number.isInteger(now)) throw new Error('now must be an integer epoch ms');
     const max = Math.max(1, Math.min(this.maxRecords, limit));
-    this.encoder ??= this.create(now);
+    this.encoder ??= createEncoder(this.opts, { samplingRate: this.samplingRate, now });
     const enc = this.encoder;
     enc.begin(now);
     const flows: GenFlow[] = [];
@@ -201,6 +173,45 @@ class SyntheticExporter implements Exporter {
     const byIpProtocol: Record<number, Tally> = {};
     for (const [k, v] of Object.entries(this.t.byIpProtocol)) byIpProtocol[Number(k)] = { ...v };
     return { ...this.t, byIpProtocol };
+  }
+}
+
+/** The 1:N rate an exporter announces: its option, else 1 (sFlow: 1000). */
+export function samplingRateOf(o: ExporterOptions): number {
+  return Math.max(1, Math.floor(o.samplingRate ?? (o.protocol === 'sflow' ? 1000 : 1)));
+}
+
+/** The packet builder of `o.protocol`, its first datagram exported at `at.now`. */
+export function createEncoder(o: ExporterOptions, at: { samplingRate: number; now: number }): PacketEncoder {
+  const now = at.now;
+  const base = {
+    exporterId: o.exporterId ?? 0,
+    samplingRate: at.samplingRate,
+    mtu: Math.max(512, o.mtu ?? 1400),
+    bootTime: o.bootTime ?? now - 3_600_000,
+  };
+  if (base.bootTime > now - 5000) throw new Error('bootTime must be at least 5 s before the first packet');
+  switch (o.protocol) {
+    case 'v5':
+      return new V5Encoder(base);
+    case 'v9':
+      return new V9Encoder({ ...base, templateRefresh: o.templateRefresh ?? 20, nsel: o.nsel });
+    case 'ipfix':
+      return new IpfixEncoder({
+        ...base,
+        templateRefresh: o.templateRefresh ?? 20,
+        variableLength: o.variableLength ?? false,
+        biflow: o.biflow,
+      });
+    case 'sflow':
+      return new SflowEncoder({
+        ...base,
+        agentAddress: o.agentAddress ?? '192.0.2.1',
+        expanded: o.expandedSamples ?? false,
+        counterEvery: o.counterEvery ?? 10,
+      });
+    default:
+      throw new Error(`unknown protocol ${String(o.protocol)}`);
   }
 }
 

@@ -140,6 +140,32 @@ export function ipfixFields(ipVersion: 4 | 6, sampled: boolean, variableLength: 
   return fields;
 }
 
+/** RFC 5103 reverse information elements: the forward element's id under PEN 29305. */
+const REVERSE_PEN = 29305;
+const need = <T>(v: T | undefined, what: string): T => {
+  if (v === undefined) throw new Error(`a flow without ${what} under a template that carries it`);
+  return v;
+};
+
+/** IPFIX biflow fields (RFC 5103): biflowDirection (239), reverse octets, packets and TCP flags. */
+export const BIFLOW_FIELDS: readonly FieldDef[] = [
+  u8(239, (f) => need(f.reverse, 'reverse').direction),
+  { ...u64(1, (f) => need(f.reverse, 'reverse').bytes), pen: REVERSE_PEN },
+  { ...u64(2, (f) => need(f.reverse, 'reverse').packets), pen: REVERSE_PEN },
+  { ...u16(6, (f) => need(f.reverse, 'reverse').tcpFlags), pen: REVERSE_PEN },
+];
+
+/**
+ * Cisco NSEL connection counters as ASA exporters put them in NetFlow v9: initiator/responder octets (231,
+ * 232) and packets (298, 299); the initiator is the record's source.
+ */
+export const NSEL_FIELDS: readonly FieldDef[] = [
+  u64(231, (f) => f.bytes),
+  u64(232, (f) => need(f.responder, 'responder').bytes),
+  u64(298, (f) => f.packets),
+  u64(299, (f) => need(f.responder, 'responder').packets),
+];
+
 /** Bytes one record of these fields takes for this flow. */
 export function recordLength(fields: readonly FieldDef[], f: GenFlow): number {
   let n = 0;

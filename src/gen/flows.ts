@@ -33,6 +33,18 @@ export interface GenFlow {
   end: number;
   /** Application label (IPFIX applicationName when the variable-length field is on). */
   app: string;
+  /** RFC 5103 biflow: the reverse direction of the same record (IPFIX with the `biflow` template on). */
+  reverse?: GenReverse;
+  /** Cisco NSEL connection record: the responder's counters (NetFlow v9 with the `nsel` template on). */
+  responder?: { bytes: number; packets: number };
+}
+
+export interface GenReverse {
+  /** biflowDirection (IE 239): 0 arbitrary, 1 initiator, 2 reverseInitiator, 3 perimeter. */
+  direction: number;
+  bytes: number;
+  packets: number;
+  tcpFlags: number;
 }
 
 export interface Service {

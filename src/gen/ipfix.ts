@@ -1,6 +1,6 @@
 import { ByteWriter } from '../wire/writer.js';
 import type { EncodedPacket, EncoderOptions, PacketEncoder } from './encoder.js';
-import { type FieldDef, ipfixFields, type WriteContext } from './fields.js';
+import { BIFLOW_FIELDS, type FieldDef, ipfixFields, type WriteContext } from './fields.js';
 import type { GenFlow } from './flows.js';
 import { SetPacker } from './sets.js';
 
@@ -8,6 +8,8 @@ const HEADER_LEN = 16;
 export const IPFIX_TEMPLATE_IPV4 = 256;
 export const IPFIX_TEMPLATE_IPV6 = 257;
 export const IPFIX_TEMPLATE_SELECTOR = 258;
+export const IPFIX_TEMPLATE_BIFLOW_IPV4 = 259;
+export const IPFIX_TEMPLATE_BIFLOW_IPV6 = 260;
 const SET_TEMPLATE = 2;
 const SET_OPTIONS_TEMPLATE = 3;
 
@@ -18,6 +20,13 @@ export interface IpfixOptions extends EncoderOptions {
   variableLength: boolean;
   /** PSAMP selectorId (IE 302) the data records point at. */
   selectorId?: number;
+  /** Also announce biflow templates (RFC 5103), used by flows that carry `reverse`. */
+  biflow?: boolean;
+}
+
+interface Template {
+  id: number;
+  fields: FieldDef[];
 }
 
 /**
@@ -30,7 +39,7 @@ export interface IpfixOptions extends EncoderOptions {
  */
 export class IpfixEncoder implements PacketEncoder {
   readonly ipv4Only = false;
-  private readonly templates: Record<4 | 6, FieldDef[]>;
+  private readonly templates: Template[];
   private readonly ctx: WriteContext;
   private readonly sampled: boolean;
   private w = new ByteWriter(1500);
@@ -44,10 +53,17 @@ export class IpfixEncoder implements PacketEncoder {
   constructor(private readonly opts: IpfixOptions) {
     this.sets = new SetPacker(this.w);
     this.sampled = opts.samplingRate > 1;
-    this.templates = {
-      4: ipfixFields(4, this.sampled, opts.variableLength),
-      6: ipfixFields(6, this.sampled, opts.variableLength),
-    };
+    const v4 = ipfixFields(4, this.sampled, opts.variableLength);
+    const v6 = ipfixFields(6, this.sampled, opts.variableLength);
+    this.templates = [
+      { id: IPFIX_TEMPLATE_IPV4, fields: v4 },
+      { id: IPFIX_TEMPLATE_IPV6, fields: v6 },
+    ];
+    if (opts.biflow)
+      this.templates.push(
+        { id: IPFIX_TEMPLATE_BIFLOW_IPV4, fields: [...v4, ...BIFLOW_FIELDS] },
+        { id: IPFIX_TEMPLATE_BIFLOW_IPV6, fields: [...v6, ...BIFLOW_FIELDS] },
+      );
     this.ctx = { bootTime: opts.bootTime, samplerId: opts.selectorId ?? 1 };
   }
 
@@ -69,9 +85,8 @@ export class IpfixEncoder implements PacketEncoder {
   private writeTemplates(): void {
     const w = this.w;
     const ts = this.sets.open(SET_TEMPLATE);
-    for (const v of [4, 6] as const) {
-      const fields = this.templates[v];
-      w.u16(v === 4 ? IPFIX_TEMPLATE_IPV4 : IPFIX_TEMPLATE_IPV6).u16(fields.length);
+    for (const { id, fields } of this.templates) {
+      w.u16(id).u16(fields.length);
       for (const f of fields) {
         if (f.pen)
           w.u16(f.id | 0x8000)
@@ -98,9 +113,15 @@ export class IpfixEncoder implements PacketEncoder {
     this.optionsRecords++;
   }
 
+  /** The template a flow goes under: plain, or biflow when it carries a reverse direction. */
+  private templateOf(f: GenFlow): Template {
+    if (f.reverse && !this.opts.biflow)
+      throw new Error('a biflow record needs the IPFIX encoder option biflow');
+    return this.templates[(f.reverse ? 2 : 0) + (f.ipVersion === 4 ? 0 : 1)];
+  }
+
   add(f: GenFlow): GenFlow | null {
-    const id = f.ipVersion === 4 ? IPFIX_TEMPLATE_IPV4 : IPFIX_TEMPLATE_IPV6;
-    const fields = this.templates[f.ipVersion];
+    const { id, fields } = this.templateOf(f);
     let size = 0;
     for (const d of fields) size += d.size ? d.size(f) : d.length;
     if (!this.sets.startRecord(id, size, this.opts.mtu)) return null;

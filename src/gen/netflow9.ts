@@ -1,12 +1,14 @@
 import { ByteWriter } from '../wire/writer.js';
 import type { EncodedPacket, EncoderOptions, PacketEncoder } from './encoder.js';
-import { type FieldDef, v9Fields, type WriteContext } from './fields.js';
+import { type FieldDef, NSEL_FIELDS, v9Fields, type WriteContext } from './fields.js';
 import type { GenFlow } from './flows.js';
 import { SetPacker } from './sets.js';
 
 export const V9_TEMPLATE_IPV4 = 256;
 export const V9_TEMPLATE_IPV6 = 257;
 export const V9_TEMPLATE_SAMPLER = 258;
+export const V9_TEMPLATE_NSEL_IPV4 = 259;
+export const V9_TEMPLATE_NSEL_IPV6 = 260;
 /** RFC 3954 section 6.1 scope field type 1 = System. */
 const SCOPE_SYSTEM = 1;
 
@@ -15,6 +17,13 @@ export interface V9Options extends EncoderOptions {
   templateRefresh: number;
   /** FLOW_SAMPLER_ID the data records point at (1..255). */
   samplerId?: number;
+  /** Also announce NSEL templates (initiator/responder counters), used by flows that carry `responder`. */
+  nsel?: boolean;
+}
+
+interface Template {
+  id: number;
+  fields: FieldDef[];
 }
 
 /**
@@ -25,7 +34,7 @@ export interface V9Options extends EncoderOptions {
  */
 export class V9Encoder implements PacketEncoder {
   readonly ipv4Only = false;
-  private readonly templates: Record<4 | 6, FieldDef[]>;
+  private readonly templates: Template[];
   private readonly ctx: WriteContext;
   private readonly sampled: boolean;
   private w = new ByteWriter(1500);
@@ -39,7 +48,17 @@ export class V9Encoder implements PacketEncoder {
   constructor(private readonly opts: V9Options) {
     this.sets = new SetPacker(this.w);
     this.sampled = opts.samplingRate > 1;
-    this.templates = { 4: v9Fields(4, this.sampled), 6: v9Fields(6, this.sampled) };
+    const v4 = v9Fields(4, this.sampled);
+    const v6 = v9Fields(6, this.sampled);
+    this.templates = [
+      { id: V9_TEMPLATE_IPV4, fields: v4 },
+      { id: V9_TEMPLATE_IPV6, fields: v6 },
+    ];
+    if (opts.nsel)
+      this.templates.push(
+        { id: V9_TEMPLATE_NSEL_IPV4, fields: [...v4, ...NSEL_FIELDS] },
+        { id: V9_TEMPLATE_NSEL_IPV6, fields: [...v6, ...NSEL_FIELDS] },
+      );
     this.ctx = { bootTime: opts.bootTime, samplerId: opts.samplerId ?? 1 };
   }
 
@@ -65,9 +84,8 @@ export class V9Encoder implements PacketEncoder {
   private writeTemplates(): void {
     const w = this.w;
     const start = this.sets.open(0);
-    for (const v of [4, 6] as const) {
-      const fields = this.templates[v];
-      w.u16(v === 4 ? V9_TEMPLATE_IPV4 : V9_TEMPLATE_IPV6).u16(fields.length);
+    for (const { id, fields } of this.templates) {
+      w.u16(id).u16(fields.length);
       for (const f of fields) w.u16(f.id).u16(f.length);
       this.templateCount++;
     }
@@ -86,9 +104,14 @@ export class V9Encoder implements PacketEncoder {
     this.optionsRecords++;
   }
 
+  /** The template a flow goes under: plain, or NSEL when it carries responder counters. */
+  private templateOf(f: GenFlow): Template {
+    if (f.responder && !this.opts.nsel) throw new Error('an NSEL record needs the v9 encoder option nsel');
+    return this.templates[(f.responder ? 2 : 0) + (f.ipVersion === 4 ? 0 : 1)];
+  }
+
   add(f: GenFlow): GenFlow | null {
-    const id = f.ipVersion === 4 ? V9_TEMPLATE_IPV4 : V9_TEMPLATE_IPV6;
-    const fields = this.templates[f.ipVersion];
+    const { id, fields } = this.templateOf(f);
     let size = 0;
     for (const d of fields) size += d.length;
     if (!this.sets.startRecord(id, size, this.opts.mtu)) return null;

@@ -120,7 +120,9 @@ export class SflowEncoder implements PacketEncoder {
       Math.min(1500, Math.round(f.bytes / Math.max(1, f.packets))),
     );
     const frameLength = ipLength + ETH_OVERHEAD;
-    const tcpFlags = f.protocol === 6 ? (f.tcpFlags === 0x02 ? 0x02 : 0x18) : 0;
+    // A one-packet flow is that packet: its flags go on the wire as they are. Of a longer flow the sampled
+    // packet is a data packet (PSH ACK), unless the flow is a bare SYN.
+    const tcpFlags = f.protocol !== 6 ? 0 : f.packets <= 1 || f.tcpFlags === 0x02 ? f.tcpFlags & 0xff : 0x18;
     const header = buildFrameHeader({ ...f, tcpFlags, ipLength }, MAX_HEADER);
     const padded = (header.length + 3) & ~3;
     const expanded = this.opts.expanded;

@@ -3,7 +3,8 @@
  * under its own address block so a failure names its case.
  */
 import { FlowGenerator } from '../../gen/flows.js';
-import { genFlowToRecord, genFlowTruth, type SessionSpec, TruthNet } from './truth.js';
+import { genFlowTruth, type SessionSpec, TruthNet } from './truth.js';
+import { VIA } from './wire.js';
 
 export const T0 = Date.UTC(2024, 2, 4, 8, 0, 0);
 const MIN = 60_000;
@@ -31,7 +32,7 @@ export function buildTruthSet(seed = 1): TruthNet {
   const gen = new FlowGenerator({ seed, clients: 80, servers: 12, scanShare: 0.01 });
   for (let i = 0; i < 4000; i++) {
     const g = gen.next(T0 + i * 1800);
-    net.flows.push(genFlowToRecord(g));
+    net.send(VIA.gen, g);
     const t = genFlowTruth(g);
     if (t) net.note(t);
   }

@@ -1,14 +1,16 @@
 /**
- * Test helper: a synthetic network whose client/server roles are known. Sessions become raw FlowRecords
- * the way each kind of exporter would report them (uniflow pairs, mid-stream records, per-packet sFlow
- * samples, IPFIX biflows, NSEL connection records, probes), and every conversation's truth is recorded
- * under the key discovery will give it (tier ports, i.e. after collapsePorts).
+ * Test helper: a synthetic network whose client/server roles are known. Sessions become flows the way each
+ * kind of exporter would report them (uniflow pairs, mid-stream records, per-packet sFlow samples, IPFIX
+ * biflows, NSEL connection records, probes); src/gen's exporters put them on the wire and the project's
+ * FlowDecoder reads them back, so discovery sees what a collector would have stored. Every conversation's
+ * truth is recorded under the key discovery will give it (tier ports, i.e. after collapsePorts).
  */
 import { Prng } from '../../core/prng.js';
-import { emptyRecord, type FlowRecord, type ProtocolType } from '../../core/record.js';
-import type { GenFlow } from '../../gen/flows.js';
+import type { FlowRecord } from '../../core/record.js';
+import type { GenFlow, GenReverse } from '../../gen/index.js';
 import { AddressOrder, conversationKey } from '../conversations.js';
 import { collapsePorts, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, WINDOW_MS } from '../tier.js';
+import { sflowVia, VIA, type Via, type WirePair, wirePairs } from './wire.js';
 
 /** dependency: must give this edge; probe: must give none; peer: both ends are servers (one edge, by convention). */
 export type TruthKind = 'dependency' | 'probe' | 'peer';
@@ -56,8 +58,10 @@ export interface SessionSpec {
 const UNANSWERED: readonly Style[] = ['probe', 'refused', 'half_open', 'connect_probe'];
 
 export class TruthNet {
-  readonly flows: FlowRecord[] = [];
   readonly truth = new Map<string, Truth>();
+  /** What each exporter was given to send, by address. */
+  private readonly sent = new Map<string, { via: Via; flows: GenFlow[] }>();
+  private decoded: WirePair[] | null = null;
   private readonly order = new AddressOrder();
   readonly rng: Prng;
 
@@ -84,37 +88,73 @@ export class TruthNet {
     this.truth.set(k, t);
   }
 
-  flow(f: {
-    src: string;
-    dst: string;
-    sport: number;
-    dport: number;
-    proto: number;
-    start: number;
-    end: number;
-    packets: number;
-    bytes: number;
-    flags: number | null;
-    type?: ProtocolType;
-    rate?: number;
-    ext?: Record<string, unknown>;
-  }): void {
-    const r = emptyRecord(f.type ?? 'netflow_v9', '10.255.0.1', f.end + 1000);
-    Object.assign(r, {
-      flow_start: f.start,
-      flow_end: f.end,
-      src_ip: f.src,
-      dst_ip: f.dst,
-      src_port: f.sport,
-      dst_port: f.dport,
-      ip_protocol: f.proto,
-      packets_total: f.packets,
-      bytes_total: f.bytes,
-      tcp_flags: f.proto === 6 ? f.flags : null,
-      sampling_rate: f.rate ?? 1,
+  /** The flows as the collector decoded them from the exporters' datagrams (computed once, on first use). */
+  get flows(): FlowRecord[] {
+    return this.wire.map((p) => p.got);
+  }
+
+  /** Each decoded flow beside what its exporter sent. */
+  get wire(): WirePair[] {
+    this.decoded ??= wirePairs(this.sent.values());
+    return this.decoded;
+  }
+
+  /** Hands a flow to the exporter `via` (before `flows` is first read). */
+  send(via: Via, g: GenFlow): void {
+    if (this.decoded) throw new Error('the truth set was already put on the wire');
+    let e = this.sent.get(via.address);
+    if (!e) {
+      e = { via, flows: [] };
+      this.sent.set(via.address, e);
+    }
+    e.flows.push(g);
+  }
+
+  flow(
+    via: Via,
+    f: {
+      src: string;
+      dst: string;
+      sport: number;
+      dport: number;
+      proto: number;
+      start: number;
+      end: number;
+      packets: number;
+      bytes: number;
+      flags: number | null;
+      reverse?: GenReverse;
+      responder?: GenFlow['responder'];
+    },
+  ): void {
+    const v6 = f.src.includes(':');
+    this.send(via, {
+      ipVersion: v6 ? 6 : 4,
+      srcIp: f.src,
+      dstIp: f.dst,
+      srcPort: f.sport,
+      dstPort: f.dport,
+      protocol: f.proto,
+      packets: f.packets,
+      bytes: f.bytes,
+      tcpFlags: f.proto === 6 ? (f.flags ?? 0) : 0,
+      tos: 0,
+      inputIf: 1,
+      outputIf: 2,
+      srcAs: 0,
+      dstAs: 0,
+      nextHop: v6 ? '::' : '0.0.0.0',
+      srcMask: v6 ? 64 : 24,
+      dstMask: v6 ? 64 : 24,
+      direction: 0,
+      srcVlan: 0,
+      dstVlan: 0,
+      start: f.start,
+      end: f.end,
+      app: '',
+      reverse: f.reverse,
+      responder: f.responder,
     });
-    Object.assign(r.extended_fields, f.ext ?? {});
-    this.flows.push(r);
   }
 
   session(s: SessionSpec): void {
@@ -153,20 +193,16 @@ export class TruthNet {
         const [dir, p, b, f, rp, rb, rf] = reversed
           ? [rev, resp, resp * 1200, sFlags, req, req * 200, cFlags]
           : [fwd, req, req * 200, cFlags, resp, resp * 1200, sFlags];
-        const ext = {
-          biflowDirection: reversed ? 2 : 1,
-          reversePacketDeltaCount: rp,
-          reverseOctetDeltaCount: rb,
-          reverseTcpControlBits: tcp ? rf : undefined,
-        };
-        this.flow({ ...dir, ...base, packets: p, bytes: b, flags: f, type: 'ipfix', ext });
+        const reverse = { direction: reversed ? 2 : 1, packets: rp, bytes: rb, tcpFlags: tcp ? rf : 0 };
+        this.flow(VIA.biflow, { ...dir, ...base, packets: p, bytes: b, flags: f, reverse });
       } else if (s.style === 'nsel') {
-        const ext = { responderPackets: resp, responderOctets: resp * 1200 };
-        this.flow({ ...fwd, ...base, packets: req, bytes: req * 200, flags: null, type: 'ipfix', ext });
+        // NSEL records carry no TCP flags: what the firewall knows is who initiated.
+        const responder = { packets: resp, bytes: resp * 1200 };
+        this.flow(VIA.nsel, { ...fwd, ...base, packets: req, bytes: req * 200, flags: null, responder });
       } else {
-        this.flow({ ...fwd, ...base, packets: req, bytes: req * 200, flags: cFlags });
+        this.flow(VIA.uniflow, { ...fwd, ...base, packets: req, bytes: req * 200, flags: cFlags });
         if (s.style !== 'one_way')
-          this.flow({ ...rev, ...base, packets: resp, bytes: resp * 1200, flags: sFlags });
+          this.flow(VIA.uniflow, { ...rev, ...base, packets: resp, bytes: resp * 1200, flags: sFlags });
       }
     }
   }
@@ -186,7 +222,7 @@ export class TruthNet {
           ? [s.client, s.server, s.clientPort, s.serverPort]
           : [s.server, s.client, s.serverPort, s.clientPort];
         const size = client ? 200 : 1400;
-        this.flow({
+        this.flow(sflowVia(rate), {
           src,
           dst,
           sport,
@@ -196,8 +232,6 @@ export class TruthNet {
           end: t,
           packets: 1,
           bytes: size,
-          rate,
-          type: 'sflow_v5',
           flags: tcp ? flags : null,
         });
       }
@@ -212,41 +246,20 @@ export class TruthNet {
     const rev = { src: s.server, dst: s.client, sport: s.serverPort, dport: s.clientPort, proto: s.proto };
     const one = { start: t, end: t + 1, packets: 1, bytes: 60 };
     const synFlags = s.proto === 6 ? TCP_SYN : null;
-    if (s.style === 'probe') this.flow({ ...fwd, ...one, flags: synFlags });
+    if (s.style === 'probe') this.flow(VIA.uniflow, { ...fwd, ...one, flags: synFlags });
     if (s.style === 'refused') {
-      this.flow({ ...fwd, ...one, flags: TCP_SYN });
-      this.flow({ ...rev, ...one, flags: TCP_RST | TCP_ACK });
+      this.flow(VIA.uniflow, { ...fwd, ...one, flags: TCP_SYN });
+      this.flow(VIA.uniflow, { ...rev, ...one, flags: TCP_RST | TCP_ACK });
     }
     if (s.style === 'half_open') {
-      this.flow({ ...fwd, ...one, packets: 2, flags: TCP_SYN | TCP_RST });
-      this.flow({ ...rev, ...one, flags: TCP_SYN | TCP_ACK });
+      this.flow(VIA.uniflow, { ...fwd, ...one, packets: 2, flags: TCP_SYN | TCP_RST });
+      this.flow(VIA.uniflow, { ...rev, ...one, flags: TCP_SYN | TCP_ACK });
     }
     if (s.style === 'connect_probe') {
-      this.flow({ ...fwd, ...one, packets: 3, flags: TCP_SYN | TCP_ACK | TCP_RST });
-      this.flow({ ...rev, ...one, flags: TCP_SYN | TCP_ACK });
+      this.flow(VIA.uniflow, { ...fwd, ...one, packets: 3, flags: TCP_SYN | TCP_ACK | TCP_RST });
+      this.flow(VIA.uniflow, { ...rev, ...one, flags: TCP_SYN | TCP_ACK });
     }
   }
-}
-
-/** A flow of src/gen's synthetic exporter as the canonical record a decoder gives for it. */
-export function genFlowToRecord(g: GenFlow, rate = 1): FlowRecord {
-  const r = emptyRecord('netflow_v9', '10.255.0.2', g.end + 1000);
-  return Object.assign(r, {
-    flow_start: g.start,
-    flow_end: g.end,
-    src_ip: g.srcIp,
-    dst_ip: g.dstIp,
-    src_port: g.srcPort,
-    dst_port: g.dstPort,
-    ip_protocol: g.protocol,
-    bytes_total: g.bytes,
-    packets_total: g.packets,
-    tcp_flags: g.protocol === 6 ? g.tcpFlags : null,
-    input_interface: g.inputIf,
-    output_interface: g.outputIf,
-    direction: g.direction,
-    sampling_rate: rate,
-  });
 }
 
 /**
