@@ -148,7 +148,7 @@ export function registerDepsRoute(app: FastifyInstance, ctx: QueryContext): void
       config: { role: 'viewer' },
       schema: {
         summary:
-          'What changed: edges new, vanished, changed (bytes, p95 or direction) or the same against a base period',
+          'What changed against a base period: edges new, vanished, grown or shrunk (bytes, else p95, moved by more than the factor), direction changed, or the same',
         tags: ['dependencies'],
         body: diffBody,
         response: { 200: diffTable, ...problemResponses({ body: true, statuses: [503] }) },

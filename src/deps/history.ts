@@ -1,6 +1,6 @@
 /**
- * Change over time: `depsDiff` compares the map of a period with a base period (new, vanished, changed,
- * same), `depsHistory` gives one edge's days from the daily tier with its recorded direction corrections.
+ * Change over time: `depsDiff` compares the map of a period with a base period (new, vanished, grown,
+ * shrunk, direction changed, same), `depsHistory` gives one edge's days from the daily tier with its recorded direction corrections.
  */
 import { readLabels } from '../core/label-file.js';
 import { DAY_MS } from '../core/rules.js';
@@ -9,7 +9,8 @@ import type { DependencyChange, EdgeDirection, FlowStore, HostLabel } from '../s
 import { edgeInScope } from './map.js';
 import { depsView, type LabelledRow, labelSplits, type MapView, VIEW_COLUMNS } from './view.js';
 
-export type Change = 'new' | 'vanished' | 'changed' | 'same';
+/** How an edge of the period compares with the base period (one class per edge; see classify). */
+export type Change = 'new' | 'vanished' | 'grown' | 'shrunk' | 'direction_changed' | 'same';
 
 export interface DiffOptions {
   /** A tenant's scope (map.ts edgeInScope). */
@@ -22,7 +23,7 @@ export interface DiffOptions {
   filter?: string;
   /** The configuration's labels, read before the store's (core readLabels). */
   configLabels?: readonly HostLabel[];
-  /** Bytes moved by more than this fraction of the base count as changed. Default 0.5. */
+  /** Bytes moved by more than this fraction of the base count as grown or shrunk. Default 0.5. */
   factor?: number;
   /** The same for p95 (the highest daily p95 of 5-minute bytes). Default: `factor`. */
   p95Factor?: number;
@@ -58,9 +59,11 @@ const moved = (now: number, base: number, factor: number) =>
   base === 0 ? now > 0 : Math.abs(now - base) / base > factor;
 
 /**
- * The classification alone (tests hold the store-backed diff against it): changed when the bytes or the
- * p95 moved by more than their factor (a burstier edge with the same daily volume is a change too), or
- * the direction was corrected. A p95 missing on either side (no stats) says nothing.
+ * The classification alone (tests hold the store-backed diff against it): grown or shrunk when the bytes
+ * moved by more than their factor, or else the p95 did (a burstier edge with the same daily volume is a
+ * change too); otherwise direction_changed when the direction was corrected in the period (the row's
+ * direction_changed flag says so whatever the class). A p95 missing on either side (no stats) says
+ * nothing.
  */
 export function classify(o: {
   inPeriod: boolean;
@@ -75,8 +78,10 @@ export function classify(o: {
 }): Change {
   if (!o.inBase) return 'new';
   if (!o.inPeriod) return 'vanished';
-  const p95Moved = o.p95 !== null && o.p95Base !== null && moved(o.p95, o.p95Base, o.p95Factor);
-  return moved(o.bytes, o.bytesBase, o.factor) || p95Moved || o.ruleOrDirectionChanged ? 'changed' : 'same';
+  if (moved(o.bytes, o.bytesBase, o.factor)) return o.bytes > o.bytesBase ? 'grown' : 'shrunk';
+  if (o.p95 !== null && o.p95Base !== null && moved(o.p95, o.p95Base, o.p95Factor))
+    return o.p95 > o.p95Base ? 'grown' : 'shrunk';
+  return o.ruleOrDirectionChanged ? 'direction_changed' : 'same';
 }
 
 /** The UTC days overlapping [from, to). */
@@ -86,7 +91,14 @@ function daysOf(from: number, to: number): number[] {
   return out;
 }
 
-const CHANGE_ORDER: Record<Change, number> = { new: 0, vanished: 1, changed: 2, same: 3 };
+const CHANGE_ORDER: Record<Change, number> = {
+  new: 0,
+  vanished: 1,
+  grown: 2,
+  shrunk: 3,
+  direction_changed: 4,
+  same: 5,
+};
 
 export async function depsDiff(store: FlowStore, o: DiffOptions): Promise<DiffRow[]> {
   // Labels and edges read once for both periods.

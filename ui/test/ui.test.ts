@@ -246,7 +246,11 @@ describe('web UI (auth off)', () => {
     for (const g of ['web', 'api', 'db']) expect(ends.has(g)).toBe(true);
     // The seeded history is all within the period: nothing existed in the base period before it.
     expect(edges.length).toBeGreaterThan(0);
-    expect(edges.filter((e) => !['new', 'vanished', 'changed', 'same'].includes(e.change))).toEqual([]);
+    const classes = ['new', 'vanished', 'grown', 'shrunk', 'direction_changed', 'same'];
+    expect(edges.filter((e) => !classes.includes(e.change))).toEqual([]);
+    expect(await page.$eval('[aria-label="change legend"]', (el) => el.textContent)).toBe(
+      '● new● vanished● grown● shrunk● direction changed● same',
+    );
     expect(edges.some((e) => e.client_ip === 'api' && e.server_ip === 'db' && e.change === 'new')).toBe(true);
     await shot('dependencies-groups-compared');
   });

@@ -297,7 +297,7 @@ export function registerDepsChange(deps: Command, io: CliIO): void {
     deps
       .command('diff')
       .description(
-        'edges new, vanished, changed (bytes or p95 moved > factor, direction corrected) or the same against a base period',
+        'edges new, vanished, grown or shrunk (bytes, else p95, moved > factor), direction changed, or the same against a base period',
       )
       .option(
         '--period <period>',

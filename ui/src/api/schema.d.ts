@@ -1687,7 +1687,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** What changed: edges new, vanished, changed (bytes, p95 or direction) or the same against a base period */
+        /** What changed against a base period: edges new, vanished, grown or shrunk (bytes, else p95, moved by more than the factor), direction changed, or the same */
         post: {
             parameters: {
                 query?: never;

@@ -4,12 +4,14 @@ import { PROTOCOLS, si } from '../util';
 import type { LayoutAnswer, LayoutRequest } from './layout.worker';
 
 export type Row = Record<string, string | number | null>;
-export type Change = 'new' | 'vanished' | 'changed' | 'same';
+export type Change = 'new' | 'vanished' | 'grown' | 'shrunk' | 'direction_changed' | 'same';
 
-const CHANGE_COLOR: Record<Change, string> = {
+export const CHANGE_COLOR: Record<Change, string> = {
   new: '#2ea043',
   vanished: '#d1242f',
-  changed: '#d29922',
+  grown: '#d29922',
+  shrunk: '#8250df',
+  direction_changed: '#0969da',
   same: '#9aa4b2',
 };
 

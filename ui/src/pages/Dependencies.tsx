@@ -5,6 +5,7 @@ import { api, unwrap } from '../api/client';
 import { Empty, ErrorBox, Progress, useAsync } from '../components';
 import {
   buildGraph,
+  CHANGE_COLOR,
   type Change,
   download,
   edgeKey,
@@ -177,6 +178,15 @@ export default function Dependencies() {
           />{' '}
           compare with the previous period
         </label>
+        {s.compare && (
+          <span aria-label="change legend">
+            {Object.entries(CHANGE_COLOR).map(([change, color]) => (
+              <span key={change} style={{ color, marginLeft: 6 }}>
+                ● {change.replace('_', ' ')}
+              </span>
+            ))}
+          </span>
+        )}
         <button
           type="button"
           disabled={!graph}
