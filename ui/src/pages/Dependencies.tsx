@@ -179,7 +179,7 @@ export default function Dependencies() {
           compare with the previous period
         </label>
         {s.compare && (
-          <span aria-label="change legend">
+          <span role="group" aria-label="change legend">
             {Object.entries(CHANGE_COLOR).map(([change, color]) => (
               <span key={change} style={{ color, marginLeft: 6 }}>
                 ● {change.replace('_', ' ')}
