@@ -179,13 +179,16 @@ export default function Dependencies() {
           compare with the previous period
         </label>
         {s.compare && (
-          <span role="group" aria-label="change legend">
+          <ul
+            aria-label="change legend"
+            style={{ display: 'inline-flex', listStyle: 'none', margin: 0, padding: 0 }}
+          >
             {Object.entries(CHANGE_COLOR).map(([change, color]) => (
-              <span key={change} style={{ color, marginLeft: 6 }}>
+              <li key={change} style={{ color, marginLeft: 6 }}>
                 ● {change.replace('_', ' ')}
-              </span>
+              </li>
             ))}
-          </span>
+          </ul>
         )}
         <button
           type="button"
