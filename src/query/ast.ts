@@ -214,6 +214,11 @@ export interface PlanPart {
   to: number;
   /** Set when the part answers the query's fields only approximately (see core/columns.ts). */
   approx?: FilterField[];
+  /**
+   * Set by a store on the parts of its own statements (never in a result): the span is read from the
+   * store's hourly rollup of the aggregate tier, the same sums on the same keys (chdb/hourly.ts).
+   */
+  rollup?: 'hourly';
 }
 
 /** A span of the requested range the plan does not answer, or answers only approximately. */

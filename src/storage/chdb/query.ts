@@ -8,6 +8,7 @@ import type { AggregateRowsQuery, FlowsQuery, Tier } from '../../query/ast.js';
 import { compileFilter, QueryError } from '../sql/compile.js';
 import type { Binder, Dialect, ExtLeaf } from '../sql/dialect.js';
 import type { Params } from './db.js';
+import { hourlySource } from './hourly.js';
 
 export { QueryError };
 
@@ -85,6 +86,7 @@ export const chdbDialect: Dialect = {
     // A day counts when it starts inside [from, to).
     return `s.stat_date >= ${b.typed('Date', dayText(from))} AND s.stat_date < ${b.typed('Date', dayText(to))}`;
   },
+  rollup: (_name, from, to, b) => hourlySource(from, to, b as ChBinder),
   scaledSum: (c) => `sum(${c} * toUInt64(greatest(sampling_rate, 1)))`,
   inCidr(col, cidr, binder) {
     const r = cidrToRange(cidr);

@@ -26,6 +26,8 @@ interface TierSpec {
    * hour beyond the retention is kept; the query planner never reads it (raw answers from now - retention).
    */
   align?: (cutoff: number) => number;
+  /** Tables derived from this tier's rows (same partitioning), expired with it and not reported apart. */
+  rollups?: { table: string; older: string }[];
 }
 
 const TIERS: TierSpec[] = [
@@ -47,6 +49,7 @@ const TIERS: TierSpec[] = [
     // PARTITION BY toDate(window_start): the id is YYYYMMDD.
     partitionEnd: (id) => Date.UTC(+id.slice(0, 4), +id.slice(4, 6) - 1, +id.slice(6, 8)) + DAY_MS,
     policy: (p) => p.aggregates,
+    rollups: [{ table: 'flow_hourly', older: `hour < toDateTime({cut:Int64}, 'UTC')` }],
   },
   {
     tier: 'daily',
@@ -70,14 +73,7 @@ export async function applyRetention(
     if (!Number.isFinite(t.policy(policy))) continue; // FOREVER: nothing ever expires
     const cutoff = (t.align ?? ((c: number) => c))(now - t.policy(policy));
     const params = { cut: t.cutParam(cutoff) };
-    const parts = await db.rows<{ partition_id: string }>(
-      `SELECT DISTINCT partition_id FROM system.parts
-       WHERE active AND rows > 0 AND database = currentDatabase() AND table = {t:String} ORDER BY partition_id`,
-      { t: t.table },
-    );
-    const droppable = parts
-      .map((p) => p.partition_id)
-      .filter((id) => /^\d+$/.test(id) && t.partitionEnd(id) <= cutoff);
+    const droppable = await droppablePartitions(db, t.table, (id) => t.partitionEnd(id) <= cutoff);
     const counted = await db.rows<{ n: string | number }>(
       `SELECT count() AS n FROM ${t.table} WHERE ${t.older}`,
       params,
@@ -85,24 +81,51 @@ export async function applyRetention(
     const rows = Number(counted[0]?.n ?? 0);
     report.tiers.push({ tier: t.tier, cutoff, partitions: droppable.map((id) => `${t.table}:${id}`), rows });
     if (options.dryRun) continue;
-    // Partition ids come from system.parts and are checked to be digits above: safe to inline (ALTER ...
-    // DROP PARTITION takes no bound parameters). One ALTER per 100 partitions: one ALTER each cost about
-    // a second per partition after a long downtime.
-    for (let i = 0; i < droppable.length; i += 100) {
-      const drops = droppable.slice(i, i + 100).map((id) => `DROP PARTITION ID '${id}'`);
-      await db.exec(`ALTER TABLE ${t.table} ${drops.join(', ')}`);
-    }
-    if (t.align) continue; // whole partitions only: nothing older than the aligned cutoff is left
-    // The rows left are in the partition that straddles the cutoff: a lightweight delete limited to it.
-    const dropped = new Set(droppable);
-    const straddling = await db.rows<{ id: string }>(
-      `SELECT DISTINCT _partition_id AS id FROM ${t.table} WHERE ${t.older}`,
-      params,
-    );
-    for (const { id } of straddling) {
-      if (!/^\d+$/.test(id) || dropped.has(id)) continue;
-      await db.exec(`DELETE FROM ${t.table} IN PARTITION ID '${id}' WHERE ${t.older}`, params);
+    await expire(db, { table: t.table, older: t.older, params, droppable, wholePartitions: !!t.align });
+    for (const r of t.rollups ?? []) {
+      const ids = await droppablePartitions(db, r.table, (id) => t.partitionEnd(id) <= cutoff);
+      await expire(db, { table: r.table, older: r.older, params, droppable: ids, wholePartitions: false });
     }
   }
   return report;
+}
+
+/** Partitions of `table` holding rows, by id (digits only: they are inlined in ALTER), that `past` accepts. */
+async function droppablePartitions(db: Db, table: string, past: (id: string) => boolean): Promise<string[]> {
+  const parts = await db.rows<{ partition_id: string }>(
+    `SELECT DISTINCT partition_id FROM system.parts
+     WHERE active AND rows > 0 AND database = currentDatabase() AND table = {t:String} ORDER BY partition_id`,
+    { t: table },
+  );
+  return parts.map((p) => p.partition_id).filter((id) => /^\d+$/.test(id) && past(id));
+}
+
+async function expire(
+  db: Db,
+  o: {
+    table: string;
+    older: string;
+    params: Record<string, unknown>;
+    droppable: string[];
+    wholePartitions: boolean;
+  },
+): Promise<void> {
+  // Partition ids come from system.parts and are checked to be digits: safe to inline (ALTER ... DROP
+  // PARTITION takes no bound parameters). One ALTER per 100 partitions: one ALTER each cost about a second
+  // per partition after a long downtime.
+  for (let i = 0; i < o.droppable.length; i += 100) {
+    const drops = o.droppable.slice(i, i + 100).map((id) => `DROP PARTITION ID '${id}'`);
+    await db.exec(`ALTER TABLE ${o.table} ${drops.join(', ')}`);
+  }
+  if (o.wholePartitions) return; // nothing older than the aligned cutoff is left
+  // The rows left are in the partition that straddles the cutoff: a lightweight delete limited to it.
+  const dropped = new Set(o.droppable);
+  const straddling = await db.rows<{ id: string }>(
+    `SELECT DISTINCT _partition_id AS id FROM ${o.table} WHERE ${o.older}`,
+    o.params,
+  );
+  for (const { id } of straddling) {
+    if (!/^\d+$/.test(id) || dropped.has(id)) continue;
+    await db.exec(`DELETE FROM ${o.table} IN PARTITION ID '${id}' WHERE ${o.older}`, o.params);
+  }
 }

@@ -34,6 +34,7 @@
 import { EPHEMERAL_FROM } from '../../core/rules.js';
 import type { RetentionPolicy } from '../port.js';
 import { RAW_COLUMNS } from './encode.js';
+import { CREATE_HOURLY, SET_HOURLY_FROM } from './hourly.js';
 import { LABELS_DDL } from './labels.js';
 
 /** Blocks of flow_records whose insert tokens the engine remembers (each insert writes a block per hour it touches). */
@@ -302,6 +303,11 @@ ORDER BY name`,
       `DELETE FROM dependencies WHERE id IN (${EPHEMERAL_GUESSES})`,
     ],
   },
+  {
+    version: 11,
+    name: 'flow_hourly: the aggregates summed per hour, read by top-N over whole hours',
+    statements: [CREATE_HOURLY, SET_HOURLY_FROM],
+  },
 ];
 
 /** The schema version this build expects (checkSchema compares the store's with it). */
@@ -343,6 +349,13 @@ export function ttlClauses(policy: RetentionPolicy): { table: string; ttl: strin
       table: 'flow_aggregates',
       ttl: finite(policy.aggregates)
         ? `toDateTime64(window_start, 0, 'UTC') + toIntervalSecond(${wholeUnits(policy.aggregates, 1000, 'aggregates')})`
+        : null,
+    },
+    {
+      // The hourly rollup of the aggregates (hourly.ts) goes with them.
+      table: 'flow_hourly',
+      ttl: finite(policy.aggregates)
+        ? `toDateTime64(hour, 0, 'UTC') + toIntervalSecond(${wholeUnits(policy.aggregates, 1000, 'aggregates')})`
         : null,
     },
     {

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import { dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../../core/rules.js';
-import { AGGREGATE_COLUMNS, type Query, type QueryResult } from '../../query/ast.js';
+import { AGGREGATE_COLUMNS, type PlanPart, type Query, type QueryResult } from '../../query/ast.js';
 import { QueryTimeoutError } from '../../query/errors.js';
 import { scopeQuery } from '../../query/scope.js';
 import {
@@ -67,6 +67,7 @@ import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
 import { dependencyTotals } from './dep-totals.js';
 import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
+import { buildHours, HOURLY_FROM_KEY, withHourly } from './hourly.js';
 import * as labels from './labels.js';
 import { chdbDialect, compileAggregateRows, compileFlows, FLOW_SELECT } from './query.js';
 import { applyRetention } from './retention.js';
@@ -94,6 +95,8 @@ export interface ChdbStoreOptions {
    * default GROUP_SHARE. Tests force one way: 0 always (where the query allows), Infinity never.
    */
   groupScopeShare?: number;
+  /** Top-N statements read whole hours from the hourly rollup (hourly.ts); default true. Benchmarks A/B it. */
+  hourlyRollup?: boolean;
 }
 
 /** Writes buffers back to back (writev takes at most IOV_MAX = 1024 buffers per call). */
@@ -128,6 +131,9 @@ export class ChdbStore implements FlowStore {
   private closed = false;
   private readonly scopeShares: ScopeShares;
   private readonly groupScopeShare: number;
+  private readonly hourlyRollup: boolean;
+  /** HOURLY_FROM_KEY once read (it never changes after the migration that writes it). */
+  private hourlyFromMs: number | null = null;
   /** Rows encoded by ingest workers (row-encoder.ts), inserted as they are: see insertEncoded. */
   readonly rowEncoding: RowEncoding = {
     format: ROW_FORMAT,
@@ -152,6 +158,7 @@ export class ChdbStore implements FlowStore {
     this.now = opts.now ?? Date.now;
     this.scopeShares = new ScopeShares(this.db, this.now);
     this.groupScopeShare = opts.groupScopeShare ?? GROUP_SHARE;
+    this.hourlyRollup = opts.hourlyRollup ?? true;
   }
 
   async migrate(): Promise<MigrationReport> {
@@ -214,6 +221,16 @@ export class ChdbStore implements FlowStore {
 
   async setAggregatedUntil(until: number): Promise<void> {
     await this.putSetting(AGGREGATED_UNTIL_KEY, String(Math.floor(until)));
+  }
+
+  /** Where the hourly rollup starts (hourly.ts); never, on a store whose migration did not say. */
+  private async hourlyFrom(): Promise<number> {
+    if (this.hourlyFromMs === null) {
+      const v = await this.getSetting(HOURLY_FROM_KEY);
+      if (v === null) return Number.POSITIVE_INFINITY;
+      this.hourlyFromMs = Number(v);
+    }
+    return this.hourlyFromMs;
   }
 
   async getSetting(key: string): Promise<string | null> {
@@ -360,6 +377,7 @@ export class ChdbStore implements FlowStore {
     const params = { lo, hi };
     await this.db.exec(DELETE_WINDOWS_SQL, params);
     await this.db.exec(aggregateSql(this.ranges), { ...params, ...this.internal });
+    await buildHours(this.db, lo, hi); // the hourly rollup follows its windows (hourly.ts)
     const [c] = await this.db.rows<{ n: number; w: number }>(
       `SELECT count() AS n, uniqExact(window_start) AS w FROM flow_aggregates
        WHERE window_start >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC') AND window_start < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')`,
@@ -524,7 +542,14 @@ export class ChdbStore implements FlowStore {
       const rows = await run(c.sql, c.params);
       return { tier: 'raw', columns: FLOW_OUT.map(([n]) => n), rows: rows.map((r) => mapRow(r, FLOW_OUT)) };
     }
-    const common = { state: await this.tierState(), now: this.now(), dialect: chdbDialect, run };
+    const from = !this.hourlyRollup ? Number.POSITIVE_INFINITY : await this.hourlyFrom();
+    const common = {
+      state: await this.tierState(),
+      now: this.now(),
+      dialect: chdbDialect,
+      run,
+      rollup: (parts: readonly PlanPart[]) => withHourly(parts, from),
+    };
     // A top-N takes the scope apart: compileTop may test its networks once per group instead of per row.
     if (q.kind === 'top') {
       // A scope holding most rows is cheaper tested once per group (compile.ts groupScope): answerTop then

@@ -4,7 +4,7 @@
  * statement and how to read a value back.
  */
 import type { GroupField } from '../../core/columns.js';
-import type { QueryResult, SeriesQuery, TopQuery } from '../../query/ast.js';
+import type { PlanPart, QueryResult, SeriesQuery, TopQuery } from '../../query/ast.js';
 import { filterFields, planQuery, type QueryPlan } from '../../query/plan.js';
 import { type Scope, scopeAnd, scopeQuery } from '../../query/scope.js';
 import { checkStep, chooseStep, stepCount } from '../../query/steps.js';
@@ -31,6 +31,12 @@ export interface AnswerOptions<Q> {
    * already scoped (query/scope.ts scopeQuery) and no scope.
    */
   scope?: Scope;
+  /**
+   * Optional: the parts a ranking statement reads, from the plan's (e.g. whole hours of an aggregate
+   * part put on the store's hourly rollup, PlanPart.rollup). Same sums, fewer rows; the result still
+   * reports the plan's parts.
+   */
+  rollup?(parts: readonly PlanPart[]): PlanPart[];
 }
 
 export type AnswerTopOptions = AnswerOptions<TopQuery>;
@@ -59,7 +65,7 @@ async function ranked<Q extends Ranked>(
 ): Promise<Row[]> {
   const q = o.query;
   const spec = { by, metric: q.metric, filter: q.filter, limit, scope: o.scope };
-  const compiled = compileTop(spec, p.parts, o.dialect);
+  const compiled = compileTop(spec, o.rollup ? o.rollup(p.parts) : p.parts, o.dialect);
   const raw = compiled ? await o.run(compiled.sql, compiled.params) : [];
   return raw.map((r) => {
     const out: Row = {};

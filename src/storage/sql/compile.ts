@@ -226,6 +226,15 @@ export function scopeByGroup(by: readonly GroupField[], s: Scope): boolean {
   return !s.networks.some(holdsZero);
 }
 
+/** The table a part reads and its time condition: its tier's, or the rollup the store put it on. */
+function sourceOf(part: PlanPart, d: Dialect, b: Binder): { table: string; where: string } {
+  if (!part.rollup)
+    return { table: d.table(part.tier), where: d.timeWhere(part.tier, part.from, part.to, b) };
+  if (!d.rollup || part.tier !== 'aggregates')
+    throw new Error(`no ${part.rollup} rollup of the ${part.tier} tier here`);
+  return d.rollup(part.rollup, part.from, part.to, b);
+}
+
 /**
  * `SELECT k0.., m` of one part: its tier's rows in the part's span, grouped by the requested fields.
  *
@@ -239,7 +248,8 @@ function partSql(spec: TopSpec, part: PlanPart, o: { d: Dialect; b: Binder; comb
   const { d, b } = o;
   const keys = spec.by.map((f, i) => `${keyExpr(part.tier, f, d, o.combined)} AS k${i}`);
   const names = spec.by.map((_f, i) => `k${i}`);
-  const where = [d.timeWhere(part.tier, part.from, part.to, b)];
+  const source = sourceOf(part, d, b);
+  const where = [source.where];
   const scope = groupScope(spec, part, d);
   const filter = scope ? spec.filter : scopeAnd(spec.filter, spec.scope);
   if (filter) where.push(compileFilter(filter, part.tier, d, b));
@@ -260,7 +270,7 @@ function partSql(spec: TopSpec, part: PlanPart, o: { d: Dialect; b: Binder; comb
       having = ` HAVING (CASE WHEN in_networks THEN 1 WHEN ${d.aggregateIf('count(*)', ex)} > 0 THEN 1 ELSE 0 END) = 1`;
     } else having = ` HAVING (CASE WHEN ${n} THEN count(*) ELSE 0 END) > 0`;
   }
-  let sql = `SELECT ${[...keys, `${metric} AS m`].join(', ')} FROM ${d.table(part.tier)} WHERE ${where.join(' AND ')}`;
+  let sql = `SELECT ${[...keys, `${metric} AS m`].join(', ')} FROM ${source.table} WHERE ${where.join(' AND ')}`;
   if (names.length > 0) sql += ` GROUP BY ${names.join(', ')}${having}`;
   return sql;
 }

@@ -21,6 +21,11 @@ export interface Dialect {
   table(tier: Tier): string;
   /** Rows whose tier time lies in [from, to) (raw flow_start, aggregates window_start, daily stat_date). */
   timeWhere(tier: Tier, from: number, to: number, b: Binder): string;
+  /**
+   * Optional: FROM and time condition of a part read from a rollup of the aggregate tier (PlanPart.rollup);
+   * its rows have the aggregate tier's key and sum columns.
+   */
+  rollup?(name: 'hourly', from: number, to: number, b: Binder): { table: string; where: string };
   /** A raw counter scaled by the row's sampling rate (estimated real traffic), summed. */
   scaledSum(counter: 'bytes_total' | 'packets_total'): string;
   /** `col` lies in the CIDR; null when the text is not a CIDR. */
