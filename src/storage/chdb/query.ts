@@ -146,7 +146,8 @@ export function compileAggregateRows(q: AggregateRowsQuery): Compiled {
   min_duration_ms, max_duration_ms, avg_duration_ms,
   toJSONString(mapSort(protocol_sources)) AS protocol_sources_o,
   toJSONString(map('input', input_interfaces, 'output', output_interfaces)) AS interfaces_o,
-  toUInt8(is_internal) AS is_internal_o, traffic_direction
+  toUInt8(is_internal) AS is_internal_o, traffic_direction,
+  src_initiated, dst_initiated, reverse_bytes, reverse_packets, reverse_flows, reverse_tcp_flags
 FROM flow_aggregates WHERE ${where.join(' AND ')}
 ORDER BY window_start, exporter_ip, src_ip, dst_ip, src_port, dst_port, ip_protocol`;
   if (q.limit !== undefined) sql += ` LIMIT ${b.bind(Math.max(0, Math.floor(q.limit)), 'uint')}`;
