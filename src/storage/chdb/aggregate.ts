@@ -50,7 +50,9 @@ const PROTOCOL_SOURCES = `mapFilter((k, v) -> v > 0, map(${PROTOCOL_TYPES.map(
  * bi_rev_packets, bi_rev_flags (NULL where absent). Only rows naming one of the keys parse the JSON.
  * A value is read from its raw JSON text (one parse, like JSONExtract): JSONExtract itself would floor
  * 12.5 and "12.5" and read true as 1. bi_any AND ... is evaluated short-circuit (the engine's default),
- * so the NSEL values too are read on biflow rows only.
+ * so the NSEL values too are read on biflow rows only. Measured on 3 M records, one thread: rows naming no
+ * field as before (~0.06 µs), biflow rows 0.9 -> 1.05 µs against JSONExtract. allow_simdjson = 0 would
+ * read the documents simdjson refuses (a JSON number of 2^64 or more) but made biflow rows 3x slower.
  */
 const BIFLOW_COLUMNS = (() => {
   const k = BIFLOW_FIELDS;

@@ -69,7 +69,10 @@ export const DELETE_WINDOWS_SQL =
  * on the row's jsonb (->> gives the digits of a number and of a string alike; a negative, fractional or boolean
  * value fails the pattern). A guard testing all the names first made the aggregation a third slower (the
  * planner copies a lateral column into every use, so the guard ran once per lookup); only the NSEL test
- * is guarded by its names (?|), so rows without them read no NSEL value.
+ * is guarded by its names (?|), so rows without them read no NSEL value. Measured on 1 M rows (this
+ * lateral alone): rows naming no field as before, RFC 5103 rows 1.25 -> 1.5 µs, NSEL rows 0.8 -> 1.3 µs
+ * (the bound check, and NSEL read as values instead of key presence), against ~17 µs per raw flow for
+ * the whole aggregation.
  */
 const BIFLOW_LATERAL = (() => {
   const k = BIFLOW_FIELDS;
