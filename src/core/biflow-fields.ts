@@ -4,9 +4,10 @@
  *
  * Values: every field here (counters, biflowDirection, the flags) counts only when it holds a
  * non-negative integer below 2^64 (IPFIX unsigned64), written as a JSON integer or as a string of decimal
- * digits (how a bigint from a decoder is stored); anything else (negative, fractional, null, boolean,
- * "n/a", " 5", "1e3", 2^64 or more) is treated as ABSENT: a garbled counter says nothing, and zero or a
- * guess would be invented evidence. So an NSEL record whose NSEL fields are all unreadable is no NSEL
+ * digits (how a bigint from a decoder is stored; a JavaScript number is read as its JSON text, so 2^60
+ * is 1152921504606847000); anything else (negative, fractional, null, boolean, "n/a", " 5", "1e3", 2^64
+ * or more) is treated as ABSENT: a garbled counter says nothing, and zero or a guess would be invented
+ * evidence. So an NSEL record whose NSEL fields are all unreadable is no NSEL
  * evidence, an unreadable biflowDirection lets NSEL decide, and a reverse counter falls to the next name
  * of its list. reverseTcpControlBits keeps its low 16 bits (the column's width). Each store and
  * deps/biflow.ts implement this; the conformance suite checks them against its own reference

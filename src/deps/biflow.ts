@@ -19,14 +19,19 @@ const F = BIFLOW_FIELDS;
 
 /**
  * The field's value by the rule beside BIFLOW_FIELDS: a non-negative integer below 2^64, as a JSON
- * integer (a number, or a bigint the decoder kept) or a string of decimal digits; null (absent) otherwise.
+ * integer (a number, or a bigint the decoder kept and the stores hold as digits) or a string of decimal
+ * digits; null (absent) otherwise.
  */
 function value(v: unknown): bigint | null {
   let b: bigint;
   if (typeof v === 'bigint') b = v;
-  else if (typeof v === 'number' && Number.isInteger(v)) b = BigInt(v);
-  else if (typeof v === 'string' && /^[0-9]+$/.test(v)) b = BigInt(v);
-  else return null;
+  else {
+    // A number as its JSON text, which is what the stores read: beyond 2^53 the shortest decimal of the
+    // double (2^60 is 1152921504606847000), not its exact value; a fraction or 1e+21 fails the pattern.
+    const s = typeof v === 'number' ? String(v) : v;
+    if (typeof s !== 'string' || !/^[0-9]+$/.test(s)) return null;
+    b = BigInt(s);
+  }
   return b >= 0n && b < BIFLOW_VALUE_LIMIT ? b : null;
 }
 

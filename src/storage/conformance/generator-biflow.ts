@@ -8,7 +8,8 @@
  * world (times, addresses, counters) is the same with or without it.
  */
 import { BIFLOW_FIELDS } from '../../core/biflow-fields.js';
-import type { FlowRecord } from '../../core/record.js';
+import { emptyRecord, type FlowRecord } from '../../core/record.js';
+import { HOUR_MS } from '../../core/rules.js';
 import { rng } from './generator.js';
 
 type Draw = () => number;
@@ -97,4 +98,34 @@ export function withBiflowEvidence(flows: readonly FlowRecord[], seed: number): 
     if (kind.big && f.sampling_rate > 100) kind = KINDS[0];
     return { ...f, extended_fields: { ...f.extended_fields, ...kind.make(r) } };
   });
+}
+
+/**
+ * Two biflow records of one conversation outside every edge of the suite (so the daily rollup keeps its
+ * doubles exact) whose reverse counters sum beyond 2^53 but below 2^63 (PostgreSQL's bigint): their
+ * aggregate row must hold the exact sum, which both stores return as decimal text. 2^60 as a number is
+ * stored as its JSON text 1152921504606847000 (the shortest decimal of that double), and read so.
+ */
+export function hugeBiflowFlows(day: number): FlowRecord[] {
+  const start = day + 13 * HOUR_MS + 1000;
+  const flow = (i: number, ext: Fields): FlowRecord => ({
+    ...emptyRecord('ipfix', '192.0.2.1', start + 5000),
+    flow_start: start + i,
+    flow_end: start + 2000,
+    exporter_id: 1,
+    sampling_rate: 1,
+    src_ip: '198.51.100.99',
+    dst_ip: '203.0.113.99',
+    src_port: 40_000,
+    dst_port: 8443,
+    ip_protocol: 6,
+    bytes_total: 1500,
+    packets_total: 3,
+    tcp_flags: 0x1b,
+    extended_fields: { sampling_source: 'none', ...ext },
+  });
+  return [
+    flow(0, { [F.direction]: 1, [DELTA_B]: '4611686018427387905', [DELTA_P]: 2 ** 60 }),
+    flow(1, { [F.direction]: 1, [DELTA_B]: 1_000_000_000_000_000_001n, [DELTA_P]: '3' }),
+  ];
 }

@@ -28,8 +28,9 @@ export const NO_BIFLOW: RefBiflow = {
 export function readable(v: unknown): bigint | undefined {
   let text: string;
   if (typeof v === 'bigint') text = v.toString();
-  else if (typeof v === 'number')
-    text = Number.isInteger(v) ? v.toFixed(0) : ''; // 1e21 and up: "1e+21", refused below
+  // A number is read as the stores read it: its JSON text, the shortest decimal that reads back as the
+  // same double (2^60 is 1152921504606847000, not ...976); "2.5", "1e+21" and null (NaN) are refused.
+  else if (typeof v === 'number') text = JSON.stringify(v);
   else if (typeof v === 'string') text = v;
   else return undefined;
   if (text.length === 0 || [...text].some((c) => c < '0' || c > '9')) return undefined;
@@ -46,8 +47,8 @@ function firstReadable(ext: Record<string, unknown>, names: readonly string[]): 
   return undefined;
 }
 
-/** One flow's contribution to its aggregate row's biflow columns (NO_BIFLOW for a plain flow). */
-export function flowBiflow(f: FlowRecord): RefBiflow {
+/** One flow's contribution to its aggregate row's biflow columns, the reverse counters exact. */
+function flowExact(f: FlowRecord) {
   const ext = (f.extended_fields ?? {}) as Record<string, unknown>;
   const dir = readable(ext[BIFLOW_FIELDS.direction]);
   const nsel = BIFLOW_FIELDS.nsel.some((name) => readable(ext[name]) !== undefined);
@@ -60,26 +61,48 @@ export function flowBiflow(f: FlowRecord): RefBiflow {
   return {
     src_initiated: srcInit ? 1 : 0,
     dst_initiated: dir === 2n ? 1 : 0,
-    reverse_bytes: Number(rb * rate),
-    reverse_packets: Number(rp * rate),
+    reverse_bytes: rb * rate,
+    reverse_packets: rp * rate,
     reverse_flows: rb > 0n || rp > 0n ? 1 : 0,
     reverse_tcp_flags: Number(flags % 65_536n),
   };
 }
 
+/** One flow's contribution to its aggregate row's biflow columns (NO_BIFLOW for a plain flow). */
+export function flowBiflow(f: FlowRecord): RefBiflow {
+  const x = flowExact(f);
+  return { ...x, reverse_bytes: Number(x.reverse_bytes), reverse_packets: Number(x.reverse_packets) };
+}
+
+/**
+ * An aggregate row's biflow columns; `unsafe` holds the sums beyond 2^53 as exact decimal text, which is
+ * how both stores return such a value in aggregate_rows (the numbers here are the nearest doubles).
+ */
+export interface RowBiflow extends RefBiflow {
+  unsafe?: Partial<Record<'reverse_bytes' | 'reverse_packets', string>>;
+}
+
 /** The biflow columns of an aggregate row: counts and sums over its flows, the flags OR-ed. */
-export function rowBiflow(flows: readonly FlowRecord[]): RefBiflow {
+export function rowBiflow(flows: readonly FlowRecord[]): RowBiflow {
   const t = { ...NO_BIFLOW };
+  let rb = 0n;
+  let rp = 0n;
   for (const f of flows) {
-    const b = flowBiflow(f);
+    const b = flowExact(f);
     t.src_initiated += b.src_initiated;
     t.dst_initiated += b.dst_initiated;
-    t.reverse_bytes += b.reverse_bytes;
-    t.reverse_packets += b.reverse_packets;
+    rb += b.reverse_bytes;
+    rp += b.reverse_packets;
     t.reverse_flows += b.reverse_flows;
     t.reverse_tcp_flags |= b.reverse_tcp_flags;
   }
-  return t;
+  const out: RowBiflow = { ...t, reverse_bytes: Number(rb), reverse_packets: Number(rp) };
+  for (const [k, v] of [
+    ['reverse_bytes', rb],
+    ['reverse_packets', rp],
+  ] as const)
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) out.unsafe = { ...out.unsafe, [k]: v.toString() };
+  return out;
 }
 
 /** What conversationTotals reads of an aggregate row (the reference's RefAggregate has all of it). */

@@ -18,7 +18,7 @@ import {
 } from '../../core/rules.js';
 import type { GroupField, Metric } from '../../query/ast.js';
 import type { DependencyEdge, DependencyStatsRow } from '../port.js';
-import { type RefBiflow, rowBiflow } from './reference-biflow.js';
+import { type RowBiflow, rowBiflow } from './reference-biflow.js';
 
 export type Row = Record<string, string | number | null>;
 
@@ -29,8 +29,8 @@ function keyIp(ip: string | null): string {
 
 const IP_FIELDS = new Set(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']);
 
-/** An aggregate row; its biflow columns (RefBiflow) are computed in reference-biflow.ts. */
-export interface RefAggregate extends RefBiflow {
+/** An aggregate row; its biflow columns (RowBiflow) are computed in reference-biflow.ts. */
+export interface RefAggregate extends RowBiflow {
   window_start: number;
   window_end: number;
   exporter_ip: string;
