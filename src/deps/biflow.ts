@@ -3,7 +3,7 @@
  * (kept in extended_fields under their IANA names, src/normalize). Pure: the aggregate step that feeds
  * discovery sums it per row into `BiflowEvidence`.
  */
-import { BIFLOW_FIELDS } from '../core/biflow-fields.js';
+import { BIFLOW_FIELDS, BIFLOW_VALUE_LIMIT } from '../core/biflow-fields.js';
 import type { FlowRecord } from '../core/record.js';
 import type { BiflowEvidence } from './types.js';
 
@@ -12,15 +12,32 @@ export const BIFLOW_DIRECTION = { arbitrary: 0, initiator: 1, reverseInitiator: 
 
 /**
  * Cisco NSEL records are connection records whose source is the initiator: initiatorOctets (IE 231) is
- * the source's bytes and responderOctets (232) the destination's. Their presence is initiator evidence.
+ * the source's bytes and responderOctets (232) the destination's. A readable value in one of them
+ * (the rule beside BIFLOW_FIELDS) is initiator evidence.
  */
 const F = BIFLOW_FIELDS;
 
+/**
+ * The field's value by the rule beside BIFLOW_FIELDS: a non-negative integer below 2^64, as a JSON
+ * integer (a number, or a bigint the decoder kept and the stores hold as digits) or a string of decimal
+ * digits; null (absent) otherwise.
+ */
+function value(v: unknown): bigint | null {
+  let b: bigint;
+  if (typeof v === 'bigint') b = v;
+  else {
+    // A number as its JSON text, which is what the stores read: beyond 2^53 the shortest decimal of the
+    // double (2^60 is 1152921504606847000), not its exact value; a fraction or 1e+21 fails the pattern.
+    const s = typeof v === 'number' ? String(v) : v;
+    if (typeof s !== 'string' || !/^[0-9]+$/.test(s)) return null;
+    b = BigInt(s);
+  }
+  return b >= 0n && b < BIFLOW_VALUE_LIMIT ? b : null;
+}
+
 function num(v: unknown): number | null {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
-  return null;
+  const b = value(v);
+  return b === null ? null : Number(b);
 }
 
 function first(ext: Record<string, unknown>, names: readonly string[]): number | null {
@@ -39,10 +56,12 @@ function first(ext: Record<string, unknown>, names: readonly string[]): number |
 export function biflowEvidence(r: FlowRecord): BiflowEvidence | null {
   const ext = r.extended_fields as Record<string, unknown>;
   const dir = num(ext[F.direction]);
-  const nsel = F.nsel.some((n) => ext[n] !== undefined);
+  const nsel = F.nsel.some((n) => value(ext[n]) !== null);
   const revBytes = first(ext, F.reverseBytes);
   const revPackets = first(ext, F.reversePackets);
-  const revFlags = num(ext[F.reverseFlags]);
+  const flags = value(ext[F.reverseFlags]);
+  // The low 16 bits (the columns' width), cut in bigint: a Number above 2^53 has lost them.
+  const revFlags = flags === null ? null : Number(flags & 0xffffn);
   if (dir === null && !nsel && revBytes === null && revPackets === null && revFlags === null) return null;
   const rate = Math.max(r.sampling_rate, 1);
   return {

@@ -179,7 +179,8 @@ export type Query = TopQuery | SeriesQuery | FlowSearchQuery | AggregateRowsQuer
  * Columns of an aggregate row as every backend returns them: times in epoch ms, addresses as strings
  * (IPv4 dotted), numbers as numbers, is_internal as 0/1, protocol_sources as JSON text of per-protocol
  * flow COUNTS with keys sorted ({"ipfix":2,"netflow_v9":5}), interfaces as JSON text
- * {"input":[sorted distinct],"output":[sorted distinct]} (nulls left out).
+ * {"input":[sorted distinct],"output":[sorted distinct]} (nulls left out); the biflow evidence
+ * columns last (storage/port.ts BiflowTotals).
  */
 export const AGGREGATE_COLUMNS = [
   'window_start',
@@ -206,6 +207,12 @@ export const AGGREGATE_COLUMNS = [
   'interfaces',
   'is_internal',
   'traffic_direction',
+  'src_initiated',
+  'dst_initiated',
+  'reverse_bytes',
+  'reverse_packets',
+  'reverse_flows',
+  'reverse_tcp_flags',
 ] as const;
 
 export interface PlanPart {

@@ -141,14 +141,16 @@ export function compileAggregateRows(q: AggregateRowsQuery): Compiled {
   const b = new ChBinder();
   const where = [chdbDialect.timeWhere('aggregates', q.from, q.to, b)];
   if (q.filter) where.push(compileFilter(q.filter, 'aggregates', chdbDialect, b));
-  // Output aliases end in _o: an alias equal to a column name would replace the column in WHERE.
+  // Output aliases end in _o: an alias equal to a column name would replace the column in WHERE. The
+  // store reads 64-bit integers as text (store.ts): protocol_sources' counts, a row's flows, stay numbers.
   let sql = `SELECT toUnixTimestamp(window_start) * 1000 AS window_start_o, toUnixTimestamp(window_end) * 1000 AS window_end_o,
   exporter_ip, src_ip, dst_ip, src_port, dst_port, ip_protocol, flow_count, bytes_total, packets_total,
   bytes_sampled, packets_sampled, sampling_rate, tcp_flags_observed, new_sessions, closed_sessions,
   min_duration_ms, max_duration_ms, avg_duration_ms,
-  toJSONString(mapSort(protocol_sources)) AS protocol_sources_o,
+  toJSONString(mapSort(CAST(protocol_sources, 'Map(String, UInt32)'))) AS protocol_sources_o,
   toJSONString(map('input', input_interfaces, 'output', output_interfaces)) AS interfaces_o,
-  toUInt8(is_internal) AS is_internal_o, traffic_direction
+  toUInt8(is_internal) AS is_internal_o, traffic_direction,
+  src_initiated, dst_initiated, reverse_bytes, reverse_packets, reverse_flows, reverse_tcp_flags
 FROM flow_aggregates WHERE ${where.join(' AND ')}
 ORDER BY window_start, exporter_ip, src_ip, dst_ip, src_port, dst_port, ip_protocol`;
   if (q.limit !== undefined) sql += ` LIMIT ${b.bind(Math.max(0, Math.floor(q.limit)), 'uint')}`;

@@ -518,9 +518,12 @@ export class ChdbStore implements FlowStore {
     const limit = `\nSETTINGS ${NICE}${
       timeoutMs === undefined ? '' : `, max_execution_time = ${Math.max(0.001, timeoutMs / 1000)}`
     }`;
-    const run = async (sql: string, params: unknown) => {
+    const run = async (sql: string, params: unknown, settings = '') => {
       try {
-        return await this.db.rows<Record<string, unknown>>(`${sql.trimEnd()}${limit}`, params as Params);
+        return await this.db.rows<Record<string, unknown>>(
+          `${sql.trimEnd()}${limit}${settings}`,
+          params as Params,
+        );
       } catch (err) {
         if (timeoutMs !== undefined && /TIMEOUT_EXCEEDED/.test(String((err as Error)?.message)))
           throw new QueryTimeoutError(timeoutMs);
@@ -530,7 +533,9 @@ export class ChdbStore implements FlowStore {
     // Row queries read one tier as asked; only planned queries need the tier state (one read).
     if (q.kind === 'aggregate_rows') {
       const c = compileAggregateRows(q);
-      const rows = await run(c.sql, c.params);
+      // 64-bit counters as JSON text: a sum beyond 2^53 (bytes scaled by the rate, reverse counters) is
+      // returned exact, as decimal text like PostgreSQL's, instead of rounded by JSON.parse.
+      const rows = await run(c.sql, c.params, ', output_format_json_quote_64bit_integers = 1');
       return {
         tier: 'aggregates',
         columns: AGG_OUT.map(([n]) => n),

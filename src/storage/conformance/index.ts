@@ -10,13 +10,15 @@
  * so engine TTLs keep it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIFLOW_FIELD_NAMES } from '../../core/biflow-fields.js';
 import type { FlowRecord } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { GroupField, Metric, QueryResult, TopQuery } from '../../query/ast.js';
-import { type DependencyEdge, type FlowStore, normalizeEdge } from '../port.js';
+import { type ConversationTotalsRow, type DependencyEdge, type FlowStore, normalizeEdge } from '../port.js';
 import { expectTop, flowRow, normalizeRow, sortByJson } from './compare.js';
 import { dependencyMapCases } from './dependency-map.js';
 import { CLIENTS, generateFlows, rng, SERVICES, shuffle } from './generator.js';
+import { hugeBiflowFlows, withBiflowEvidence } from './generator-biflow.js';
 import {
   aggKey,
   type RefAggregate,
@@ -27,6 +29,7 @@ import {
   referenceTopDaily,
   referenceTopRaw,
 } from './reference.js';
+import { flowBiflow, NO_BIFLOW, referenceConversationTotals } from './reference-biflow.js';
 
 export { expectTop } from './compare.js';
 export { EXPORTERS, generateFlows, SERVICES, shuffle } from './generator.js';
@@ -63,8 +66,10 @@ function moveIntoDay(f: FlowRecord, day: number): FlowRecord {
 
 const aggJson = ['protocol_sources', 'interfaces'];
 
+/** The row as the stores return it: a sum beyond 2^53 as its exact decimal text. */
 function refAggRow(a: RefAggregate): Record<string, unknown> {
-  return { ...a } as unknown as Record<string, unknown>;
+  const { unsafe, ...row } = a;
+  return { ...row, ...unsafe };
 }
 
 export function runConformance(
@@ -76,7 +81,13 @@ export function runConformance(
     const day = dayStart(Date.now()) - DAY_MS;
     const seed = options.seed ?? 20_241_224;
     const internal = internalRanges(CONFORMANCE_INTERNAL_NETWORKS);
-    const generated = generateFlows({ seed, day, conversations: options.conversations ?? 3000 });
+    const generated = [
+      ...withBiflowEvidence(
+        generateFlows({ seed, day, conversations: options.conversations ?? 3000 }),
+        seed + 5,
+      ),
+      ...hugeBiflowFlows(day),
+    ];
     let all: FlowRecord[] = [];
     let store: FlowStore;
     const er = rng(seed + 1);
@@ -184,7 +195,7 @@ export function runConformance(
     });
 
     it('late flows: re-aggregating the windows they touch gives the all-data result', async () => {
-      const late = generateFlows({ seed: seed + 3, day, conversations: 40 })
+      const late = withBiflowEvidence(generateFlows({ seed: seed + 3, day, conversations: 40 }), seed + 6)
         .slice(-60)
         .map((f) => ({ ...f, received_at: f.flow_end + 3 * HOUR_MS }));
       await store.insertFlows(late);
@@ -192,6 +203,32 @@ export function runConformance(
       const touched = [...new Set(late.map((f) => Math.floor(f.flow_start / WINDOW_MS) * WINDOW_MS))];
       for (const w of touched) await store.aggregateWindows(w, w + WINDOW_MS);
       await expectAggsEqualReference();
+    });
+
+    it('keeps biflow evidence per aggregate row and sums it per conversation like the reference', async () => {
+      // The world must exercise every column and the unreadable values, or the comparisons prove little.
+      const aggs = refAggs();
+      for (const c of Object.keys(NO_BIFLOW) as (keyof typeof NO_BIFLOW)[])
+        expect(aggs.filter((a) => a[c] > 0).length, c).toBeGreaterThan(10);
+      expect(aggs.some((a) => a.reverse_bytes > 2 ** 40)).toBe(true);
+      expect(aggs.filter((a) => a.unsafe).map((a) => a.unsafe)).toEqual([
+        { reverse_bytes: '5611686018427387906', reverse_packets: '1152921504606847003' },
+      ]);
+      const names = new Set(BIFLOW_FIELD_NAMES);
+      const named = all.filter((f) => Object.keys(f.extended_fields).some((k) => names.has(k)));
+      const none = named.filter((f) => Object.values(flowBiflow(f)).every((v) => v === 0));
+      expect(none.length).toBeGreaterThan(5);
+      await expectAggsEqualReference();
+      // One row per direction of a conversation: its 5-tuple orders them.
+      const order = <T extends ConversationTotalsRow>(xs: T[]) =>
+        xs
+          .map((x) => [[x.src_ip, x.dst_ip, x.src_port, x.dst_port, x.ip_protocol].join('|'), x] as const)
+          .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+          .map(([, x]) => x);
+      const want = order(referenceConversationTotals(aggs, day, day + DAY_MS));
+      const got = order(await store.conversationTotals(day, day + DAY_MS));
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) expect(got[i]).toEqual(want[i]);
     });
 
     it('upserts dependency edges by id (first_seen keeps the earliest, last_seen the latest)', async () => {

@@ -18,6 +18,7 @@ import {
 } from '../../core/rules.js';
 import type { GroupField, Metric } from '../../query/ast.js';
 import type { DependencyEdge, DependencyStatsRow } from '../port.js';
+import { type RowBiflow, rowBiflow } from './reference-biflow.js';
 
 export type Row = Record<string, string | number | null>;
 
@@ -28,7 +29,8 @@ function keyIp(ip: string | null): string {
 
 const IP_FIELDS = new Set(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']);
 
-export interface RefAggregate {
+/** An aggregate row; its biflow columns (RowBiflow) are computed in reference-biflow.ts. */
+export interface RefAggregate extends RowBiflow {
   window_start: number;
   window_end: number;
   exporter_ip: string;
@@ -141,6 +143,7 @@ export function referenceAggregates(
       avg_duration_ms: Math.floor(sumD / rows.length),
       protocol_sources: sources,
       interfaces: { input: [...ins].sort((a, b) => a - b), output: [...outs].sort((a, b) => a - b) },
+      ...rowBiflow(rows),
     });
   }
   return out;
@@ -179,9 +182,10 @@ export function referenceRollup(
       ]) {
         if (!hit) continue;
         const w = perWindow.get(a.window_start) ?? { b: 0, p: 0, f: 0, s: 0 };
-        w.b += a.bytes_total;
-        w.p += a.packets_total;
-        w.f += a.flow_count;
+        // A biflow row carries the other direction's traffic too (reverse_*): the edge's either way.
+        w.b += a.bytes_total + a.reverse_bytes;
+        w.p += a.packets_total + a.reverse_packets;
+        w.f += a.flow_count + a.reverse_flows;
         if (isFwd) w.s += a.new_sessions;
         perWindow.set(a.window_start, w);
       }
@@ -197,13 +201,19 @@ export function referenceRollup(
     let peak = 0;
     const request = { bytes: 0, packets: 0, flows: 0 };
     for (const a of aggs) {
-      // The request side: the client -> server rows of the day (what the client sent).
+      // The request side: what the client sent, i.e. the client -> server rows' own counters and the
+      // reverse counters of the server -> client biflow rows.
       if (a.window_start < day || a.window_start >= day + DAY_MS || a.ip_protocol !== e.ip_protocol) continue;
-      if (!sameIp(a.src_ip, e.client_ip) || !sameIp(a.dst_ip, e.server_ip) || a.dst_port !== e.server_port)
-        continue;
-      request.bytes += a.bytes_total;
-      request.packets += a.packets_total;
-      request.flows += a.flow_count;
+      if (sameIp(a.src_ip, e.client_ip) && sameIp(a.dst_ip, e.server_ip) && a.dst_port === e.server_port) {
+        request.bytes += a.bytes_total;
+        request.packets += a.packets_total;
+        request.flows += a.flow_count;
+      }
+      if (sameIp(a.src_ip, e.server_ip) && a.src_port === e.server_port && sameIp(a.dst_ip, e.client_ip)) {
+        request.bytes += a.reverse_bytes;
+        request.packets += a.reverse_packets;
+        request.flows += a.reverse_flows;
+      }
     }
     for (const [ws, v] of perWindow) {
       all[(ws - day) / WINDOW_MS] = v.b;

@@ -17,7 +17,7 @@
  *
  * Only bound parameters carry values: $1/$2 the time range, $3 the internal networks (inet[]).
  */
-import { BIFLOW_FIELDS } from '../../core/biflow-fields.js';
+import { BIFLOW_FIELDS, BIFLOW_VALUE_LIMIT } from '../../core/biflow-fields.js';
 import { EPHEMERAL_FROM, PERCENTILE_RANKS, WELL_KNOWN_LIMIT, WINDOWS_PER_DAY } from '../../core/rules.js';
 
 const INT8_MAX = '9223372036854775807';
@@ -62,18 +62,26 @@ export const DELETE_WINDOWS_SQL =
   'DELETE FROM flow_aggregates WHERE window_start >= $1 AND window_start < $2';
 
 /**
- * A flow's biflow evidence as deps/biflow.ts biflowEvidence reads it (a number or a string of digits;
- * reverse counters the first of their names present): bi_dir, bi_nsel, bi_rev_bytes, bi_rev_packets,
- * bi_rev_flags (NULL where absent; bi_nsel false). Each value is two key lookups on the row's jsonb; a
- * guard testing all the names first made the aggregation a third slower (the planner copies a lateral
- * column into every use, so the guard ran once per lookup).
+ * A flow's biflow evidence as deps/biflow.ts biflowEvidence reads it (the value rule beside BIFLOW_FIELDS:
+ * a JSON integer or a string of digits below 2^64, anything else absent; reverse counters the first of
+ * their names readable; NSEL evidence a readable NSEL field): bi_dir, bi_nsel, bi_rev_bytes,
+ * bi_rev_packets, bi_rev_flags (NULL where absent; bi_nsel false). Each value is up to three key lookups
+ * on the row's jsonb (->> gives the digits of a number and of a string alike; a negative, fractional or boolean
+ * value fails the pattern). A guard testing all the names first made the aggregation a third slower (the
+ * planner copies a lateral column into every use, so the guard ran once per lookup); only the NSEL test
+ * is guarded by its names (?|), so rows without them read no NSEL value. Measured on 1 M rows (this
+ * lateral alone): rows naming no field as before, RFC 5103 rows 1.25 -> 1.5 µs, NSEL rows 0.8 -> 1.3 µs
+ * (the bound check, and NSEL read as values instead of key presence), against ~17 µs per raw flow for
+ * the whole aggregation.
  */
 const BIFLOW_LATERAL = (() => {
   const k = BIFLOW_FIELDS;
+  const v = (key: string) => `(extended_fields->>'${key}')`;
   const n = (key: string) =>
-    `(CASE WHEN (extended_fields->>'${key}') ~ '^[0-9]+(\\.[0-9]*)?$' THEN floor((extended_fields->>'${key}')::numeric) END)`;
+    `(CASE WHEN ${v(key)} ~ '^[0-9]+$' THEN (CASE WHEN ${v(key)}::numeric < ${BIFLOW_VALUE_LIMIT} THEN ${v(key)}::numeric END) END)`;
   return `LATERAL (SELECT ${n(k.direction)} AS bi_dir,
-      extended_fields ?| ARRAY[${k.nsel.map((x) => `'${x}'`).join(', ')}] AS bi_nsel,
+      CASE WHEN extended_fields ?| ARRAY[${k.nsel.map((x) => `'${x}'`).join(', ')}]
+        THEN ${k.nsel.map((x) => `${n(x)} IS NOT NULL`).join(' OR ')} ELSE false END AS bi_nsel,
       COALESCE(${k.reverseBytes.map(n).join(', ')}) AS bi_rev_bytes,
       COALESCE(${k.reversePackets.map(n).join(', ')}) AS bi_rev_packets,
       mod(${n(k.reverseFlags)}, 65536)::int AS bi_rev_flags) bi`;

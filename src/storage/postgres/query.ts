@@ -156,7 +156,8 @@ export function compileAggregateRows(q: AggregateRowsQuery): Compiled {
   host(exporter_ip) AS exporter_ip, host(src_ip) AS src_ip, host(dst_ip) AS dst_ip, src_port, dst_port,
   ip_protocol, flow_count, bytes_total, packets_total, bytes_sampled, packets_sampled, sampling_rate,
   tcp_flags_observed, new_sessions, closed_sessions, min_duration_ms, max_duration_ms, avg_duration_ms,
-  protocol_sources, interfaces, is_internal::int AS is_internal, traffic_direction
+  protocol_sources, interfaces, is_internal::int AS is_internal, traffic_direction,
+  src_initiated, dst_initiated, reverse_bytes, reverse_packets, reverse_flows, reverse_tcp_flags
 FROM flow_aggregates a WHERE ${where.join(' AND ')}
 ORDER BY a.window_start, ${ipOrder('a.exporter_ip')}, ${ipOrder('a.src_ip')}, ${ipOrder('a.dst_ip')},
   a.src_port, a.dst_port, a.ip_protocol`;
