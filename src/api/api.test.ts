@@ -31,6 +31,7 @@ function flow(src: string, dst: string, dport: number, proto: number, bytes: num
     ip_protocol: proto,
     bytes_total: bytes,
     packets_total: 1,
+    extended_fields: { sampling_source: 'none', applicationName: dport === 443 ? 'HTTPS' : 'DNS' },
   };
 }
 
@@ -201,6 +202,19 @@ describe('top', () => {
       { src_ip: '10.0.0.1', bytes: 1000 },
     ]);
     expect(r.json.tier).toBe('raw');
+  });
+
+  it('by a value of extended_fields (ext.KEY); a malformed key names the parameter', async () => {
+    const r = await call({ url: '/api/v1/top?by=ext.applicationName&from=-1h&to=now' });
+    expect(r.status).toBe(200);
+    expect(r.json.columns).toEqual(['ext.applicationName', 'bytes']);
+    expect(r.json.rows).toEqual([
+      { 'ext.applicationName': 'HTTPS', bytes: 6000 },
+      { 'ext.applicationName': 'DNS', bytes: 300 },
+    ]);
+    const bad = await call({ url: '/api/v1/top?by=ext.&from=-1h&to=now' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json)).toContain('by');
   });
 
   it('POST with the filter as an AST, by as a list, ISO times', async () => {

@@ -6,8 +6,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { retentionText } from '../core/duration.js';
-import { GROUP_FIELDS, type GroupField } from '../query/ast.js';
-import { filterSchema, MAX_RANGE_MS, MAX_SEARCH_RANGE_MS, parseQuery } from '../query/validate.js';
+import { GROUP_FIELDS } from '../query/ast.js';
+import {
+  filterSchema,
+  groupBySchema,
+  MAX_RANGE_MS,
+  MAX_SEARCH_RANGE_MS,
+  parseQuery,
+} from '../query/validate.js';
 import { complete, type RecentValues } from './complete.js';
 import { registerDepsRoute } from './deps-route.js';
 import { registerLabelsRoute } from './labels-route.js';
@@ -38,7 +44,9 @@ import {
   timeoutParam,
 } from './schemas.js';
 
-const groupField = z.enum(GROUP_FIELDS as [GroupField, ...GroupField[]]);
+const groupField = groupBySchema.describe(
+  'a field, or ext.KEY[.KEY...]: a value of extended_fields (raw tier)',
+);
 const tier = z.enum(['raw', 'aggregates', 'daily']);
 
 /** Top-N groups by a metric, planned across the tiers (README "Answering across tiers"). */

@@ -13,6 +13,20 @@ export {
   type NumericField,
 } from '../core/columns.js';
 
+/**
+ * A group key on a value of extended_fields (raw tier only): `ext.` and the path's keys joined by dots,
+ * e.g. `ext.applicationName`. The value groups as text: a JSON string as itself, a number, boolean,
+ * object or array as its JSON text; a record without the path groups as null.
+ */
+export type ExtGroupKey = `ext.${string}`;
+/** What a top-N or series may group by: a canonical field or an extended_fields path. */
+export type GroupBy = GroupField | ExtGroupKey;
+export const EXT_KEY_PATTERN = /^ext(\.[A-Za-z0-9_-]{1,64}){1,8}$/;
+export const isExtKey = (k: string): k is ExtGroupKey => k.startsWith('ext.');
+export const extKeyPath = (k: ExtGroupKey): string[] => k.slice(4).split('.');
+/** The field a group key reads (what the planner asks each tier for). */
+export const byField = (k: GroupBy): FilterField => (isExtKey(k) ? 'extended_fields' : k);
+
 /** Address fields (core/columns.ts IP_FIELDS). */
 export type IpField = 'src_ip' | 'dst_ip' | 'exporter_ip' | 'next_hop';
 
@@ -60,7 +74,7 @@ export type Tier = 'raw' | 'aggregates' | 'daily';
 
 export interface TopQuery {
   kind: 'top';
-  by: GroupField[];
+  by: GroupBy[];
   metric: Metric;
   from: number;
   to: number;
@@ -95,7 +109,7 @@ export interface TopQuery {
  */
 export interface SeriesQuery {
   kind: 'series';
-  by: GroupField[];
+  by: GroupBy[];
   metric: Metric;
   from: number;
   to: number;

@@ -6,11 +6,18 @@ import { z } from 'zod';
 import { EQ_FIELDS, NUMERIC_FIELDS } from '../core/columns.js';
 import { DAY_MS, MINUTE_MS } from '../core/rules.js';
 import type { Filter, Query } from './ast.js';
-import { GROUP_FIELDS } from './ast.js';
+import { EXT_KEY_PATTERN, type ExtGroupKey, GROUP_FIELDS, type GroupField } from './ast.js';
 import { MAX_STEPS, stepCount } from './steps.js';
 
 const enumOf = (xs: readonly string[]) => z.enum(xs as unknown as [string, ...string[]]);
-const field = enumOf(GROUP_FIELDS);
+/** A group key: a field, or `ext.` and an extended_fields path (raw tier). API and CLI take the same. */
+export const groupBySchema = z.union([
+  z.enum(GROUP_FIELDS as unknown as [GroupField, ...GroupField[]]),
+  z
+    .string()
+    .regex(EXT_KEY_PATTERN, 'a field or ext.KEY[.KEY...] (letters, digits, _ and -)')
+    .transform((k) => k as ExtGroupKey),
+]);
 const eqField = enumOf(EQ_FIELDS);
 const numericField = enumOf(NUMERIC_FIELDS);
 const time = z.number().int().min(0).max(8_640_000_000_000_000);
@@ -111,7 +118,7 @@ const rangeCap = (max: number) => (q: { from: number; to: number }, ctx: z.Refin
 export const topQuerySchema = z
   .object({
     kind: z.literal('top'),
-    by: z.array(field).max(GROUP_FIELDS.length),
+    by: z.array(groupBySchema).max(GROUP_FIELDS.length),
     metric,
     limit: z.number().int().min(1).max(100_000),
     tier: tier.optional(),
@@ -124,7 +131,7 @@ export const topQuerySchema = z
 export const seriesQuerySchema = z
   .object({
     kind: z.literal('series'),
-    by: z.array(field).max(GROUP_FIELDS.length),
+    by: z.array(groupBySchema).max(GROUP_FIELDS.length),
     metric,
     limit: z.number().int().min(1).max(100),
     step: z.number().int().min(MINUTE_MS).multipleOf(MINUTE_MS).optional(),

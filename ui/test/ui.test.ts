@@ -117,6 +117,27 @@ describe('web UI (auth off)', () => {
     await shot('explore-filtered');
   });
 
+  it('Explore splits by an extended field typed into the dimension picker, as the API answers', async () => {
+    await page.goto(`${server.url}/explore?by=dst_port`);
+    const table = page.getByTestId('explore-table');
+    await table.locator('tbody tr').first().waitFor();
+    await page.getByLabel('dimension 1').selectOption('ext');
+    const key = page.getByLabel('extended field 1');
+    await key.fill('ext.sampling_source');
+    await key.press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('by') === 'ext.sampling_source');
+    const api = (await (
+      await fetch(`${server.url}/api/v1/top?by=ext.sampling_source&from=-1h&to=now&limit=50`)
+    ).json()) as { rows: Record<string, string>[] };
+    const want = api.rows.map((r) => r['ext.sampling_source']);
+    expect(want.length).toBeGreaterThan(0);
+    await expect
+      .poll(async () => new Set(await table.locator('tbody td:first-child').allTextContents()), {
+        timeout: 15_000,
+      })
+      .toEqual(new Set(want));
+  });
+
   it('a bad filter is marked at the position the API names', async () => {
     const bad = 'dst port 443 and src hots 10.0.0.1';
     const v = (await (

@@ -129,10 +129,41 @@ describe('storage commands', () => {
     expect(res.parts.map((p: { tier: string }) => p.tier)).toContain('aggregates');
   });
 
+  it('groups by a value of extended_fields (ext.KEY) over raw flows, as the decoded records say', async () => {
+    const want = new Map<string, number>();
+    for (const r of decodeAll()) {
+      const k = String(r.extended_fields.sampling_source ?? null);
+      want.set(k, (want.get(k) ?? 0) + Number(r.bytes_total) * Math.max(r.sampling_rate, 1));
+    }
+    const io = capture();
+    await runTop(
+      {
+        data,
+        by: 'ext.sampling_source',
+        from: '2000-01-01',
+        to: 'now',
+        limit: '50',
+        tier: 'raw',
+        json: true,
+      },
+      io,
+    );
+    expect(io.err()).toBe('');
+    const res = JSON.parse(io.out());
+    expect(res.columns).toEqual(['ext.sampling_source', 'bytes']);
+    const got = new Map(
+      res.rows.map((r: Record<string, string | number>) => [String(r['ext.sampling_source']), r.bytes]),
+    );
+    expect(got).toEqual(want);
+    expect(want.size).toBeGreaterThan(1);
+  });
+
   it('bad query parameters fail with a message naming the parameter', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ by: 'src_ip,colour' }, /--by: unknown field "colour" \(fields: src_ip/],
       [{ by: ',' }, /--by: at least one field/],
+      [{ by: 'ext.' }, /--by: unknown field "ext\." .*or ext\.KEY/],
+      [{ by: 'ext.a b' }, /--by: unknown field "ext\.a b"/],
       [{ by: 'src_ip', metric: 'bits' }, /--metric/],
       [{ by: 'src_ip', from: 'yesterday' }, /--from: expected an ISO-8601 time/],
       [{ by: 'src_ip', to: '-1x' }, /--to: expected a duration/],

@@ -7,9 +7,9 @@ import type { Command } from 'commander';
 import { cliToken, queryVia } from '../../app/query-via.js';
 import { parseDuration } from '../../core/duration.js';
 import { parseTimeSpec } from '../../core/time.js';
-import type { Filter, Query, QueryResult } from '../../query/ast.js';
+import { type Filter, GROUP_FIELDS, type GroupBy, type Query, type QueryResult } from '../../query/ast.js';
 import { assertFlowFilter, FilterError, formatFilterError, parseFilter } from '../../query/filter/index.js';
-import { parseQuery } from '../../query/validate.js';
+import { groupBySchema, parseQuery } from '../../query/validate.js';
 import { type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, serveToAsk, UsageError, withStore } from '../store.js';
@@ -41,6 +41,20 @@ export function validated(input: Record<string, unknown>): Query {
   const r = parseQuery(input);
   if (r.ok) return r.query;
   throw new UsageError(`--${r.error.replace(/^([a-z_]+)[.\d]*:/, '$1:')}`);
+}
+
+/** --by: comma-separated fields or ext.KEY[.KEY...] paths; UsageError naming the first unknown one. */
+export function parseByFlag(text: string | undefined): GroupBy[] {
+  const by = (text ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+  const bad = by.find((f) => !groupBySchema.safeParse(f).success);
+  if (bad !== undefined)
+    throw new UsageError(
+      `--by: unknown field ${JSON.stringify(bad)} (fields: ${GROUP_FIELDS.join(', ')}, or ext.KEY[.KEY...])`,
+    );
+  return by as GroupBy[];
 }
 
 /** --filter in the filter language; FilterError (with its position) passes through for the caret. */

@@ -13,6 +13,7 @@ import { type CommandContext, UsageError } from '../store.js';
 import {
   addQueryOptions,
   describeParts,
+  parseByFlag,
   parseFilterFlag,
   parseRange,
   type QueryFlags,
@@ -31,13 +32,7 @@ export interface SeriesFlags extends QueryFlags {
 }
 
 export function parseSeriesFlags(flags: SeriesFlags, now: number): SeriesQuery {
-  const by = (flags.by ?? '')
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x.length > 0);
-  const bad = by.find((f) => !(GROUP_FIELDS as readonly string[]).includes(f));
-  if (bad)
-    throw new UsageError(`--by: unknown field ${JSON.stringify(bad)} (fields: ${GROUP_FIELDS.join(', ')})`);
+  const by = parseByFlag(flags.by);
   const num = (v: string | undefined, flag: string, dflt: number) => {
     if (v === undefined) return dflt;
     const n = Number(v);

@@ -6,13 +6,15 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { GROUP_FIELDS, type GroupField, type TopQuery } from '../../query/ast.js';
+import { GROUP_FIELDS, type TopQuery } from '../../query/ast.js';
+import { groupBySchema } from '../../query/validate.js';
 import { addConfigFlags } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { type CommandContext, UsageError } from '../store.js';
 import {
   addQueryOptions,
   formatTable,
+  parseByFlag,
   parseFilterFlag,
   parseRange,
   type QueryFlags,
@@ -36,8 +38,6 @@ export interface TopFlags extends QueryFlags {
   previous?: boolean;
 }
 
-const fieldSchema = z.enum(GROUP_FIELDS as [GroupField, ...GroupField[]]);
-
 const topSchema = z.object({
   by: z
     .string()
@@ -47,7 +47,7 @@ const topSchema = z.object({
         .map((x) => x.trim())
         .filter((x) => x.length > 0),
     )
-    .pipe(z.array(fieldSchema).min(1, 'at least one field')),
+    .pipe(z.array(groupBySchema).min(1, 'at least one field')),
   metric: z.enum(['bytes', 'packets', 'flows']).default('bytes'),
   limit: z.coerce.number().int().min(1).max(100_000).default(10),
   tier: z.enum(['raw', 'aggregates', 'daily']).optional(),
@@ -55,15 +55,7 @@ const topSchema = z.object({
 
 /** Flags -> TopQuery; throws UsageError naming the offending flag. */
 export function parseTopFlags(flags: TopFlags, now: number): TopQuery {
-  const unknown = String(flags.by ?? '')
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x.length > 0 && !(GROUP_FIELDS as readonly string[]).includes(x));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `--by: unknown field ${JSON.stringify(unknown[0])} (fields: ${GROUP_FIELDS.join(', ')})`,
-    );
-  }
+  parseByFlag(flags.by); // names an unknown field before the schema's generic message
   const r = topSchema.safeParse({ by: flags.by, metric: flags.metric, limit: flags.limit, tier: flags.tier });
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -101,7 +93,10 @@ export function registerQuery(program: Command, io: CliIO): void {
         .description(
           'top-N groups by traffic, answered across the tiers (raw, 5-minute aggregates, daily) by what each holds',
         )
-        .requiredOption('--by <fields>', `comma-separated group fields: ${GROUP_FIELDS.join(', ')}`)
+        .requiredOption(
+          '--by <fields>',
+          `comma-separated group fields: ${GROUP_FIELDS.join(', ')}, or ext.KEY[.KEY...] (a value of extended_fields)`,
+        )
         .option('--metric <metric>', 'bytes | packets | flows (bytes/packets are sampling-scaled)', 'bytes')
         .option('--limit <n>', 'number of groups', '10')
         .option(

@@ -105,6 +105,11 @@ export const chdbDialect: Dialect = {
   bitAnd: (expr, mask) => `bitAnd(${expr}, ${mask})`,
   derived: (field) => DERIVED[field],
   ext: extSql,
+  extValue(path, b) {
+    const at = `extended_fields, ${path.map((k) => b.bind(k, 'text')).join(', ')}`;
+    // A JSON null reads as NULL, as PostgreSQL's #>> gives it.
+    return `multiIf(NOT JSONHas(${at}), NULL, JSONType(${at}) = 'String', JSONExtractString(${at}), JSONType(${at}) = 'Null', NULL, JSONExtractRaw(${at}))`;
+  },
   bucket(tier, step, binder) {
     const b = binder as ChBinder;
     const ms =

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
 import { dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../../core/rules.js';
-import { AGGREGATE_COLUMNS, type PlanPart, type Query, type QueryResult } from '../../query/ast.js';
+import { AGGREGATE_COLUMNS, isExtKey, type PlanPart, type Query, type QueryResult } from '../../query/ast.js';
 import { QueryTimeoutError } from '../../query/errors.js';
 import { scopeQuery } from '../../query/scope.js';
 import {
@@ -617,6 +617,7 @@ const IP_OUT = new Set(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']);
 
 function outValue(field: string, v: unknown): string | number | null {
   if (v === null || v === undefined) return null;
+  if (isExtKey(field)) return String(v); // grouped as text (query/ast.ts ExtGroupKey)
   if (IP_OUT.has(field)) return ipOut(v);
   if (typeof v === 'number') return v;
   if (field === 'protocol_type' || field === 'traffic_direction') return String(v);

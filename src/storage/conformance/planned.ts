@@ -32,12 +32,20 @@ import {
   windowStart,
 } from '../../core/rules.js';
 import type { Filter, Metric, PlanPart, QueryResult, TopQuery } from '../../query/ast.js';
+import { byField, isExtKey } from '../../query/ast.js';
 import { filterFields, planQuery } from '../../query/plan.js';
 import type { DependencyEdge, FlowStore } from '../port.js';
 import { expectTop } from './compare.js';
 import { rng } from './generator.js';
 import { plannedQueryTests } from './queries.js';
-import { type RefAggregate, type Row, rank, referenceAggregates, referenceRollup } from './reference.js';
+import {
+  extText,
+  type RefAggregate,
+  type Row,
+  rank,
+  referenceAggregates,
+  referenceRollup,
+} from './reference.js';
 
 const CLIENTS = ['10.1.0.1', '10.1.0.2', '192.168.7.9', '203.0.113.50', '2001:db8::c1', null];
 const SERVERS = ['10.2.0.10', '10.2.0.11', '198.51.100.7', '2001:db8::5'];
@@ -338,7 +346,7 @@ export function partItems(
       .map(({ f, get }) => {
         const rate = Math.max(f.sampling_rate, 1);
         return {
-          key: q.by.map(get),
+          key: q.by.map((k) => (isExtKey(k) ? extText(f, k) : get(k))),
           v: metricOf(q.metric, Number(f.bytes_total) * rate, Number(f.packets_total) * rate, 1),
           t: f.flow_start,
         };
@@ -349,7 +357,7 @@ export function partItems(
       .filter((a) => a.window_start >= p.from && a.window_start < p.to)
       .filter((a) => keep((k) => aggValue(a, k)))
       .map((a) => ({
-        key: q.by.map((k) => aggValue(a, k)),
+        key: q.by.map((k) => aggValue(a, byField(k))),
         v: metricOf(q.metric, a.bytes_total, a.packets_total, a.flow_count),
         t: a.window_start,
       }));
@@ -361,7 +369,7 @@ export function partItems(
     .map(({ s, e }) => ({ s, get: (k: FilterField) => (e[DAILY_FIELD[k as GroupField]!] as Value) ?? null }))
     .filter((x) => keep(x.get))
     .map(({ s, get }) => ({
-      key: q.by.map(get),
+      key: q.by.map((k) => get(byField(k))),
       v: metricOf(q.metric, s.bytes_total, s.packets_total, s.flow_count),
       t: s.stat_date,
     }));
@@ -481,7 +489,7 @@ export function runPlannedConformance(name: string, open: () => Promise<FlowStor
         };
         if (/"op":"(cmp|range|in|flags|ext)"/.test(JSON.stringify(q.filter ?? null))) newLeaves++;
         const got: QueryResult = await store.query(q);
-        const fields = [...new Set([...q.by, ...filterFields(q.filter)])];
+        const fields = [...new Set([...q.by.map(byField), ...filterFields(q.filter)])];
         const plan = planQuery(
           { from: q.from, to: q.to, fields },
           { now: Date.now(), ...(await store.tierState()) },

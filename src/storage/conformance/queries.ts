@@ -11,12 +11,12 @@
  *   flows equal in every key column), and those rows are the reference's flows of the range and filter.
  */
 import { expect, it } from 'vitest';
-import type { GroupField } from '../../core/columns.js';
 import type { FlowRecord } from '../../core/record.js';
 import { DAY_MS, HOUR_MS } from '../../core/rules.js';
 import type {
   Filter,
   FlowSearchQuery,
+  GroupBy,
   Metric,
   PlanPart,
   QueryResult,
@@ -40,7 +40,7 @@ export interface PlannedContext {
   /** When the tied flows of planned.ts start. */
   tieAt: number;
   partItems(
-    q: { by: GroupField[]; metric: Metric; filter?: Filter },
+    q: { by: GroupBy[]; metric: Metric; filter?: Filter },
     p: PlanPart,
   ): { key: (string | number | null)[]; v: number; t: number }[];
   /** The reference filter on a raw flow (true only: unknown does not match). */
@@ -61,8 +61,20 @@ export function plannedQueryTests(c: PlannedContext): void {
   const marks = () => [now, c.watermark, now - 3 * DAY_MS, now - 6 * DAY_MS, now - 10 * DAY_MS];
   const time = () =>
     r() < 0.6 ? pick(marks()) + Math.floor((r() - 0.5) * 4 * HOUR_MS) : now - Math.floor(r() * 11 * DAY_MS);
-  const by = (): GroupField[] =>
-    (['src_ip', 'dst_ip', 'dst_port', 'ip_protocol', 'exporter_ip', 'src_port'] as GroupField[])
+  // Extended fields of the world with scalar values (a string, small integers): the raw tier groups them.
+  const by = (): GroupBy[] =>
+    (
+      [
+        'src_ip',
+        'dst_ip',
+        'dst_port',
+        'ip_protocol',
+        'exporter_ip',
+        'src_port',
+        'ext.sampling_source',
+        'ext.frame_length',
+      ] as GroupBy[]
+    )
       .filter(() => r() < 0.3)
       .slice(0, 2);
   const metric = () => pick(['bytes', 'packets', 'flows'] as Metric[]);
@@ -193,8 +205,10 @@ export function plannedQueryTests(c: PlannedContext): void {
     // Key combinations with many groups (ephemeral ports) and absent values (null src_ip, protocol,
     // ports), limits below and above the number of groups, over the tied flows (equal metrics at the
     // N-th place), a multi-tier range and one that reaches into the daily tier.
-    const bys: GroupField[][] = [
+    const bys: GroupBy[][] = [
       ['src_ip', 'src_port'],
+      ['ext.sampling_source'],
+      ['dst_ip', 'ext.frame_length'],
       ['src_ip'],
       ['ip_protocol'],
       ['dst_ip', 'dst_port', 'ip_protocol'],
@@ -219,7 +233,7 @@ export function plannedQueryTests(c: PlannedContext): void {
     // Without absent values (TCP only), so the top keys have no null: the dialect's fast rank form.
     const tcp: Filter = { op: 'eq', field: 'ip_protocol', value: 6 };
     for (const [from, to] of ranges)
-      for (const by of [['dst_port'], ['dst_ip'], ['src_port']] as GroupField[][])
+      for (const by of [['dst_port'], ['dst_ip'], ['src_port']] as GroupBy[][])
         for (const limit of [2, 5])
           await checkSeries({ kind: 'series', by, metric: metric(), from, to, limit, filter: tcp });
     expect(nullGroups).toBeGreaterThan(3);

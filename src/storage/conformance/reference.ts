@@ -16,7 +16,7 @@ import {
   trafficDirection,
   WINDOW_MS,
 } from '../../core/rules.js';
-import type { GroupField, Metric } from '../../query/ast.js';
+import { type ExtGroupKey, type GroupBy, type GroupField, isExtKey, type Metric } from '../../query/ast.js';
 import type { DependencyEdge, DependencyStatsRow } from '../port.js';
 import { type RowBiflow, rowBiflow } from './reference-biflow.js';
 
@@ -250,8 +250,32 @@ export function referenceRollup(
   return out.sort((a, b) => (a.dependency_id < b.dependency_id ? -1 : 1));
 }
 
+/**
+ * The grouped text of an extended_fields path (query/ast.ts ExtGroupKey), worked out here from the record:
+ * a string as itself, a bigint or number as its decimal/JSON text, true/false, an object or array as its
+ * compact JSON text; null when a key on the path is missing or the value is JSON null.
+ */
+export function extText(f: FlowRecord, key: ExtGroupKey): string | null {
+  let v: unknown = f.extended_fields;
+  for (const k of key.slice(4).split('.')) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, k)) return null;
+    v = (v as Record<string, unknown>)[k];
+  }
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') return v.toString();
+  return JSON.stringify(v);
+}
+
+/** A group key's value in a raw flow (addresses canonical). */
+export function rawKey(f: FlowRecord, k: GroupBy): string | number | null {
+  if (isExtKey(k)) return extText(f, k);
+  const rec = f as unknown as Record<string, string | number | null>;
+  return IP_FIELDS.has(k) ? canonicalIp(rec[k] as string | null) : (rec[k] ?? null);
+}
+
 /** Full ranking (every group) of a top-N over raw flows: estimated real traffic (scaled by rate). */
-export function referenceTopRaw(flows: readonly FlowRecord[], by: GroupField[], metric: Metric): Row[] {
+export function referenceTopRaw(flows: readonly FlowRecord[], by: GroupBy[], metric: Metric): Row[] {
   return rank(
     flows.map((f) => {
       const rate = Math.max(f.sampling_rate, 1);
@@ -261,11 +285,7 @@ export function referenceTopRaw(flows: readonly FlowRecord[], by: GroupField[], 
           : metric === 'packets'
             ? Number(f.packets_total) * rate
             : 1;
-      const rec = f as unknown as Record<string, string | number | null>;
-      return {
-        key: by.map((b) => (IP_FIELDS.has(b) ? canonicalIp(rec[b] as string | null) : (rec[b] ?? null))),
-        v,
-      };
+      return { key: by.map((b) => rawKey(f, b)), v };
     }),
     by,
     metric,

@@ -132,6 +132,8 @@ export const postgresDialect: Dialect = {
   bitAnd: (expr, mask) => `(${expr} & ${mask})`,
   derived: (field) => DERIVED[field],
   ext: extSql,
+  // #>> gives a JSON string unquoted, other values as their JSON text, NULL for a missing path or null.
+  extValue: (path, b) => `(extended_fields #>> ARRAY[${path.map((k) => b.bind(k, 'text')).join(', ')}])`,
   bucket(tier, step, b) {
     const t =
       tier === 'raw' ? 'flow_start' : tier === 'aggregates' ? 'window_start' : 's.stat_date::timestamp';

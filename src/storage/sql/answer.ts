@@ -3,8 +3,14 @@
  * (compile.ts), run, name the columns. Shared by every SQL store; the store passes how to run a
  * statement and how to read a value back.
  */
-import type { GroupField } from '../../core/columns.js';
-import type { PlanPart, QueryResult, SeriesQuery, TopQuery } from '../../query/ast.js';
+import {
+  byField,
+  type GroupBy,
+  type PlanPart,
+  type QueryResult,
+  type SeriesQuery,
+  type TopQuery,
+} from '../../query/ast.js';
 import { filterFields, planQuery, type QueryPlan } from '../../query/plan.js';
 import { type Scope, scopeAnd, scopeQuery } from '../../query/scope.js';
 import { checkStep, chooseStep, stepCount } from '../../query/steps.js';
@@ -22,7 +28,7 @@ export interface AnswerOptions<Q> {
   dialect: Dialect;
   run(sql: string, params: unknown): Promise<Record<string, unknown>[]>;
   /** A grouped value as the result shows it (addresses as text, numbers as numbers). */
-  cell(field: GroupField, value: unknown): Cell;
+  cell(field: GroupBy, value: unknown): Cell;
   /** A metric value (exact below 2^53). */
   metric(value: unknown): number;
   /**
@@ -44,7 +50,7 @@ export type AnswerTopOptions = AnswerOptions<TopQuery>;
 /** Every group of the plan at once (the previous period's groups are matched to this period's). */
 const ALL = Number.MAX_SAFE_INTEGER;
 
-type Ranked = { by: readonly GroupField[]; metric: TopQuery['metric']; filter?: TopQuery['filter'] };
+type Ranked = { by: readonly GroupBy[]; metric: TopQuery['metric']; filter?: TopQuery['filter'] };
 
 function plan<Q extends { from: number; to: number; tier?: TopQuery['tier'] } & Ranked>(
   o: AnswerOptions<Q>,
@@ -52,7 +58,7 @@ function plan<Q extends { from: number; to: number; tier?: TopQuery['tier'] } & 
   to = o.query.to,
 ): QueryPlan {
   const q = o.query;
-  const fields = [...new Set([...q.by, ...filterFields(scopeAnd(q.filter, o.scope))])];
+  const fields = [...new Set([...q.by.map(byField), ...filterFields(scopeAnd(q.filter, o.scope))])];
   return planQuery({ from, to, fields, tier: q.tier }, { now: o.now, ...o.state });
 }
 
@@ -61,7 +67,7 @@ async function ranked<Q extends Ranked>(
   o: AnswerOptions<Q>,
   p: QueryPlan,
   limit: number,
-  by: readonly GroupField[] = o.query.by,
+  by: readonly GroupBy[] = o.query.by,
 ): Promise<Row[]> {
   const q = o.query;
   const spec = { by, metric: q.metric, filter: q.filter, limit, scope: o.scope };

@@ -16,7 +16,15 @@ import {
 } from '../../core/columns.js';
 import { parseIp } from '../../core/ip.js';
 import { cidrToRange } from '../../core/rules.js';
-import type { Filter, Metric, Tier } from '../../query/ast.js';
+import {
+  byField,
+  extKeyPath,
+  type Filter,
+  type GroupBy,
+  isExtKey,
+  type Metric,
+  type Tier,
+} from '../../query/ast.js';
 import { QueryError } from '../../query/errors.js';
 import type { PlanPart } from '../../query/plan.js';
 import { type Scope, scopeAnd, scopeFilter } from '../../query/scope.js';
@@ -57,7 +65,11 @@ const absentOf = (field: FilterField) => (FIELD_CATALOG[field] as FieldSpec).abs
  * 24-hour top-N 2.5 times slower); when parts are combined, raw parts map NULL to the sentinel so a group
  * is the same whichever tier answered it, and the result maps the sentinel back to NULL once per group.
  */
-function keyExpr(tier: Tier, field: GroupField, d: Dialect, combined: boolean): string {
+function keyExpr(tier: Tier, field: GroupBy, d: Dialect, b: Binder, combined: boolean): string {
+  if (isExtKey(field)) {
+    tierColumn(tier, 'extended_fields'); // raw only: QueryError on another tier
+    return d.extValue(extKeyPath(field), b);
+  }
   const col = tierColumn(tier, field, d);
   const absent = absentOf(field);
   if (tier !== 'raw' || !combined || absent === undefined) return col;
@@ -65,8 +77,8 @@ function keyExpr(tier: Tier, field: GroupField, d: Dialect, combined: boolean): 
 }
 
 /** The grouped value as the result shows it: a sentinel the aggregate tier stored reads as NULL. */
-function outExpr(field: GroupField, expr: string, d: Dialect, sentinels: boolean): string {
-  const absent = absentOf(field);
+function outExpr(field: GroupBy, expr: string, d: Dialect, sentinels: boolean): string {
+  const absent = absentOf(byField(field));
   if (!sentinels || absent === undefined) return expr;
   return `(CASE WHEN ${expr} = ${d.sentinel(absent)} THEN NULL ELSE ${expr} END)`;
 }
@@ -191,7 +203,7 @@ function metricExpr(tier: Tier, metric: Metric, d: Dialect): string {
 }
 
 export interface TopSpec {
-  by: readonly GroupField[];
+  by: readonly GroupBy[];
   metric: Metric;
   filter?: Filter;
   limit: number;
@@ -220,7 +232,7 @@ function groupScope(spec: TopSpec, part: PlanPart, d: Dialect): Scope | null {
 }
 
 /** Whether a top-N by these fields can test this scope per group (groupScope, whatever the tier). */
-export function scopeByGroup(by: readonly GroupField[], s: Scope): boolean {
+export function scopeByGroup(by: readonly GroupBy[], s: Scope): boolean {
   if (s.networks.length === 0 || !by.includes('src_ip') || !by.includes('dst_ip')) return false;
   const holdsZero = (n: string) => cidrToRange(n)?.lo.every((x) => x === 0) ?? true;
   return !s.networks.some(holdsZero);
@@ -246,7 +258,7 @@ function sourceOf(part: PlanPart, d: Dialect, b: Binder): { table: string; where
  */
 function partSql(spec: TopSpec, part: PlanPart, o: { d: Dialect; b: Binder; combined: boolean }): string {
   const { d, b } = o;
-  const keys = spec.by.map((f, i) => `${keyExpr(part.tier, f, d, o.combined)} AS k${i}`);
+  const keys = spec.by.map((f, i) => `${keyExpr(part.tier, f, d, b, o.combined)} AS k${i}`);
   const names = spec.by.map((_f, i) => `k${i}`);
   const source = sourceOf(part, d, b);
   const where = [source.where];
@@ -286,7 +298,9 @@ export function compileTop(
 ): { sql: string; params: unknown } | null {
   if (parts.length === 0) return null;
   const b = d.binder();
-  const kinds = spec.by.map((f) => (FIELD_CATALOG[f].kind === 'ip' ? 'ip' : 'other') as 'ip' | 'other');
+  const kinds = spec.by.map(
+    (f) => (FIELD_CATALOG[byField(f)].kind === 'ip' ? 'ip' : 'other') as 'ip' | 'other',
+  );
   const combined = parts.length > 1;
   // Sentinels appear in the grouped values when an aggregate part is present (raw parts map to them).
   const sentinels = parts.some((p) => p.tier === 'aggregates');
@@ -332,9 +346,13 @@ function groupMatch(
   const { d, b } = o;
   const tests = spec.by.map((field, i) => {
     const v = key[i];
+    if (isExtKey(field)) {
+      const expr = keyExpr(part.tier, field, d, b, o.combined);
+      return v === null ? `${expr} IS NULL` : `${expr} = ${b.bind(String(v), 'text')}`;
+    }
     if (v !== null) return compileLeaf({ op: 'eq', field, value: v }, part.tier, d, b);
     const absent = absentOf(field);
-    const expr = keyExpr(part.tier, field, d, o.combined);
+    const expr = keyExpr(part.tier, field, d, b, o.combined);
     return o.sentinels && absent !== undefined ? `${expr} = ${d.sentinel(absent)}` : `${expr} IS NULL`;
   });
   return tests.length === 1 ? tests[0] : `(${tests.join(' AND ')})`;
@@ -347,6 +365,7 @@ function groupMatch(
 function rankSql(spec: SeriesSpec, part: PlanPart, d: Dialect, b: Binder): string | null {
   if (!d.rankOf || spec.by.length !== 1 || spec.top.length === 0) return null;
   const field = spec.by[0];
+  if (isExtKey(field)) return null;
   const kind = FIELD_CATALOG[field].kind;
   if (kind !== 'ip' && kind !== 'port' && kind !== 'int') return null;
   const values = spec.top.map((k) => k[0]);

@@ -50,6 +50,11 @@ export interface Dialect {
    */
   ext(leaf: ExtLeaf, b: Binder): string;
   /**
+   * The value at an extended_fields path on the raw tier as grouped text (query/ast.ts ExtGroupKey): a
+   * JSON string as itself, any other JSON value as its text, NULL when the path is missing; keys bound.
+   */
+  extValue(path: readonly string[], b: Binder): string;
+  /**
    * Epoch ms of the start of the `step`-ms step (aligned to the epoch) a tier row's time falls in: raw
    * flow_start, aggregates window_start, daily stat_date (midnight UTC). An integer.
    */

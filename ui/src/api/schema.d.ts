@@ -11,7 +11,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    by: ("src_ip" | "dst_ip" | "src_port" | "dst_port" | "ip_protocol" | "exporter_ip" | "input_interface" | "output_interface" | "src_as" | "dst_as" | "protocol_type" | "next_hop")[] | string;
+                    by: (("src_ip" | "dst_ip" | "src_port" | "dst_port" | "ip_protocol" | "exporter_ip" | "input_interface" | "output_interface" | "src_as" | "dst_as" | "protocol_type" | "next_hop") | string)[] | string;
                     metric?: "bytes" | "packets" | "flows";
                     limit?: number;
                     tier?: "raw" | "aggregates" | "daily";
@@ -147,7 +147,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        by: ("src_ip" | "dst_ip" | "src_port" | "dst_port" | "ip_protocol" | "exporter_ip" | "input_interface" | "output_interface" | "src_as" | "dst_as" | "protocol_type" | "next_hop")[] | string;
+                        by: (("src_ip" | "dst_ip" | "src_port" | "dst_port" | "ip_protocol" | "exporter_ip" | "input_interface" | "output_interface" | "src_as" | "dst_as" | "protocol_type" | "next_hop") | string)[] | string;
                         /**
                          * @default bytes
                          * @enum {string}
@@ -311,7 +311,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    by?: ("src_ip" | "dst_ip" | "src_port" | "dst_port" | "ip_protocol" | "exporter_ip" | "input_interface" | "output_interface" | "src_as" | "dst_as" | "protocol_type" | "next_hop")[] | string;
+                    by?: (("src_ip" | "dst_ip" | "src_port" | "dst_port" | "ip_protocol" | "exporter_ip" | "input_interface" | "output_interface" | "src_as" | "dst_as" | "protocol_type" | "next_hop") | string)[] | string;
                     metric?: "bytes" | "packets" | "flows";
                     limit?: number;
                     step?: number;
@@ -446,7 +446,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        by?: ("src_ip" | "dst_ip" | "src_port" | "dst_port" | "ip_protocol" | "exporter_ip" | "input_interface" | "output_interface" | "src_as" | "dst_as" | "protocol_type" | "next_hop")[] | string;
+                        by?: (("src_ip" | "dst_ip" | "src_port" | "dst_port" | "ip_protocol" | "exporter_ip" | "input_interface" | "output_interface" | "src_as" | "dst_as" | "protocol_type" | "next_hop") | string)[] | string;
                         /**
                          * @default bytes
                          * @enum {string}

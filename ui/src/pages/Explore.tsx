@@ -5,7 +5,7 @@ import { Empty, ErrorBox, Progress, useAsync } from '../components';
 import { FilterEditor } from '../editor/FilterEditor';
 import { resolveTime } from '../time';
 import { local, si, useUrlState, utc } from '../util';
-import { DIMENSIONS, type Dimension, pivotSeries, sankey, seriesTable } from './explore-data';
+import { DIMENSIONS, type Dimension, EXT_DIMENSION, pivotSeries, sankey, seriesTable } from './explore-data';
 import { TimeRange } from './TimeRange';
 
 const DEFAULTS = {
@@ -33,6 +33,8 @@ function savedFilters(): string[] {
 export default function Explore() {
   const [s, set] = useUrlState(DEFAULTS);
   const [saved, setSaved] = useState(savedFilters);
+  // The picker whose extended-field key is being typed (null: none).
+  const [extAt, setExtAt] = useState<number | null>(null);
   const by = useMemo(() => s.by.split(',').filter(Boolean) as Dimension[], [s.by]);
   const metric = s.metric as Metric;
   const filter = s.filter.trim() || undefined;
@@ -107,24 +109,46 @@ export default function Explore() {
     return { option, table: seriesTable(p), empty: p.total.every((v) => v === 0) };
   }, [data.data, by, metric, s.chart]);
 
+  const setDim = (i: number, d: string) => {
+    const next: string[] = [...by];
+    if (d) next[i] = d;
+    else next.splice(i);
+    set({ by: [...new Set(next.filter(Boolean))].join(',') });
+  };
   const dimPicker = (i: number) => (
-    <select
-      aria-label={`dimension ${i + 1}`}
-      value={by[i] ?? ''}
-      onChange={(e) => {
-        const next = [...by];
-        if (e.target.value) next[i] = e.target.value as Dimension;
-        else next.splice(i);
-        set({ by: [...new Set(next.filter(Boolean))].join(',') });
-      }}
-    >
-      <option value="">{i === 0 ? '(total only)' : '(none)'}</option>
-      {DIMENSIONS.map((d) => (
-        <option key={d} value={d}>
-          {d}
-        </option>
-      ))}
-    </select>
+    <span key={i}>
+      <select
+        aria-label={`dimension ${i + 1}`}
+        value={by[i]?.startsWith('ext.') ? 'ext' : (by[i] ?? '')}
+        onChange={(e) => (e.target.value === 'ext' ? setExtAt(i) : setDim(i, e.target.value))}
+      >
+        <option value="">{i === 0 ? '(total only)' : '(none)'}</option>
+        {DIMENSIONS.map((d) => (
+          <option key={d} value={d}>
+            {d}
+          </option>
+        ))}
+        <option value="ext">extended field…</option>
+      </select>
+      {(extAt === i || by[i]?.startsWith('ext.')) && (
+        <input
+          aria-label={`extended field ${i + 1}`}
+          placeholder="ext.applicationName"
+          defaultValue={by[i]?.startsWith('ext.') ? by[i] : 'ext.'}
+          title="a key of extended_fields (raw flows only), e.g. ext.applicationName; Enter to apply"
+          onKeyDown={(e) => {
+            if (e.key !== 'Enter') return;
+            const v = e.currentTarget.value.trim();
+            e.currentTarget.setCustomValidity(
+              EXT_DIMENSION.test(v) ? '' : 'ext. and a key: letters, digits, _ and -',
+            );
+            if (!e.currentTarget.reportValidity()) return;
+            setExtAt(null);
+            setDim(i, v);
+          }}
+        />
+      )}
+    </span>
   );
 
   return (

@@ -21,7 +21,9 @@ export const DIMENSIONS = [
   'protocol_type',
   'next_hop',
 ] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
+/** A canonical field, or `ext.KEY[.KEY...]`: a value of extended_fields (raw flows only). */
+export type Dimension = (typeof DIMENSIONS)[number] | `ext.${string}`;
+export const EXT_DIMENSION = /^ext(\.[A-Za-z0-9_-]{1,64}){1,8}$/;
 
 type Row = Record<string, string | number | null>;
 
