@@ -1,5 +1,5 @@
 import { Prng } from '../core/prng.js';
-import type { GenFlow } from '../gen/flows.js';
+import { type GenFlow, plainFlow } from '../gen/flows.js';
 
 /**
  * A small company network for the demo: laptops, a web tier, an API tier, a database, a cache, DNS,
@@ -228,9 +228,7 @@ export class CompanyNetwork {
     size: number;
     flags: number;
   }): GenFlow {
-    const v6 = f.src.includes(':');
-    return {
-      ipVersion: v6 ? 6 : 4,
+    return plainFlow({
       srcIp: f.src,
       dstIp: f.dst,
       srcPort: f.sport,
@@ -239,20 +237,9 @@ export class CompanyNetwork {
       packets: f.packets,
       bytes: f.packets * f.size,
       tcpFlags: f.flags,
-      tos: 0,
-      inputIf: 1,
-      outputIf: 2,
-      srcAs: 0,
-      dstAs: 0,
-      nextHop: v6 ? '::' : '0.0.0.0',
-      srcMask: v6 ? 64 : 24,
-      dstMask: v6 ? 64 : 24,
-      direction: 0,
-      srcVlan: 0,
-      dstVlan: 0,
       start: f.start,
       end: f.end,
       app: f.c.app,
-    };
+    });
   }
 }

@@ -10,6 +10,7 @@ import { openStore } from '../app/store.js';
 import { tempDir } from '../app/testing/harness.js';
 import { formatDeps } from '../cli/commands/deps.js';
 import { DAY_MS, dayStart } from '../core/rules.js';
+import { addBiflowTotals, NO_BIFLOW } from '../storage/conformance/reference-biflow.js';
 import {
   type ConversationTotalsRow,
   type DependencyEdge,
@@ -38,6 +39,7 @@ const DAY = dayStart(T0 + SHIFT);
 // The reference's aggregate rows, biflow evidence included (the tier keeps it: deps/biflow.ts's rule).
 const rows = aggregateForDeps(flows);
 const synNoAckFlags = (f: number) => (f & 0x12) === 0x02;
+const NO_BIFLOW_ROWS = { ...NO_BIFLOW, reverse_syn_no_ack_rows: 0 };
 
 /** The biflow sums per conversation key (src|dst|sport|dport|proto) of the reference rows. */
 function referenceBiflow(): Map<string, Omit<ConversationTotalsRow, keyof ConversationRowBase>> {
@@ -46,17 +48,9 @@ function referenceBiflow(): Map<string, Omit<ConversationTotalsRow, keyof Conver
     const b = r.biflow;
     if (!b) continue;
     const key = [r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.ip_protocol].join('|');
-    const t = out.get(key) ?? { ...NO_BIFLOW };
+    const t = out.get(key) ?? { ...NO_BIFLOW_ROWS };
     out.set(key, t);
-    t.src_initiated += b.src_initiated;
-    t.dst_initiated += b.dst_initiated;
-    t.reverse_bytes += b.reverse_bytes;
-    t.reverse_packets += b.reverse_packets;
-    t.reverse_flows += b.reverse_flows;
-    if (b.reverse_bytes > 0 || b.reverse_packets > 0) {
-      t.reverse_tcp_flags |= b.reverse_tcp_flags;
-      if (synNoAckFlags(b.reverse_tcp_flags)) t.reverse_syn_no_ack_rows++;
-    }
+    addBiflowTotals(t, b);
   }
   return out;
 }
@@ -76,15 +70,6 @@ type ConversationRowBase = Pick<
   | 'tcp_flags_observed'
   | 'syn_no_ack_rows'
 >;
-const NO_BIFLOW = {
-  src_initiated: 0,
-  dst_initiated: 0,
-  reverse_bytes: 0,
-  reverse_packets: 0,
-  reverse_flows: 0,
-  reverse_tcp_flags: 0,
-  reverse_syn_no_ack_rows: 0,
-};
 const reference = mergeEdges([], inferEdges(rows).edges).edges.map(normalizeEdge);
 const signal = new AbortController().signal;
 const clientEndpoints = new Set(
@@ -155,7 +140,7 @@ function discoveryOnStore(name: string, open: () => Promise<FlowStore>): void {
             new_sessions: n('new_sessions'),
             tcp_flags_observed: n('tcp_flags_observed'),
             syn_no_ack_rows: synNoAck,
-            ...(biflow.get(key) ?? NO_BIFLOW),
+            ...(biflow.get(key) ?? NO_BIFLOW_ROWS),
           });
           continue;
         }

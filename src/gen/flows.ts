@@ -47,6 +47,37 @@ export interface GenReverse {
   tcpFlags: number;
 }
 
+/** What a simulated flow must say; plainFlow fills in the rest. */
+export type FlowCore = Pick<
+  GenFlow,
+  'srcIp' | 'dstIp' | 'srcPort' | 'dstPort' | 'protocol' | 'packets' | 'bytes' | 'tcpFlags' | 'start' | 'end'
+> &
+  Partial<GenFlow>;
+
+/**
+ * A flow with the fields a simulation does not care about set plainly: interfaces 1 -> 2, no AS, no VLAN,
+ * ingress, no next hop, /24 (IPv6 /64) masks, no application; any of them may be given.
+ */
+export function plainFlow(f: FlowCore): GenFlow {
+  const v6 = f.srcIp.includes(':');
+  return {
+    ipVersion: v6 ? 6 : 4,
+    tos: 0,
+    inputIf: 1,
+    outputIf: 2,
+    srcAs: 0,
+    dstAs: 0,
+    nextHop: v6 ? '::' : '0.0.0.0',
+    srcMask: v6 ? 64 : 24,
+    dstMask: v6 ? 64 : 24,
+    direction: 0,
+    srcVlan: 0,
+    dstVlan: 0,
+    app: '',
+    ...f,
+  };
+}
+
 export interface Service {
   port: number;
   protocol: number;

@@ -7,7 +7,7 @@ export { Prng } from '../core/prng.js';
 export type { Exporter, ExporterOptions, GenPacket, GenProtocol, GenTotals, Tally } from './exporter.js';
 export { createExporter, GEN_PROTOCOLS } from './exporter.js';
 export type { FlowGeneratorOptions, GenFlow, GenReverse, Service } from './flows.js';
-export { DEFAULT_SERVICES, FlowGenerator } from './flows.js';
+export { DEFAULT_SERVICES, type FlowCore, FlowGenerator, plainFlow } from './flows.js';
 export { exportFlows, type GivenPacket } from './given.js';
 export { DEFAULT_PORTS, type PcapDatagram, writePcap } from './pcap.js';
 export { type LoadOptions, type LoadResult, sendLoad } from './send.js';

@@ -7,7 +7,7 @@
  */
 import { Prng } from '../../core/prng.js';
 import type { FlowRecord } from '../../core/record.js';
-import type { GenFlow, GenReverse } from '../../gen/index.js';
+import { type GenFlow, type GenReverse, plainFlow } from '../../gen/index.js';
 import { AddressOrder, conversationKey } from '../conversations.js';
 import { collapsePorts, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, WINDOW_MS } from '../tier.js';
 import { sflowVia, VIA, type Via, type WirePair, wirePairs } from './wire.js';
@@ -127,34 +127,23 @@ export class TruthNet {
       responder?: GenFlow['responder'];
     },
   ): void {
-    const v6 = f.src.includes(':');
-    this.send(via, {
-      ipVersion: v6 ? 6 : 4,
-      srcIp: f.src,
-      dstIp: f.dst,
-      srcPort: f.sport,
-      dstPort: f.dport,
-      protocol: f.proto,
-      packets: f.packets,
-      bytes: f.bytes,
-      tcpFlags: f.proto === 6 ? (f.flags ?? 0) : 0,
-      tos: 0,
-      inputIf: 1,
-      outputIf: 2,
-      srcAs: 0,
-      dstAs: 0,
-      nextHop: v6 ? '::' : '0.0.0.0',
-      srcMask: v6 ? 64 : 24,
-      dstMask: v6 ? 64 : 24,
-      direction: 0,
-      srcVlan: 0,
-      dstVlan: 0,
-      start: f.start,
-      end: f.end,
-      app: '',
-      reverse: f.reverse,
-      responder: f.responder,
-    });
+    this.send(
+      via,
+      plainFlow({
+        srcIp: f.src,
+        dstIp: f.dst,
+        srcPort: f.sport,
+        dstPort: f.dport,
+        protocol: f.proto,
+        packets: f.packets,
+        bytes: f.bytes,
+        tcpFlags: f.proto === 6 ? (f.flags ?? 0) : 0,
+        start: f.start,
+        end: f.end,
+        reverse: f.reverse,
+        responder: f.responder,
+      }),
+    );
   }
 
   session(s: SessionSpec): void {

@@ -165,15 +165,26 @@ export function referenceConversationTotals(
     c.new_sessions += a.new_sessions;
     c.tcp_flags_observed |= a.tcp_flags_observed;
     if (synNoAck(a.tcp_flags_observed)) c.syn_no_ack_rows++;
-    c.src_initiated += a.src_initiated;
-    c.dst_initiated += a.dst_initiated;
-    c.reverse_bytes += a.reverse_bytes;
-    c.reverse_packets += a.reverse_packets;
-    c.reverse_flows += a.reverse_flows;
-    if (a.reverse_bytes > 0 || a.reverse_packets > 0) {
-      c.reverse_tcp_flags |= a.reverse_tcp_flags;
-      if (synNoAck(a.reverse_tcp_flags)) c.reverse_syn_no_ack_rows++;
-    }
+    addBiflowTotals(c, a);
   }
   return [...out.values()];
+}
+
+/**
+ * Adds one aggregate row's biflow evidence to a conversation's sums: the reverse flags (and their
+ * SYN-without-ACK rows) only from rows that carried reverse traffic, as conversationTotals sums them.
+ */
+export function addBiflowTotals(
+  t: BiflowTotals & { reverse_syn_no_ack_rows: number },
+  a: BiflowTotals,
+): void {
+  t.src_initiated += a.src_initiated;
+  t.dst_initiated += a.dst_initiated;
+  t.reverse_bytes += a.reverse_bytes;
+  t.reverse_packets += a.reverse_packets;
+  t.reverse_flows += a.reverse_flows;
+  if (a.reverse_bytes > 0 || a.reverse_packets > 0) {
+    t.reverse_tcp_flags |= a.reverse_tcp_flags;
+    if (synNoAck(a.reverse_tcp_flags)) t.reverse_syn_no_ack_rows++;
+  }
 }
