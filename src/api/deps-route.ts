@@ -60,13 +60,13 @@ const diffBody = z.object({
     .min(0)
     .max(1000)
     .optional()
-    .describe('Bytes moved by more than this share: changed (0.5)'),
+    .describe('Bytes moved by more than this share: grown or shrunk (0.5)'),
   p95Factor: z
     .number()
     .min(0)
     .max(1000)
     .optional()
-    .describe('The p95 of 5-minute bytes moved by more than this share: changed (default: factor)'),
+    .describe('The p95 of 5-minute bytes moved by more than this share: grown or shrunk (default: factor)'),
   history: z
     .boolean()
     .optional()

@@ -17,7 +17,7 @@ export interface GivenPacket extends EncodedPacket {
 export function exportFlows(opts: ExporterOptions, flows: readonly GenFlow[], perPacket = 20): GivenPacket[] {
   if (flows.length === 0) return [];
   const sorted = [...flows].sort((a, b) => a.end - b.end);
-  const first = Math.min(...sorted.map((f) => f.start));
+  const first = sorted.reduce((m, f) => Math.min(m, f.start), Number.POSITIVE_INFINITY);
   const exportAt = (end: number): number => Math.ceil((end + 1000) / 1000) * 1000;
   const enc = createEncoder(
     { bootTime: first - 3_600_000, ...opts },

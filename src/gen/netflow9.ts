@@ -54,10 +54,12 @@ export class V9Encoder implements PacketEncoder {
       { id: V9_TEMPLATE_IPV4, fields: v4 },
       { id: V9_TEMPLATE_IPV6, fields: v6 },
     ];
+    // NSEL records carry no TCP flags (a firewall's connection record): no field 6 there.
+    const nsel = (fields: FieldDef[]) => [...fields.filter((f) => f.id !== 6), ...NSEL_FIELDS];
     if (opts.nsel)
       this.templates.push(
-        { id: V9_TEMPLATE_NSEL_IPV4, fields: [...v4, ...NSEL_FIELDS] },
-        { id: V9_TEMPLATE_NSEL_IPV6, fields: [...v6, ...NSEL_FIELDS] },
+        { id: V9_TEMPLATE_NSEL_IPV4, fields: nsel(v4) },
+        { id: V9_TEMPLATE_NSEL_IPV6, fields: nsel(v6) },
       );
     this.ctx = { bootTime: opts.bootTime, samplerId: opts.samplerId ?? 1 };
   }

@@ -14,9 +14,10 @@ export {
 } from '../core/columns.js';
 
 /**
- * A group key on a value of extended_fields (raw tier only): `ext.` and the path's keys joined by dots,
- * e.g. `ext.applicationName`. The value groups as text: a JSON string as itself, a number, boolean,
- * object or array as its JSON text; a record without the path groups as null.
+ * A group key on a value of extended_fields (raw tier only): `ext.` and the path's object keys joined by
+ * dots, e.g. `ext.applicationName`. The value groups as text: a JSON string as itself, a number or
+ * boolean as its JSON text; a record without the path, JSON null, an object or an array group as null
+ * (name a key inside an object instead).
  */
 export type ExtGroupKey = `ext.${string}`;
 /** What a top-N or series may group by: a canonical field or an extended_fields path. */

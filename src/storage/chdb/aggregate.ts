@@ -143,10 +143,13 @@ export const NICE = 'os_threads_nice_value_query = 19';
 export const JOB_SETTINGS = `max_threads = 1, max_bytes_before_external_group_by = 536870912, ${NICE}`;
 
 /** Patch-part lightweight delete (schema.ts): tens of ms instead of a mutation over the partition. */
-const PATCH_DELETE = `SETTINGS lightweight_delete_mode = 'lightweight_update'`;
+export const PATCH_DELETE = `SETTINGS lightweight_delete_mode = 'lightweight_update'`;
+
+/** Aggregate rows of the windows in [{lo}, {hi}) (epoch ms). */
+export const WINDOWS_WHERE = `window_start >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC') AND window_start < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')`;
 
 export const DELETE_WINDOWS_SQL = `DELETE FROM flow_aggregates
-WHERE window_start >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC') AND window_start < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')
+WHERE ${WINDOWS_WHERE}
 ${PATCH_DELETE}`;
 
 /**

@@ -27,7 +27,7 @@ describe('withHourly (which spans a top-N reads from the hourly rollup)', () => 
         t = to;
       }
       const hourlyFrom = t0 + Math.floor(r() * 30) * WINDOW_MS;
-      const out = withHourly(parts, hourlyFrom);
+      const out = withHourly(parts, { from: hourlyFrom });
       // The same spans, in order, adjacent: nothing read twice, nothing left out.
       expect(out.flatMap((p) => [p.from, p.to])).toEqual(
         out.length === 0 ? [] : [parts[0].from, ...out.slice(1).flatMap((p) => [p.from, p.from]), t],
@@ -160,7 +160,49 @@ describe('the hourly rollup on the embedded store', () => {
     spy.mockRestore();
   });
 
-  it('follows retention: hours before the aggregates cutoff go with their windows', async () => {
+  const topDst = (from: number, to: number): TopQuery => ({
+    kind: 'top',
+    by: ['dst_ip'],
+    metric: 'bytes',
+    from,
+    to,
+    limit: 15,
+    tier: 'aggregates',
+  });
+  const refTopDst = (from: number, to: number) =>
+    referenceTopAggregates(
+      referenceAggregates(
+        all.filter((f) => f.flow_start >= from && f.flow_start < to),
+        internalRanges(internal),
+      ),
+      ['dst_ip'],
+      'bytes',
+    );
+
+  it('hours noted as being rewritten are read from the windows, and built again by the next run', async () => {
+    const db = (store as unknown as { db: Db }).db;
+    // A process that died between rewriting hours 2-4 and building them: the rollup lacks them.
+    await store.putSetting('hourly_pending', `${day + 2 * HOUR_MS},${day + 4 * HOUR_MS}`);
+    await db.exec(
+      `DELETE FROM flow_hourly WHERE hour >= toDateTime({lo:Int64}, 'UTC') AND hour < toDateTime({hi:Int64}, 'UTC')`,
+      { lo: (day + 2 * HOUR_MS) / 1000, hi: (day + 4 * HOUR_MS) / 1000 },
+    );
+    await store.close(); // the next process
+    store = await openChdbStore({ dir, internalNetworks: internal });
+    const spy = vi.spyOn(Db.prototype, 'rows');
+    const q = topDst(day + HOUR_MS, day + 6 * HOUR_MS);
+    expectTop((await store.query(q)).rows, refTopDst(q.from, q.to), 'bytes', 15, 'pending');
+    expect(spy.mock.calls.some(([sql]) => String(sql).includes('flow_hourly'))).toBe(false);
+    // The next aggregation (any window) builds the noted hours first; the rollup is read again.
+    await store.aggregateWindows(day + 11 * HOUR_MS, day + 11 * HOUR_MS + WINDOW_MS);
+    expect(await store.getSetting('hourly_pending')).toBe('');
+    spy.mockClear();
+    expectTop((await store.query(q)).rows, refTopDst(q.from, q.to), 'bytes', 15, 'rebuilt');
+    expect(spy.mock.calls.some(([sql]) => String(sql).includes('flow_hourly'))).toBe(true);
+    spy.mockRestore();
+  });
+
+  it('follows retention: no hour the cutoff cuts is read from the rollup, none before it kept', async () => {
     const db = (store as unknown as { db: Db }).db;
     const count = async (table: string, col: string, lo: number, hi: number) =>
       Number(
@@ -171,16 +213,20 @@ describe('the hourly rollup on the embedded store', () => {
           )
         )[0].n,
       );
-    const cut = day + 6 * HOUR_MS;
+    // A cutoff inside an hour (5:25): that hour's windows from 5:25 on stay, its hourly row goes.
+    const cut = day + 5 * HOUR_MS + 25 * 60_000;
     expect(await count('flow_hourly', 'hour', day, cut)).toBeGreaterThan(0);
     const now = Date.now();
-    await store.applyRetention(
-      { raw: 30 * 86_400_000, aggregates: now - cut, daily: 800 * 86_400_000 },
-      { dryRun: false, now },
-    );
+    const policy = { raw: 30 * 86_400_000, aggregates: now - cut, daily: 800 * 86_400_000 };
+    await store.setRetention(policy);
+    await store.applyRetention(policy, { dryRun: false, now });
     expect(await count('flow_aggregates', 'window_start', day, cut)).toBe(0);
+    expect(await count('flow_aggregates', 'window_start', cut, day + 6 * HOUR_MS)).toBeGreaterThan(0);
     expect(await count('flow_hourly', 'hour', day, cut)).toBe(0);
-    expect(await count('flow_hourly', 'hour', cut, day + 12 * HOUR_MS)).toBeGreaterThan(0);
+    expect(await count('flow_hourly', 'hour', day + 6 * HOUR_MS, day + 12 * HOUR_MS)).toBeGreaterThan(0);
+    // A forced aggregates top-N across the cutoff: the windows the retention kept, all of them.
+    const q = topDst(day, day + 10 * HOUR_MS);
+    expectTop((await store.query(q)).rows, refTopDst(cut, q.to), 'bytes', 15, 'after retention');
   });
 });
 
@@ -221,6 +267,21 @@ describe('upgrading a store that has aggregates (migration 11)', () => {
         internalRanges([]),
       );
       expectTop(r.rows, referenceTopAggregates(want, ['dst_ip'], 'bytes'), 'bytes', 10);
+      // Later hours are aggregated after the upgrade: a top-N across hourly_from reads both.
+      const later = generateFlows({ seed: 22, day, conversations: 400 }).filter(
+        (f) => f.flow_start >= day + 5 * HOUR_MS && f.flow_start < day + 9 * HOUR_MS,
+      );
+      await store.insertFlows(later);
+      await store.aggregateWindows(day + 5 * HOUR_MS - 20 * 60_000, day + 9 * HOUR_MS);
+      const spy2 = vi.spyOn(Db.prototype, 'rows');
+      const across = await store.query({ ...q, to: day + 9 * HOUR_MS });
+      expect(spy2.mock.calls.some(([sql]) => String(sql).includes('flow_hourly'))).toBe(true);
+      spy2.mockRestore();
+      const both = referenceAggregates(
+        [...flows, ...later].filter((f) => f.flow_start < day + 9 * HOUR_MS),
+        internalRanges([]),
+      );
+      expectTop(across.rows, referenceTopAggregates(both, ['dst_ip'], 'bytes'), 'bytes', 10);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

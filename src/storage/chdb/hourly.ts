@@ -6,19 +6,30 @@
  *
  * Kept in step by aggregateWindows: every hour whose windows it (re)writes is built again from them, delete
  * and insert, in the same call (the current hour at each run, about a tenth of a second at 10 M flows a
- * day; an hour reached by late flows when they are aggregated). A call that dies is repeated by the tier
- * jobs (the watermark or the late windows say so), so an hour always sums what its windows hold. Hours before `hourly_from` (the watermark's hour when the table was
- * created on a store that had aggregates) are never read from here. Retention drops it like the aggregates.
- * Only top-N statements read it (answer.ts `rollup`); series steps and row queries read the windows.
+ * day; an hour reached by late flows when they are aggregated). The hours being rewritten are noted in
+ * the store first (`hourly_pending`) and cleared once built: a top-N reads those from the windows, and the
+ * next aggregateWindows builds them again if the process died in between (import has no retry of its
+ * own). Hours before `hourly_from` (the hour after the newest window when the table was created on a
+ * store that had aggregates) and hours that begin before the aggregates' retention cutoff (partly expired)
+ * are never read from here. Only top-N statements read it (answer.ts `rollup`); series steps and row
+ * queries read the windows.
  */
 import { HOUR_MS } from '../../core/rules.js';
 import type { PlanPart } from '../../query/ast.js';
 import type { Binder } from '../sql/dialect.js';
-import { JOB_SETTINGS } from './aggregate.js';
+import { JOB_SETTINGS, PATCH_DELETE, WINDOWS_WHERE } from './aggregate.js';
 import type { Db } from './db.js';
 
 /** Settings key: hours before this instant (epoch ms) are not in flow_hourly (see above). */
 export const HOURLY_FROM_KEY = 'hourly_from';
+/** Settings key: the hours `lo,hi` (epoch ms) being rewritten; empty when none (see above). */
+export const HOURLY_PENDING_KEY = 'hourly_pending';
+
+/** The pending hours a setting value names, or null. */
+export function parsePending(v: string | null): [number, number] | null {
+  const m = /^(\d+),(\d+)$/.exec(v ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
 
 /** An hourly part only pays when it replaces at least this many windows' rows. */
 const MIN_HOURS = 2;
@@ -47,15 +58,16 @@ SETTINGS ttl_only_drop_parts = 1, enable_block_number_column = 1, enable_block_o
  */
 export const SET_HOURLY_FROM = `INSERT INTO flowlens_settings (key, value, version)
 SELECT '${HOURLY_FROM_KEY}',
-  toString(if(count() = 0, 0, (toUnixTimestamp(toStartOfHour(max(window_start))) + 3600) * 1000)), 0
+  toString(if(count() = 0, 0, (toUnixTimestamp(toStartOfHour(max(window_start))) + 3600) * 1000)),
+  toUInt64(toUnixTimestamp64Milli(now64(3))) * 1000
 FROM flow_aggregates`;
 
 const HOURS = `hour >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC') AND hour < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')`;
-const DELETE_HOURS = `DELETE FROM flow_hourly WHERE ${HOURS} SETTINGS lightweight_delete_mode = 'lightweight_update'`;
+const DELETE_HOURS = `DELETE FROM flow_hourly WHERE ${HOURS}\n${PATCH_DELETE}`;
 const BUILD_HOURS = `INSERT INTO flow_hourly
 SELECT toStartOfHour(window_start) AS hour, ${KEY}, sum(flow_count), sum(bytes_total), sum(packets_total)
 FROM flow_aggregates
-WHERE window_start >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC') AND window_start < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')
+WHERE ${WINDOWS_WHERE}
 GROUP BY hour, ${KEY}
 SETTINGS ${JOB_SETTINGS}`;
 
@@ -70,14 +82,19 @@ export async function buildHours(db: Db, from: number, to: number): Promise<void
 
 /**
  * A top-N's parts with the whole hours of each aggregate part read from flow_hourly (`rollup: 'hourly'`)
- * and the windows before and after them from flow_aggregates. Hours before `hourlyFrom` stay on the windows.
+ * and the windows before and after them from flow_aggregates. Only hours from `from` on (hourly_from, the
+ * aggregates' retention cutoff) and none of an aggregate part that meets the `pending` hours.
  */
-export function withHourly(parts: readonly PlanPart[], hourlyFrom: number): PlanPart[] {
+export function withHourly(
+  parts: readonly PlanPart[],
+  o: { from: number; pending?: readonly [number, number] | null },
+): PlanPart[] {
   const out: PlanPart[] = [];
   for (const p of parts) {
-    const lo = Math.max(Math.ceil(p.from / HOUR_MS) * HOUR_MS, Math.ceil(hourlyFrom / HOUR_MS) * HOUR_MS);
+    const lo = Math.max(Math.ceil(p.from / HOUR_MS) * HOUR_MS, Math.ceil(o.from / HOUR_MS) * HOUR_MS);
     const hi = Math.floor(p.to / HOUR_MS) * HOUR_MS;
-    if (p.tier !== 'aggregates' || hi - lo < MIN_HOURS * HOUR_MS) {
+    const pending = o.pending && o.pending[0] < hi && lo < o.pending[1];
+    if (p.tier !== 'aggregates' || hi - lo < MIN_HOURS * HOUR_MS || pending) {
       out.push(p);
       continue;
     }

@@ -106,9 +106,12 @@ export const chdbDialect: Dialect = {
   derived: (field) => DERIVED[field],
   ext: extSql,
   extValue(path, b) {
-    const at = `extended_fields, ${path.map((k) => b.bind(k, 'text')).join(', ')}`;
-    // A JSON null reads as NULL, as PostgreSQL's #>> gives it.
-    return `multiIf(NOT JSONHas(${at}), NULL, JSONType(${at}) = 'String', JSONExtractString(${at}), JSONType(${at}) = 'Null', NULL, JSONExtractRaw(${at}))`;
+    // One parse of the document: the raw JSON text of the value ('' when missing; the engine computes the
+    // repeated expression once). A string reads unescaped, a number or boolean as its text, JSON null, an
+    // object or an array as NULL (as on PostgreSQL). Limit: the engine's parser refuses a document holding
+    // a JSON number of 2^64 or more, whose keys then all read NULL (decoders write such values as strings).
+    const raw = `JSONExtractRaw(extended_fields, ${path.map((k) => b.bind(k, 'text')).join(', ')})`;
+    return `multiIf(${raw} IN ('', 'null') OR startsWith(${raw}, '{') OR startsWith(${raw}, '['), NULL, startsWith(${raw}, '"'), JSONExtractString(${raw}), ${raw})`;
   },
   bucket(tier, step, binder) {
     const b = binder as ChBinder;

@@ -17,7 +17,14 @@ import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
-import { dayStart, type Ipv6Range, internalRanges, WINDOW_MS, windowStart } from '../../core/rules.js';
+import {
+  dayStart,
+  HOUR_MS,
+  type Ipv6Range,
+  internalRanges,
+  WINDOW_MS,
+  windowStart,
+} from '../../core/rules.js';
 import { AGGREGATE_COLUMNS, isExtKey, type PlanPart, type Query, type QueryResult } from '../../query/ast.js';
 import { QueryTimeoutError } from '../../query/errors.js';
 import { scopeQuery } from '../../query/scope.js';
@@ -67,7 +74,7 @@ import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
 import { dependencyTotals } from './dep-totals.js';
 import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
-import { buildHours, HOURLY_FROM_KEY, withHourly } from './hourly.js';
+import { buildHours, HOURLY_FROM_KEY, HOURLY_PENDING_KEY, parsePending, withHourly } from './hourly.js';
 import * as labels from './labels.js';
 import { chdbDialect, compileAggregateRows, compileFlows, FLOW_SELECT } from './query.js';
 import { applyRetention } from './retention.js';
@@ -134,6 +141,8 @@ export class ChdbStore implements FlowStore {
   private readonly hourlyRollup: boolean;
   /** HOURLY_FROM_KEY once read (it never changes after the migration that writes it). */
   private hourlyFromMs: number | null = null;
+  /** Hours being rewritten, as noted in the store (HOURLY_PENDING_KEY); undefined: not read yet. */
+  private pendingHours: [number, number] | null | undefined;
   /** Rows encoded by ingest workers (row-encoder.ts), inserted as they are: see insertEncoded. */
   readonly rowEncoding: RowEncoding = {
     format: ROW_FORMAT,
@@ -221,6 +230,19 @@ export class ChdbStore implements FlowStore {
 
   async setAggregatedUntil(until: number): Promise<void> {
     await this.putSetting(AGGREGATED_UNTIL_KEY, String(Math.floor(until)));
+  }
+
+  /**
+   * Builds the hours noted as being rewritten (by this process, or by one that died before building them)
+   * and clears the note.
+   */
+  private async rebuildPendingHours(): Promise<void> {
+    if (this.pendingHours === undefined)
+      this.pendingHours = parsePending(await this.getSetting(HOURLY_PENDING_KEY));
+    if (this.pendingHours === null) return;
+    await buildHours(this.db, this.pendingHours[0], this.pendingHours[1]);
+    await this.putSetting(HOURLY_PENDING_KEY, '');
+    this.pendingHours = null;
   }
 
   /** Where the hourly rollup starts (hourly.ts); never, on a store whose migration did not say. */
@@ -375,9 +397,13 @@ export class ChdbStore implements FlowStore {
     const hi = windowStart(to - 1) + WINDOW_MS;
     if (!(to > from) || hi <= lo) return { windows: 0, rows: 0 };
     const params = { lo, hi };
+    await this.rebuildPendingHours();
+    // The hourly rollup follows its windows; the hours are noted until built (hourly.ts).
+    this.pendingHours = [Math.floor(lo / HOUR_MS) * HOUR_MS, Math.ceil(hi / HOUR_MS) * HOUR_MS];
+    await this.putSetting(HOURLY_PENDING_KEY, this.pendingHours.join(','));
     await this.db.exec(DELETE_WINDOWS_SQL, params);
     await this.db.exec(aggregateSql(this.ranges), { ...params, ...this.internal });
-    await buildHours(this.db, lo, hi); // the hourly rollup follows its windows (hourly.ts)
+    await this.rebuildPendingHours();
     const [c] = await this.db.rows<{ n: number; w: number }>(
       `SELECT count() AS n, uniqExact(window_start) AS w FROM flow_aggregates
        WHERE window_start >= toDateTime(intDiv({lo:Int64}, 1000), 'UTC') AND window_start < toDateTime(intDiv({hi:Int64}, 1000), 'UTC')`,
@@ -547,13 +573,22 @@ export class ChdbStore implements FlowStore {
       const rows = await run(c.sql, c.params);
       return { tier: 'raw', columns: FLOW_OUT.map(([n]) => n), rows: rows.map((r) => mapRow(r, FLOW_OUT)) };
     }
-    const from = !this.hourlyRollup ? Number.POSITIVE_INFINITY : await this.hourlyFrom();
+    const state = await this.tierState();
+    const now = this.now();
+    // Hours from the rollup's start and within the aggregates' retention (an hour the cutoff cuts is
+    // partly expired), none being rewritten (the writer may be another process).
+    const hourly = !this.hourlyRollup
+      ? { from: Number.POSITIVE_INFINITY }
+      : {
+          from: Math.max(await this.hourlyFrom(), now - state.retention.aggregates),
+          pending: parsePending(await this.getSetting(HOURLY_PENDING_KEY)),
+        };
     const common = {
-      state: await this.tierState(),
-      now: this.now(),
+      state,
+      now,
       dialect: chdbDialect,
       run,
-      rollup: (parts: readonly PlanPart[]) => withHourly(parts, from),
+      rollup: (parts: readonly PlanPart[]) => withHourly(parts, hourly),
     };
     // A top-N takes the scope apart: compileTop may test its networks once per group instead of per row.
     if (q.kind === 'top') {

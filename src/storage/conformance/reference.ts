@@ -252,8 +252,9 @@ export function referenceRollup(
 
 /**
  * The grouped text of an extended_fields path (query/ast.ts ExtGroupKey), worked out here from the record:
- * a string as itself, a bigint or number as its decimal/JSON text, true/false, an object or array as its
- * compact JSON text; null when a key on the path is missing or the value is JSON null.
+ * a string as itself, a bigint or number as its decimal/JSON text, true/false; null when a key on the path
+ * is missing (keys name object members only, never array positions) or the value is JSON null, an object
+ * or an array.
  */
 export function extText(f: FlowRecord, key: ExtGroupKey): string | null {
   let v: unknown = f.extended_fields;
@@ -261,10 +262,10 @@ export function extText(f: FlowRecord, key: ExtGroupKey): string | null {
     if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, k)) return null;
     v = (v as Record<string, unknown>)[k];
   }
-  if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
   if (typeof v === 'bigint') return v.toString();
-  return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return JSON.stringify(v);
+  return null;
 }
 
 /** A group key's value in a raw flow (addresses canonical). */

@@ -132,8 +132,12 @@ export const postgresDialect: Dialect = {
   bitAnd: (expr, mask) => `(${expr} & ${mask})`,
   derived: (field) => DERIVED[field],
   ext: extSql,
-  // #>> gives a JSON string unquoted, other values as their JSON text, NULL for a missing path or null.
-  extValue: (path, b) => `(extended_fields #>> ARRAY[${path.map((k) => b.bind(k, 'text')).join(', ')}])`,
+  extValue(path, b) {
+    // -> with a text key reads objects only (#> would index an array by a digit key); a string reads
+    // unquoted, a number or boolean as its JSON text, JSON null, an object or an array as NULL.
+    const v = `(extended_fields${path.map((k) => ` -> ${b.bind(k, 'text')}`).join('')})`;
+    return `(CASE WHEN jsonb_typeof(${v}) IN ('string', 'number', 'boolean') THEN ${v} #>> '{}' END)`;
+  },
   bucket(tier, step, b) {
     const t =
       tier === 'raw' ? 'flow_start' : tier === 'aggregates' ? 'window_start' : 's.stat_date::timestamp';

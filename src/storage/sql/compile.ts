@@ -65,14 +65,15 @@ const absentOf = (field: FilterField) => (FIELD_CATALOG[field] as FieldSpec).abs
  * 24-hour top-N 2.5 times slower); when parts are combined, raw parts map NULL to the sentinel so a group
  * is the same whichever tier answered it, and the result maps the sentinel back to NULL once per group.
  */
-function keyExpr(tier: Tier, field: GroupBy, d: Dialect, b: Binder, combined: boolean): string {
+function keyExpr(tier: Tier, field: GroupBy, o: { d: Dialect; b: Binder; combined: boolean }): string {
+  const { d, b } = o;
   if (isExtKey(field)) {
     tierColumn(tier, 'extended_fields'); // raw only: QueryError on another tier
     return d.extValue(extKeyPath(field), b);
   }
   const col = tierColumn(tier, field, d);
   const absent = absentOf(field);
-  if (tier !== 'raw' || !combined || absent === undefined) return col;
+  if (tier !== 'raw' || !o.combined || absent === undefined) return col;
   return `COALESCE(${col}, ${d.sentinel(absent)})`;
 }
 
@@ -258,7 +259,7 @@ function sourceOf(part: PlanPart, d: Dialect, b: Binder): { table: string; where
  */
 function partSql(spec: TopSpec, part: PlanPart, o: { d: Dialect; b: Binder; combined: boolean }): string {
   const { d, b } = o;
-  const keys = spec.by.map((f, i) => `${keyExpr(part.tier, f, d, b, o.combined)} AS k${i}`);
+  const keys = spec.by.map((f, i) => `${keyExpr(part.tier, f, { d, b, combined: o.combined })} AS k${i}`);
   const names = spec.by.map((_f, i) => `k${i}`);
   const source = sourceOf(part, d, b);
   const where = [source.where];
@@ -347,12 +348,12 @@ function groupMatch(
   const tests = spec.by.map((field, i) => {
     const v = key[i];
     if (isExtKey(field)) {
-      const expr = keyExpr(part.tier, field, d, b, o.combined);
+      const expr = keyExpr(part.tier, field, { d, b, combined: o.combined });
       return v === null ? `${expr} IS NULL` : `${expr} = ${b.bind(String(v), 'text')}`;
     }
     if (v !== null) return compileLeaf({ op: 'eq', field, value: v }, part.tier, d, b);
     const absent = absentOf(field);
-    const expr = keyExpr(part.tier, field, d, b, o.combined);
+    const expr = keyExpr(part.tier, field, { d, b, combined: o.combined });
     return o.sentinels && absent !== undefined ? `${expr} = ${d.sentinel(absent)}` : `${expr} IS NULL`;
   });
   return tests.length === 1 ? tests[0] : `(${tests.join(' AND ')})`;

@@ -132,6 +132,7 @@ export default function Explore() {
       </select>
       {(extAt === i || by[i]?.startsWith('ext.')) && (
         <input
+          key={by[i] ?? 'new'}
           aria-label={`extended field ${i + 1}`}
           placeholder="ext.applicationName"
           defaultValue={by[i]?.startsWith('ext.') ? by[i] : 'ext.'}

@@ -23,6 +23,7 @@ export const DIMENSIONS = [
 ] as const;
 /** A canonical field, or `ext.KEY[.KEY...]`: a value of extended_fields (raw flows only). */
 export type Dimension = (typeof DIMENSIONS)[number] | `ext.${string}`;
+/** As the API checks it (src/query/ast.ts EXT_KEY_PATTERN; the UI bundle does not import the server's code). */
 export const EXT_DIMENSION = /^ext(\.[A-Za-z0-9_-]{1,64}){1,8}$/;
 
 type Row = Record<string, string | number | null>;
