@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
+import type { FlowRecord } from '../../core/record.js';
 import {
   dayStart,
   HOUR_MS,
@@ -25,9 +25,7 @@ import {
   WINDOW_MS,
   windowStart,
 } from '../../core/rules.js';
-import { AGGREGATE_COLUMNS, isExtKey, type PlanPart, type Query, type QueryResult } from '../../query/ast.js';
-import { QueryTimeoutError } from '../../query/errors.js';
-import { scopeQuery } from '../../query/scope.js';
+import type { Query, QueryResult } from '../../query/ast.js';
 import {
   type AggregationReport,
   type ApiTokenRecord,
@@ -56,31 +54,20 @@ import {
   type TierState,
 } from '../port.js';
 import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson } from '../settings.js';
-import { answerSeries, answerTop } from '../sql/answer.js';
-import { scopeByGroup } from '../sql/compile.js';
-import { compileScans, SCAN_RESULT_COLUMNS } from '../sql/scans.js';
-import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
-import {
-  aggregateSql,
-  DELETE_DAY_SQL,
-  DELETE_WINDOWS_SQL,
-  internalParams,
-  NICE,
-  ROLLUP_SQL,
-} from './aggregate.js';
+import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
 import { conversationTotals } from './conversations.js';
-import { type ChdbSession, Db, dt64, ipOut, num, type Params } from './db.js';
+import { type ChdbSession, Db, dt64, num, type Params } from './db.js';
 import { dependencyTotals } from './dep-totals.js';
 import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
-import { buildHours, HOURLY_FROM_KEY, HOURLY_PENDING_KEY, parsePending, withHourly } from './hourly.js';
+import { buildHours, HOURLY_FROM_KEY, HOURLY_PENDING_KEY, parsePending } from './hourly.js';
 import * as labels from './labels.js';
-import { chdbDialect, compileAggregateRows, compileFlows, FLOW_SELECT } from './query.js';
 import { applyRetention } from './retention.js';
 import { ROW_FORMAT } from './row-encoder.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION, ttlClauses } from './schema.js';
 import { GROUP_SHARE, ScopeShares } from './scope-share.js';
+import { answerQuery } from './store-query.js';
 
 /** Records encoded per step into the payload file (bounded encode buffer, reused). */
 const ENCODE_CHUNK = 65_536;
@@ -532,95 +519,27 @@ export class ChdbStore implements FlowStore {
     return r ? JSON.parse(r.snapshot) : null;
   }
 
-  async query(query: Query, options: QueryOptions = {}): Promise<QueryResult> {
-    const { timeoutMs } = options;
-    // The scope is ANDed outside the query's filter before planning and compiling (query/scope.ts).
-    const q = scopeQuery(query, options.scope);
-    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
-      throw new RangeError(`timeoutMs: a positive number of milliseconds, got ${timeoutMs}`);
-    // A per-statement SETTINGS clause, not a session SET: the session is shared with ingestion, whose
-    // statements must never inherit a query's limit. The engine stops at the limit (TIMEOUT_EXCEEDED).
-    // Reads run on niced engine threads: while ingestion needs the cores, it gets them.
-    const limit = `\nSETTINGS ${NICE}${
-      timeoutMs === undefined ? '' : `, max_execution_time = ${Math.max(0.001, timeoutMs / 1000)}`
-    }`;
-    const run = async (sql: string, params: unknown, settings = '') => {
-      try {
-        return await this.db.rows<Record<string, unknown>>(
-          `${sql.trimEnd()}${limit}${settings}`,
-          params as Params,
-        );
-      } catch (err) {
-        if (timeoutMs !== undefined && /TIMEOUT_EXCEEDED/.test(String((err as Error)?.message)))
-          throw new QueryTimeoutError(timeoutMs);
-        throw err;
-      }
-    };
-    // Row queries read one tier as asked; only planned queries need the tier state (one read).
-    if (q.kind === 'aggregate_rows') {
-      const c = compileAggregateRows(q);
-      // 64-bit counters as JSON text: a sum beyond 2^53 (bytes scaled by the rate, reverse counters) is
-      // returned exact, as decimal text like PostgreSQL's, instead of rounded by JSON.parse.
-      const rows = await run(c.sql, c.params, ', output_format_json_quote_64bit_integers = 1');
-      return {
-        tier: 'aggregates',
-        columns: AGG_OUT.map(([n]) => n),
-        rows: rows.map((r) => mapRow(r, AGG_OUT)),
-      };
-    }
-    if (q.kind === 'flows') {
-      const c = compileFlows(q);
-      const rows = await run(c.sql, c.params);
-      return { tier: 'raw', columns: FLOW_OUT.map(([n]) => n), rows: rows.map((r) => mapRow(r, FLOW_OUT)) };
-    }
-    const state = await this.tierState();
-    const now = this.now();
-    // Hours from the rollup's start and within the aggregates' retention (an hour the cutoff cuts is
-    // partly expired), none being rewritten (the writer may be another process).
-    const hourly = !this.hourlyRollup
-      ? { from: Number.POSITIVE_INFINITY }
-      : {
-          from: Math.max(await this.hourlyFrom(), now - state.retention.aggregates),
-          pending: parsePending(await this.getSetting(HOURLY_PENDING_KEY)),
-        };
-    const common = {
-      state,
-      now,
-      dialect: chdbDialect,
-      run,
-      rollup: (parts: readonly PlanPart[]) => withHourly(parts, hourly),
-    };
-    // A top-N takes the scope apart: compileTop may test its networks once per group instead of per row.
-    if (q.kind === 'top') {
-      // A scope holding most rows is cheaper tested once per group (compile.ts groupScope): answerTop then
-      // takes the caller's query and the scope apart (scope-share.ts says why and when).
-      const s = options.scope;
-      if (
-        s &&
-        scopeByGroup(q.by, s) &&
-        (await this.scopeShares.share(s, common.state.aggregatedUntil)) >= this.groupScopeShare
-      ) {
-        const top = query as typeof q; // the caller's query: scopeQuery keeps the kind
-        return answerTop({ ...common, query: top, scope: s, cell: outValue, metric: num });
-      }
-      return answerTop({ ...common, query: q, cell: outValue, metric: num });
-    }
-    if (q.kind === 'series') return answerSeries({ ...common, query: q, cell: outValue, metric: num });
-    if (q.kind === 'scans') {
-      const c = compileScans(q, chdbDialect);
-      const rows = await run(c.sql, c.params);
-      const out = (r: Record<string, unknown>) =>
-        Object.fromEntries(SCAN_RESULT_COLUMNS.map((k) => [k, k === 'src_ip' ? ipOut(r[k]) : num(r[k])]));
-      return { tier: 'raw', columns: SCAN_RESULT_COLUMNS, rows: rows.map(out) };
-    }
-    // flow_search
-    return answerFlowSearch({
-      ...common,
-      query: q,
-      select: FLOW_SELECT,
-      row: (r) => mapRow(r, FLOW_OUT),
-      columns: FLOW_OUT.map(([n]) => n),
-    });
+  query(query: Query, options: QueryOptions = {}): Promise<QueryResult> {
+    return answerQuery(
+      {
+        db: this.db,
+        now: this.now(),
+        tierState: () => this.tierState(),
+        hourly: async (state) => {
+          if (!this.hourlyRollup) return { from: Number.POSITIVE_INFINITY };
+          // Hours from the rollup's start and within the aggregates' retention (an hour the cutoff cuts
+          // is partly expired), none being rewritten (the writer may be another process).
+          return {
+            from: Math.max(await this.hourlyFrom(), this.now() - state.retention.aggregates),
+            pending: parsePending(await this.getSetting(HOURLY_PENDING_KEY)),
+          };
+        },
+        perGroupScope: async (s, aggregatedUntil) =>
+          (await this.scopeShares.share(s, aggregatedUntil)) >= this.groupScopeShare,
+      },
+      query,
+      options,
+    );
   }
 
   /** Direct read access for backend tests, benchmarks and operators (parametrized like everything else). */
@@ -646,50 +565,4 @@ let drain: () => Promise<void> = async () => {};
 /** Set by index.ts to chdb's drainPending (kept out of this module so it has no addon import). */
 export function setDrain(fn: () => Promise<void>): void {
   drain = fn;
-}
-
-const IP_OUT = new Set(['src_ip', 'dst_ip', 'exporter_ip', 'next_hop']);
-
-function outValue(field: string, v: unknown): string | number | null {
-  if (v === null || v === undefined) return null;
-  if (isExtKey(field)) return String(v); // grouped as text (query/ast.ts ExtGroupKey)
-  if (IP_OUT.has(field)) return ipOut(v);
-  if (typeof v === 'number') return v;
-  if (field === 'protocol_type' || field === 'traffic_direction') return String(v);
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : String(v);
-}
-
-type OutSpec = [name: string, source: string][];
-
-/** The few output columns the SQL renders under another alias (converted times, JSON text, 0/1). */
-const RENAMED: Record<string, string> = {
-  received_at: 'received_at_o',
-  flow_start: 'flow_start_o',
-  flow_end: 'flow_end_o',
-  window_start: 'window_start_o',
-  window_end: 'window_end_o',
-  protocol_sources: 'protocol_sources_o',
-  interfaces: 'interfaces_o',
-  is_internal: 'is_internal_o',
-};
-const outSpec = (columns: readonly string[]): OutSpec => columns.map((c) => [c, RENAMED[c] ?? c]);
-const AGG_OUT = outSpec(AGGREGATE_COLUMNS);
-const FLOW_OUT = outSpec(CANONICAL_COLUMNS);
-
-const TEXT_OUT = new Set([
-  'protocol_sources',
-  'interfaces',
-  'extended_fields',
-  'protocol_type',
-  'traffic_direction',
-]);
-
-function mapRow(r: Record<string, unknown>, spec: OutSpec): Record<string, string | number | null> {
-  const out: Record<string, string | number | null> = {};
-  for (const [name, src] of spec) {
-    const v = r[src];
-    out[name] = TEXT_OUT.has(name) ? (v === null || v === undefined ? null : String(v)) : outValue(name, v);
-  }
-  return out;
 }
