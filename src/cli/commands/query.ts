@@ -39,15 +39,8 @@ export interface TopFlags extends QueryFlags {
 }
 
 const topSchema = z.object({
-  by: z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x.length > 0),
-    )
-    .pipe(z.array(groupBySchema).min(1, 'at least one field')),
+  // parseByFlag has checked every entry (naming the unknown one): here only that there is one.
+  by: z.array(groupBySchema).min(1, 'at least one field'),
   metric: z.enum(['bytes', 'packets', 'flows']).default('bytes'),
   limit: z.coerce.number().int().min(1).max(100_000).default(10),
   tier: z.enum(['raw', 'aggregates', 'daily']).optional(),
@@ -55,8 +48,8 @@ const topSchema = z.object({
 
 /** Flags -> TopQuery; throws UsageError naming the offending flag. */
 export function parseTopFlags(flags: TopFlags, now: number): TopQuery {
-  parseByFlag(flags.by); // names an unknown field before the schema's generic message
-  const r = topSchema.safeParse({ by: flags.by, metric: flags.metric, limit: flags.limit, tier: flags.tier });
+  const by = parseByFlag(flags.by);
+  const r = topSchema.safeParse({ by, metric: flags.metric, limit: flags.limit, tier: flags.tier });
   if (!r.success) {
     const issue = r.error.issues[0];
     const flag = `--${String(issue.path[0] ?? 'by')}`;
