@@ -11,12 +11,12 @@
  * next aggregateWindows builds them again if the process died in between (import has no retry of its
  * own). Hours before `hourly_from` (the hour after the newest window when the table was created on a
  * store that had aggregates) and hours that begin before the aggregates' retention cutoff (partly expired)
- * are never read from here. Only top-N statements read it (answer.ts `rollup`); series steps and row
- * queries read the windows.
+ * are never read from here. Top-N statements and series whose step is whole hours read it (answer.ts
+ * `rollup`); finer series steps and row queries read the windows.
  */
 import { HOUR_MS } from '../../core/rules.js';
 import type { PlanPart } from '../../query/ast.js';
-import type { Binder } from '../sql/dialect.js';
+import type { Binder, PartSource } from '../sql/dialect.js';
 import { JOB_SETTINGS, PATCH_DELETE, WINDOWS_WHERE } from './aggregate.js';
 import type { Db } from './db.js';
 
@@ -105,10 +105,16 @@ export function withHourly(
   return out;
 }
 
-/** FROM and time condition of an hourly part (the dialect's rollup). */
-export function hourlySource(from: number, to: number, b: Binder & { typed(t: string, v: unknown): string }) {
+/** FROM, time condition and step of an hourly part (the dialect's rollup). */
+export function hourlySource(
+  from: number,
+  to: number,
+  b: Binder & { typed(t: string, v: unknown): string },
+): PartSource {
   return {
     table: 'flow_hourly',
     where: `hour >= toDateTime(${b.typed('Int64', Math.ceil(from / 1000))}, 'UTC') AND hour < toDateTime(${b.typed('Int64', Math.ceil(to / 1000))}, 'UTC')`,
+    bucket: (step) =>
+      `intDiv(toInt64(toUnixTimestamp(hour)) * 1000, ${b.typed('Int64', step)}) * ${b.typed('Int64', step)}`,
   };
 }

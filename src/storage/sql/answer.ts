@@ -3,6 +3,8 @@
  * (compile.ts), run, name the columns. Shared by every SQL store; the store passes how to run a
  * statement and how to read a value back.
  */
+
+import { HOUR_MS } from '../../core/rules.js';
 import {
   byField,
   type GroupBy,
@@ -38,9 +40,9 @@ export interface AnswerOptions<Q> {
    */
   scope?: Scope;
   /**
-   * Optional: the parts a ranking statement reads, from the plan's (e.g. whole hours of an aggregate
-   * part put on the store's hourly rollup, PlanPart.rollup). Same sums, fewer rows; the result still
-   * reports the plan's parts.
+   * Optional: the parts a ranking statement, or a series whose step is whole hours, reads, from the
+   * plan's (e.g. whole hours of an aggregate part put on the store's hourly rollup, PlanPart.rollup).
+   * Same sums, fewer rows; the result still reports the plan's parts.
    */
   rollup?(parts: readonly PlanPart[]): PlanPart[];
 }
@@ -150,7 +152,9 @@ export async function answerSeries(opts: AnswerOptions<SeriesQuery>): Promise<Qu
     q.step === undefined ? chooseStep(q.from, q.to, p.parts) : checkStep(q.from, q.to, q.step, p.parts);
   const top = q.by.length > 0 ? await ranked(o, p, q.limit) : [];
   const keys = top.map((r) => q.by.map((f) => r[f]));
-  const compiled = compileSeries({ ...q, top: keys }, p.parts, o.dialect, step);
+  // Steps of whole hours may read whole hours from the store's rollup (a step never splits an hour then).
+  const parts = o.rollup && step % HOUR_MS === 0 ? o.rollup(p.parts) : p.parts;
+  const compiled = compileSeries({ ...q, top: keys }, parts, o.dialect, step);
   const raw = compiled ? await o.run(compiled.sql, compiled.params) : [];
   // Per step: the total, each top group's value, the other value (present when such rows exist).
   const steps = new Map<number, { total: number; groups: (number | undefined)[]; other?: number }>();

@@ -28,7 +28,7 @@ import {
 import { QueryError } from '../../query/errors.js';
 import type { PlanPart } from '../../query/plan.js';
 import { type Scope, scopeAnd, scopeFilter } from '../../query/scope.js';
-import type { Binder, Dialect } from './dialect.js';
+import type { Binder, Dialect, PartSource } from './dialect.js';
 
 export { QueryError };
 
@@ -240,9 +240,13 @@ export function scopeByGroup(by: readonly GroupBy[], s: Scope): boolean {
 }
 
 /** The table a part reads and its time condition: its tier's, or the rollup the store put it on. */
-function sourceOf(part: PlanPart, d: Dialect, b: Binder): { table: string; where: string } {
+function sourceOf(part: PlanPart, d: Dialect, b: Binder): PartSource {
   if (!part.rollup)
-    return { table: d.table(part.tier), where: d.timeWhere(part.tier, part.from, part.to, b) };
+    return {
+      table: d.table(part.tier),
+      where: d.timeWhere(part.tier, part.from, part.to, b),
+      bucket: (step) => d.bucket(part.tier, step, b),
+    };
   if (!d.rollup || part.tier !== 'aggregates')
     throw new Error(`no ${part.rollup} rollup of the ${part.tier} tier here`);
   return d.rollup(part.rollup, part.from, part.to, b);
@@ -401,7 +405,8 @@ export function compileSeries(
   const combined = parts.length > 1 && sentinels;
   const split = spec.by.length > 0;
   const inner = parts.map((p) => {
-    const cols = [`${d.bucket(p.tier, step, b)} AS t`];
+    const source = sourceOf(p, d, b);
+    const cols = [`${source.bucket(step)} AS t`];
     const fast = split ? rankSql(spec, p, d, b) : null;
     if (fast) cols.push(`${fast} AS g`);
     else if (split) {
@@ -410,9 +415,9 @@ export function compileSeries(
       );
       cols.push(whens.length > 0 ? `(CASE ${whens.join(' ')} ELSE -1 END) AS g` : '-1 AS g');
     }
-    const where = [d.timeWhere(p.tier, p.from, p.to, b)];
+    const where = [source.where];
     if (spec.filter) where.push(compileFilter(spec.filter, p.tier, d, b));
-    return `(SELECT ${[...cols, `${metricExpr(p.tier, spec.metric, d)} AS m`].join(', ')} FROM ${d.table(p.tier)} WHERE ${where.join(' AND ')} GROUP BY t${split ? ', g' : ''})`;
+    return `(SELECT ${[...cols, `${metricExpr(p.tier, spec.metric, d)} AS m`].join(', ')} FROM ${source.table} WHERE ${where.join(' AND ')} GROUP BY t${split ? ', g' : ''})`;
   });
   const groups = split ? ['u.t', 'u.g'] : ['u.t'];
   const sql = `SELECT ${['u.t AS t', ...(split ? ['u.g AS g'] : []), 'sum(u.m) AS m'].join(', ')} FROM (${inner.join(' UNION ALL ')}) AS u GROUP BY ${groups.join(', ')} ORDER BY ${groups.join(', ')}`;

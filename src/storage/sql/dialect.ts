@@ -15,6 +15,13 @@ export interface Binder {
   bind(value: unknown, type: 'ip' | 'int' | 'text' | 'uint' | 'num'): string;
 }
 
+/** Where a part's rows come from: FROM, the time condition, and the step a row falls in (as bucket()). */
+export interface PartSource {
+  table: string;
+  where: string;
+  bucket(step: number): string;
+}
+
 export interface Dialect {
   binder(): Binder & { params(): unknown };
   /** FROM clause of a tier (daily: dependency_stats `s` joined to its edge `d`). */
@@ -22,10 +29,10 @@ export interface Dialect {
   /** Rows whose tier time lies in [from, to) (raw flow_start, aggregates window_start, daily stat_date). */
   timeWhere(tier: Tier, from: number, to: number, b: Binder): string;
   /**
-   * Optional: FROM and time condition of a part read from a rollup of the aggregate tier (PlanPart.rollup);
-   * its rows have the aggregate tier's key and sum columns.
+   * Optional: the source of a part read from a rollup of the aggregate tier (PlanPart.rollup); its rows
+   * have the aggregate tier's key and sum columns.
    */
-  rollup?(name: 'hourly', from: number, to: number, b: Binder): { table: string; where: string };
+  rollup?(name: 'hourly', from: number, to: number, b: Binder): PartSource;
   /** A raw counter scaled by the row's sampling rate (estimated real traffic), summed. */
   scaledSum(counter: 'bytes_total' | 'packets_total'): string;
   /** `col` lies in the CIDR; null when the text is not a CIDR. */
