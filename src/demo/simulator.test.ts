@@ -4,9 +4,10 @@
  * destinations, and the port scanner stands out by its distinct destination ports.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { simulatorFor } from '../app/demo-feed.js';
 import { type RunningServe, startServe } from '../app/serve.js';
-import { portOf, storedTotals, tempDir, testConfig } from '../app/testing/harness.js';
-import { Simulator } from './simulator.js';
+import { storedTotals, tempDir, testConfig } from '../app/testing/harness.js';
+import type { Simulator } from './simulator.js';
 
 let serve: RunningServe | null = null;
 let sim: Simulator | null = null;
@@ -18,12 +19,7 @@ afterAll(async () => {
 describe('demo: serve + simulated company network', () => {
   it('stores NetFlow v9, IPFIX and sFlow from its three exporters, with the scanner visible', async () => {
     serve = await startServe(testConfig(tempDir('flowlens-demo-')));
-    sim = new Simulator({
-      netflowPort: portOf(serve, 'netflow'),
-      ipfixPort: portOf(serve, 'ipfix'),
-      sflowPort: portOf(serve, 'sflow'),
-      rate: 400,
-    });
+    sim = simulatorFor(serve, 400);
     await sim.start();
     const store = serve.store;
     const deadline = Date.now() + 20_000;

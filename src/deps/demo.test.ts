@@ -9,14 +9,15 @@
  *   through the DiscoveryJob serve runs.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { simulatorFor } from '../app/demo-feed.js';
 import { type RunningServe, startServe } from '../app/serve.js';
 import { openStore } from '../app/store.js';
-import { portOf, storedTotals, tempDir, testConfig } from '../app/testing/harness.js';
+import { storedTotals, tempDir, testConfig } from '../app/testing/harness.js';
 import { demoRecord } from '../app/testing/ui-server.js';
 import type { FlowRecord } from '../core/record.js';
 import { serviceName } from '../core/services/services.js';
 import { CONVERSATIONS, CompanyNetwork, SCANNER } from '../demo/network.js';
-import { Simulator } from '../demo/simulator.js';
+import type { Simulator } from '../demo/simulator.js';
 import type { DependencyEdge, FlowStore } from '../storage/port.js';
 import { createTestDatabase, type TestDatabase } from '../storage/testing/postgres.js';
 import { discoverRange } from './discover.js';
@@ -92,12 +93,7 @@ describe('the demo over the wire (serve on chdb, the three exporters over loopba
     serve = await startServe(testConfig(tempDir('flowlens-demo-deps-')));
     const store = serve.store;
     const from = Math.floor((Date.now() - 60_000) / WINDOW) * WINDOW;
-    sim = new Simulator({
-      netflowPort: portOf(serve, 'netflow'),
-      ipfixPort: portOf(serve, 'ipfix'),
-      sflowPort: portOf(serve, 'sflow'),
-      rate: 400,
-    });
+    sim = simulatorFor(serve, 400);
     await sim.start();
     await new Promise((r) => setTimeout(r, 8_000));
     await sim.stop();

@@ -247,8 +247,7 @@ export class FlowGenerator {
     const client = this.rng.int(0, this.clients4.length - 1);
     const server = this.rng.int(0, this.servers4.length - 1);
     const t = now - this.rng.int(1000, 3000);
-    return {
-      ipVersion: v6 ? 6 : 4,
+    return plainFlow({
       srcIp: v6 ? this.clients6[client] : this.clients4[client],
       dstIp: v6 ? this.servers6[server] : this.servers4[server],
       srcPort: this.rng.int(EPHEMERAL_LO, EPHEMERAL_HI),
@@ -257,21 +256,15 @@ export class FlowGenerator {
       packets: 1,
       bytes: v6 ? 80 : 60,
       tcpFlags: TCP_SYN,
-      tos: 0,
-      inputIf: 1,
       outputIf: 9,
-      srcAs: 0,
-      dstAs: 0,
       nextHop: v6 ? '2001:db8:ffff::1' : '10.0.0.1',
       srcMask: v6 ? 64 : 16,
-      dstMask: v6 ? 64 : 24,
-      direction: 0,
       srcVlan: 10,
       dstVlan: 10,
       start: t,
       end: t,
       app: 'scan',
-    };
+    });
   }
 
   /** Average packet size around the service's typical size, within IP limits. */

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { defaultUiRoot } from '../../api/ui-static.js';
 import type { FlowRecord } from '../../core/record.js';
 import { CompanyNetwork } from '../../demo/network.js';
-import { Simulator } from '../../demo/simulator.js';
 import { DiscoveryJob } from '../../deps/job.js';
 import type { GenFlow } from '../../gen/flows.js';
 import type { HostLabel } from '../../storage/port.js';
+import { simulatorFor } from '../demo-feed.js';
 import { type RunningServe, startServe } from '../serve.js';
 import { testConfig } from './harness.js';
 
@@ -86,13 +86,7 @@ export async function startUiServer(auth: 'none' | 'required'): Promise<UiServer
   const data = mkdtempSync(join(tmpdir(), 'flowlens-ui-'));
   const serve = await startServe(testConfig(data, { 'auth.mode': auth }));
   await seedHistory(serve);
-  const port = (name: string) => serve.listeners.find((l) => l.name === name)!.port;
-  const sim = new Simulator({
-    netflowPort: port('netflow'),
-    ipfixPort: port('ipfix'),
-    sflowPort: port('sflow'),
-    rate: 50,
-  });
+  const sim = simulatorFor(serve, 50);
   await sim.start();
   return {
     url: `http://127.0.0.1:${serve.http!.port}`,

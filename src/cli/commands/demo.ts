@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { defaultUiRoot } from '../../api/ui-static.js';
+import { simulatorFor } from '../../app/demo-feed.js';
 import { startServe } from '../../app/serve.js';
-import { Simulator } from '../../demo/simulator.js';
 import { addConfigFlags, type ConfigOpts, configOrExit } from '../command-config.js';
 import type { CliIO } from '../io.js';
 import { runUntilSignal } from './serve.js';
@@ -27,13 +27,7 @@ export async function runDemo(flags: DemoFlags, io: CliIO): Promise<void> {
     io.setExitCode(1);
     return;
   }
-  const port = (name: string) => serve.listeners.find((l) => l.name === name)!.port;
-  const sim = new Simulator({
-    netflowPort: port('netflow'),
-    ipfixPort: port('ipfix'),
-    sflowPort: port('sflow'),
-    rate: Number(flags.rate) || 100,
-  });
+  const sim = simulatorFor(serve, Number(flags.rate) || 100);
   await sim.start();
   const http = serve.http ? `http://${serve.http.host}:${serve.http.port}` : null;
   const lines = [

@@ -62,6 +62,7 @@ export class TruthNet {
   /** What each exporter was given to send, by address. */
   private readonly sent = new Map<string, { via: Via; flows: GenFlow[] }>();
   private decoded: WirePair[] | null = null;
+  private records: FlowRecord[] | null = null;
   private readonly order = new AddressOrder();
   readonly rng: Prng;
 
@@ -90,7 +91,8 @@ export class TruthNet {
 
   /** The flows as the collector decoded them from the exporters' datagrams (computed once, on first use). */
   get flows(): FlowRecord[] {
-    return this.wire.map((p) => p.got);
+    this.records ??= this.wire.map((p) => p.got);
+    return this.records;
   }
 
   /** Each decoded flow beside what its exporter sent. */

@@ -21,9 +21,8 @@ import { AGG_OUT, FLOW_OUT, mapRow, outValue } from './result-rows.js';
 export interface QueryContext {
   db: Db;
   now: number;
-  tierState(): Promise<TierState>;
-  /** Which hours a top-N may read from the hourly rollup (withHourly's options). */
-  hourly(state: TierState): Promise<Parameters<typeof withHourly>[1]>;
+  /** The tier state and which hours may be read from the hourly rollup (withHourly's options), one read. */
+  settings(): Promise<{ state: TierState; hourly: Parameters<typeof withHourly>[1] }>;
   /** Whether this scope is cheaper tested once per group (scope-share.ts). */
   perGroupScope(scope: Scope, aggregatedUntil: number | null): Promise<boolean>;
 }
@@ -73,8 +72,7 @@ export async function answerQuery(
     const rows = await run(c.sql, c.params);
     return { tier: 'raw', columns: FLOW_OUT.map(([n]) => n), rows: rows.map((r) => mapRow(r, FLOW_OUT)) };
   }
-  const state = await ctx.tierState();
-  const hourly = await ctx.hourly(state);
+  const { state, hourly } = await ctx.settings();
   const common = {
     state,
     now: ctx.now,

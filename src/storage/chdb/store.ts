@@ -126,8 +126,6 @@ export class ChdbStore implements FlowStore {
   private readonly scopeShares: ScopeShares;
   private readonly groupScopeShare: number;
   private readonly hourlyRollup: boolean;
-  /** HOURLY_FROM_KEY once read (it never changes after the migration that writes it). */
-  private hourlyFromMs: number | null = null;
   /** Hours being rewritten, as noted in the store (HOURLY_PENDING_KEY); undefined: not read yet. */
   private pendingHours: [number, number] | null | undefined;
   /** Rows encoded by ingest workers (row-encoder.ts), inserted as they are: see insertEncoded. */
@@ -196,6 +194,18 @@ export class ChdbStore implements FlowStore {
   }
 
   async tierState(): Promise<TierState> {
+    return (await this.readSettings()).state;
+  }
+
+  /**
+   * The settings a query plans with, in one read: the tier state, where the hourly rollup starts
+   * (never, on a store whose migration did not say) and the hours being rewritten (hourly.ts).
+   */
+  private async readSettings(): Promise<{
+    state: TierState;
+    hourlyFrom: number;
+    pending: [number, number] | null;
+  }> {
     // The watermark only moves forward: its value is the highest ever written, so a writer needs no read.
     // (Aliases differ from the column name: an alias `value` would be read inside the second aggregate.)
     const rows = await this.db.rows<{ key: string; latest: string; highest: string }>(
@@ -206,7 +216,12 @@ export class ChdbStore implements FlowStore {
     const until = rows.find((r) => r.key === AGGREGATED_UNTIL_KEY)?.highest;
     const retention = retentionFromJson(get(RETENTION_KEY));
     this.retention = retention;
-    return { aggregatedUntil: until === undefined ? null : Number(until), retention };
+    const hourlyFrom = get(HOURLY_FROM_KEY);
+    return {
+      state: { aggregatedUntil: until === undefined ? null : Number(until), retention },
+      hourlyFrom: hourlyFrom === undefined ? Number.POSITIVE_INFINITY : Number(hourlyFrom),
+      pending: parsePending(get(HOURLY_PENDING_KEY) ?? null),
+    };
   }
 
   async setRetention(policy: RetentionPolicy): Promise<void> {
@@ -230,16 +245,6 @@ export class ChdbStore implements FlowStore {
     await buildHours(this.db, this.pendingHours[0], this.pendingHours[1]);
     await this.putSetting(HOURLY_PENDING_KEY, '');
     this.pendingHours = null;
-  }
-
-  /** Where the hourly rollup starts (hourly.ts); never, on a store whose migration did not say. */
-  private async hourlyFrom(): Promise<number> {
-    if (this.hourlyFromMs === null) {
-      const v = await this.getSetting(HOURLY_FROM_KEY);
-      if (v === null) return Number.POSITIVE_INFINITY;
-      this.hourlyFromMs = Number(v);
-    }
-    return this.hourlyFromMs;
   }
 
   async getSetting(key: string): Promise<string | null> {
@@ -524,15 +529,14 @@ export class ChdbStore implements FlowStore {
       {
         db: this.db,
         now: this.now(),
-        tierState: () => this.tierState(),
-        hourly: async (state) => {
-          if (!this.hourlyRollup) return { from: Number.POSITIVE_INFINITY };
+        settings: async () => {
+          const { state, hourlyFrom, pending } = await this.readSettings();
           // Hours from the rollup's start and within the aggregates' retention (an hour the cutoff cuts
           // is partly expired), none being rewritten (the writer may be another process).
-          return {
-            from: Math.max(await this.hourlyFrom(), this.now() - state.retention.aggregates),
-            pending: parsePending(await this.getSetting(HOURLY_PENDING_KEY)),
-          };
+          const hourly = this.hourlyRollup
+            ? { from: Math.max(hourlyFrom, this.now() - state.retention.aggregates), pending }
+            : { from: Number.POSITIVE_INFINITY };
+          return { state, hourly };
         },
         perGroupScope: async (s, aggregatedUntil) =>
           (await this.scopeShares.share(s, aggregatedUntil)) >= this.groupScopeShare,
