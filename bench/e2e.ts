@@ -13,7 +13,7 @@
  * before the worker-side encoding: lossless at 50k (11.1 CPU s per M flows), loss at 100k.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,8 @@ import { startTestPostgres } from '../src/storage/testing/postgres.js';
 import type { Benchmark, BenchResult, Figure } from './harness.js';
 
 const DEFAULT_RATES = [50_000, 100_000, 200_000, 300_000, 400_000];
+/** FLOWLENS_E2E_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles serve (node flags, space-separated). */
+const SERVE_NODE_ARGS = (process.env.FLOWLENS_E2E_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** FLOWLENS_E2E_RATES=200000,300000 offers only these rates (serve itself reads the other FLOWLENS_* vars). */
 const RATES = process.env.FLOWLENS_E2E_RATES
   ? process.env.FLOWLENS_E2E_RATES.split(',').map(Number)
@@ -74,6 +76,8 @@ interface Trial {
   storedFlows: number;
   storedBytes: number;
   cpuPerMillion: number;
+  /** CPU s per million flows by thread group (main thread, other node threads, engine threads). */
+  cpuSplit: string;
   drops: number;
   /** UDP datagrams the kernel dropped for a full receive buffer during the trial (host-wide counter). */
   kernelDrops: number;
@@ -91,7 +95,9 @@ function rssOf(pid: number): number {
 
 /** Per job: runs (ok) and seconds spent, from serve's /metrics. */
 async function jobSummary(http: string): Promise<string> {
-  const text = await (await fetch(`${http}/metrics`)).text();
+  const res = await fetch(`${http}/metrics`);
+  if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
+  const text = await res.text();
   const out: string[] = [];
   for (const job of ['aggregate', 'rollup', 'retention']) {
     const runs = new RegExp(`^flowlens_job_runs_total\\{job="${job}",result="ok"\\} (\\S+)`, 'm').exec(text);
@@ -135,9 +141,34 @@ function cpuOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
 }
 
+/**
+ * CPU seconds of a process by thread group: the main thread (tid = pid), the other node threads (decode
+ * workers, V8's GC and compiler helpers, libuv), and the embedded engine's named threads (the rest).
+ */
+function cpuByThreads(pid: number): { main: number; node: number; engine: number } {
+  const out = { main: 0, node: 0, engine: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      const s = (Number(fields[11]) + Number(fields[12])) / 100;
+      if (tid === String(pid)) out.main += s;
+      else if (comm === 'node') out.node += s;
+      else out.engine += s;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
 /** Each named metric summed over its labels, from one scrape of serve's /metrics. */
 async function metrics(http: string, names: readonly string[]): Promise<number[]> {
-  const text = await (await fetch(`${http}/metrics`)).text();
+  const res = await fetch(`${http}/metrics`);
+  // A refused scrape must not read as zeros (it once made the settle loop and the drop count meaningless).
+  if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
+  const text = await res.text();
   const sums = names.map(() => 0);
   for (const line of text.split('\n')) {
     const i = names.findIndex((n) => line.startsWith(n));
@@ -185,6 +216,7 @@ export async function trial(o: TrialOptions): Promise<Trial> {
   const serve = spawn(
     process.execPath,
     [
+      ...SERVE_NODE_ARGS,
       CLI,
       'serve',
       '--data',
@@ -207,6 +239,8 @@ export async function trial(o: TrialOptions): Promise<Trial> {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         ...process.env,
+        // The bench scrapes /metrics without a token; the token check is measured by the auth benchmarks.
+        FLOWLENS_AUTH_MODE: 'none',
         ...o.env,
         FLOWLENS_JOBS: o.jobs ? 'true' : 'false',
         ...(o.jobs
@@ -232,6 +266,7 @@ export async function trial(o: TrialOptions): Promise<Trial> {
       await new Promise((r) => setTimeout(r, 50));
     }
     const cpu0 = cpuOf(serve.pid!);
+    const threads0 = cpuByThreads(serve.pid!);
     const kernel0 = udpReceiveBufferErrors() ?? 0;
     let maxRssMb = rssOf(serve.pid!);
     const sampler = setInterval(() => {
@@ -257,6 +292,7 @@ export async function trial(o: TrialOptions): Promise<Trial> {
       if (queued === 0 && stored + duplicate >= decoded) break;
     }
     const cpu = cpuOf(serve.pid!) - cpu0;
+    const threads1 = cpuByThreads(serve.pid!);
     const kernelDrops = (udpReceiveBufferErrors() ?? 0) - kernel0;
     const [drops] = await metrics(http, ['flowlens_drops_total']);
     const jobs = await jobSummary(http);
@@ -270,6 +306,10 @@ export async function trial(o: TrialOptions): Promise<Trial> {
       storedFlows,
       storedBytes: after.bytes - before.bytes,
       cpuPerMillion: (cpu / Math.max(1, storedFlows)) * 1e6,
+      // Threads that ended during the run are missing here (the total above has them).
+      cpuSplit: (['main', 'node', 'engine'] as const)
+        .map((k) => `${k} ${(((threads1[k] - threads0[k]) / Math.max(1, storedFlows)) * 1e6).toFixed(2)}`)
+        .join(', '),
       drops,
       kernelDrops,
       maxRssMb,
@@ -309,7 +349,7 @@ async function ramp(opts: { scale: number }, target: Target, rates: number[]): P
       `load ${load} before; offered ${rate}/s (gen achieved ${achieved}/s): sent ${t.sent.flows} flows / ${t.sent.bytes} bytes, ` +
         `stored ${t.storedFlows} / ${t.storedBytes}, counted drops ${t.drops}, ` +
         `kernel receive-buffer drops ${t.kernelDrops} datagrams, ` +
-        `${t.cpuPerMillion.toFixed(2)} CPU s per M flows -> ${flowsOk && bytesOk ? 'lossless' : 'LOSS'}`,
+        `${t.cpuPerMillion.toFixed(2)} CPU s per M flows (${t.cpuSplit}) -> ${flowsOk && bytesOk ? 'lossless' : 'LOSS'}`,
     );
     if (!(flowsOk && bytesOk)) break;
     best = t;
@@ -387,7 +427,8 @@ async function sustained(opts: { scale: number }): Promise<BenchResult> {
     figures.push({ label: `${mix.name}: serve max RSS`, value: t.maxRssMb, unit: 'MB' });
     notes.push(
       `${mix.name}: load ${load} before; offered ${mix.rate}/s, sent ${t.sent.flows} flows, stored ${t.storedFlows}, ` +
-        `counted drops ${t.drops}, kernel receive-buffer drops ${t.kernelDrops}; jobs: ${t.jobs}`,
+        `counted drops ${t.drops}, kernel receive-buffer drops ${t.kernelDrops}; CPU s per M flows by thread: ` +
+        `${t.cpuSplit}; jobs: ${t.jobs}`,
     );
   }
   return { figures, targets: [], notes };

@@ -73,6 +73,24 @@ describe('extended_fields column (written without JSON.stringify on the fast pat
     for (const [v, literal] of cases) expectJsonColumn(v, literal || JSON.stringify(v));
   });
 
+  it('writes every safe integer as JSON.stringify does (digit lengths 1..16, both signs, 10^8 boundaries)', () => {
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const values = [0, 9, 10, 99_999_999, 100_000_000, 100_000_001, 1e16 - 1, Number.MAX_SAFE_INTEGER];
+    for (let i = 0; i < 2000; i++) {
+      const digits = 1 + Math.floor(rand() * 16);
+      values.push(Math.min(Number.MAX_SAFE_INTEGER, Math.floor(rand() * 10 ** digits)));
+    }
+    for (let i = 0; i < values.length; i += 8) {
+      const o: Record<string, number> = {};
+      for (const [j, v] of values.slice(i, i + 8).entries()) o[`k${j}`] = j % 2 ? -v : v;
+      expectJsonColumn(o, JSON.stringify(o));
+    }
+  });
+
   it('writes bigint counters and byte arrays as the slow path always did', () => {
     expectJsonColumn({ big: 2n ** 64n - 1n, n: 1 }, '{"big":"18446744073709551615","n":1}');
     expectJsonColumn({ b: new Uint8Array([1, 2]) }, '{"b":{"0":1,"1":2}}');

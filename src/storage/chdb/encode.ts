@@ -49,6 +49,23 @@ export const RAW_STRUCTURE = RAW_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')
 const TWO32 = 4_294_967_296;
 const U64_MAX = (1n << 64n) - 1n;
 
+/** RowBinary Strings of the few protocol_type values (LEB128 length + bytes), made once each. */
+const shortStrings = new Map<string, Uint8Array>();
+
+function cachedString(w: Writer, s: string): void {
+  let b = shortStrings.get(s);
+  if (b === undefined) {
+    if (s.length > 32 || shortStrings.size >= 32) {
+      w.str(s);
+      return;
+    }
+    const text = Buffer.from(s, 'utf8');
+    b = Buffer.concat([Buffer.from([text.length]), text]);
+    shortStrings.set(s, b);
+  }
+  w.bytes(b);
+}
+
 /** Small cache: exporters and busy hosts repeat, parsing text addresses is the encoder's main cost. */
 const ipCache = new Map<string, Uint8Array>();
 const IP_CACHE_MAX = 65_536;
@@ -76,6 +93,10 @@ function stringifyExtended(v: unknown): string {
 /** `"key":` as bytes, per key (a template's field names repeat on every record). */
 const keyCache = new Map<string, Uint8Array | null>();
 const KEY_CACHE_MAX = 4096;
+
+/** The keys of the last objects written, by position, and their bytes (see extendedJson). */
+const lastKeys: string[] = [];
+const lastKeyBytes: (Uint8Array | null)[] = [];
 
 /** The bytes of `"key":`, or null when the key needs escaping (then the slow path writes the object). */
 function keyBytes(k: string): Uint8Array | null {
@@ -114,6 +135,7 @@ function extendedJson(w: Writer, v: unknown): void {
   w.pos += 2;
   w.buf[w.pos++] = 0x7b; // {
   let first = true;
+  let slot = 0;
   const o = v as Record<string, unknown>;
   for (const k in o) {
     const x = o[k];
@@ -127,7 +149,17 @@ function extendedJson(w: Writer, v: unknown): void {
     else kind = -1;
     // A toJSON method replaces the whole object in JSON.stringify: the slow path does exactly that.
     if (kind === 0 && k !== 'toJSON') continue;
-    const kb = kind > 0 && k !== 'toJSON' ? keyBytes(k) : null;
+    let kb: Uint8Array | null = null;
+    if (kind > 0 && k !== 'toJSON') {
+      // Records of one template repeat their keys in order: an identity check per position before the map.
+      if (lastKeys[slot] === k) kb = lastKeyBytes[slot];
+      else {
+        kb = keyBytes(k);
+        lastKeys[slot] = k;
+        lastKeyBytes[slot] = kb;
+      }
+      slot++;
+    }
     if (kb === null) {
       w.pos = start;
       w.str(stringifyExtended(v));
@@ -224,24 +256,44 @@ class Writer {
       this.ascii(Number.isFinite(v) ? String(v) : 'null');
       return;
     }
-    const b = this.buf;
     if (v < 0) {
-      b[this.pos++] = 0x2d;
+      this.buf[this.pos++] = 0x2d;
       v = -v;
     }
-    let digits = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    do {
-      const q = Math.floor(v / 10);
-      b[--p] = 48 + (v - q * 10);
-      v = q;
-    } while (v > 0);
+    // Above 10^8 (epoch ms, counters): the high part, then the low 8 digits zero-padded, both in int32 math.
+    if (v >= 100_000_000) {
+      const hi = Math.floor(v / 100_000_000);
+      this.jsonNumber(hi);
+      this.digits(v - hi * 100_000_000, 8);
+      return;
+    }
+    let n = 1;
+    for (let x = v; x >= 10; x = (x / 10) | 0) n++;
+    this.digits(v, n);
   }
+  /** v (< 10^8) as exactly n decimal digits, zero-padded. */
+  private digits(v: number, n: number): void {
+    const b = this.buf;
+    let p = this.pos + n;
+    this.pos = p;
+    for (let i = 0; i < n; i++) {
+      const q = (v / 10) | 0;
+      b[--p] = 48 + v - q * 10;
+      v = q;
+    }
+  }
+  /** Short arrays (keys, addresses) byte by byte: TypedArray.set costs more than the copy below ~64 bytes. */
   bytes(b: Uint8Array): void {
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    if (n > 64) {
+      this.buf.set(b, this.pos);
+      this.pos += n;
+      return;
+    }
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = b[i];
+    this.pos = p;
   }
   /** LEB128 length + UTF-8. Short strings (the usual case) are written once, without measuring first. */
   str(s: string): void {
@@ -366,7 +418,7 @@ function encodeRecord(w: Writer, r: FlowRecord): void {
   w.i64ms(r.flow_end, 'flow_end');
   ip16(w, r.exporter_ip, 'exporter_ip');
   nU32(w, r.exporter_id, 'exporter_id');
-  w.str(r.protocol_type);
+  cachedString(w, r.protocol_type);
   w.ensure(176);
   nIp(w, r.src_ip, 'src_ip');
   nIp(w, r.dst_ip, 'dst_ip');
