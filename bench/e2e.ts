@@ -99,7 +99,7 @@ async function jobSummary(http: string): Promise<string> {
   if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
   const text = await res.text();
   const out: string[] = [];
-  for (const job of ['aggregate', 'rollup', 'retention']) {
+  for (const job of ['aggregate', 'rollup', 'retention', 'discover']) {
     const runs = new RegExp(`^flowlens_job_runs_total\\{job="${job}",result="ok"\\} (\\S+)`, 'm').exec(text);
     const sum = new RegExp(`^flowlens_job_duration_seconds_sum\\{job="${job}"\\} (\\S+)`, 'm').exec(text);
     out.push(`${job} ${runs?.[1] ?? 0} runs ${Number(sum?.[1] ?? 0).toFixed(1)} s`);
@@ -349,7 +349,7 @@ async function ramp(opts: { scale: number }, target: Target, rates: number[]): P
       `load ${load} before; offered ${rate}/s (gen achieved ${achieved}/s): sent ${t.sent.flows} flows / ${t.sent.bytes} bytes, ` +
         `stored ${t.storedFlows} / ${t.storedBytes}, counted drops ${t.drops}, ` +
         `kernel receive-buffer drops ${t.kernelDrops} datagrams, ` +
-        `${t.cpuPerMillion.toFixed(2)} CPU s per M flows (${t.cpuSplit}) -> ${flowsOk && bytesOk ? 'lossless' : 'LOSS'}`,
+        `${t.cpuPerMillion.toFixed(2)} CPU s per M flows (${t.cpuSplit}), max RSS ${Math.round(t.maxRssMb)} MB -> ${flowsOk && bytesOk ? 'lossless' : 'LOSS'}`,
     );
     if (!(flowsOk && bytesOk)) break;
     best = t;

@@ -209,6 +209,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
             data: new Uint8Array(e.buffer, e.offset, e.length),
             rows: e.rows,
             starts: e.starts,
+            lease: e.lease,
           });
       },
       onWorkerExit: (worker, lost, err) => {

@@ -16,6 +16,7 @@ import { emptyRecord, type FlowRecord } from '../core/record.js';
 import { HOUR_MS } from '../core/rules.js';
 import { type Batch, newBatchId } from '../ingest/batcher.js';
 import { createIngestMetrics } from '../ingest/metrics.js';
+import { createRing, RegionLease, RingReader, RingWriter } from '../ingest/row-ring.js';
 import { Spool } from '../ingest/spool.js';
 import { StoreWriter } from '../ingest/writer.js';
 import { openChdbStore } from '../storage/chdb/index.js';
@@ -170,11 +171,22 @@ const backends: Backend[] = [
   },
 ];
 
+/** One store per backend for the whole file (one chdb data directory per process). */
+const opened = new Map<string, ReturnType<Backend['open']>>();
+function openOnce(backend: Backend): ReturnType<Backend['open']> {
+  let o = opened.get(backend.name);
+  if (!o) {
+    o = backend.open();
+    opened.set(backend.name, o);
+  }
+  return o;
+}
+
 describe.each(backends)('exactly-once through the writer: $name', (backend) => {
   let real: FlowStore;
   let empty: () => Promise<void>;
   beforeAll(async () => {
-    ({ store: real, empty } = await backend.open());
+    ({ store: real, empty } = await openOnce(backend));
   });
   beforeEach(() => empty());
 
@@ -215,5 +227,64 @@ describe.each(backends)('exactly-once through the writer: $name', (backend) => {
     expect(await second.counter('storedFlows')).toBe(2000);
     expect(await second.counter('duplicateFlows')).toBe(1000);
     await second.writer.stop();
+  });
+});
+
+/**
+ * Encoded rows in a worker's ring (ingest/row-ring.ts), as the pool hands them over. Freeing a region
+ * scribbles over it at once, as the worker reusing it may.
+ */
+function ringBatch(records: FlowRecord[]): { batch: Batch; pristine: Map<Uint8Array, Uint8Array> } {
+  const plain = encodedBatch(records);
+  const total = plain.encoded.reduce((n, c) => n + c.data.length, 0);
+  const mem = createRing(total);
+  const writer = new RingWriter(mem);
+  const reader = new RingReader(mem);
+  const pristine = new Map<Uint8Array, Uint8Array>();
+  const encoded = plain.encoded.map((c) => {
+    const region = writer.put(c.data)!;
+    const data = new Uint8Array(mem.data, region.start, c.data.length);
+    const release = reader.claim(region);
+    pristine.set(data, c.data.slice());
+    const lease = new RegionLease(() => {
+      release();
+      data.fill(0xff);
+    });
+    return { ...c, data, lease };
+  });
+  return { batch: { ...plain, encoded }, pristine };
+}
+
+describe('encoded rows in a worker ring: embedded store', () => {
+  it('are freed only after an insert the writer gave up on has read them', async () => {
+    const { store: real, empty } = await openOnce(backends[0]);
+    await empty();
+    const records = flows(3000);
+    const { batch, pristine } = ringBatch(records);
+    const intact: boolean[] = [];
+    let first = true;
+    // Every insert (the abandoned late one and the spool's replay) checks the bytes it is handed.
+    const checking = Object.assign(Object.create(real) as FlowStore, {
+      rowEncoding: {
+        ...real.rowEncoding!,
+        insertEncoded: async (chunks: readonly Uint8Array[], rows: number, batchId?: string) => {
+          if (first) await sleep(TIMEOUT_MS * 1.5); // starts after the writer spooled the batch
+          first = false;
+          intact.push(chunks.every((c) => !pristine.has(c) || Buffer.from(c).equals(pristine.get(c)!)));
+          return real.rowEncoding!.insertEncoded(chunks, rows, batchId);
+        },
+      },
+    });
+    const { writer, counter } = newWriter(checking, tempDir());
+    writer.writeBatch(batch);
+    await writer.idle();
+    await sleep(TIMEOUT_MS * 3); // the abandoned insert has run by now
+    expect(intact.length).toBeGreaterThanOrEqual(2);
+    expect(intact.every(Boolean)).toBe(true);
+    // Freed in the end: scribbled over.
+    for (const data of pristine.keys()) expect(data.every((b) => b === 0xff)).toBe(true);
+    expect(await storedRows(real)).toBe(records.length);
+    expect(await counter('storedFlows')).toBe(records.length);
+    await writer.stop();
   });
 });

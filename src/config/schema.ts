@@ -190,11 +190,14 @@ const configTree = z.strictObject({
   batch: z
     .strictObject({
       /**
-       * Flows per insert (or maxAgeMs, whichever first). Large: every insert makes engine parts that are
-       * merged again later; 250k instead of 20k cut chdb merge CPU ~3x at 100k flows/s (bench/e2e.ts).
+       * Flows per insert (or maxAgeMs, whichever first). Large: each insert costs the embedded engine a
+       * fixed ~0.1 CPU-s besides its rows, and makes parts merged again later. 250k instead of 20k cut chdb
+       * merge CPU ~3x at 100k flows/s; 500k and 3 s instead of 250k and 1 s took the engine from ~2.5 to
+       * ~1.65 CPU-s per million flows at 75-200k flows/s (bench/e2e.ts). The price: raw flows are
+       * queryable up to 3 s after they arrive, and a batch holds up to ~165 MB of encoded rows.
        */
-      maxRecords: posInt.default(250_000),
-      maxAgeMs: posInt.default(1000),
+      maxRecords: posInt.default(500_000),
+      maxAgeMs: posInt.default(3000),
       /** An insert slower than this counts as failed and its batch goes to the spool. */
       insertTimeoutMs: posInt.default(15_000),
     })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FlowRecord } from '../core/record.js';
+import type { RegionLease } from './row-ring.js';
 
 /** Rows a decode worker already encoded in the store's format (RowEncoding), with what jobs need of them. */
 export interface EncodedChunk {
@@ -7,6 +8,8 @@ export interface EncodedChunk {
   rows: number;
   /** Per touched 5-minute window, the earliest flow_start. */
   starts: number[];
+  /** When `data` is in a worker's ring (row-ring.ts): frees it once nothing reads it any more. */
+  lease?: RegionLease;
 }
 
 /** What the batcher hands on: plain records (insertFlows) and/or encoded chunks (insertEncoded). */

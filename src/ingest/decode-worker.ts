@@ -4,8 +4,9 @@ import type { FlowRecord } from '../core/record.js';
 import type { Datagram } from '../decode/types.js';
 import { type FlowDecodeResult, FlowDecoder } from '../normalize/flow-decoder.js';
 import type { RowEncoder } from '../storage/port.js';
-import type { DecodedBatch, EncodedMessage, FromWorker, ToWorker, WorkerInit } from './messages.js';
+import type { DecodedBatch, FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { packRecords } from './record-codec.js';
+import { RingWriter } from './row-ring.js';
 
 /**
  * Decode worker: owns the template/sampling state of the exporters sharded to it (one FlowDecoder), decodes
@@ -32,6 +33,8 @@ const WINDOW_MS = 300_000;
 const encoder: RowEncoder | null = init.encoderModule
   ? ((await import(init.encoderModule)) as { createRowEncoder: () => RowEncoder }).createRowEncoder()
   : null;
+
+const ring = init.ring ? new RingWriter(init.ring) : null;
 
 /** Per touched 5-minute window of the encoded rows, the earliest flow_start (usually one or two windows). */
 const windows: number[] = [];
@@ -66,16 +69,25 @@ function postOut(out: DecodedBatch): void {
   if (encoder) {
     const e = encoder.take();
     if (e.rows > 0) {
-      const enc: EncodedMessage = {
-        buffer: e.data.buffer as ArrayBuffer,
-        offset: e.data.byteOffset,
-        length: e.data.length,
-        rows: e.rows,
-        starts: windowMins.splice(0),
-      };
+      const starts = windowMins.splice(0);
       windows.length = 0;
-      out.encoded = enc;
-      transfer.push(enc.buffer);
+      const region = ring?.put(e.data);
+      if (region && init.ring) {
+        encoder.recycle?.(e.data);
+        const size = init.ring.data.byteLength;
+        out.encoded = {
+          buffer: init.ring.data,
+          offset: region.start % size,
+          length: e.data.length,
+          rows: e.rows,
+          starts,
+          ring: region,
+        };
+      } else {
+        const buffer = e.data.buffer as ArrayBuffer;
+        out.encoded = { buffer, offset: e.data.byteOffset, length: e.data.length, rows: e.rows, starts };
+        transfer.push(buffer);
+      }
     }
   }
   if (out.records.length) {

@@ -1,6 +1,7 @@
 import type { FlowRecord, ProtocolType } from '../core/record.js';
 import type { DomainStats } from '../decode/types.js';
 import type { PackedRecords } from './record-codec.js';
+import type { RegionLease, RingMemory, RingRegion } from './row-ring.js';
 
 /**
  * Messages between the receive thread and the decode workers. Datagrams travel packed: one ArrayBuffer
@@ -64,14 +65,20 @@ export interface DecodedBatch {
   samples: { code: string; message: string; context: unknown }[];
 }
 
-/** Encoded rows of one message: bytes [offset, offset + length) of `buffer` (transferred, not copied). */
+/**
+ * Encoded rows of one message: bytes [offset, offset + length) of `buffer`, which is the worker's ring
+ * (row-ring.ts; `ring` says where) or a buffer of its own, transferred (not copied).
+ */
 export interface EncodedMessage {
-  buffer: ArrayBuffer;
+  buffer: ArrayBuffer | SharedArrayBuffer;
   offset: number;
   length: number;
   rows: number;
   /** Per 5-minute window of flow_start touched: the earliest flow_start in it (for re-aggregation). */
   starts: number[];
+  ring?: RingRegion;
+  /** Set on the receive thread for rows in a ring: frees their bytes once nothing reads them. */
+  lease?: RegionLease;
 }
 
 export interface Reply {
@@ -89,6 +96,8 @@ export interface WorkerInit {
   samplingOverride?: Record<string, number>;
   /** RowEncoding.encoderModule of the store: the worker encodes rows itself (see DecodedBatch.encoded). */
   encoderModule?: string;
+  /** Where the worker puts its encoded rows (row-ring.ts); without one it transfers buffers. */
+  ring?: RingMemory;
 }
 
 export type { DomainStats };

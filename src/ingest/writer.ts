@@ -36,6 +36,11 @@ class TimeoutError extends Error {}
 
 const RECORD_BYTES_ESTIMATE = 1024;
 
+/** The batch is done with its encoded chunks' memory (stored, or copied into the spool). */
+function releaseEncoded(b: Batch): void {
+  for (const c of b.encoded) c.lease?.finish();
+}
+
 function batchBytes(b: Batch): number {
   let n = b.records.length * RECORD_BYTES_ESTIMATE;
   for (const c of b.encoded) n += c.data.length;
@@ -102,7 +107,10 @@ export class StoreWriter {
 
   writeBatch(batch: Batch): void {
     const rows = batchRows(batch);
-    if (!rows) return;
+    if (!rows) {
+      releaseEncoded(batch);
+      return;
+    }
     this.opts.metrics.batchSize.observe(rows);
     const bytes = batchBytes(batch);
     if (
@@ -180,6 +188,7 @@ export class StoreWriter {
       // One payload: the store makes the same blocks of it however it was chunked (chdb/store.ts).
       const data = Buffer.concat(batch.encoded.map((c) => c.data));
       const starts = batch.encoded.flatMap((c) => c.starts);
+      releaseEncoded(batch);
       if (spool.appendEncoded({ format, id, uncertain, data, rows: batch.encodedRows, starts }))
         this.opts.metrics.spooledFlows.inc(batch.encodedRows);
       else ok = this.spoolFull(batch.encodedRows) && ok;
@@ -269,6 +278,7 @@ export class StoreWriter {
   private async insert(batch: Batch, path: 'direct' | 'spool'): Promise<boolean> {
     if (batch.encodedRows) {
       if (!(await this.insertEncoded(batch, path))) return false;
+      releaseEncoded(batch);
       batch.encoded = [];
       batch.encodedRows = 0;
     }
@@ -284,12 +294,20 @@ export class StoreWriter {
     const rows = batch.encodedRows;
     const key = `${batch.id}:e`;
     const r = await this.attempt(
-      () =>
-        enc.insertEncoded(
+      () => {
+        const reads = batch.encoded.map((c) => c.lease?.read());
+        const done = () => {
+          for (const end of reads) end?.();
+        };
+        const insert = enc.insertEncoded(
           batch.encoded.map((c) => c.data),
           rows,
           key,
-        ),
+        );
+        // The store reads the chunks until the insert settles, even after a timeout here.
+        insert.then(done, done);
+        return insert;
+      },
       rows,
       path,
       key,

@@ -180,6 +180,8 @@ export interface RowEncoder {
   add(records: readonly FlowRecord[]): FlowRecord[];
   /** Rows added since the last take (data[0, length), its buffer transferable), then starts afresh. */
   take(): { data: Uint8Array; rows: number };
+  /** The caller is done with what take() returned (copied it elsewhere): its buffer may be written again. */
+  recycle?(data: Uint8Array): void;
 }
 
 /** What each tier holds, as recorded in the store (see query/plan.ts for how a range is split by it). */

@@ -466,16 +466,18 @@ export function encodeRowBinary(
  * (counter samples, options data) are skipped as insertFlows skips them.
  */
 export class RowBinaryStream {
-  private w: Writer;
+  private w: Writer | null = null;
   private rows = 0;
   /** Bytes of the last payload: the next buffer is sized from it (no regrowth copies in steady state). */
   private lastBytes = 1 << 20;
-
-  constructor() {
-    this.w = new Writer(this.lastBytes);
-  }
+  /** A buffer given back by recycle(), written again by the next payload. */
+  private spare: Buffer | undefined;
 
   add(records: readonly FlowRecord[]): FlowRecord[] {
+    if (this.w === null) {
+      this.w = new Writer(this.lastBytes, this.spare);
+      this.spare = undefined;
+    }
     const w = this.w;
     let refused: FlowRecord[] | null = null;
     for (let i = 0; i < records.length; i++) {
@@ -496,10 +498,16 @@ export class RowBinaryStream {
   }
 
   take(): { data: Uint8Array; rows: number } {
-    const out = { data: this.w.buf.subarray(0, this.w.pos), rows: this.rows };
-    this.lastBytes = Math.max(65_536, Math.ceil(this.w.pos * 1.25));
-    this.w = new Writer(this.lastBytes);
+    const w = this.w;
+    if (w === null) return { data: new Uint8Array(0), rows: 0 };
+    const out = { data: w.buf.subarray(0, w.pos), rows: this.rows };
+    this.lastBytes = Math.max(65_536, Math.ceil(w.pos * 1.25));
+    this.w = null;
     this.rows = 0;
     return out;
+  }
+
+  recycle(data: Uint8Array): void {
+    if (data.buffer instanceof ArrayBuffer) this.spare = Buffer.from(data.buffer, 0, data.buffer.byteLength);
   }
 }
