@@ -14,7 +14,8 @@
  * the saving: the worker then transfers a buffer of its own as before.
  *
  * Positions are byte counters that only grow (a Number is exact to 2^53: 285 years at 1 GB/s); the ring
- * index is the counter modulo the size. A region never wraps: one that would is placed at the next turn.
+ * index is the counter modulo the size. A region never wraps: one that would is placed at the next turn,
+ * and so is one that fits before everything in use (only the pages in use at once are ever touched).
  */
 
 /**
@@ -62,10 +63,14 @@ export class RingWriter {
   put(rows: Uint8Array): RingRegion | null {
     const size = this.bytes.length;
     const n = rows.length;
+    const released = Number(Atomics.load(this.released, 0));
+    const at = this.head % size;
     let start = this.head;
-    const at = start % size;
-    if (at + n > size) start += size - at;
-    if (start + n - Number(Atomics.load(this.released, 0)) > size) return null;
+    // Back to the ring's beginning whenever it is free (everything in use lies between it and the head),
+    // so only as many pages are ever touched as are in use at once: a quiet site's ring stays small in
+    // memory. And a region that would cross the end starts at the next turn.
+    if (n <= at - (this.head - released) || at + n > size) start += size - at;
+    if (start + n - released > size) return null;
     this.bytes.set(rows, start % size);
     this.head = start + n;
     return { start, end: start + n };
