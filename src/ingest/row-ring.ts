@@ -6,7 +6,7 @@
  * stored (up to a second and more). At 200 k flows/s that was ~26 MB/s of retained buffers, and V8 answered
  * with a full mark-compact of the receive thread's heap every ~200 ms (`--trace-gc`: 27 in 6 s, each ~15 ms
  * on the thread plus ~90 ms of helper threads). Rows in a ring the receive thread only reads are not its
- * allocations: the same 6 s run took 8 (bench/e2e.ts, FLOWLENS_E2E_NODE_ARGS=--trace-gc).
+ * allocations: the same 6 s run took 14 (serve with --trace-gc, gen at 200 k flows/s).
  *
  * The worker copies each message's rows into the ring (RingWriter.put) and sends where they are; the
  * receive thread claims each region in message order (RingReader.claim) and releases it once its batch is
