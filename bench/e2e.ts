@@ -134,11 +134,15 @@ async function freePort(): Promise<number> {
 
 /** Host-wide UDP RcvbufErrors (/proc/net/snmp): datagrams the kernel dropped because a socket buffer was full. */
 
-/** utime + stime of a process (all its threads), seconds. */
-function cpuOf(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** utime + stime from a /proc stat file (a process's: all its threads; a task's: that thread), seconds. */
+function statCpu(path: string): number {
+  const f = readFileSync(path, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
+}
+
+function cpuOf(pid: number): number {
+  return statCpu(`/proc/${pid}/stat`);
 }
 
 /**
@@ -150,9 +154,7 @@ function cpuByThreads(pid: number): { main: number; node: number; engine: number
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      const s = (Number(fields[11]) + Number(fields[12])) / 100;
+      const s = statCpu(`/proc/${pid}/task/${tid}/stat`);
       if (tid === String(pid)) out.main += s;
       else if (comm === 'node') out.node += s;
       else out.engine += s;

@@ -10,7 +10,7 @@ import { readCapture } from '../../wire/pcap.js';
 import { captureIO } from '../testing/io.js';
 import { runImport } from './import.js';
 import { runMigrate } from './migrate.js';
-import { parseTime, parseTopFlags, runTop } from './query.js';
+import { parseTime, parseTopFlags, runTop, type TopFlags } from './query.js';
 import { runRetention } from './retention.js';
 
 const capture = captureIO;
@@ -19,11 +19,11 @@ const files = listCaptures()
   .filter((c) => /netflow5\.pcap$|ipfix_mikrotik|sflow_test_payloads/.test(c.name))
   .map((c) => c.path);
 
-/** Sampling-scaled bytes per value of a field over the ground truth. */
-function bytesBy(field: 'src_ip' | 'dst_ip'): Map<string, number> {
+/** Sampling-scaled bytes per value of a field (or of what `key` reads) over the ground truth. */
+function bytesBy(key: 'src_ip' | 'dst_ip' | ((r: FlowRecord) => unknown)): Map<string, number> {
   const want = new Map<string, number>();
   for (const r of decodeAll()) {
-    const k = String(r[field]);
+    const k = String(typeof key === 'function' ? key(r) : r[key]);
     want.set(k, (want.get(k) ?? 0) + Number(r.bytes_total) * Math.max(r.sampling_rate, 1));
   }
   return want;
@@ -50,6 +50,13 @@ function decodeAll(): FlowRecord[] {
 
 describe('storage commands', () => {
   const data = mkdtempSync(join(tmpdir(), 'flowlens-cli-'));
+  /** `query top --json` on the test store: nothing on stderr, the answer parsed. */
+  async function topJson(flags: Omit<TopFlags, 'data'> & Pick<TopFlags, 'by'>) {
+    const io = capture();
+    await runTop({ data, ...flags, json: true }, io);
+    expect(io.err()).toBe('');
+    return JSON.parse(io.out());
+  }
   // Captures are years old: keep them (import, a writer, records the configured retention in the store).
   const keep = { data, retentionRaw: '30y', retentionAggregates: '30y', retentionDaily: '30y' };
   afterAll(() => rmSync(data, { recursive: true, force: true }));
@@ -79,13 +86,7 @@ describe('storage commands', () => {
 
   it('query top on the raw tier reports sampling-scaled bytes per source', async () => {
     const want = bytesBy('src_ip');
-    const io = capture();
-    await runTop(
-      { data, by: 'src_ip', from: '2000-01-01', to: 'now', limit: '3', tier: 'raw', json: true },
-      io,
-    );
-    expect(io.err()).toBe('');
-    const res = JSON.parse(io.out());
+    const res = await topJson({ by: 'src_ip', from: '2000-01-01', to: 'now', limit: '3', tier: 'raw' });
     expect(res.tier).toBe('raw');
     const top = [...want.values()].sort((a, b) => b - a).slice(0, 3);
     expect(res.rows.map((r: { bytes: number }) => r.bytes)).toEqual(top);
@@ -107,20 +108,12 @@ describe('storage commands', () => {
 
   it('a range of a century answers every imported flow (aggregates and raw, not the daily tier alone)', async () => {
     const want = bytesBy('dst_ip');
-    const io = capture();
-    await runTop(
-      {
-        data,
-        by: 'dst_ip',
-        from: '2000-01-01T00:00:00Z',
-        to: '2100-01-01T00:00:00Z',
-        limit: '1000',
-        json: true,
-      },
-      io,
-    );
-    expect(io.err()).toBe('');
-    const res = JSON.parse(io.out());
+    const res = await topJson({
+      by: 'dst_ip',
+      from: '2000-01-01T00:00:00Z',
+      to: '2100-01-01T00:00:00Z',
+      limit: '1000',
+    });
     const got = new Map(
       res.rows.map((r: { dst_ip: string | null; bytes: number }) => [String(r.dst_ip), r.bytes]),
     );
@@ -130,26 +123,14 @@ describe('storage commands', () => {
   });
 
   it('groups by a value of extended_fields (ext.KEY) over raw flows, as the decoded records say', async () => {
-    const want = new Map<string, number>();
-    for (const r of decodeAll()) {
-      const k = String(r.extended_fields.sampling_source ?? null);
-      want.set(k, (want.get(k) ?? 0) + Number(r.bytes_total) * Math.max(r.sampling_rate, 1));
-    }
-    const io = capture();
-    await runTop(
-      {
-        data,
-        by: 'ext.sampling_source',
-        from: '2000-01-01',
-        to: 'now',
-        limit: '50',
-        tier: 'raw',
-        json: true,
-      },
-      io,
-    );
-    expect(io.err()).toBe('');
-    const res = JSON.parse(io.out());
+    const want = bytesBy((r) => r.extended_fields.sampling_source ?? null);
+    const res = await topJson({
+      by: 'ext.sampling_source',
+      from: '2000-01-01',
+      to: 'now',
+      limit: '50',
+      tier: 'raw',
+    });
     expect(res.columns).toEqual(['ext.sampling_source', 'bytes']);
     const got = new Map(
       res.rows.map((r: Record<string, string | number>) => [String(r['ext.sampling_source']), r.bytes]),
