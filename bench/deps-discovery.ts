@@ -85,7 +85,7 @@ async function discovery(store: FlowStore, opts: { scale: number }): Promise<Ben
   );
   // The phases of one pass, apart (the edges are known now, as in the repeat).
   const read = await cpuWall(async () =>
-    (await store.conversationTotals(from, aggUntil)).map(conversationRow),
+    (await store.conversationTotals(from, aggUntil)).rows.map(conversationRow),
   );
   const rows = read.value;
   const infer = await cpuWall(async () => inferEdges(rows));

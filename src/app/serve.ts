@@ -141,6 +141,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
         everyMs: config.jobs.discoverEvery,
         windowMs: config.deps.discoveryWindow,
         idleAfterMs: config.deps.idleAfter,
+        maxConversations: config.deps.maxConversations,
         infer: { userPorts: parseUserServicePorts(config.deps.servicePorts) },
       });
       tierJobs = new TierJobs({

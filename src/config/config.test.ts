@@ -43,6 +43,7 @@ describe('config', () => {
     });
     expect(c.deps).toEqual({
       discoveryWindow: 86_400_000,
+      maxConversations: 100_000,
       idleAfter: 7 * 86_400_000,
       servicePorts: [],
       labels: [],

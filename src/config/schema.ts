@@ -228,6 +228,11 @@ const configTree = z.strictObject({
     .strictObject({
       /** Aggregates each discovery pass reads, ending at its newest window: fan-in needs enough peers. */
       discoveryWindow: duration({ min: 300_000 }).prefault('24h'),
+      /**
+       * Conversations (endpoint pairs) a discovery pass reads at most, the heaviest by bytes: bounds its
+       * memory (about 3 kB of heap each) on high-cardinality traffic; the rest are counted and logged, not mapped.
+       */
+      maxConversations: posInt.default(100_000),
       /** An edge not seen for this long is marked idle (kept: the daily tier is its history). */
       idleAfter: duration({ min: 0 }).prefault('7d'),
       /** The operator's service ports, outranking IANA's: "9200/tcp=elasticsearch", "8443/tcp". */

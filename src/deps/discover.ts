@@ -17,6 +17,12 @@ export interface DiscoverOptions {
    * scanner rule see enough peers (a 5-minute window alone has too few). Default 24 h.
    */
   windowMs?: number;
+  /**
+   * Conversations (endpoint pairs) a pass reads at most: the heaviest by bytes; the rest are counted in
+   * the report, not inferred. Bounds the pass's memory (about 3 kB of heap per conversation read).
+   * Default: no bound (config deps.maxConversations sets one for serve).
+   */
+  maxConversations?: number;
   signal?: AbortSignal;
 }
 
@@ -34,6 +40,9 @@ export interface DiscoverReport {
   /** Conversations between two ephemeral ports with no evidence of a server: no edge (InferReport). */
   undecided: number;
   scanners: string[];
+  /** Conversations over maxConversations left out of the passes (the lightest), and their bytes. */
+  leftOut: number;
+  leftOutBytes: number;
 }
 
 export const DEFAULT_DISCOVERY_WINDOW_MS = DAY_MS;
@@ -70,6 +79,11 @@ export function conversationRow(t: ConversationTotalsRow): ConversationRow {
   };
 }
 
+/** Converted one by one as inference reads them: no second array of a pass's rows. */
+function* mapRows(rows: readonly ConversationTotalsRow[]): Iterable<ConversationRow> {
+  for (const r of rows) yield conversationRow(r);
+}
+
 const hasBiflow = (t: ConversationTotalsRow) =>
   t.src_initiated + t.dst_initiated + t.reverse_bytes + t.reverse_packets + t.reverse_tcp_flags > 0;
 
@@ -92,6 +106,8 @@ function emptyReport(): DiscoverReport {
     unanswered: 0,
     undecided: 0,
     scanners: [],
+    leftOut: 0,
+    leftOutBytes: 0,
   };
 }
 
@@ -105,8 +121,11 @@ async function pass(
 ) {
   // Summed across windows by the store: a day of a busy network is millions of window rows, far fewer
   // conversations (each window's rows once read whole took serve past its memory and string limits).
-  const totals = await store.conversationTotals(from, to);
-  const { edges, report } = inferEdges(totals.map(conversationRow), options.infer);
+  // A high-cardinality day is more conversations than the heap holds: maxConversations keeps the heaviest.
+  const totals = await store.conversationTotals(from, to, { limit: options.maxConversations });
+  rep.leftOut += totals.leftOut;
+  rep.leftOutBytes += totals.leftOutBytes;
+  const { edges, report } = inferEdges(mapRows(totals.rows), options.infer);
   const stored = await store.listDependencies();
   const known = new Set(stored.map((e) => e.id));
   const merged = mergeEdges(stored, edges);

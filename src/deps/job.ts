@@ -9,7 +9,13 @@ import { DAY_MS, dayStart } from '../core/rules.js';
 import { StoredNumberSet } from '../core/stored-set.js';
 import type { FlowStore } from '../storage/port.js';
 
-import { DEFAULT_DISCOVERY_WINDOW_MS, type DiscoverOptions, discoverRange, markIdle } from './discover.js';
+import {
+  DEFAULT_DISCOVERY_WINDOW_MS,
+  type DiscoverOptions,
+  type DiscoverReport,
+  discoverRange,
+  markIdle,
+} from './discover.js';
 import type { InferOptions } from './infer.js';
 
 /** Settings key: every aggregate window before this instant (epoch ms, decimal text) was discovered. */
@@ -26,6 +32,8 @@ export interface DiscoveryJobOptions {
   windowMs?: number;
   /** An edge not seen for this long (in data time) is marked idle. Default 7 days. */
   idleAfterMs?: number;
+  /** DiscoverOptions.maxConversations (config deps.maxConversations). */
+  maxConversations?: number;
   infer?: InferOptions;
 }
 
@@ -61,13 +69,20 @@ export class DiscoveryJob {
     const windowMs = this.opts.windowMs ?? DEFAULT_DISCOVERY_WINDOW_MS;
     const text = await store.getSetting(DISCOVERED_UNTIL_KEY);
     const done = text === null ? null : Number(text);
-    const options: DiscoverOptions = { infer: this.opts.infer, windowMs, signal };
+    const { maxConversations } = this.opts;
+    const options: DiscoverOptions = { infer: this.opts.infer, windowMs, maxConversations, signal };
     const summary: Record<string, unknown> = {};
+    const leftOut = { conversations: 0, bytes: 0 };
+    const count = (r: DiscoverReport) => {
+      leftOut.conversations += r.leftOut;
+      leftOut.bytes += r.leftOutBytes;
+    };
     if (done === null || aggregatedUntil > done) {
       // First run: the last window's worth; after downtime: everything since the watermark.
       const from = done ?? aggregatedUntil - windowMs;
       const r = await discoverRange(store, from, aggregatedUntil, options);
       if (signal.aborted) return { cancelled: true };
+      count(r);
       await store.putSetting(DISCOVERED_UNTIL_KEY, String(aggregatedUntil));
       Object.assign(summary, {
         until: new Date(aggregatedUntil).toISOString(),
@@ -82,7 +97,7 @@ export class DiscoveryJob {
     let lateDays = 0;
     for (const d of late) {
       if (signal.aborted) break;
-      await discoverRange(store, d, d + DAY_MS, options);
+      count(await discoverRange(store, d, d + DAY_MS, options));
       this.lateDays.delete(d); // only once done: a failed run retries it
       lateDays++;
     }
@@ -90,6 +105,17 @@ export class DiscoveryJob {
     await this.lateDays.save();
     const idle = await markIdle(store, aggregatedUntil, this.opts.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS);
     if (Object.keys(summary).length === 0 && lateDays === 0 && idle === 0) return null;
-    return { ...summary, ...(lateDays ? { lateDays } : {}), ...(idle ? { idle } : {}) };
+    return {
+      ...summary,
+      ...(lateDays ? { lateDays } : {}),
+      ...(idle ? { idle } : {}),
+      ...(leftOut.conversations > 0
+        ? {
+            conversationsLeftOut: leftOut.conversations,
+            bytesLeftOut: leftOut.bytes,
+            warning: `more conversations than deps.maxConversations (${maxConversations}): the lightest were left out of discovery`,
+          }
+        : {}),
+    };
   }
 }

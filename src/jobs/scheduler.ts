@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface Job {
   name: string;
   everyMs: number;
-  /** Returns a summary to log, or null when there was nothing to do. */
+  /** Returns a summary to log (at warn level when it has `warning`), or null when there was nothing to do. */
   run(signal: AbortSignal): Promise<Record<string, unknown> | null>;
 }
 
@@ -97,8 +97,9 @@ export class JobScheduler {
       const result = this.abort.signal.aborted ? 'cancelled' : 'ok';
       this.runs.inc({ job: job.name, result });
       if (result === 'ok') this.lastSuccess.set({ job: job.name }, Date.now() / 1000);
+      // A run that did its work but left something out says so in `warning`: logged as a warning.
       if (summary)
-        this.opts.log.info(
+        this.opts.log[summary.warning ? 'warn' : 'info'](
           { job: job.name, ms: Math.round(performance.now() - t0), result, ...summary },
           `job ${job.name} done`,
         );

@@ -62,9 +62,15 @@ export interface FlowStore {
   /**
    * Discovery's read (src/deps/discover.ts): the aggregate rows with window_start in [from, to) summed per
    * (src_ip, dst_ip, src_port, dst_port, ip_protocol) across windows and exporters, so a conversation seen
-   * in every window of a day is one row, not 288 per exporter. Order unspecified.
+   * in every window of a day is one row, not 288 per exporter. Order unspecified. With `limit`, only the
+   * `limit` conversations (both directions of an endpoint pair) with the most bytes in both directions
+   * together, ties in no stated order; the rest are counted in the result, not returned.
    */
-  conversationTotals(from: number, to: number): Promise<ConversationTotalsRow[]>;
+  conversationTotals(
+    from: number,
+    to: number,
+    options?: ConversationTotalsOptions,
+  ): Promise<ConversationTotals>;
   /**
    * Keeps direction corrections (an edge turned round by stronger evidence). Keyed by (dependency_id, at,
    * the new server endpoint): recording the same correction twice keeps one.
@@ -349,6 +355,20 @@ export interface DependencyTotalsQuery {
   to: number;
   ids?: readonly string[];
   splits?: readonly number[];
+}
+
+export interface ConversationTotalsOptions {
+  /** At most this many conversations (endpoint pairs, up to two rows each): the heaviest by bytes. */
+  limit?: number;
+}
+
+/** FlowStore.conversationTotals: the rows, and what `limit` left out (both 0 when nothing was). */
+export interface ConversationTotals {
+  rows: ConversationTotalsRow[];
+  /** Conversations left out: the lightest by bytes of both directions. */
+  leftOut: number;
+  /** Their bytes (bytes_total of both directions). */
+  leftOutBytes: number;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface ImportSummary {
   dependency_edges: number;
   new_dependency_edges: number;
   direction_corrections: number;
+  /** Conversations over deps.maxConversations per discovery pass, the lightest: not mapped. */
+  conversations_left_out: number;
   /** Flows older than raw retention: the engine expires them, and their windows are not aggregated. */
   flows_older_than_raw_retention: number;
   elapsed_ms: number;
@@ -79,6 +81,7 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
       dependency_edges: 0,
       new_dependency_edges: 0,
       direction_corrections: 0,
+      conversations_left_out: 0,
       elapsed_ms: 0,
     };
     const touched: Pick<FlowRecord, 'flow_start'>[] = [];
@@ -131,7 +134,9 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
       const d = await discoverRange(store, from, to, {
         infer: { userPorts: parseUserServicePorts(config.deps.servicePorts) },
         windowMs: config.deps.discoveryWindow,
+        maxConversations: config.deps.maxConversations,
       });
+      s.conversations_left_out += d.leftOut;
       s.dependency_edges += d.edges;
       s.new_dependency_edges += d.newEdges;
       s.direction_corrections += d.corrections;
@@ -152,6 +157,10 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
         '',
       ].join('\n'),
     );
+    if (s.conversations_left_out > 0)
+      io.stderr.write(
+        `flowlens import: ${s.conversations_left_out} conversations (the lightest by bytes) were left out of dependency discovery: more than deps.maxConversations in a pass (raise it; each costs about 3 kB of memory)\n`,
+      );
     if (s.flows_older_than_raw_retention > 0) {
       io.stderr.write(
         `flowlens import: ${s.flows_older_than_raw_retention} flows are older than the raw retention: the store expires them and does not aggregate their windows (to keep old captures give a longer retention, e.g. --retention-raw 20y --retention-aggregates 20y --retention-daily 20y, or forever)\n`,

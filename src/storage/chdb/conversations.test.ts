@@ -1,6 +1,6 @@
 /**
  * conversationTotals reads a busy span in disjoint shares of the groups (a hash of the key): any number
- * of shares gives the one-statement answer, every conversation once.
+ * of shares gives the one-statement answer, every conversation once, with a limit too.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,11 +57,25 @@ describe('chdb conversationTotals in parts', () => {
 
   it('gives the same conversations read whole or in shares of 7, 3 and 1 rows', async () => {
     const db = (store as unknown as { db: Db }).db;
-    const whole = ordered(await store.conversationTotals(start, start + HOUR_MS));
+    const whole = ordered((await store.conversationTotals(start, start + HOUR_MS)).rows);
     expect(whole.length).toBe(40);
     expect(whole.filter((r) => r.last_window > r.first_window).length).toBeGreaterThan(20);
     expect(whole.some((r) => r.syn_no_ack_rows > 0)).toBe(true);
     for (const perPart of [7, 3, 1])
-      expect(ordered(await conversationTotals(db, start, start + HOUR_MS, perPart))).toEqual(whole);
+      expect(
+        ordered((await conversationTotals(db, start, start + HOUR_MS, { rowsPerPart: perPart })).rows),
+      ).toEqual(whole);
+  });
+
+  it('gives the same heaviest conversations under a limit whole or in shares', async () => {
+    const db = (store as unknown as { db: Db }).db;
+    const limited = await store.conversationTotals(start, start + HOUR_MS, { limit: 11 });
+    expect(limited.rows.length).toBe(11); // one direction per pair here
+    expect(limited.leftOut).toBe(29);
+    for (const perPart of [5, 2]) {
+      const got = await conversationTotals(db, start, start + HOUR_MS, { limit: 11, rowsPerPart: perPart });
+      expect(ordered(got.rows)).toEqual(ordered(limited.rows));
+      expect([got.leftOut, got.leftOutBytes]).toEqual([limited.leftOut, limited.leftOutBytes]);
+    }
   });
 });

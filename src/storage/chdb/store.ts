@@ -30,7 +30,8 @@ import {
   type AggregationReport,
   type ApiTokenRecord,
   type AuditEntry,
-  type ConversationTotalsRow,
+  type ConversationTotals,
+  type ConversationTotalsOptions,
   checkBatchId,
   DEFAULT_RETENTION,
   type DependencyChange,
@@ -441,8 +442,12 @@ export class ChdbStore implements FlowStore {
     return deps.listChanges(this.db, from, to);
   }
 
-  conversationTotals(from: number, to: number): Promise<ConversationTotalsRow[]> {
-    return conversationTotals(this.db, from, to);
+  conversationTotals(
+    from: number,
+    to: number,
+    options?: ConversationTotalsOptions,
+  ): Promise<ConversationTotals> {
+    return conversationTotals(this.db, from, to, options);
   }
 
   dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]> {

@@ -226,9 +226,34 @@ export function runConformance(
           .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
           .map(([, x]) => x);
       const want = order(referenceConversationTotals(aggs, day, day + DAY_MS));
-      const got = order(await store.conversationTotals(day, day + DAY_MS));
+      const got = order((await store.conversationTotals(day, day + DAY_MS)).rows);
       expect(got.length).toBe(want.length);
       for (let i = 0; i < want.length; i++) expect(got[i]).toEqual(want[i]);
+    });
+
+    it('reads only the heaviest conversations under a limit, both directions whole, and counts the rest', async () => {
+      const rowKey = (x: ConversationTotalsRow) =>
+        [x.src_ip, x.dst_ip, x.src_port, x.dst_port, x.ip_protocol].join('|');
+      const pairKey = (x: ConversationTotalsRow) =>
+        `${x.ip_protocol}|${[`${x.src_ip}|${x.src_port}`, `${x.dst_ip}|${x.dst_port}`].sort().join('|')}`;
+      const want = referenceConversationTotals(refAggs(), day, day + DAY_MS);
+      const pairBytes = new Map<string, number>();
+      for (const r of want) pairBytes.set(pairKey(r), (pairBytes.get(pairKey(r)) ?? 0) + r.bytes_total);
+      expect(want.length).toBeGreaterThan(pairBytes.size); // both directions of many pairs
+      const limit = Math.floor(pairBytes.size / 3);
+      const got = await store.conversationTotals(day, day + DAY_MS, { limit });
+      const kept = new Set(got.rows.map(pairKey));
+      expect(kept.size).toBe(limit);
+      // Every kept pair whole (both directions as the reference sums them), nothing else.
+      const wantKept = new Map(want.filter((r) => kept.has(pairKey(r))).map((r) => [rowKey(r), r]));
+      expect(new Map(got.rows.map((r) => [rowKey(r), r]))).toEqual(wantKept);
+      const left = [...pairBytes].filter(([k]) => !kept.has(k)).map(([, b]) => b);
+      const lightestKept = Math.min(...[...kept].map((k) => pairBytes.get(k) ?? 0));
+      expect(Math.max(...left)).toBeLessThanOrEqual(lightestKept);
+      expect(got.leftOut).toBe(pairBytes.size - limit);
+      expect(got.leftOutBytes).toBe(left.reduce((a, b) => a + b, 0));
+      const all = await store.conversationTotals(day, day + DAY_MS, { limit: pairBytes.size });
+      expect([all.rows.length, all.leftOut, all.leftOutBytes]).toEqual([want.length, 0, 0]);
     });
 
     it('upserts dependency edges by id (first_seen keeps the earliest, last_seen the latest)', async () => {

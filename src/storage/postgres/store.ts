@@ -20,7 +20,8 @@ import {
   type AggregationReport,
   type ApiTokenRecord,
   type AuditEntry,
-  type ConversationTotalsRow,
+  type ConversationTotals,
+  type ConversationTotalsOptions,
   checkBatchId,
   DEFAULT_RETENTION,
   type DependencyChange,
@@ -338,8 +339,12 @@ export class PostgresFlowStore implements FlowStore {
     return readChanges(this.pool, from, to);
   }
 
-  conversationTotals(from: number, to: number): Promise<ConversationTotalsRow[]> {
-    return conversationTotals(this.pool, from, to);
+  conversationTotals(
+    from: number,
+    to: number,
+    options?: ConversationTotalsOptions,
+  ): Promise<ConversationTotals> {
+    return conversationTotals(this.pool, from, to, options);
   }
 
   dependencyTotals(q: DependencyTotalsQuery): Promise<DependencyTotalsRow[]> {
