@@ -151,6 +151,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
         rollupEveryMs: config.jobs.rollupEvery,
         retentionEveryMs: config.jobs.retentionEvery,
         onReaggregated: (windows) => d.noteReaggregated(windows),
+        behindSince: () => writer.behindSince(),
       });
       discovery = d;
       await tierJobs.ready();

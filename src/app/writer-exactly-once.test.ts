@@ -212,6 +212,22 @@ describe.each(backends)('exactly-once through the writer: $name', (backend) => {
     },
   );
 
+  it('says since when it is behind while batches wait in the spool, and null once replayed', async () => {
+    const { writer } = newWriter(misbehaving(real, 'commit-then-throw', 1), tempDir());
+    expect(writer.behindSince()).toBeNull();
+    const t0 = Date.now();
+    writer.write(flows(500));
+    while (writer.behindSince() === null) await sleep(5); // the failed insert spooled it
+    const since = writer.behindSince() ?? 0;
+    expect(since).toBeGreaterThanOrEqual(t0 - TIMEOUT_MS);
+    expect(since).toBeLessThanOrEqual(Date.now() - TIMEOUT_MS);
+    writer.write(flows(500)); // queued behind the spool: the same backlog
+    expect(writer.behindSince()).toBe(since);
+    await writer.idle();
+    expect(writer.behindSince()).toBeNull();
+    await writer.stop();
+  });
+
   it('a batch whose insert committed unanswered before a stop is counted once by the next process', async () => {
     const spoolDir = tempDir();
     const first = newWriter(misbehaving(real, 'commit-then-throw', 1_000_000), spoolDir);

@@ -83,6 +83,9 @@ export class StoreWriter {
   private readonly uncertain = new Set<string>();
   storeUp = true;
 
+  /** When the spool last began to hold batches (see behindSince), or null. */
+  private spooledSince: number | null = null;
+
   constructor(private readonly opts: WriterOptions) {
     this.backoff = opts.backoffMs ?? 500;
     opts.metrics.storeUp.set(1);
@@ -92,12 +95,22 @@ export class StoreWriter {
   /** Replays whatever a previous run left in the spool. */
   start(): void {
     if (!this.opts.spool.empty) {
+      this.spooledSince = Date.now();
       this.opts.log.info(
         { batches: this.opts.spool.batches, bytes: this.opts.spool.bytes },
         'spool not empty: replaying',
       );
       this.kick();
     }
+  }
+
+  /**
+   * Since when the writer is behind the store (epoch ms): batches wait in the spool, the oldest spooled
+   * after waiting up to one insert timeout; a spool left by a previous run counts from this start. null
+   * while the spool is empty. Aggregation holds back the windows after it (jobs/tier-jobs.ts).
+   */
+  behindSince(): number | null {
+    return this.opts.spool.empty ? null : this.spooledSince;
   }
 
   /** Plain records (a Batch without encoded rows). */
@@ -177,6 +190,7 @@ export class StoreWriter {
     const { spool } = this.opts;
     const { id } = batch;
     const uncertain = [...this.uncertain].filter((k) => k.startsWith(`${id}:`));
+    if (spool.empty || this.spooledSince === null) this.spooledSince = Date.now() - this.opts.insertTimeoutMs;
     let ok = true;
     if (batch.records.length) {
       if (spool.append(batch.records, { id, uncertain }))

@@ -7,7 +7,7 @@ import { emptyRecord, type FlowRecord } from '../core/record.js';
 import { DAY_MS, WINDOW_MS, windowStart } from '../core/rules.js';
 import type { FlowStore } from '../storage/port.js';
 import { JobScheduler } from './scheduler.js';
-import { LATE_WINDOWS_KEY, TierJobs } from './tier-jobs.js';
+import { LATE_WINDOWS_KEY, MAX_HOLD_MS, TierJobs } from './tier-jobs.js';
 
 function flow(t: number, bytes: number): FlowRecord {
   return {
@@ -93,6 +93,60 @@ describe('tier jobs (inside serve)', () => {
     expect(await metricValue(registry, 'flowlens_job_runs_total', { job: 'rollup', result: 'failed' })).toBe(
       1,
     );
+  });
+
+  it('while the writer is behind, later windows and late ones wait, then each is aggregated once; at most MAX_HOLD_MS', async () => {
+    const start = windowStart(Date.now()) - 6 * 3_600_000;
+    let now = start;
+    let behind: number | null = null;
+    const { store: watched, windows } = counting(store);
+    const jobs = new TierJobs({ ...options(watched, () => now), behindSince: () => behind });
+    const run = async () => {
+      const s = new JobScheduler({ registry: new Registry(), log: pino({ level: 'silent' }) });
+      for (const j of jobs.jobs()) s.register(j);
+      await s.run('aggregate');
+      await s.stop();
+    };
+    const early = start - 3 * WINDOW_MS;
+    await store.insertFlows([flow(early + 1000, 100)]);
+    await run(); // aggregated up to windowStart(start - grace): start - 5 min
+    const before = (await store.tierState()).aggregatedUntil;
+    expect(before).toBe(start - WINDOW_MS);
+    // The store falls behind at start: for 30 minutes flows land (as replays do) while runs go on.
+    behind = start;
+    windows.length = 0;
+    const landed = [flow(early + 2000, 40)]; // late for an aggregated window
+    for (let i = 0; i < 30; i++) {
+      now += 60_000;
+      const f = [flow(now - 90_000, 10)];
+      await store.insertFlows(f);
+      jobs.noteStored(f);
+      landed.push(...f);
+      if (i === 3) {
+        await store.insertFlows([landed[0]]);
+        jobs.noteStored([landed[0]]);
+      }
+      await run();
+    }
+    expect(windows).toEqual([]); // nothing aggregated, nothing re-aggregated
+    expect((await store.tierState()).aggregatedUntil).toBe(before);
+    // Caught up: every window since, and the late one, once each; the aggregates hold every flow.
+    behind = null;
+    await run();
+    const counts = new Map<number, number>();
+    for (const w of windows) counts.set(w, (counts.get(w) ?? 0) + 1);
+    expect(Math.max(...counts.values())).toBe(1);
+    expect(counts.has(early)).toBe(true);
+    const until = windowStart(now - 60_000);
+    expect((await store.tierState()).aggregatedUntil).toBe(until);
+    expect(await bytesIn(early - WINDOW_MS, until)).toBe(
+      100 + 40 + 10 * landed.slice(1).filter((f) => f.flow_start < until).length,
+    );
+    // Behind for good: new windows wait at most MAX_HOLD_MS.
+    behind = now;
+    now += 2 * MAX_HOLD_MS;
+    await run();
+    expect((await store.tierState()).aggregatedUntil).toBe(windowStart(now - MAX_HOLD_MS - 60_000));
   });
 
   it('aggregates each window once however often it runs, and again only when late flows reach it', async () => {
