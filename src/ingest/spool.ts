@@ -1,10 +1,12 @@
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -52,7 +54,10 @@ export interface SpoolOptions {
  * Layout: `<dir>/seg-<20-digit number>.ndjson`, segments in numeric order, one batch per line: records as
  * {"$rec": batch id, "uncertain": [...], "records": [...]} (bigint counters as {"$n":"..."}, byte arrays as
  * {"$b":"<hex>"}; a bare JSON array of records is a line from before batch ids), encoded rows as
- * {"$enc": format, "id": batch id, ...}. A line is complete only with its trailing newline: a torn last
+ * {"$enc": format, "id": batch id, ..., "bin": [offset, length]} with the bytes in the segment's
+ * `seg-<n>.bin`, written before the line (a line of an older spool holds them as "b64": a 500 k-row batch
+ * was a 130 MB string to build, scan and parse on serve's receive thread, for every batch spooled while
+ * the store was behind). A line is complete only with its trailing newline: a torn last
  * line from a crash is ignored (counted as `torn`). Replay progress lives in memory; a fully replayed
  * segment is deleted. A crash during replay hands the batches of the current segment that were already
  * replayed to the store again: the spool is at-least-once, and the batch id kept with each line is what
@@ -63,8 +68,12 @@ export interface SpoolOptions {
  * OS (survives a process crash, not a power failure).
  */
 export class Spool {
-  private segments: { seq: number; bytes: number; batches: number }[] = [];
+  /** bytes: the line file and its bin file together. */
+  private segments: { seq: number; bytes: number; batches: number; binBytes: number }[] = [];
   private fd: number | null = null;
+  /** The live segment's bin file (appended to), and the oldest segment's (read from) when another. */
+  private binFd: number | null = null;
+  private readBin: { seq: number; fd: number } | null = null;
   private lastSync = 0;
   /** Batches already replayed from the oldest segment. */
   private readOffset = 0;
@@ -83,7 +92,9 @@ export class Spool {
         const text = readFileSync(this.path(seq), 'utf8');
         const complete = text.lastIndexOf('\n') + 1;
         if (complete < text.length) this.torn++;
-        return { seq, bytes: statSync(this.path(seq)).size, batches: countLines(text, complete) };
+        const binBytes = existsSync(this.path(seq, 'bin')) ? statSync(this.path(seq, 'bin')).size : 0;
+        const bytes = statSync(this.path(seq)).size + binBytes;
+        return { seq, bytes, batches: countLines(text, complete), binBytes };
       })
       .sort((a, b) => a.seq - b.seq);
   }
@@ -120,32 +131,67 @@ export class Spool {
    * Encoded rows as one line (an object, where a records line is an array); the bytes go base64. Same
    * bound, order and fsync policy as append().
    */
-  appendEncoded(e: SpooledEncoded): boolean {
-    const b64 = Buffer.from(e.data.buffer, e.data.byteOffset, e.data.length).toString('base64');
+  appendEncoded(
+    e: Omit<SpooledEncoded, 'data'> & {
+      /** Written as given (a batch's chunks one after the other); read back as one buffer. */
+      data: Uint8Array | readonly Uint8Array[];
+    },
+  ): boolean {
+    const chunks = e.data instanceof Uint8Array ? [e.data] : e.data;
+    const length = chunks.reduce((n, c) => n + c.length, 0);
     const { format: $enc, id, uncertain, rows, starts } = e;
-    return this.appendLine(`${JSON.stringify({ $enc, id, uncertain, rows, starts, b64 })}\n`);
+    // The line's size with the widest offset: the bound is checked before anything is written.
+    const bound = `${JSON.stringify({ $enc, id, uncertain, rows, starts, bin: [Number.MAX_SAFE_INTEGER, length] })}\n`;
+    const seg = this.segmentFor(Buffer.byteLength(bound) + length);
+    if (!seg) return false;
+    if (this.binFd === null) this.binFd = openSync(this.path(seg.seq, 'bin'), 'a');
+    const offset = seg.binBytes;
+    for (const c of chunks) writeSync(this.binFd, c);
+    seg.binBytes += length;
+    seg.bytes += length;
+    // The bytes before the line that points at them: a crash between the two leaves unreferenced bytes only.
+    if (this.syncDue()) fsyncSync(this.binFd);
+    this.writeLine(seg, `${JSON.stringify({ $enc, id, uncertain, rows, starts, bin: [offset, length] })}\n`);
+    return true;
   }
 
   private appendLine(line: string): boolean {
-    const size = Buffer.byteLength(line);
-    if (this.bytes + size > this.opts.maxBytes) return false;
+    const seg = this.segmentFor(Buffer.byteLength(line));
+    if (!seg) return false;
+    this.writeLine(seg, line);
+    return true;
+  }
+
+  /** The live segment with room for `size` more bytes (a new one begun if not), or null: spool full. */
+  private segmentFor(size: number): Spool['segments'][number] | null {
+    if (this.bytes + size > this.opts.maxBytes) return null;
     let last = this.segments[this.segments.length - 1];
     if (!last || this.fd === null || last.bytes + size > (this.opts.segmentBytes ?? 64 * 1024 * 1024)) {
       this.closeSegment();
       const seq = last ? last.seq + 1 : 1;
       this.fd = openSync(this.path(seq), 'a');
-      last = { seq, bytes: 0, batches: 0 };
+      last = { seq, bytes: 0, batches: 0, binBytes: 0 };
       this.segments.push(last);
     }
+    return last;
+  }
+
+  private writeLine(seg: Spool['segments'][number], line: string): void {
+    if (this.fd === null) throw new Error('spool: no live segment');
     writeSync(this.fd, line);
-    last.bytes += size;
-    last.batches++;
-    const now = Date.now();
-    if (this.opts.fsync === 'every' || (this.opts.fsync === 'interval' && now - this.lastSync >= 1000)) {
+    seg.bytes += Buffer.byteLength(line);
+    seg.batches++;
+    if (this.syncDue()) {
       fsyncSync(this.fd);
-      this.lastSync = now;
+      this.lastSync = Date.now();
     }
-    return true;
+  }
+
+  /** Whether the fsync policy asks for a sync now (`interval`: a second since the last). */
+  private syncDue(): boolean {
+    return (
+      this.opts.fsync === 'every' || (this.opts.fsync === 'interval' && Date.now() - this.lastSync >= 1000)
+    );
   }
 
   /** The oldest batch not yet replayed (records only: see peekBatch for encoded lines), or null. */
@@ -173,9 +219,10 @@ export class Spool {
               $enc: string;
               rows: number;
               starts: number[];
-              b64: string;
+              bin?: [number, number];
+              b64?: string;
             };
-            const data = Buffer.from(o.b64, 'base64');
+            const data = o.bin ? this.readBinary(seg.seq, o.bin) : Buffer.from(o.b64 ?? '', 'base64');
             return { id: o.id, uncertain: o.uncertain, format: o.$enc, rows: o.rows, starts: o.starts, data };
           }
           const o = JSON.parse(line, reviver) as
@@ -202,27 +249,52 @@ export class Spool {
 
   close(): void {
     this.closeSegment();
+    this.closeReadBin();
+  }
+
+  /** An encoded batch's bytes from the segment's bin file (the live segment's too: written by writeSync). */
+  private readBinary(seq: number, [offset, length]: [number, number]): Buffer {
+    if (this.readBin?.seq !== seq) {
+      this.closeReadBin();
+      this.readBin = { seq, fd: openSync(this.path(seq, 'bin'), 'r') };
+    }
+    const data = Buffer.allocUnsafe(length);
+    for (let got = 0; got < length; ) {
+      const n = readSync(this.readBin.fd, data, got, length - got, offset + got);
+      if (n === 0) throw new Error(`spool: ${this.path(seq, 'bin')} ends before byte ${offset + length}`);
+      got += n;
+    }
+    return data;
+  }
+
+  private closeReadBin(): void {
+    if (this.readBin) closeSync(this.readBin.fd);
+    this.readBin = null;
   }
 
   private dropOldest(): void {
     const seg = this.segments.shift();
     if (!seg) return;
     if (this.segments.length === 0) this.closeSegment();
+    if (this.readBin?.seq === seg.seq) this.closeReadBin();
     unlinkSync(this.path(seg.seq));
+    if (existsSync(this.path(seg.seq, 'bin'))) unlinkSync(this.path(seg.seq, 'bin'));
     this.readOffset = 0;
     this.cache = null;
   }
 
   private closeSegment(): void {
-    if (this.fd !== null) {
-      if (this.opts.fsync !== 'never') fsyncSync(this.fd);
-      closeSync(this.fd);
-      this.fd = null;
+    for (const fd of [this.binFd, this.fd]) {
+      if (fd === null) continue;
+      if (this.opts.fsync !== 'never') fsyncSync(fd);
+      closeSync(fd);
     }
+    this.fd = null;
+    this.binFd = null;
   }
 
-  private path(seq: number): string {
-    return join(this.opts.dir, `seg-${String(seq).padStart(20, '0')}.ndjson`);
+  private path(seq: number, kind: 'ndjson' | 'bin' = 'ndjson'): string {
+    return join(this.opts.dir, `seg-${String(seq).padStart(20, '0')}.${kind}`);
   }
 }
 

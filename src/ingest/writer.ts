@@ -199,12 +199,13 @@ export class StoreWriter {
     }
     if (batch.encodedRows) {
       const format = this.opts.store.rowEncoding?.format ?? 'unknown';
-      // One payload: the store makes the same blocks of it however it was chunked (chdb/store.ts).
-      const data = Buffer.concat(batch.encoded.map((c) => c.data));
+      // Written one after the other, replayed as one payload: the store makes the same blocks of it
+      // however it was chunked (chdb/store.ts).
+      const data = batch.encoded.map((c) => c.data);
       const starts = batch.encoded.flatMap((c) => c.starts);
-      releaseEncoded(batch);
-      if (spool.appendEncoded({ format, id, uncertain, data, rows: batch.encodedRows, starts }))
-        this.opts.metrics.spooledFlows.inc(batch.encodedRows);
+      const spooled = spool.appendEncoded({ format, id, uncertain, data, rows: batch.encodedRows, starts });
+      releaseEncoded(batch); // written (or refused): the ring's regions are free again
+      if (spooled) this.opts.metrics.spooledFlows.inc(batch.encodedRows);
       else ok = this.spoolFull(batch.encodedRows) && ok;
     }
     if (!ok) this.forget(id);
