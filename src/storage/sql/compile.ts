@@ -270,7 +270,7 @@ function partSql(spec: TopSpec, part: PlanPart, o: { d: Dialect; b: Binder; comb
   const scope = groupScope(spec, part, d);
   const filter = scope ? spec.filter : scopeAnd(spec.filter, spec.scope);
   if (filter) where.push(compileFilter(filter, part.tier, d, b));
-  const metric = metricExpr(part.tier, spec.metric, d);
+  let metric = metricExpr(part.tier, spec.metric, d);
   let having = '';
   if (scope && d.aggregateIf) {
     const key = (f: GroupField) => `k${spec.by.indexOf(f)}`;
@@ -282,13 +282,10 @@ function partSql(spec: TopSpec, part: PlanPart, o: { d: Dialect; b: Binder; comb
     const n = `(${inNets.join(' OR ')})`;
     if (scope.exporters.length > 0) {
       const ex = compileFilter(scopeFilter({ ...scope, networks: [] }), part.tier, d, b);
-      // Rows grouped once more by whether they came from the scope's exporters (a flag key): one
-      // aggregate per row, where the whole sum plus the exporters' sumIf and countIf cost three. The
-      // outer level reads at most two rows per group, and tests the networks there.
-      const flagged = `SELECT ${[...keys, `(${ex}) AS kx`, `${metric} AS m`].join(', ')} FROM ${source.table} WHERE ${where.join(' AND ')} GROUP BY ${[...names, 'kx'].join(', ')}`;
-      return `SELECT ${names.join(', ')}, ${d.aggregateIf('sum(m)', `(${n} AS in_networks) OR kx`)} AS m FROM (${flagged}) GROUP BY ${names.join(', ')} HAVING in_networks OR max(kx) = 1`;
-    }
-    having = ` HAVING (CASE WHEN ${n} THEN count(*) ELSE 0 END) > 0`;
+      // Named once, read again in HAVING.
+      metric = `(CASE WHEN (${n} AS in_networks) THEN ${metric} ELSE ${d.aggregateIf(metric, ex)} END)`;
+      having = ` HAVING (CASE WHEN in_networks THEN 1 WHEN ${d.aggregateIf('count(*)', ex)} > 0 THEN 1 ELSE 0 END) = 1`;
+    } else having = ` HAVING (CASE WHEN ${n} THEN count(*) ELSE 0 END) > 0`;
   }
   let sql = `SELECT ${[...keys, `${metric} AS m`].join(', ')} FROM ${source.table} WHERE ${where.join(' AND ')}`;
   if (names.length > 0) sql += ` GROUP BY ${names.join(', ')}${having}`;
