@@ -5,10 +5,10 @@
  * short or repeated (late windows, a restart) is simply run again.
  */
 import { DAY_MS, dayStart } from '../core/rules.js';
-import type { ConversationTotalsRow, DependencyChange, DependencyEdge, FlowStore } from '../storage/port.js';
+import type { ConversationTotalsRow, DependencyChange, FlowStore, HostPair } from '../storage/port.js';
 import { type InferOptions, type InferReport, inferEdges } from './infer.js';
 import { type DirectionCorrection, mergeEdges } from './merge.js';
-import type { ConversationRow } from './types.js';
+import type { ConversationRow, DiscoveredEdge } from './types.js';
 
 export interface DiscoverOptions {
   infer?: InferOptions;
@@ -126,7 +126,8 @@ async function pass(
   rep.leftOut += totals.leftOut;
   rep.leftOutBytes += totals.leftOutBytes;
   const { edges, report } = inferEdges(mapRows(totals.rows), options.infer);
-  const stored = await store.listDependencies();
+  // Only the stored edges these conversations can touch (mergeEdges matches by protocol and host pair).
+  const stored = await store.dependenciesBetween(hostPairs(edges));
   const known = new Set(stored.map((e) => e.id));
   const merged = mergeEdges(stored, edges);
   // Corrections first: they are keyed, so a run that dies before the upsert records them once on re-run
@@ -176,10 +177,16 @@ export async function discoverRange(
  * the daily tier is their history). `now` is data time (the aggregation watermark), so an import of old
  * captures does not mark everything idle. Returns how many edges became idle.
  */
-export async function markIdle(store: FlowStore, now: number, idleAfterMs: number): Promise<number> {
-  const idle: DependencyEdge[] = (await store.listDependencies())
-    .filter((e) => (e.idle_since ?? null) === null && e.last_seen < now - idleAfterMs)
-    .map((e) => ({ ...e, idle_since: e.last_seen }));
-  await store.upsertDependencies(idle);
-  return idle.length;
+export function markIdle(store: FlowStore, now: number, idleAfterMs: number): Promise<number> {
+  return store.markIdleDependencies(now - idleAfterMs);
+}
+
+/** Each protocol and host pair of `edges` once. */
+function hostPairs(edges: readonly DiscoveredEdge[]): HostPair[] {
+  const pairs = new Map<string, HostPair>();
+  for (const e of edges) {
+    const [a, b] = e.client_ip < e.server_ip ? [e.client_ip, e.server_ip] : [e.server_ip, e.client_ip];
+    pairs.set(`${e.ip_protocol}|${a}|${b}`, { ip_protocol: e.ip_protocol, a, b });
+  }
+  return [...pairs.values()];
 }

@@ -48,6 +48,16 @@ export interface FlowStore {
   /** Every edge; with `around`, only edges whose client or server is one of these addresses. */
   listDependencies(around?: readonly string[]): Promise<DependencyEdge[]>;
   /**
+   * The edges between the two hosts of any pair, either of them the client, on the pair's protocol: what
+   * a discovery pass merges into, read instead of every edge (a busy site keeps millions).
+   */
+  dependenciesBetween(pairs: readonly HostPair[]): Promise<DependencyEdge[]>;
+  /**
+   * Marks every edge not idle and last seen before `before` as idle since its last_seen, in the store
+   * (without reading the edges out); returns how many it marked.
+   */
+  markIdleDependencies(before: number): Promise<number>;
+  /**
    * Removes edges by id, with their corrections (tests and operators; discovery never removes an edge).
    * Their daily stats stay until the day is rolled up again or expires.
    */
@@ -294,6 +304,13 @@ export interface DependencyEdge {
    * null while active. An idle edge is kept: the daily tier is its history. Absent on write: null.
    */
   idle_since?: number | null;
+}
+
+/** A protocol and two host addresses, in no particular order. */
+export interface HostPair {
+  ip_protocol: number;
+  a: string;
+  b: string;
 }
 
 /** One side of a direction correction: who was client and server, by which rule, how sure. */

@@ -12,6 +12,7 @@ import {
   type DependencyEdge,
   type DependencyStatsRow,
   type DirectionRule,
+  type HostPair,
   normalizeEdge,
   RULE_CONFIDENCE,
 } from '../port.js';
@@ -28,11 +29,7 @@ export async function upsertDependencies(
 ): Promise<void> {
   if (edges.length === 0) return;
   const existing = new Map<string, DependencyEdge>();
-  for (const e of await selectDependencies(
-    db,
-    edges.map((e) => e.id),
-  ))
-    existing.set(e.id, e);
+  for (const e of await selectDependencies(db, { ids: edges.map((e) => e.id) })) existing.set(e.id, e);
   const merged = new Map<string, DependencyEdge>();
   for (const e of edges) {
     const old = merged.get(e.id) ?? existing.get(e.id);
@@ -57,25 +54,42 @@ export async function upsertDependencies(
   );
 }
 
-export async function selectDependencies(
-  db: Db,
-  ids: string[] | null,
-  around?: readonly string[],
-): Promise<DependencyEdge[]> {
-  // `around` filters after FINAL (the subquery): an edge turned round has older versions with other
-  // endpoints, which must not match.
-  const near = around
-    ? `WHERE has({around:Array(IPv6)}, client_ip) OR has({around:Array(IPv6)}, server_ip)`
-    : '';
+/** Which edges a read returns; absent fields do not filter. */
+interface EdgeFilter {
+  ids?: readonly string[];
+  /** Edges whose client or server is one of these addresses. */
+  around?: readonly string[];
+  /** Edges between the two addresses of a pair, either way round, on its protocol. */
+  pairs?: readonly HostPair[];
+}
+
+const v6 = (a: string) => (a.includes(':') ? a : `::ffff:${a}`);
+
+export async function selectDependencies(db: Db, filter: EdgeFilter = {}): Promise<DependencyEdge[]> {
+  const { ids, around, pairs } = filter;
+  // `around` and `pairs` filter after FINAL (the subquery): an edge turned round has older versions with
+  // other endpoints, which must not match.
+  const outer: string[] = [];
+  if (around) outer.push('(has({around:Array(IPv6)}, client_ip) OR has({around:Array(IPv6)}, server_ip))');
+  // Tuples travel as three arrays zipped (a nested array parameter is not read as tuples).
+  if (pairs)
+    outer.push(
+      '(ip_protocol, client_ip, server_ip) IN arrayZip({pp:Array(UInt8)}, {pc:Array(IPv6)}, {ps:Array(IPv6)})',
+    );
+  const both = pairs?.flatMap((p) => [p, { ip_protocol: p.ip_protocol, a: p.b, b: p.a }]);
   const rows = await db.rows<Record<string, unknown>>(
     `SELECT * FROM (SELECT id, toString(id) AS id_s, client_ip, server_ip, server_port, ip_protocol,
        toUnixTimestamp64Milli(first_seen) AS first_ms, toUnixTimestamp64Milli(last_seen) AS last_ms,
        service_name, direction_rule, confidence, toUnixTimestamp64Milli(idle_since) AS idle_ms
-     FROM dependencies FINAL ${ids ? 'WHERE id IN {ids:Array(UUID)}' : ''}) ${near}
+     FROM dependencies FINAL ${ids ? 'WHERE id IN {ids:Array(UUID)}' : ''})
+     ${outer.length > 0 ? `WHERE ${outer.join(' AND ')}` : ''}
      ORDER BY client_ip, server_ip, server_port, ip_protocol, id`,
     {
       ...(ids ? { ids } : {}),
-      ...(around ? { around: around.map((a) => (a.includes(':') ? a : `::ffff:${a}`)) } : {}),
+      ...(around ? { around: around.map(v6) } : {}),
+      ...(both
+        ? { pp: both.map((p) => p.ip_protocol), pc: both.map((p) => v6(p.a)), ps: both.map((p) => v6(p.b)) }
+        : {}),
     },
   );
   return rows.map((r) => {
@@ -95,6 +109,40 @@ export async function selectDependencies(
       idle_since: numOrNull(r.idle_ms),
     };
   });
+}
+
+/** Pairs per read: each is two tuples in the statement's parameters. */
+const PAIRS_PER_READ = 5_000;
+
+/** The edges between the hosts of `pairs` (FlowStore.dependenciesBetween), read in slices. */
+export async function dependenciesBetween(db: Db, pairs: readonly HostPair[]): Promise<DependencyEdge[]> {
+  const byId = new Map<string, DependencyEdge>();
+  for (let i = 0; i < pairs.length; i += PAIRS_PER_READ)
+    for (const e of await selectDependencies(db, { pairs: pairs.slice(i, i + PAIRS_PER_READ) }))
+      byId.set(e.id, e);
+  return [...byId.values()];
+}
+
+const IDLE_WHERE = `idle_since IS NULL AND last_seen < fromUnixTimestamp64Milli({before:Int64}, 'UTC')`;
+
+/** FlowStore.markIdleDependencies: a new version of each such edge, idle since its last_seen. */
+export async function markIdle(db: Db, before: number, version: number): Promise<number> {
+  const [c] = await db.rows<{ n: number }>(
+    `SELECT count() AS n FROM dependencies FINAL WHERE ${IDLE_WHERE}`,
+    {
+      before,
+    },
+  );
+  if (num(c.n) === 0) return 0;
+  await db.exec(
+    `INSERT INTO dependencies (id, client_ip, server_ip, server_port, ip_protocol, first_seen, last_seen,
+                               service_name, direction_rule, confidence, idle_since, version)
+     SELECT id, client_ip, server_ip, server_port, ip_protocol, first_seen, last_seen, service_name,
+            direction_rule, confidence, last_seen, {version:UInt64}
+       FROM dependencies FINAL WHERE ${IDLE_WHERE}`,
+    { before, version },
+  );
+  return num(c.n);
 }
 
 /** Lightweight deletes: rare (tests and operators), so a mutation's cost is fine. */

@@ -41,6 +41,7 @@ import {
   type DependencyTotalsRow,
   type FlowStore,
   type HostLabel,
+  type HostPair,
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
@@ -423,7 +424,15 @@ export class ChdbStore implements FlowStore {
   }
 
   listDependencies(around?: readonly string[]): Promise<DependencyEdge[]> {
-    return deps.selectDependencies(this.db, null, around);
+    return deps.selectDependencies(this.db, { around });
+  }
+
+  dependenciesBetween(pairs: readonly HostPair[]): Promise<DependencyEdge[]> {
+    return deps.dependenciesBetween(this.db, pairs);
+  }
+
+  markIdleDependencies(before: number): Promise<number> {
+    return deps.markIdle(this.db, before, this.nextVersion());
   }
 
   removeDependencies(ids: readonly string[]): Promise<void> {

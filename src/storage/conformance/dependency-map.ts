@@ -5,8 +5,15 @@
  */
 import { expect, it } from 'vitest';
 import { HOUR_MS } from '../../core/rules.js';
-import { type DependencyChange, type DependencyEdge, type FlowStore, normalizeEdge } from '../port.js';
+import {
+  type DependencyChange,
+  type DependencyEdge,
+  type FlowStore,
+  type HostPair,
+  normalizeEdge,
+} from '../port.js';
 import { sortByJson } from './compare.js';
+import { rng } from './generator.js';
 
 /** The port's upsert contract in plain TypeScript: by id, earliest first_seen, latest last_seen, rest given. */
 export function referenceUpsert(
@@ -107,6 +114,50 @@ export function dependencyMapCases(store: () => FlowStore, ctx: { day: number; s
     await s.upsertDependencies([again, { ...mapEdges[2], confidence: 'low' }]);
     const want = referenceUpsert([...before, ...mapEdges], [again, { ...mapEdges[2], confidence: 'low' }]);
     expect(sortByJson(await s.listDependencies())).toEqual(sortByJson(want));
+  });
+
+  it('dependency map: reads the edges between given host pairs like the reference, either way round', async () => {
+    const s = store();
+    const all = await s.listDependencies();
+    expect(all.length).toBeGreaterThan(mapEdges.length);
+    const rnd = rng(ctx.seed);
+    // Pairs of stored edges as given and turned round, a known pair on another protocol, unknown hosts.
+    const pairs: HostPair[] = all
+      .filter(() => rnd() < 0.5)
+      .map((e) =>
+        rnd() < 0.5
+          ? { ip_protocol: e.ip_protocol, a: e.client_ip, b: e.server_ip }
+          : { ip_protocol: e.ip_protocol, a: e.server_ip, b: e.client_ip },
+      );
+    pairs.push(
+      { ip_protocol: 17, a: mapEdges[0].client_ip, b: mapEdges[0].server_ip },
+      { ip_protocol: 6, a: '203.0.113.1', b: '2001:db8::ffff' },
+      pairs[0] ?? { ip_protocol: 6, a: mapEdges[0].server_ip, b: mapEdges[0].client_ip },
+    );
+    const key = (p: number, x: string, y: string) => `${p}|${[x, y].sort().join('|')}`;
+    const asked = new Set(pairs.map((p) => key(p.ip_protocol, p.a, p.b)));
+    const want = all.filter((e) => asked.has(key(e.ip_protocol, e.client_ip, e.server_ip)));
+    expect(want.length).toBeGreaterThan(0);
+    expect(sortByJson(await s.dependenciesBetween(pairs))).toEqual(sortByJson(want));
+    expect(await s.dependenciesBetween([])).toEqual([]);
+  });
+
+  it('dependency map: marks edges idle in the store like the reference', async () => {
+    const s = store();
+    const before = await s.listDependencies();
+    const cutoff = day + 90 * 60_000;
+    const want = before.map((e) =>
+      e.idle_since === null && e.last_seen < cutoff ? { ...e, idle_since: e.last_seen } : e,
+    );
+    const marked = want.filter((e, i) => e !== before[i]);
+    expect(marked.length).toBeGreaterThan(0);
+    expect(marked.length).toBeLessThan(before.length);
+    expect(await s.markIdleDependencies(cutoff)).toBe(marked.length);
+    expect(sortByJson(await s.listDependencies())).toEqual(sortByJson(want));
+    expect(await s.markIdleDependencies(cutoff)).toBe(0); // idle_since never moves once set
+    // Back as they were, for the cases after this one.
+    await s.upsertDependencies(marked.map((e) => ({ ...e, idle_since: null })));
+    expect(sortByJson(await s.listDependencies())).toEqual(sortByJson(before));
   });
 
   it('dependency map: records corrections once per key and lists them by time', async () => {

@@ -13,6 +13,7 @@ import {
   type DependencyEdge,
   type DependencyStatsRow,
   type DirectionRule,
+  type HostPair,
   normalizeEdge,
 } from '../port.js';
 import { StoreInputError } from './insert.js';
@@ -65,29 +66,67 @@ export async function writeDependencies(pool: pg.Pool, edges: readonly Dependenc
   );
 }
 
+const EDGE_COLUMNS = `d.id::text, host(d.client_ip) AS client_ip, host(d.server_ip) AS server_ip, d.server_port,
+  d.ip_protocol, d.first_seen, d.last_seen, d.service_name, d.direction_rule, d.confidence, d.idle_since`;
+
+function edgeOf(x: Record<string, unknown>): DependencyEdge {
+  return {
+    id: x.id as string,
+    client_ip: x.client_ip as string,
+    server_ip: x.server_ip as string,
+    server_port: x.server_port as number,
+    ip_protocol: x.ip_protocol as number,
+    first_seen: x.first_seen as number,
+    last_seen: x.last_seen as number,
+    service_name: x.service_name as string | null,
+    direction_rule: x.direction_rule as DirectionRule,
+    confidence: x.confidence as Confidence,
+    idle_since: x.idle_since as number | null,
+  };
+}
+
 export async function readDependencies(pool: pg.Pool, around?: readonly string[]): Promise<DependencyEdge[]> {
   // Addresses that are not addresses match nothing (canonicalIp: null), rather than failing the read.
   const near = around?.map(canonicalIp).filter((a): a is string => a !== null);
   const r = await pool.query(
-    `SELECT id::text, host(client_ip) AS client_ip, host(server_ip) AS server_ip, server_port, ip_protocol,
-            first_seen, last_seen, service_name, direction_rule, confidence, idle_since
-       FROM dependencies ${near ? 'WHERE client_ip = ANY($1::inet[]) OR server_ip = ANY($1::inet[])' : ''}
-      ORDER BY id`,
+    `SELECT ${EDGE_COLUMNS} FROM dependencies d
+      ${near ? 'WHERE d.client_ip = ANY($1::inet[]) OR d.server_ip = ANY($1::inet[])' : ''} ORDER BY d.id`,
     near ? [near] : [],
   );
-  return r.rows.map((x) => ({
-    id: x.id,
-    client_ip: x.client_ip,
-    server_ip: x.server_ip,
-    server_port: x.server_port,
-    ip_protocol: x.ip_protocol,
-    first_seen: x.first_seen,
-    last_seen: x.last_seen,
-    service_name: x.service_name,
-    direction_rule: x.direction_rule as DirectionRule,
-    confidence: x.confidence as Confidence,
-    idle_since: x.idle_since,
-  }));
+  return r.rows.map(edgeOf);
+}
+
+/**
+ * FlowStore.dependenciesBetween: each pair looked up both ways round on the edge key's index (client,
+ * server first), so the read costs the pairs, not the table.
+ */
+export async function readDependenciesBetween(
+  pool: pg.Pool,
+  pairs: readonly HostPair[],
+): Promise<DependencyEdge[]> {
+  const both = pairs.flatMap((p) => {
+    const a = canonicalIp(p.a);
+    const b = canonicalIp(p.b);
+    return a && b ? [[p.ip_protocol, a, b] as const, [p.ip_protocol, b, a] as const] : [];
+  });
+  if (both.length === 0) return [];
+  const r = await pool.query(
+    `SELECT DISTINCT ${EDGE_COLUMNS}
+       FROM unnest($1::smallint[], $2::inet[], $3::inet[]) AS p(proto, client, server)
+       JOIN dependencies d ON d.client_ip = p.client AND d.server_ip = p.server AND d.ip_protocol = p.proto
+      ORDER BY 1`,
+    [both.map((x) => x[0]), both.map((x) => x[1]), both.map((x) => x[2])],
+  );
+  return r.rows.map(edgeOf);
+}
+
+/** FlowStore.markIdleDependencies. */
+export async function markIdle(pool: pg.Pool, before: number): Promise<number> {
+  const r = await pool.query(
+    'UPDATE dependencies SET idle_since = last_seen WHERE idle_since IS NULL AND last_seen < $1',
+    [iso(before)],
+  );
+  return r.rowCount ?? 0;
 }
 
 export async function deleteDependencies(pool: pg.Pool, ids: readonly string[]): Promise<void> {

@@ -31,6 +31,7 @@ import {
   type DependencyTotalsRow,
   type FlowStore,
   type HostLabel,
+  type HostPair,
   type InsertOptions,
   type InsertResult,
   type MigrationReport,
@@ -57,8 +58,10 @@ import { createPool, inTransaction } from './db.js';
 import { dependencyTotals } from './dep-totals.js';
 import {
   deleteDependencies,
+  markIdle as markIdleEdges,
   readChanges,
   readDependencies,
+  readDependenciesBetween,
   readDependencyStats,
   writeChanges,
   writeDependencies,
@@ -321,6 +324,14 @@ export class PostgresFlowStore implements FlowStore {
 
   listDependencies(around?: readonly string[]): Promise<DependencyEdge[]> {
     return readDependencies(this.pool, around);
+  }
+
+  dependenciesBetween(pairs: readonly HostPair[]): Promise<DependencyEdge[]> {
+    return readDependenciesBetween(this.pool, pairs);
+  }
+
+  markIdleDependencies(before: number): Promise<number> {
+    return markIdleEdges(this.pool, before);
   }
 
   dependencyStats(from: number, to: number): Promise<DependencyStatsRow[]> {
