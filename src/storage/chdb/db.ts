@@ -1,8 +1,13 @@
 /**
  * Thin layer over a chdb Session: every value travels as a ClickHouse query parameter (`{name:Type}`,
- * bound server-side by queryBindAsync), never concatenated into SQL. The only text this module inlines is
- * identifiers and integers produced by the store itself (see schema.ts ttlClauses, retention.ts partition
- * ids, which are checked against /^\d+$/).
+ * bound server-side by queryBindAsync), never concatenated into SQL. The only text inlined is identifiers
+ * and integers produced by the store itself (see schema.ts ttlClauses, retention.ts partition ids, which
+ * are checked against /^\d+$/), and the ingest session's literals (sqlString).
+ *
+ * chdb runs parameterized statements one at a time across the whole process, in call order, and one
+ * session (connection) runs one statement at a time. So inserts have a session of their own and no
+ * parameters (store.ts insertPayload): a 5-minute window's aggregation, minutes of engine time on a
+ * high-cardinality window, or twenty dashboard queries, never hold an insert up.
  */
 import { ipv4ToString, ipv6ToString, parseIp } from '../../core/ip.js';
 
@@ -16,43 +21,18 @@ export interface ChdbSession {
 
 export type Params = Record<string, unknown>;
 
-/**
- * Which statements go first. chdb runs parameterized statements one at a time, in call order, across the
- * whole process; so a collector answering twenty dashboard queries had each insert wait behind all of
- * them (measured: 84 % of 150 k flows/s lost at the spool). Statements are handed to chdb one at a time
- * here instead, an ingest statement before any waiting read: an insert waits for at most one statement.
- */
-export type Lane = 'ingest' | 'read';
-
 export class Db {
-  private busy = false;
-  private readonly waiting: Record<Lane, (() => void)[]> = { ingest: [], read: [] };
-
   constructor(readonly session: ChdbSession) {}
 
-  private async turn<T>(lane: Lane, fn: () => Promise<T>): Promise<T> {
-    if (this.busy) await new Promise<void>((go) => this.waiting[lane].push(go));
-    else this.busy = true;
-    try {
-      return await fn();
-    } finally {
-      // The turn passes straight to the next in line (busy stays true), ingest first.
-      const next = this.waiting.ingest.shift() ?? this.waiting.read.shift();
-      if (next) next();
-      else this.busy = false;
-    }
-  }
-
-  async exec(sql: string, params?: Params, lane: Lane = 'read'): Promise<void> {
-    if (params && Object.keys(params).length > 0)
-      await this.turn(lane, () => this.session.queryBindAsync(sql, params));
+  async exec(sql: string, params?: Params): Promise<void> {
+    if (params && Object.keys(params).length > 0) await this.session.queryBindAsync(sql, params);
     else await this.session.queryAsync(sql);
   }
 
-  async rows<T = Record<string, unknown>>(sql: string, params?: Params, lane: Lane = 'read'): Promise<T[]> {
+  async rows<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
     const r =
       params && Object.keys(params).length > 0
-        ? await this.turn(lane, () => this.session.queryBindAsync(sql, params, { format: 'JSONEachRow' }))
+        ? await this.session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
         : await this.session.queryAsync(sql, { format: 'JSONEachRow' });
     const text = r.text();
     const out: T[] = [];
@@ -66,6 +46,14 @@ export class Db {
     const text = `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
     await this.session.insert({ table, values: Buffer.from(text), format: 'JSONEachRow' });
   }
+}
+
+/**
+ * A ClickHouse string literal of `text` (backslash and quote escaped): only for the ingest session, whose
+ * statements carry no parameters so they never wait in chdb's process-wide queue of parameterized ones.
+ */
+export function sqlString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** ClickHouse prints IPv4-mapped addresses as ::ffff:a.b.c.d; FlowLens prints them as plain IPv4. */

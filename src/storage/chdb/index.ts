@@ -19,6 +19,8 @@ export async function openChdbStore(opts: ChdbStoreOptions): Promise<ChdbStore> 
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
   await drainPending();
-  const session = new Session(dir) as unknown as ChdbSession;
-  return new ChdbStore(session, { ...opts, dir });
+  // Two connections to the one engine: inserts never queue behind another statement (db.ts).
+  const main = new Session(dir) as unknown as ChdbSession;
+  const ingest = new Session(dir) as unknown as ChdbSession;
+  return new ChdbStore({ main, ingest }, { ...opts, dir });
 }

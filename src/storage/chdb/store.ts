@@ -59,7 +59,7 @@ import { AGGREGATED_UNTIL_KEY, RETENTION_KEY, retentionFromJson, retentionToJson
 import * as access from './access.js';
 import { aggregateSql, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, internalParams, ROLLUP_SQL } from './aggregate.js';
 import { conversationTotals } from './conversations.js';
-import { type ChdbSession, Db, dt64, num, type Params } from './db.js';
+import { type ChdbSession, Db, dt64, num, type Params, sqlString } from './db.js';
 import { dependencyTotals } from './dep-totals.js';
 import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
@@ -114,6 +114,8 @@ export class ChdbStore implements FlowStore {
     rowLevelSecurity: false,
   };
   private readonly db: Db;
+  /** Inserts and their ledger only (db.ts). */
+  private readonly ingest: Db;
   private readonly tmpDir: string;
   private readonly payloadRoot: string;
   /** The retention in force as last read from the store (tierState) or set (setRetention). */
@@ -138,8 +140,10 @@ export class ChdbStore implements FlowStore {
     insertEncoded: (chunks, rows, batchId) => this.insertEncoded(chunks, rows, batchId),
   };
 
-  constructor(session: ChdbSession, opts: ChdbStoreOptions) {
-    this.db = new Db(session);
+  /** The engine's sessions: one for inserts and their ledger, one for everything else (db.ts). */
+  constructor(sessions: { main: ChdbSession; ingest: ChdbSession }, opts: ChdbStoreOptions) {
+    this.db = new Db(sessions.main);
+    this.ingest = new Db(sessions.ingest);
     this.tmpDir = join(resolve(opts.dir), 'tmp-ingest');
     // Payload files a crashed process left behind (one process owns a data directory at a time).
     rmSync(this.tmpDir, { recursive: true, force: true });
@@ -355,28 +359,28 @@ export class ChdbStore implements FlowStore {
     try {
       const file = join(dir, 'rows.rowbinary');
       await write(file);
-      await this.db.exec(
-        `INSERT INTO flow_records SELECT * FROM file({path:String}, 'RowBinary', {structure:String})
-         SETTINGS max_insert_threads = 1, insert_deduplication_token = {token:String},
+      // Literals, not parameters, on the ingest session: see db.ts. Without a batch id a fresh token: with
+      // the window set, a token-less insert whose content equals an earlier one would be dropped, and
+      // identical flows are legal.
+      const token = batchId ?? `anon:${randomUUID()}`;
+      await this.ingest.exec(
+        `INSERT INTO flow_records SELECT * FROM file(${sqlString(file)}, 'RowBinary', ${sqlString(RAW_STRUCTURE)})
+         SETTINGS max_insert_threads = 1, insert_deduplication_token = ${sqlString(token)},
            deduplicate_insert_select = 'force_enable', ${INSERT_SETTINGS}`,
-        // Without a batch id a fresh token: with the window set, a token-less insert whose content equals
-        // an earlier one would be dropped, and identical flows are legal.
-        { path: file, structure: RAW_STRUCTURE, token: batchId ?? `anon:${randomUUID()}` },
-        'ingest',
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
     if (batchId !== undefined)
-      await this.db.insertJson('ingest_batches', [{ batch_id: batchId, rows, stored_at: dt64(Date.now()) }]);
+      await this.ingest.insertJson('ingest_batches', [
+        { batch_id: batchId, rows, stored_at: dt64(Date.now()) },
+      ]);
     return { rows, duplicate: false };
   }
 
   private async batchStored(batchId: string): Promise<boolean> {
-    const [r] = await this.db.rows<{ n: number }>(
-      'SELECT count() AS n FROM ingest_batches WHERE batch_id = {id:String}',
-      { id: batchId },
-      'ingest',
+    const [r] = await this.ingest.rows<{ n: number }>(
+      `SELECT count() AS n FROM ingest_batches WHERE batch_id = ${sqlString(batchId)}`,
     );
     return num(r?.n ?? 0) > 0;
   }
@@ -575,6 +579,7 @@ export class ChdbStore implements FlowStore {
     this.closed = true;
     if (this.payloadRoot !== this.tmpDir) rmSync(this.payloadRoot, { recursive: true, force: true });
     this.db.session.close();
+    this.ingest.session.close();
     await drain();
   }
 }
