@@ -7,6 +7,7 @@
 import { DAY_MS, dayStart } from '../core/rules.js';
 import type { ConversationTotalsRow, DependencyChange, FlowStore, HostPair } from '../storage/port.js';
 import { type InferOptions, type InferReport, inferEdges } from './infer.js';
+import { inferOffThread } from './infer-thread.js';
 import { type DirectionCorrection, mergeEdges } from './merge.js';
 import type { ConversationRow, DiscoveredEdge } from './types.js';
 
@@ -79,8 +80,11 @@ export function conversationRow(t: ConversationTotalsRow): ConversationRow {
   };
 }
 
+/** Rows from which a pass's inference runs off the main thread: ~80 ms of it here. */
+const OFF_THREAD_ROWS = 10_000;
+
 /** Converted one by one as inference reads them: no second array of a pass's rows. */
-function* mapRows(rows: readonly ConversationTotalsRow[]): Iterable<ConversationRow> {
+export function* mapRows(rows: readonly ConversationTotalsRow[]): Iterable<ConversationRow> {
   for (const r of rows) yield conversationRow(r);
 }
 
@@ -125,7 +129,12 @@ async function pass(
   const totals = await store.conversationTotals(from, to, { limit: options.maxConversations });
   rep.leftOut += totals.leftOut;
   rep.leftOutBytes += totals.leftOutBytes;
-  const { edges, report } = inferEdges(mapRows(totals.rows), options.infer);
+  // Large passes on a worker thread (infer-thread.ts); small ones here, where a worker would cost more to
+  // start (tens of ms; seconds under the test hooks) than they take.
+  const { edges, report } =
+    totals.rows.length >= OFF_THREAD_ROWS
+      ? await inferOffThread(totals.rows, options.infer ?? {})
+      : inferEdges(mapRows(totals.rows), options.infer);
   // Only the stored edges these conversations can touch (mergeEdges matches by protocol and host pair).
   const stored = await store.dependenciesBetween(hostPairs(edges));
   const known = new Set(stored.map((e) => e.id));
