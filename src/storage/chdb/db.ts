@@ -21,6 +21,9 @@ export interface ChdbSession {
 
 export type Params = Record<string, unknown>;
 
+/** Answer rows parsed between two turns of the event loop (about 10-50 ms of parsing). */
+const PARSE_SLICE = 10_000;
+
 export class Db {
   constructor(readonly session: ChdbSession) {}
 
@@ -34,9 +37,14 @@ export class Db {
       params && Object.keys(params).length > 0
         ? await this.session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
         : await this.session.queryAsync(sql, { format: 'JSONEachRow' });
-    const text = r.text();
+    const lines = r.text().split('\n');
     const out: T[] = [];
-    for (const line of text.split('\n')) if (line.length > 0) out.push(JSON.parse(line) as T);
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].length > 0) out.push(JSON.parse(lines[i]) as T);
+      // A large answer (discovery reads 200 k conversations at a time) is parsed in slices: the main thread
+      // also reads the UDP sockets, and a second of parsing overflowed their receive buffers.
+      if (i % PARSE_SLICE === PARSE_SLICE - 1) await new Promise((go) => setImmediate(go));
+    }
     return out;
   }
 
