@@ -280,6 +280,7 @@ export async function trial(o: TrialOptions): Promise<Trial> {
       clearInterval(sampler);
       genDone.abort();
     });
+    const sentUntil = Date.now();
     await during;
     // Settled: every received datagram decoded (the queue empty) and every decoded flow stored (none
     // pending in the batcher or the spool); a store that stalls a while is waited for, up to 5 minutes.
@@ -315,7 +316,13 @@ export async function trial(o: TrialOptions): Promise<Trial> {
       drops,
       kernelDrops,
       maxRssMb,
-      jobs,
+      // Whether aggregation kept up: how far the aggregation watermark was behind the last flow sent. A
+      // window is aggregated once it closes plus the grace, so keeping up is under 5.5 minutes.
+      jobs: `${jobs}; aggregated until ${
+        after.aggregatedUntil === null
+          ? 'nothing'
+          : `${((sentUntil - after.aggregatedUntil) / 60_000).toFixed(1)} min before the last flow sent`
+      }`,
     };
   } finally {
     if (serve.exitCode === null) serve.kill('SIGKILL');
@@ -327,10 +334,11 @@ export async function trial(o: TrialOptions): Promise<Trial> {
 async function ipfixTotals(where: {
   data?: string;
   store?: string;
-}): Promise<{ flows: number; bytes: number }> {
+}): Promise<{ flows: number; bytes: number; aggregatedUntil: number | null }> {
   const store = await openStore(where);
   try {
-    return (await storedTotals(store)).ipfix ?? { flows: 0, bytes: 0 };
+    const totals = (await storedTotals(store)).ipfix ?? { flows: 0, bytes: 0 };
+    return { ...totals, aggregatedUntil: (await store.tierState()).aggregatedUntil };
   } finally {
     await store.close();
   }
