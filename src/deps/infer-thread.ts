@@ -4,7 +4,7 @@
  * discovery stalled the event loop 2.1 s at a time and the kernel dropped 25 k datagrams at the full
  * receive buffer. Handing the rows to a worker costs ~0.25 s of the main thread (structured clone).
  */
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../core/worker.js';
 import type { ConversationTotalsRow } from '../storage/port.js';
 import type { InferOptions, InferResult } from './infer.js';
 
@@ -12,13 +12,7 @@ export function inferOffThread(
   rows: readonly ConversationTotalsRow[],
   options: InferOptions,
 ): Promise<InferResult> {
-  const self = import.meta.url;
-  // Under vitest this module is the .ts source: the worker runs through the test-only TypeScript hooks.
-  const worker = self.endsWith('.ts')
-    ? new Worker(new URL('../ingest/testing/ts-worker.mjs', self), {
-        workerData: { __entry: new URL('./infer-worker.ts', self).href },
-      })
-    : new Worker(new URL('./infer-worker.js', self));
+  const worker = startWorker(import.meta.url, 'infer-worker');
   return new Promise<InferResult>((resolve, reject) => {
     worker.once('message', (result: InferResult) => {
       resolve(result);

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../core/worker.js';
 import type { ExporterHealth } from '../normalize/health.js';
 import { shardOf } from './address.js';
 import type { DecodedBatch, DomainStats, FromWorker, Request, ToWorker, WorkerInit } from './messages.js';
@@ -184,17 +185,11 @@ export class WorkerPool {
   }
 
   private spawn(index: number): Shard {
-    const selfUrl = import.meta.url;
     const ringMemory = this.opts.init.encoderModule
       ? createRing(this.opts.ringBytes ?? ringBytesPerWorker(this.opts.workers))
       : undefined;
     const init = { ...this.opts.init, ring: ringMemory };
-    // Under vitest this module is the .ts source: run the worker through the test-only TypeScript hooks.
-    const worker = selfUrl.endsWith('.ts')
-      ? new Worker(new URL('./testing/ts-worker.mjs', selfUrl), {
-          workerData: { init, __entry: new URL('./decode-worker.ts', selfUrl).href },
-        })
-      : new Worker(new URL('./decode-worker.js', selfUrl), { workerData: { init } });
+    const worker = startWorker(import.meta.url, 'decode-worker', { init });
     const shard: Shard = {
       worker,
       bufs: [],

@@ -2,5 +2,5 @@
 // decode workers use under vitest, so a test can start `flowlens serve` as a real process and kill it.
 import { register } from 'node:module';
 
-register('../../ingest/testing/ts-hooks.mjs', import.meta.url);
+register('../../core/testing/ts-hooks.mjs', import.meta.url);
 await import('../../cli/main.ts');
