@@ -180,10 +180,11 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     const logLimit = new LogLimiter();
     const flowsBy = new Map<string, ReturnType<typeof metrics.flows.labels>>();
     const workers = config.ingest.workers || Math.max(1, cpus().length - 1);
+    const queueMaxBytes = Math.max(config.ingest.queueCapacity * 2048, 64 * 1024 * 1024);
     const pool = new WorkerPool({
       workers,
       queueCapacity: config.ingest.queueCapacity,
-      queueMaxBytes: Math.max(config.ingest.queueCapacity * 2048, 64 * 1024 * 1024),
+      queueMaxBytes,
       init: {
         samplingDefault: config.decode.samplingDefault,
         samplingOverride: config.decode.samplingOverride,
@@ -246,7 +247,6 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       },
     });
     registerDecoderMetrics(registry, pool);
-    probes.queue = () => ({ depth: pool.depth(), bytes: pool.bytes() });
     probes.batcher = () => batcher.pending;
 
     let jobs: JobScheduler | null = null;
@@ -268,10 +268,12 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
         rateLimit: config.ingest.rateLimit,
         rateBurst: config.ingest.rateBurst,
       },
+      backlog: { datagrams: config.ingest.queueCapacity, bytes: queueMaxBytes },
       pool,
       metrics,
       log,
     });
+    probes.queue = () => ({ depth: pool.depth() + receiver.backlog, bytes: pool.bytes() });
     const listeners = await receiver.start();
     stack.push({ name: 'listeners', stop: () => receiver.stop() });
 

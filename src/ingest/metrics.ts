@@ -52,7 +52,7 @@ export function createIngestMetrics(registry: Registry, probes: MetricProbes = {
     }),
     queueDepth: new Gauge({
       name: 'flowlens_queue_depth',
-      help: 'Datagrams waiting for or inside the decode workers',
+      help: "Datagrams read from the sockets and not yet decoded (the socket thread's backlog and the decode queue)",
       registers: r,
       collect() {
         if (probes.queue) this.set(probes.queue().depth);
