@@ -91,6 +91,31 @@ describe('extended_fields column (written without JSON.stringify on the fast pat
     }
   });
 
+  it('stays byte-identical over sequences where keys and values repeat, change, skip and escape by position', () => {
+    // The encoder reuses the bytes of a key and value that repeat at the same position; random sequences
+    // from small pools make repeats, near-repeats (-0, NaN, 1 vs '1') and changes of kind at every position.
+    let seed = 11;
+    const rand = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return Math.floor((seed / 2_147_483_648) * n);
+    };
+    const keys = ['template_id', 'time_source', 'a', 'b', 'k"ey', 'toJSON', 'c'];
+    const values: unknown[] = [257, 0, -0, Number.NaN, 1, '1', 'none', 'caf\u00e9', 'q"', true, false, null];
+    values.push(undefined, [1], { n: 1 }, 1.5, 2 ** 60, 'x'.repeat(100));
+    for (let i = 0; i < 3000; i++) {
+      const o: Record<string, unknown> = {};
+      const n = rand(6);
+      // Mostly one key order (as records of one template), sometimes a shuffled or shorter one.
+      const order = rand(4) === 0 ? [...keys].sort(() => rand(3) - 1) : keys;
+      for (let j = 0; j < n; j++) {
+        const k = order[j];
+        if (k === 'toJSON' && rand(10) !== 0) continue;
+        o[k] = rand(3) === 0 ? values[rand(values.length)] : values[j % 3];
+      }
+      expectJsonColumn(o, JSON.stringify(o));
+    }
+  });
+
   it('writes bigint counters and byte arrays as the slow path always did', () => {
     expectJsonColumn({ big: 2n ** 64n - 1n, n: 1 }, '{"big":"18446744073709551615","n":1}');
     expectJsonColumn({ b: new Uint8Array([1, 2]) }, '{"b":{"0":1,"1":2}}');
