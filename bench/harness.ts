@@ -13,7 +13,10 @@ export interface Figure {
 export interface Target {
   /** Label of the figure the target applies to. */
   figure: string;
-  min: number;
+  /** The figure must be at least this (throughputs), */
+  min?: number;
+  /** or at most this (memory, latency). */
+  max?: number;
 }
 
 export interface BenchResult {
@@ -81,12 +84,21 @@ export function fmt(n: number | null): string {
   return n.toPrecision(3);
 }
 
-/** Checks a result's targets: the figures below their minimum. */
+/** Checks a result's targets: the figures missing, below their minimum or above their maximum. */
 export function missedTargets(r: BenchResult): Target[] {
   const missed: Target[] = [];
   for (const t of r.targets ?? []) {
     const f = r.figures.find((x) => x.label === t.figure);
-    if (!f || f.value < t.min) missed.push(t);
+    if (!f || (t.min !== undefined && f.value < t.min) || (t.max !== undefined && f.value > t.max))
+      missed.push(t);
   }
   return missed;
+}
+
+/** A target as text: "figure >= min", "figure <= max" or both. */
+export function targetText(t: Target): string {
+  const parts = [];
+  if (t.min !== undefined) parts.push(`>= ${fmt(t.min)}`);
+  if (t.max !== undefined) parts.push(`<= ${fmt(t.max)}`);
+  return `${t.figure} ${parts.join(' and ')}`;
 }

@@ -18,7 +18,7 @@ import { depsDiscoveryBenchmarks } from './deps-discovery.js';
 import { depsBenchmarks } from './deps-map.js';
 import { e2eBenchmarks } from './e2e.js';
 import { e2eQueryBenchmarks } from './e2e-queries.js';
-import { type Benchmark, type BenchResult, fmt, missedTargets } from './harness.js';
+import { type Benchmark, type BenchResult, fmt, missedTargets, targetText } from './harness.js';
 import { queryBenchmarks } from './queries.js';
 import { storageChdbBenchmarks } from './storage-chdb.js';
 import { storagePostgresBenchmarks } from './storage-postgres.js';
@@ -90,7 +90,7 @@ function print(b: Benchmark, r: BenchResult): void {
   const missed = missedTargets(r);
   for (const t of r.targets ?? []) {
     const ok = !missed.includes(t);
-    console.log(`  target: ${t.figure} >= ${fmt(t.min)}  ${ok ? 'MET' : 'MISSED'}`);
+    console.log(`  target: ${targetText(t)}  ${ok ? 'MET' : 'MISSED'}`);
   }
   for (const n of r.notes ?? []) console.log(`  ${n}`);
 }

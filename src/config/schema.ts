@@ -170,7 +170,10 @@ const configTree = z.strictObject({
       recvBufferSize: posInt.default(4 * 1024 * 1024),
       /** Decode worker threads (sharded by exporter). 0 = one less than the CPU count, at least 1. */
       workers: nonNegInt.default(0),
-      /** Datagrams waiting for (or inside) the workers before new ones are dropped (queue_full). */
+      /**
+       * Datagrams waiting for (or inside) the workers before new ones are dropped (queue_full); the same
+       * bound holds for datagrams the UDP socket thread has read and the main thread not yet taken.
+       */
       queueCapacity: posInt.default(65_536),
       /** Exporter allow-list (addresses / CIDRs). Empty: every exporter is accepted. */
       allow: cidrs.default([]),

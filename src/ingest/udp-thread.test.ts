@@ -137,4 +137,24 @@ describe('UDP sockets on their own thread', () => {
     await t.stop();
     expect(received).toBe(20);
   });
+
+  it('reports a dead socket thread once, and stop() does not wait for it', async () => {
+    const failures: Error[] = [];
+    const t = new UdpThread({
+      limits: { datagrams: 100, bytes: 1 << 20 },
+      onDatagram: () => {},
+      onDropped: () => {},
+      onFailure: (err) => failures.push(err),
+    });
+    await t.start();
+    await t.open(SPEC, RECV_BUFFER);
+    // As if the thread crashed: its worker ends without being asked to.
+    await (t as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await until(() => failures.length > 0, 2000);
+    const before = Date.now();
+    await t.stop();
+    expect(Date.now() - before).toBeLessThan(1000);
+    expect(failures.length).toBe(1);
+    expect(failures[0].message).toMatch(/UDP socket thread exited/);
+  });
 });

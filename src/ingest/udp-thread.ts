@@ -38,7 +38,8 @@ export class UdpThread {
     { resolve: (i: BoundInfo) => void; reject: (e: Error) => void }
   >();
   private closed: (() => void) | null = null;
-  private stopping = false;
+  /** Stopping on purpose, or already reported as failed: the thread's exit is not news. */
+  private done = false;
 
   constructor(private readonly opts: UdpThreadOptions) {}
 
@@ -52,7 +53,9 @@ export class UdpThread {
     this.worker = worker;
     worker.on('message', (m: FromUdpThread) => this.onMessage(m));
     const fail = (err: Error) => {
-      if (this.stopping) return;
+      if (this.done) return;
+      this.done = true;
+      this.closed?.();
       for (const w of this.waiting.values()) w.reject(err);
       this.waiting.clear();
       this.opts.onFailure(err);
@@ -77,15 +80,17 @@ export class UdpThread {
     const worker = this.worker;
     if (!worker) return;
     this.worker = null;
-    const closed = new Promise<void>((r) => {
-      this.closed = r;
-    });
-    this.post({ t: 'close' }, worker);
-    // A thread that cannot answer (it died) must not hold up shutdown.
-    const timer = setTimeout(() => this.closed?.(), 2000);
-    await closed;
-    clearTimeout(timer);
-    this.stopping = true;
+    if (!this.done) {
+      const closed = new Promise<void>((r) => {
+        this.closed = r;
+      });
+      this.post({ t: 'close' }, worker);
+      // A thread that cannot answer must not hold up shutdown.
+      const timer = setTimeout(() => this.closed?.(), 2000);
+      await closed;
+      clearTimeout(timer);
+    }
+    this.done = true;
     await worker.terminate();
   }
 
