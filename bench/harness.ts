@@ -97,8 +97,10 @@ export function missedTargets(r: BenchResult): Target[] {
 
 /** A target as text: "figure >= min", "figure <= max" or both. */
 export function targetText(t: Target): string {
+  // Every digit of a bound (0.9999 must not print as 1.00).
+  const exact = (n: number) => n.toLocaleString('en-US', { maximumSignificantDigits: 10 });
   const parts = [];
-  if (t.min !== undefined) parts.push(`>= ${fmt(t.min)}`);
-  if (t.max !== undefined) parts.push(`<= ${fmt(t.max)}`);
+  if (t.min !== undefined) parts.push(`>= ${exact(t.min)}`);
+  if (t.max !== undefined) parts.push(`<= ${exact(t.max)}`);
   return `${t.figure} ${parts.join(' and ')}`;
 }
