@@ -403,10 +403,10 @@ async function e2ePostgres(opts: { scale: number }): Promise<BenchResult> {
 /** Where the aggregation watermark ended, against the last flow sent (past it: every window is done). */
 function aggregatedText(until: number | null, sentUntil: number): string {
   if (until === null) return 'aggregated nothing';
-  const min = ((sentUntil - until) / 60_000).toFixed(1);
+  const min = (Math.abs(sentUntil - until) / 60_000).toFixed(1);
   return until <= sentUntil
     ? `aggregated until ${min} min before the last flow sent`
-    : `aggregated every window of the run (the watermark ${min.slice(1)} min past the last flow sent)`;
+    : `aggregated every window of the run (the watermark ${min} min past the last flow sent)`;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Inference off serve's main thread. A pass over 100 k conversations is ~1.6 s of plain TypeScript
- * (inferEdges), and the main thread also reads the UDP sockets: in a 15-minute run at 100 k flows/s,
- * discovery stalled the event loop 2.1 s at a time and the kernel dropped 25 k datagrams at the full
- * receive buffer. Handing the rows to a worker costs ~0.25 s of the main thread (structured clone).
+ * (inferEdges), and the main thread also runs the writer, the HTTP API and the hand-over of datagrams to
+ * the decode workers: in a 15-minute run at 100 k flows/s, discovery stalled it 2.1 s at a time (then,
+ * before the UDP socket thread, the kernel dropped 25 k datagrams at the full receive buffer). Handing the
+ * rows to a worker costs ~0.25 s of the main thread (structured clone).
  */
 import { startWorker } from '../core/worker.js';
 import type { ConversationTotalsRow } from '../storage/port.js';

@@ -41,8 +41,8 @@ export class Db {
     const out: T[] = [];
     for (let i = 0; i < lines.length; i++) {
       if (lines[i].length > 0) out.push(JSON.parse(lines[i]) as T);
-      // A large answer (discovery reads 200 k conversations at a time) is parsed in slices: the main thread
-      // also reads the UDP sockets, and a second of parsing overflowed their receive buffers.
+      // A large answer (discovery reads 200 k conversations at a time) is parsed in slices: a second of
+      // parsing held the main thread's writer, API and hand-over of datagrams to the decode workers.
       if (i % PARSE_SLICE === PARSE_SLICE - 1) await new Promise((go) => setImmediate(go));
     }
     return out;
