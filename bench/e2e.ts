@@ -83,6 +83,8 @@ interface Trial {
   kernelDrops: number;
   /** Largest resident set of the serve process seen (sampled every second), MB. */
   maxRssMb: number;
+  /** The engine's memory as sampled (EngineMemorySampler.text). */
+  engineMemory: string;
   /** Job runs and their total seconds, from serve's metrics at the end. */
   jobs: string;
 }
@@ -180,6 +182,46 @@ async function metrics(http: string, names: readonly string[]): Promise<number[]
 }
 
 /**
+ * The embedded engine's memory (flowlens_store_engine_memory_bytes) scraped every 5 s: its highest
+ * `tracked` figure, and every part as scraped when serve's RSS last rose to a new peak.
+ */
+class EngineMemorySampler {
+  private maxTracked = 0;
+  private last: Record<string, number> = {};
+  private atRssPeak: Record<string, number> = {};
+  private readonly timer: NodeJS.Timeout;
+  constructor(http: string) {
+    this.timer = setInterval(() => {
+      fetch(`${http}/metrics`)
+        .then((r) => r.text())
+        .then((text) => {
+          const parts: Record<string, number> = {};
+          for (const m of text.matchAll(/^flowlens_store_engine_memory_bytes\{part="([a-z_]+)"\} (\S+)$/gm)) {
+            parts[m[1]] = Number(m[2]);
+          }
+          this.last = parts;
+          this.maxTracked = Math.max(this.maxTracked, parts.tracked ?? 0);
+        })
+        .catch(() => {}); // a scrape refused while serve is busy: the next one counts
+    }, 5000);
+  }
+  atPeak(): void {
+    this.atRssPeak = this.last;
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+  text(): string {
+    const mb = (b: number) => `${Math.round(b / 2 ** 20)}`;
+    const peak = Object.entries(this.atRssPeak)
+      .filter(([, b]) => b > 0)
+      .map(([k, b]) => `${k} ${mb(b)}`)
+      .join(', ');
+    return `engine max tracked ${mb(this.maxTracked)} MB; at the RSS peak (MB): ${peak || 'not scraped'}`;
+  }
+}
+
+/**
  * One trial: `flowlens serve` in its own process (a fresh engine, nothing left over from the previous
  * trial; its CPU read from /proc), gen in another, stored totals read back after serve stopped.
  */
@@ -271,13 +313,18 @@ export async function trial(o: TrialOptions): Promise<Trial> {
     const threads0 = cpuByThreads(serve.pid!);
     const kernel0 = udpReceiveBufferErrors() ?? 0;
     let maxRssMb = rssOf(serve.pid!);
+    const engine = new EngineMemorySampler(http);
     const sampler = setInterval(() => {
-      if (serve.exitCode === null) maxRssMb = Math.max(maxRssMb, rssOf(serve.pid!));
+      if (serve.exitCode !== null) return;
+      const rss = rssOf(serve.pid!);
+      if (rss > maxRssMb) engine.atPeak();
+      maxRssMb = Math.max(maxRssMb, rss);
     }, 1000);
     const genDone = new AbortController();
     const during = o.during?.(http, genDone.signal);
     const sent = await runGen(udp, rate, seconds, o.gen).finally(() => {
       clearInterval(sampler);
+      engine.stop();
       genDone.abort();
     });
     const sentUntil = Date.now();
@@ -316,6 +363,7 @@ export async function trial(o: TrialOptions): Promise<Trial> {
       drops,
       kernelDrops,
       maxRssMb,
+      engineMemory: engine.text(),
       // Whether aggregation kept up: how far the aggregation watermark was behind the last flow sent. A
       // window is aggregated once it closes plus the grace, so keeping up is under 5.5 minutes.
       jobs: `${jobs}; ${aggregatedText(after.aggregatedUntil, sentUntil)}`,
@@ -447,7 +495,7 @@ async function sustained(opts: { scale: number }): Promise<BenchResult> {
     notes.push(
       `${mix.name}: load ${load} before; offered ${mix.rate}/s, sent ${t.sent.flows} flows, stored ${t.storedFlows}, ` +
         `counted drops ${t.drops}, kernel receive-buffer drops ${t.kernelDrops}; CPU s per M flows by thread: ` +
-        `${t.cpuSplit}; jobs: ${t.jobs}`,
+        `${t.cpuSplit}; ${t.engineMemory}; jobs: ${t.jobs}`,
     );
   }
   return { figures, targets, notes };

@@ -109,6 +109,9 @@ describe('flowlens serve', () => {
     const text = await res.text();
     expect(text).toMatch(/flowlens_flows_decoded_total\{protocol="ipfix"\} \d+/);
     expect(text).toMatch(/flowlens_exporter_templates\{exporter="127\.0\.0\.\d+",protocol="netflow_v9"/);
+    // The embedded engine's own memory, apart from Node's (engine-metrics.ts): more than nothing.
+    const tracked = /^flowlens_store_engine_memory_bytes\{part="tracked"\} (\d+)$/m.exec(text);
+    expect(Number(tracked?.[1])).toBeGreaterThan(1e6);
     expect((await fetch(`http://127.0.0.1:${serve.http!.port}/readyz`)).status).toBe(200);
     // Asking while it runs: the same query through serve's HTTP port answers what the store answers.
     const q = {

@@ -21,6 +21,7 @@ import { TierJobs } from '../jobs/tier-jobs.js';
 import type { FlowStore } from '../storage/port.js';
 import { createApiAuth } from './auth.js';
 import { registerDecoderMetrics } from './decoder-metrics.js';
+import { registerEngineMetrics } from './engine-metrics.js';
 import { ServeLock } from './lock.js';
 import { type OpenStoreOptions, openStore, prepareForWriting } from './store.js';
 
@@ -247,6 +248,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       },
     });
     registerDecoderMetrics(registry, pool);
+    registerEngineMetrics(registry, store);
     probes.batcher = () => batcher.pending;
 
     let jobs: JobScheduler | null = null;

@@ -17,6 +17,12 @@ export interface QueryOptions {
  */
 export interface FlowStore {
   readonly capabilities: StoreCapabilities;
+  /**
+   * The memory an engine running inside this process holds, in bytes by part (`tracked`: all the engine
+   * accounts for; then merges and each cache), for the flowlens_store_engine_memory_bytes gauge. Absent
+   * where the engine is a server of its own (PostgreSQL, a ClickHouse cluster).
+   */
+  engineMemory?(): Promise<Record<string, number>>;
   /** Apply versioned migrations; idempotent. Never changes the retention in force (setRetention does). */
   migrate(): Promise<MigrationReport>;
   /**

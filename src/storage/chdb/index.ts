@@ -3,6 +3,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+// Before chdb: it sets the engine allocator's options, read when the addon loads.
+import './allocator.js';
 import { drainPending, Session } from 'chdb';
 import type { ChdbSession } from './db.js';
 import { ChdbStore, type ChdbStoreOptions, setDrain } from './store.js';
@@ -19,8 +21,9 @@ export async function openChdbStore(opts: ChdbStoreOptions): Promise<ChdbStore> 
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
   await drainPending();
-  // Two connections to the one engine: inserts never queue behind another statement (db.ts).
+  // Connections to the one engine: inserts and metric reads never queue behind another statement (db.ts).
   const main = new Session(dir) as unknown as ChdbSession;
   const ingest = new Session(dir) as unknown as ChdbSession;
-  return new ChdbStore({ main, ingest }, { ...opts, dir });
+  const stats = new Session(dir) as unknown as ChdbSession;
+  return new ChdbStore({ main, ingest, stats }, { ...opts, dir });
 }
