@@ -63,6 +63,7 @@ import { type ChdbSession, Db, dt64, num, type Params, sqlString } from './db.js
 import { dependencyTotals } from './dep-totals.js';
 import * as deps from './dependencies.js';
 import { encodeRowBinary, RAW_STRUCTURE } from './encode.js';
+import { EngineMemory, type EngineMemoryOptions } from './engine-memory.js';
 import { buildHours, HOURLY_FROM_KEY, HOURLY_PENDING_KEY, parsePending } from './hourly.js';
 import * as labels from './labels.js';
 import { applyRetention } from './retention.js';
@@ -79,7 +80,7 @@ const ENCODE_CHUNK = 65_536;
  */
 const INSERT_SETTINGS = 'max_partitions_per_insert_block = 0';
 
-export interface ChdbStoreOptions {
+export interface ChdbStoreOptions extends EngineMemoryOptions {
   /** Data directory (created if missing). */
   dir: string;
   /** Internal networks besides RFC 1918 and fc00::/7 (CIDR). */
@@ -93,10 +94,6 @@ export interface ChdbStoreOptions {
   groupScopeShare?: number;
   /** Top-N statements read whole hours from the hourly rollup (hourly.ts); default true. Benchmarks A/B it. */
   hourlyRollup?: boolean;
-  /** How often the process's memory is checked against its bound (purgeFreedMemory); default PURGE_EVERY_MS, 0 never. */
-  purgeEveryMs?: number;
-  /** Resident memory above which the engine's freed memory goes back to the OS; default PURGE_ABOVE_BYTES. */
-  purgeAboveBytes?: number;
 }
 
 /** Writes buffers back to back (writev takes at most IOV_MAX = 1024 buffers per call). */
@@ -110,28 +107,6 @@ async function writeAll(fh: FileHandle, chunks: readonly Uint8Array[], file: str
   }
 }
 
-/** The engine's memory metrics (system.metrics) and the part each one is reported as. */
-const ENGINE_MEMORY_PARTS = {
-  MemoryTracking: 'tracked',
-  MergesMutationsMemoryTracking: 'merges',
-  MarkCacheBytes: 'mark_cache',
-  PrimaryIndexCacheBytes: 'primary_index_cache',
-  UncompressedCacheBytes: 'uncompressed_cache',
-  PageCacheBytes: 'page_cache',
-  QueryConditionCacheBytes: 'query_condition_cache',
-  CompiledExpressionCacheBytes: 'compiled_expression_cache',
-} as const;
-/** How often the process's resident memory is checked against PURGE_ABOVE_BYTES (purgeFreedMemory). */
-const PURGE_EVERY_MS = 1000;
-/** The memory bound of the issue's target (2 GB) less room for a second's growth between two checks. */
-export const PURGE_ABOVE_BYTES = 1.5 * 2 ** 30;
-
-const ENGINE_MEMORY_SQL = `SELECT metric, value FROM system.metrics WHERE metric IN (${Object.keys(
-  ENGINE_MEMORY_PARTS,
-)
-  .map((m) => `'${m}'`)
-  .join(', ')})`;
-
 export class ChdbStore implements FlowStore {
   readonly capabilities: StoreCapabilities = {
     engine: 'chdb',
@@ -142,8 +117,7 @@ export class ChdbStore implements FlowStore {
   private readonly db: Db;
   /** Inserts and their ledger only (db.ts). */
   private readonly ingest: Db;
-  /** Reads of the engine's own metrics: a scrape never waits behind an aggregation or an insert. */
-  private readonly stats: Db;
+  private readonly memory: EngineMemory;
   private readonly tmpDir: string;
   private readonly payloadRoot: string;
   /** The retention in force as last read from the store (tierState) or set (setRetention). */
@@ -155,9 +129,6 @@ export class ChdbStore implements FlowStore {
   /** Reusable encode buffers (a chunk's buffer is free again once its file is written). */
   private readonly scratch: Buffer[] = [];
   private closed = false;
-  private readonly purgeTimer: NodeJS.Timeout | undefined;
-  private purging = false;
-  private readonly purgeAbove: number;
   private readonly scopeShares: ScopeShares;
   private readonly groupScopeShare: number;
   private readonly hourlyRollup: boolean;
@@ -178,7 +149,7 @@ export class ChdbStore implements FlowStore {
   ) {
     this.db = new Db(sessions.main);
     this.ingest = new Db(sessions.ingest);
-    this.stats = new Db(sessions.stats);
+    this.memory = new EngineMemory(new Db(sessions.stats), opts);
     this.tmpDir = join(resolve(opts.dir), 'tmp-ingest');
     // Payload files a crashed process left behind (one process owns a data directory at a time).
     rmSync(this.tmpDir, { recursive: true, force: true });
@@ -194,28 +165,6 @@ export class ChdbStore implements FlowStore {
     this.scopeShares = new ScopeShares(this.db, this.now);
     this.groupScopeShare = opts.groupScopeShare ?? GROUP_SHARE;
     this.hourlyRollup = opts.hourlyRollup ?? true;
-    this.purgeAbove = opts.purgeAboveBytes ?? PURGE_ABOVE_BYTES;
-    const purgeEvery = opts.purgeEveryMs ?? PURGE_EVERY_MS;
-    if (purgeEvery > 0) this.purgeTimer = setInterval(() => this.purgeFreedMemory(), purgeEvery).unref();
-  }
-
-  /**
-   * Hands the pages the engine has freed back to the OS while the process is above its memory bound. The
-   * engine's allocator (jemalloc) keeps freed pages for seconds before returning them: under sustained
-   * ingest, with inserts, merges and aggregation freeing memory all the time, that kept about a gigabyte
-   * resident beyond what the engine used (measured: serve at 1.6 GB with the engine tracking 0.35 GB at
-   * most). A purge takes 1-3 ms, but the pages it returns fault in again at the next insert: purging
-   * every second made each inserted row cost 1-2 µs more CPU, so it is done only above the bound.
-   */
-  private purgeFreedMemory(): void {
-    if (this.purging || this.closed || process.memoryUsage.rss() <= this.purgeAbove) return;
-    this.purging = true;
-    this.stats
-      .exec('SYSTEM JEMALLOC PURGE')
-      .catch(() => {}) // a store closing meanwhile; the next tick tries again
-      .finally(() => {
-        this.purging = false;
-      });
   }
 
   async migrate(): Promise<MigrationReport> {
@@ -626,12 +575,8 @@ export class ChdbStore implements FlowStore {
     return this.db.rows<T>(sql, params);
   }
 
-  async engineMemory(): Promise<Record<string, number>> {
-    const rows = await this.stats.rows<{ metric: string; value: number | string }>(ENGINE_MEMORY_SQL);
-    const out: Record<string, number> = {};
-    for (const r of rows)
-      out[ENGINE_MEMORY_PARTS[r.metric as keyof typeof ENGINE_MEMORY_PARTS]] = num(r.value);
-    return out;
+  engineMemory(): Promise<Record<string, number>> {
+    return this.memory.read();
   }
 
   /** Runs a statement (tests/benchmarks: OPTIMIZE to force merges and TTL). */
@@ -642,11 +587,10 @@ export class ChdbStore implements FlowStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.purgeTimer);
     if (this.payloadRoot !== this.tmpDir) rmSync(this.payloadRoot, { recursive: true, force: true });
     this.db.session.close();
     this.ingest.session.close();
-    this.stats.session.close();
+    this.memory.close();
     await drain();
   }
 }
