@@ -1,4 +1,4 @@
-/** The embedded engine's memory: reported by part, and freed memory handed back to the OS (store.ts). */
+/** The embedded engine's memory: reported by part, freed memory handed back to the OS (engine-memory.ts), huge pages (allocator.ts). */
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -6,43 +6,49 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENGINE_ALLOCATOR_CONF } from './allocator.js';
-import { openChdbStore } from './index.js';
+import { type ChdbStore, type ChdbStoreOptions, openChdbStore } from './index.js';
 
-const rssMb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
+const rssMb = () => process.memoryUsage.rss() / 2 ** 20;
 const CHILD = new URL('./testing/page-faults.mjs', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A GROUP BY whose hash table takes several hundred MB in the engine, all freed when it ends. */
 const BIG_GROUP_BY =
   'SELECT toString(number) AS k, count() AS n FROM numbers(5000000) GROUP BY k FORMAT Null';
 
-/**
- * RSS above its level before BIG_GROUP_BY, 700 ms after the statement ended, in a store checking its
- * memory every 200 ms against the bound given (none: never purging).
- */
-async function retainedAfterGroupBy(purgeAboveBytes?: number): Promise<{ retained: number; peak: number }> {
+/** Runs `fn` on a store in a fresh directory, closed and removed afterwards. */
+async function withTempStore<T>(
+  opts: Omit<ChdbStoreOptions, 'dir'>,
+  fn: (store: ChdbStore) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'flowlens-chdb-mem-'));
-  const store = await openChdbStore({
-    dir,
-    ...(purgeAboveBytes === undefined ? { purgeEveryMs: 0 } : { purgeEveryMs: 200, purgeAboveBytes }),
-  });
+  const store = await openChdbStore({ ...opts, dir });
   try {
-    await store.exec('SYSTEM JEMALLOC PURGE');
-    const before = rssMb();
-    await store.exec(BIG_GROUP_BY);
-    const peak = rssMb() - before;
-    await sleep(700);
-    return { retained: rssMb() - before, peak };
+    return await fn(store);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/**
+ * RSS above its level before BIG_GROUP_BY, 700 ms after the statement ended, in a store checking its
+ * memory every 200 ms against the bound given (none: never purging).
+ */
+async function retainedAfterGroupBy(purgeAboveBytes?: number): Promise<{ retained: number; peak: number }> {
+  const opts = purgeAboveBytes === undefined ? { purgeEveryMs: 0 } : { purgeEveryMs: 200, purgeAboveBytes };
+  return withTempStore(opts, async (store) => {
+    await store.exec('SYSTEM JEMALLOC PURGE');
+    const before = rssMb();
+    await store.exec(BIG_GROUP_BY);
+    const peak = rssMb() - before;
+    await sleep(700);
+    return { retained: rssMb() - before, peak };
+  });
+}
+
 describe('chdb engine memory', () => {
   it('reports the memory it tracks and its caches, by part', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowlens-chdb-mem-'));
-    const store = await openChdbStore({ dir });
-    try {
+    await withTempStore({}, async (store) => {
       await store.migrate();
       const parts = await store.engineMemory();
       expect(Object.keys(parts).sort()).toEqual(
@@ -60,10 +66,7 @@ describe('chdb engine memory', () => {
       // The engine's own accounting: more than nothing, less than the whole process.
       expect(parts.tracked).toBeGreaterThan(1e6);
       expect(parts.tracked / 2 ** 20).toBeLessThan(rssMb());
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('above its memory bound, hands freed memory back to the OS within a check; the allocator alone keeps it for seconds', async () => {
