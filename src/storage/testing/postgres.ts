@@ -37,6 +37,8 @@ export interface RunningPostgres {
   url: string;
   /** Stops the server and removes its data (no-op for FLOWLENS_TEST_PG_URL). */
   stop(): Promise<void>;
+  /** The server's postmaster process (benchmarks read its CPU); null for FLOWLENS_TEST_PG_URL. */
+  serverPid?(): number | null;
 }
 
 interface ServerInfo {
@@ -225,13 +227,14 @@ export async function startTestPostgres(
   const given = process.env.FLOWLENS_TEST_PG_URL;
   if (given) {
     const cannot = () => Promise.reject(new Error('FLOWLENS_TEST_PG_URL: an external server is not paused'));
-    return { url: given, stop: async () => {}, pause: cannot, resume: cannot };
+    return { url: given, stop: async () => {}, pause: cannot, resume: cannot, serverPid: () => null };
   }
   const info = await launch(options);
   const port = Number(new URL(info.url).port);
   return {
     url: info.url,
     stop: () => stopServer(info),
+    serverPid: () => info.pid,
     pause: () => stopProcess(info.pid),
     resume: async () => {
       info.pid = (await spawnPostgres(info.spawnable, port)).pid;
