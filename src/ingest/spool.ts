@@ -1,6 +1,7 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -77,7 +78,12 @@ export class Spool {
   private lastSync = 0;
   /** Batches already replayed from the oldest segment. */
   private readOffset = 0;
-  private cache: { seq: number; lines: string[] } | null = null;
+  /**
+   * The oldest segment's complete lines read so far, and how many of its bytes they are: reading goes on
+   * from there (the whole file was read again for every line appended to a live segment once the reader
+   * had caught up with it: with the store behind, that took most of serve's receive thread).
+   */
+  private cache: { seq: number; lines: string[]; bytes: number } | null = null;
   torn = 0;
 
   constructor(private readonly opts: SpoolOptions) {}
@@ -124,7 +130,9 @@ export class Spool {
       meta.id === undefined
         ? records
         : { $rec: meta.id, uncertain: meta.uncertain?.length ? meta.uncertain : undefined, records };
-    return this.appendLine(`${JSON.stringify(line, replacer)}\n`);
+    // The replacer is called for every key of every record (most of serve's receive thread while a slow
+    // store made it spool): only lines that hold a bigint or bytes take it.
+    return this.appendLine(`${JSON.stringify(line, records.some(special) ? replacer : undefined)}\n`);
   }
 
   /**
@@ -156,9 +164,10 @@ export class Spool {
   }
 
   private appendLine(line: string): boolean {
-    const seg = this.segmentFor(Buffer.byteLength(line));
+    const size = Buffer.byteLength(line);
+    const seg = this.segmentFor(size);
     if (!seg) return false;
-    this.writeLine(seg, line);
+    this.writeLine(seg, line, size);
     return true;
   }
 
@@ -176,10 +185,10 @@ export class Spool {
     return last;
   }
 
-  private writeLine(seg: Spool['segments'][number], line: string): void {
+  private writeLine(seg: Spool['segments'][number], line: string, size = Buffer.byteLength(line)): void {
     if (this.fd === null) throw new Error('spool: no live segment');
     writeSync(this.fd, line);
-    seg.bytes += Buffer.byteLength(line);
+    seg.bytes += size;
     seg.batches++;
     if (this.syncDue()) {
       fsyncSync(this.fd);
@@ -207,11 +216,9 @@ export class Spool {
     while (this.segments.length) {
       const seg = this.segments[0];
       if (this.readOffset < seg.batches) {
-        if (this.cache?.seq !== seg.seq || this.cache.lines.length - 1 <= this.readOffset) {
-          // The segment being appended to is flushed by writeSync already; read what is complete.
-          const text = readFileSync(this.path(seg.seq), 'utf8');
-          this.cache = { seq: seg.seq, lines: text.slice(0, text.lastIndexOf('\n') + 1).split('\n') };
-        }
+        if (this.cache?.seq !== seg.seq) this.cache = { seq: seg.seq, lines: [], bytes: 0 };
+        // The segment being appended to is flushed by writeSync already; read what is complete.
+        if (this.cache.lines.length <= this.readOffset) this.readLines(this.cache);
         const line = this.cache.lines[this.readOffset];
         if (line !== undefined && line !== '') {
           if (line.startsWith('{"$enc"')) {
@@ -225,9 +232,11 @@ export class Spool {
             const data = o.bin ? this.readBinary(seg.seq, o.bin) : Buffer.from(o.b64 ?? '', 'base64');
             return { id: o.id, uncertain: o.uncertain, format: o.$enc, rows: o.rows, starts: o.starts, data };
           }
-          const o = JSON.parse(line, reviver) as
-            | FlowRecord[]
-            | (SpooledMeta & { $rec: string; records: FlowRecord[] });
+          // Only a line holding an escaped bigint or byte array needs the (slow) reviver on every value.
+          const o = JSON.parse(
+            line,
+            line.includes('{"$n":') || line.includes('{"$b":') ? reviver : undefined,
+          ) as FlowRecord[] | (SpooledMeta & { $rec: string; records: FlowRecord[] });
           if (Array.isArray(o)) return { records: o };
           return { id: o.$rec, uncertain: o.uncertain, records: o.records };
         }
@@ -250,6 +259,30 @@ export class Spool {
   close(): void {
     this.closeSegment();
     this.closeReadBin();
+  }
+
+  /** Appends the complete lines written to the segment past `c.bytes` (a torn last line stays unread). */
+  private readLines(c: { seq: number; lines: string[]; bytes: number }): void {
+    const fd = openSync(this.path(c.seq), 'r');
+    try {
+      const more = fstatSync(fd).size - c.bytes;
+      if (more <= 0) return;
+      const buf = Buffer.allocUnsafe(more);
+      let got = 0;
+      while (got < more) {
+        const n = readSync(fd, buf, got, more - got, c.bytes + got);
+        if (n === 0) break;
+        got += n;
+      }
+      // Up to the last newline byte: never inside a UTF-8 sequence, so the text decodes whole.
+      const end = buf.lastIndexOf(0x0a, got - 1) + 1;
+      if (end === 0) return;
+      const lines = buf.toString('utf8', 0, end - 1).split('\n');
+      for (const l of lines) c.lines.push(l);
+      c.bytes += end;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** An encoded batch's bytes from the segment's bin file (the live segment's too: written by writeSync). */
@@ -302,6 +335,21 @@ function countLines(text: string, end: number): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) n++;
   return n;
+}
+
+/** Whether a record holds a value JSON cannot carry as it is (a bigint, a byte array): see replacer. */
+function special(r: FlowRecord): boolean {
+  if (typeof r.bytes_total === 'bigint' || typeof r.packets_total === 'bigint') return true;
+  return specialValue(r.extended_fields);
+}
+
+function specialValue(v: unknown): boolean {
+  if (typeof v === 'bigint' || v instanceof Uint8Array) return true;
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) return v.some(specialValue);
+  for (const k in v as Record<string, unknown>)
+    if (specialValue((v as Record<string, unknown>)[k])) return true;
+  return false;
 }
 
 function replacer(_key: string, v: unknown): unknown {
