@@ -38,18 +38,23 @@ function prebuild(opts: ExporterOptions, records: number): Prebuilt {
   return { packets, times, records: t.flows, wireBytes: t.wireBytes };
 }
 
+/** Datagram i of the prebuilt traffic through a decoder, as a worker receives it. */
+function decodeAt(dec: FlowDecoder, pb: Prebuilt, i: number) {
+  return dec.decode({
+    bytes: pb.packets[i],
+    exporter: EXPORTER,
+    exporterPort: 40000,
+    receivedAt: pb.times[i],
+  });
+}
+
 /** Decode every datagram with a fresh decoder (fresh template state, as after a collector start). */
 function decodeAll(pb: Prebuilt, count: number): number {
   const dec = new FlowDecoder();
   let records = 0;
   let errors = 0;
   for (let i = 0; i < count; i++) {
-    const out = dec.decode({
-      bytes: pb.packets[i],
-      exporter: EXPORTER,
-      exporterPort: 40000,
-      receivedAt: pb.times[i],
-    });
+    const out = decodeAt(dec, pb, i);
     records += out.records.length;
     errors += out.errors.length;
   }
@@ -68,12 +73,7 @@ function workerPath(pb: Prebuilt, encode: boolean): number {
   let records = 0;
   let pending = 0;
   for (let i = 0; i < pb.packets.length; i++) {
-    const out = dec.decode({
-      bytes: pb.packets[i],
-      exporter: EXPORTER,
-      exporterPort: 40000,
-      receivedAt: pb.times[i],
-    });
+    const out = decodeAt(dec, pb, i);
     records += out.records.length;
     if (!encode) continue;
     if (rows.add(out.records).length > 0) throw new Error('the encoder refused generated records');
