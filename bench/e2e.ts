@@ -83,7 +83,7 @@ interface Trial {
   kernelDrops: number;
   /** Largest resident set of the serve process seen (sampled every second), MB. */
   maxRssMb: number;
-  /** The engine's memory as sampled (EngineMemorySampler.text). */
+  /** The embedded engine's memory as sampled (EngineMemorySampler.text); on PostgreSQL, that there is none. */
   engineMemory: string;
   /** Job runs and their total seconds, from serve's metrics at the end. */
   jobs: string;
@@ -339,18 +339,19 @@ export async function trial(o: TrialOptions): Promise<Trial> {
     const threads0 = cpuByThreads(serve.pid!);
     const kernel0 = udpReceiveBufferErrors() ?? 0;
     let maxRssMb = rssOf(serve.pid!);
-    const engine = new EngineMemorySampler(http);
+    // Only the embedded store runs an engine inside serve (PostgreSQL has no such gauge to scrape).
+    const engine = target.kind === 'chdb' ? new EngineMemorySampler(http) : null;
     const sampler = setInterval(() => {
       if (serve.exitCode !== null) return;
       const rss = rssOf(serve.pid!);
-      if (rss > maxRssMb) engine.atPeak();
+      if (rss > maxRssMb) engine?.atPeak();
       maxRssMb = Math.max(maxRssMb, rss);
     }, 1000);
     const genDone = new AbortController();
     const during = o.during?.(http, genDone.signal);
     const sent = await runGen(udp, rate, seconds, o.gen).finally(() => {
       clearInterval(sampler);
-      engine.stop();
+      engine?.stop();
       genDone.abort();
     });
     const sentUntil = Date.now();
@@ -392,7 +393,7 @@ export async function trial(o: TrialOptions): Promise<Trial> {
       drops,
       kernelDrops,
       maxRssMb,
-      engineMemory: engine.text(),
+      engineMemory: engine?.text() ?? 'no engine inside serve',
       // Whether aggregation kept up: how far the aggregation watermark was behind the last flow sent. A
       // window is aggregated once it closes plus the grace, so keeping up is under 5.5 minutes.
       jobs: `${jobs}; ${aggregatedText(after.aggregatedUntil, sentUntil)}`,

@@ -233,10 +233,9 @@ export class Spool {
             return { id: o.id, uncertain: o.uncertain, format: o.$enc, rows: o.rows, starts: o.starts, data };
           }
           // Only a line holding an escaped bigint or byte array needs the (slow) reviver on every value.
-          const o = JSON.parse(
-            line,
-            line.includes('{"$n":') || line.includes('{"$b":') ? reviver : undefined,
-          ) as FlowRecord[] | (SpooledMeta & { $rec: string; records: FlowRecord[] });
+          const o = JSON.parse(line, ESCAPE_TEXT.test(line) ? reviver : undefined) as
+            | FlowRecord[]
+            | (SpooledMeta & { $rec: string; records: FlowRecord[] });
           if (Array.isArray(o)) return { records: o };
           return { id: o.$rec, uncertain: o.uncertain, records: o.records };
         }
@@ -337,25 +336,31 @@ function countLines(text: string, end: number): number {
   return n;
 }
 
-/** Whether a record holds a value JSON cannot carry as it is (a bigint, a byte array): see replacer. */
-function special(r: FlowRecord): boolean {
-  if (typeof r.bytes_total === 'bigint' || typeof r.packets_total === 'bigint') return true;
-  return specialValue(r.extended_fields);
+/** A value JSON cannot carry as it is: written escaped by replacer, read back by reviver. */
+function escaped(v: unknown): boolean {
+  return typeof v === 'bigint' || v instanceof Uint8Array;
 }
 
-function specialValue(v: unknown): boolean {
-  if (typeof v === 'bigint' || v instanceof Uint8Array) return true;
+/** The escapes' opening text: a line without it is parsed without the reviver. */
+const ESCAPE_TEXT = /\{"\$[nb]":/;
+
+/** Whether a record holds an escaped value (counters, or anywhere in extended_fields). */
+function special(r: FlowRecord): boolean {
+  return escaped(r.bytes_total) || escaped(r.packets_total) || holdsEscaped(r.extended_fields);
+}
+
+function holdsEscaped(v: unknown): boolean {
+  if (escaped(v)) return true;
   if (v === null || typeof v !== 'object') return false;
-  if (Array.isArray(v)) return v.some(specialValue);
+  if (Array.isArray(v)) return v.some(holdsEscaped);
   for (const k in v as Record<string, unknown>)
-    if (specialValue((v as Record<string, unknown>)[k])) return true;
+    if (holdsEscaped((v as Record<string, unknown>)[k])) return true;
   return false;
 }
 
 function replacer(_key: string, v: unknown): unknown {
-  if (typeof v === 'bigint') return { $n: v.toString() };
-  if (v instanceof Uint8Array) return { $b: Buffer.from(v).toString('hex') };
-  return v;
+  if (!escaped(v)) return v;
+  return typeof v === 'bigint' ? { $n: v.toString() } : { $b: Buffer.from(v as Uint8Array).toString('hex') };
 }
 
 function reviver(_key: string, v: unknown): unknown {
