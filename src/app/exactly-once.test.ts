@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../core/record.js';
 import { createExporter } from '../gen/index.js';
-import type { FlowStore, InsertOptions, InsertResult } from '../storage/port.js';
+import type { EncodedRows, FlowStore, InsertOptions, InsertResult } from '../storage/port.js';
 import { type RunningServe, startServe } from './serve.js';
 import {
   metricValue,
@@ -45,8 +45,8 @@ function misbehaving(how: 'commit-then-throw' | 'late-answer', times: number) {
         wrap(() => store.insertFlows(records, options)),
       rowEncoding: store.rowEncoding && {
         ...store.rowEncoding,
-        insertEncoded: (chunks: readonly Uint8Array[], rows: number, batchId?: string) =>
-          wrap(() => store.rowEncoding!.insertEncoded(chunks, rows, batchId)),
+        insertEncoded: (rows: EncodedRows, options?: InsertOptions) =>
+          wrap(() => store.rowEncoding!.insertEncoded(rows, options)),
       },
     });
   };

@@ -8,7 +8,7 @@ import type { FlowRecord } from '../core/record.js';
 import { listCaptures } from '../decode/testing/corpus.js';
 import { createExporter } from '../gen/index.js';
 import { FlowDecoder } from '../normalize/flow-decoder.js';
-import type { FlowStore } from '../storage/port.js';
+import type { EncodedRows, FlowStore } from '../storage/port.js';
 import { startTestPostgres } from '../storage/testing/postgres.js';
 import { readCapture } from '../wire/pcap.js';
 import { LOCK_FILE } from './lock.js';
@@ -297,8 +297,7 @@ describe('flowlens serve', () => {
         insertFlows: (records: readonly FlowRecord[]) => (down ? refused() : store.insertFlows(records)),
         rowEncoding: store.rowEncoding && {
           ...store.rowEncoding,
-          insertEncoded: (chunks: readonly Uint8Array[], rows: number) =>
-            down ? refused() : store.rowEncoding!.insertEncoded(chunks, rows),
+          insertEncoded: (rows: EncodedRows) => (down ? refused() : store.rowEncoding!.insertEncoded(rows)),
         },
       });
     const exp = createExporter({ protocol: 'ipfix', seed: 9, exporterId: 1 });

@@ -189,7 +189,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       init: {
         samplingDefault: config.decode.samplingDefault,
         samplingOverride: config.decode.samplingOverride,
-        // Workers encode rows in the store's own format when it has one (chdb: RowBinary).
+        // Workers encode rows in the store's own format (chdb: RowBinary; PostgreSQL: COPY BINARY rows).
         encoderModule: store.rowEncoding?.encoderModule,
       },
       onBatch: (out) => {

@@ -21,7 +21,7 @@ import { Spool } from '../ingest/spool.js';
 import { StoreWriter } from '../ingest/writer.js';
 import { openChdbStore } from '../storage/chdb/index.js';
 import { createRowEncoder } from '../storage/chdb/row-encoder.js';
-import type { FlowStore, InsertResult } from '../storage/port.js';
+import type { EncodedRows, FlowStore, InsertOptions, InsertResult } from '../storage/port.js';
 import { PostgresFlowStore } from '../storage/postgres/store.js';
 import { createTestDatabase } from '../storage/testing/postgres.js';
 
@@ -68,8 +68,8 @@ function misbehaving(store: FlowStore, how: Misbehaviour, times: number): FlowSt
       wrap(() => store.insertFlows(records, options)),
     rowEncoding: store.rowEncoding && {
       ...store.rowEncoding,
-      insertEncoded: (chunks: readonly Uint8Array[], rows: number, batchId?: string) =>
-        wrap(() => store.rowEncoding!.insertEncoded(chunks, rows, batchId)),
+      insertEncoded: (rows: EncodedRows, options?: InsertOptions) =>
+        wrap(() => store.rowEncoding!.insertEncoded(rows, options)),
     },
   });
 }
@@ -283,11 +283,11 @@ describe('encoded rows in a worker ring: embedded store', () => {
     const checking = Object.assign(Object.create(real) as FlowStore, {
       rowEncoding: {
         ...real.rowEncoding!,
-        insertEncoded: async (chunks: readonly Uint8Array[], rows: number, batchId?: string) => {
+        insertEncoded: async (rows: EncodedRows, options?: InsertOptions) => {
           if (first) await sleep(TIMEOUT_MS * 1.5); // starts after the writer spooled the batch
           first = false;
-          intact.push(chunks.every((c) => !pristine.has(c) || Buffer.from(c).equals(pristine.get(c)!)));
-          return real.rowEncoding!.insertEncoded(chunks, rows, batchId);
+          intact.push(rows.chunks.every((c) => !pristine.has(c) || Buffer.from(c).equals(pristine.get(c)!)));
+          return real.rowEncoding!.insertEncoded(rows, options);
         },
       },
     });

@@ -308,6 +308,7 @@ export class StoreWriter {
     if (!enc) throw new Error('encoded rows for a store without a row encoding');
     const rows = batch.encodedRows;
     const key = `${batch.id}:e`;
+    const starts = batch.encoded.flatMap((c) => c.starts);
     const r = await this.attempt(
       () => {
         const reads = batch.encoded.map((c) => c.lease?.read());
@@ -315,9 +316,8 @@ export class StoreWriter {
           for (const end of reads) end?.();
         };
         const insert = enc.insertEncoded(
-          batch.encoded.map((c) => c.data),
-          rows,
-          key,
+          { chunks: batch.encoded.map((c) => c.data), rows, starts },
+          { batchId: key },
         );
         // The store reads the chunks until the insert settles, even after a timeout here.
         insert.then(done, done);
@@ -328,10 +328,7 @@ export class StoreWriter {
       key,
     );
     if (r !== 'ok') return false; // the encoder validated every row: a refusal is the store failing
-    this.opts.onStored?.(
-      [],
-      batch.encoded.flatMap((c) => c.starts),
-    );
+    this.opts.onStored?.([], starts);
     return true;
   }
 

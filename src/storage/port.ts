@@ -158,7 +158,19 @@ export interface RowEncoding {
    * id, exactly once (as insertFlows). The same rows may come back chunked differently (the spool keeps
    * them as one payload): a store must not let the chunking change what a batch id deduplicates.
    */
-  insertEncoded(chunks: readonly Uint8Array[], rows: number, batchId?: string): Promise<InsertResult>;
+  insertEncoded(rows: EncodedRows, options?: InsertOptions): Promise<InsertResult>;
+}
+
+/** Rows a RowEncoder produced, as one insert takes them. */
+export interface EncodedRows {
+  /** take() results, back to back (any chunking of the same rows stores the same). */
+  chunks: readonly Uint8Array[];
+  rows: number;
+  /**
+   * Flow starts covering every 5-minute window the rows touch (at least one per window): what a store needs
+   * to prepare for them (PostgreSQL creates the hourly partitions first) without decoding the bytes.
+   */
+  starts: readonly number[];
 }
 
 /**

@@ -276,7 +276,11 @@ describe('chdb row encoding (worker-side encoder + insertEncoded)', () => {
       expect(enc.add([good[1], bad, options, good[2]])).toEqual([bad]);
       const second = enc.take();
       expect([first.rows, second.rows]).toEqual([1, 2]);
-      await s.rowEncoding.insertEncoded([first.data, second.data], 3);
+      await s.rowEncoding.insertEncoded({
+        chunks: [first.data, second.data],
+        rows: 3,
+        starts: good.map((r) => r.flow_start),
+      });
       const rows = await s.sql<{ src_ip: string; src_port: number; bytes_total: number }>(
         'SELECT toString(src_ip) AS src_ip, src_port, bytes_total FROM flow_records ORDER BY flow_start',
       );

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyRecord, type FlowRecord } from '../../core/record.js';
 import { HOUR_MS } from '../../core/rules.js';
+import { encodeRows } from '../testing/encoded.js';
 import { type ChdbStore, openChdbStore } from './index.js';
-import { createRowEncoder } from './row-encoder.js';
 
 const hourNow = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
 
@@ -26,18 +26,6 @@ function flows(n: number, seed = 0): FlowRecord[] {
     bytes_total: 1000 + i,
     packets_total: 2,
   }));
-}
-
-/** The rows encoded as a worker would, cut into `parts` chunks (worker messages). */
-function encoded(records: FlowRecord[], parts: number): Uint8Array[] {
-  const enc = createRowEncoder();
-  const out: Uint8Array[] = [];
-  const per = Math.ceil(records.length / parts);
-  for (let i = 0; i < records.length; i += per) {
-    expect(enc.add(records.slice(i, i + per))).toEqual([]);
-    out.push(enc.take().data);
-  }
-  return out;
 }
 
 describe('chdb exactly-once inserts', () => {
@@ -82,8 +70,14 @@ describe('chdb exactly-once inserts', () => {
   it('encoded rows: the same id stores once however the rows are chunked', async () => {
     const rows = flows(3000, 7);
     const s = store.rowEncoding;
-    expect(await s.insertEncoded(encoded(rows, 7), 3000, 'e1')).toEqual({ rows: 3000, duplicate: false });
-    expect(await s.insertEncoded(encoded(rows, 1), 3000, 'e1')).toEqual({ rows: 0, duplicate: true });
+    expect(await s.insertEncoded(await encodeRows(s, rows, 7), { batchId: 'e1' })).toEqual({
+      rows: 3000,
+      duplicate: false,
+    });
+    expect(await s.insertEncoded(await encodeRows(s, rows, 1), { batchId: 'e1' })).toEqual({
+      rows: 0,
+      duplicate: true,
+    });
     expect(await count()).toBe(3000);
   });
 
@@ -91,7 +85,7 @@ describe('chdb exactly-once inserts', () => {
     // 200 k rows in three hourly partitions: several blocks per insert, parts read in chunks by the engine.
     const rows = flows(200_000, 11);
     const s = store.rowEncoding;
-    await s.insertEncoded(encoded(rows, 40), rows.length, 'big');
+    await s.insertEncoded(await encodeRows(s, rows, 40), { batchId: 'big' });
     expect(await count()).toBe(200_000);
     for (const [parts, how] of [
       [1, 'one payload (as spooled)'],
@@ -99,7 +93,7 @@ describe('chdb exactly-once inserts', () => {
       [97, 'ninety-seven chunks'],
     ] as const) {
       await store.exec('TRUNCATE TABLE ingest_batches'); // as if the first insert died before its ledger row
-      const r = await s.insertEncoded(encoded(rows, parts), rows.length, 'big');
+      const r = await s.insertEncoded(await encodeRows(s, rows, parts), { batchId: 'big' });
       expect({ how, r, n: await count() }).toEqual({
         how,
         r: { rows: 200_000, duplicate: false },
@@ -118,7 +112,7 @@ describe('chdb exactly-once inserts', () => {
     const rows = flows(20_000, 3);
     await Promise.all([
       store.insertFlows(rows, { batchId: 'twin' }),
-      store.rowEncoding.insertEncoded(encoded(rows, 5), rows.length, 'twin'),
+      store.rowEncoding.insertEncoded(await encodeRows(store.rowEncoding, rows, 5), { batchId: 'twin' }),
       store.insertFlows(rows, { batchId: 'twin' }),
     ]);
     expect(await count()).toBe(20_000);

@@ -39,6 +39,7 @@ import {
   type DependencyStatsRow,
   type DependencyTotalsQuery,
   type DependencyTotalsRow,
+  type EncodedRows,
   type FlowStore,
   type HostLabel,
   type HostPair,
@@ -139,7 +140,7 @@ export class ChdbStore implements FlowStore {
     format: ROW_FORMAT,
     encoderModule: new URL(`./row-encoder${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
       .href,
-    insertEncoded: (chunks, rows, batchId) => this.insertEncoded(chunks, rows, batchId),
+    insertEncoded: (rows, options) => this.insertEncoded(rows, options),
   };
 
   /** The engine's sessions: one for inserts and their ledger, one for metrics, one for everything else (db.ts). */
@@ -325,9 +326,9 @@ export class ChdbStore implements FlowStore {
    * Payload chunks from row-encoder.ts (RowBinary in RAW_COLUMNS order, already validated by the encoder):
    * written back to back into one file (writev, no copy), then one INSERT (insertPayload).
    */
-  async insertEncoded(chunks: readonly Uint8Array[], rows: number, batchId?: string): Promise<InsertResult> {
+  async insertEncoded({ chunks, rows }: EncodedRows, options: InsertOptions = {}): Promise<InsertResult> {
     if (rows === 0 || chunks.length === 0) return { rows: 0, duplicate: false };
-    return this.insertPayload(rows, batchId, async (file) => {
+    return this.insertPayload(rows, options.batchId, async (file) => {
       const fh = await open(file, 'w');
       try {
         await writeAll(fh, chunks, file);

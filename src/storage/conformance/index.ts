@@ -15,6 +15,7 @@ import type { FlowRecord } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { GroupField, Metric, QueryResult, TopQuery } from '../../query/ast.js';
 import { type ConversationTotalsRow, type DependencyEdge, type FlowStore, normalizeEdge } from '../port.js';
+import { encodeRows } from '../testing/encoded.js';
 import { expectTop, flowRow, normalizeRow, sortByJson } from './compare.js';
 import { dependencyMapCases } from './dependency-map.js';
 import { CLIENTS, generateFlows, rng, SERVICES, shuffle } from './generator.js';
@@ -151,7 +152,14 @@ export function runConformance(
 
     it('stores every raw flow, inserted out of order in several batches', async () => {
       const shuffled = shuffle(all, seed + 2);
-      for (let i = 0; i < shuffled.length; i += 1000) await store.insertFlows(shuffled.slice(i, i + 1000));
+      // With a RowEncoding, every other batch goes in as serve stores it: encoded by the worker-side
+      // encoder, in chunks (the encoder must take every flow insertFlows takes, and store the same).
+      for (let i = 0, k = 0; i < shuffled.length; i += 1000, k++) {
+        const batch = shuffled.slice(i, i + 1000);
+        if (store.rowEncoding && k % 2 === 1)
+          await store.rowEncoding.insertEncoded(await encodeRows(store.rowEncoding, batch, 3));
+        else await store.insertFlows(batch);
+      }
       const r = await top({ by: [], metric: 'flows', from: day, to: day + DAY_MS, limit: 1, tier: 'raw' });
       expect(r.rows).toEqual([{ flows: all.length }]);
     });
@@ -198,7 +206,8 @@ export function runConformance(
       const late = withBiflowEvidence(generateFlows({ seed: seed + 3, day, conversations: 40 }), seed + 6)
         .slice(-60)
         .map((f) => ({ ...f, received_at: f.flow_end + 3 * HOUR_MS }));
-      await store.insertFlows(late);
+      if (store.rowEncoding) await store.rowEncoding.insertEncoded(await encodeRows(store.rowEncoding, late));
+      else await store.insertFlows(late);
       all = [...all, ...late];
       const touched = [...new Set(late.map((f) => Math.floor(f.flow_start / WINDOW_MS) * WINDOW_MS))];
       for (const w of touched) await store.aggregateWindows(w, w + WINDOW_MS);

@@ -16,37 +16,53 @@
 import { parseIp } from '../../core/ip.js';
 
 const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
+/** What a stream starts with: the signature, flags 0, header extension length 0. */
+export const COPY_HEADER = Buffer.concat([SIGNATURE, Buffer.alloc(8)]);
+/** What a stream ends with: a field count of -1. */
+export const COPY_TRAILER = Buffer.from([0xff, 0xff]);
 /** 2000-01-01T00:00:00Z in Unix milliseconds: the PostgreSQL timestamp epoch. */
 const PG_EPOCH_MS = 946_684_800_000;
 const INT8_MAX = 2n ** 63n - 1n;
 const INT8_MIN = -(2n ** 63n);
 
-/** A growable buffer writing COPY BINARY rows; reuse one per connection to avoid reallocating. */
+/**
+ * A growable buffer writing COPY BINARY rows; reuse one per connection to avoid reallocating. Without
+ * begin() it holds rows only (what a decode worker encodes; the insert adds COPY_HEADER and COPY_TRAILER).
+ */
 export class CopyBinaryWriter {
   private buf: Buffer;
   private pos = 0;
 
-  constructor(initialSize = 1 << 20) {
-    this.buf = Buffer.allocUnsafe(initialSize);
+  /** A size to allocate (never from Node's shared pool: the buffer may be transferred), or a buffer to reuse. */
+  constructor(initial: number | Buffer = 1 << 20) {
+    this.buf = typeof initial === 'number' ? Buffer.allocUnsafeSlow(initial) : initial;
   }
 
   /** Start a new COPY stream (signature + flags + empty header extension). */
   begin(): this {
     this.pos = 0;
-    this.ensure(19);
-    SIGNATURE.copy(this.buf, 0);
-    this.buf.writeInt32BE(0, 11);
-    this.buf.writeInt32BE(0, 15);
-    this.pos = 19;
+    this.ensure(COPY_HEADER.length);
+    COPY_HEADER.copy(this.buf, 0);
+    this.pos = COPY_HEADER.length;
     return this;
   }
 
   /** The stream so far plus the trailer; the view is valid until the next `begin()`. */
   finish(): Buffer {
-    this.ensure(2);
-    this.buf.writeInt16BE(-1, this.pos);
-    this.pos += 2;
+    this.ensure(COPY_TRAILER.length);
+    COPY_TRAILER.copy(this.buf, this.pos);
+    this.pos += COPY_TRAILER.length;
     return this.buf.subarray(0, this.pos);
+  }
+
+  /** What was written so far (a view). */
+  written(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Drops what was written after `length` (a row that could not be finished). */
+  rewind(length: number): void {
+    this.pos = Math.min(this.pos, length);
   }
 
   get length(): number {
@@ -57,7 +73,7 @@ export class CopyBinaryWriter {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
+    const next = Buffer.allocUnsafeSlow(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }

@@ -25,7 +25,7 @@ class CopyFromSubmittable {
 
   constructor(
     private readonly text: string,
-    private readonly data: Buffer,
+    private readonly data: readonly Uint8Array[],
   ) {
     this.done = new Promise<number>((res, rej) => {
       this.resolve = res;
@@ -42,11 +42,15 @@ class CopyFromSubmittable {
   }
 
   private async send(connection: Connection): Promise<void> {
-    for (let off = 0; off < this.data.length; off += CHUNK) {
-      if (this.error) return; // the server gave up on this COPY: stop sending.
-      const ok = connection.sendCopyFromChunk(this.data.subarray(off, off + CHUNK));
-      // Respect socket back-pressure so a large batch does not pile up in memory twice.
-      if (ok === false) await new Promise((r) => connection.stream.once('drain', r));
+    for (const data of this.data) {
+      // A view (pg copies what it sends): the chunk may live in a decode worker's shared ring.
+      const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      for (let off = 0; off < bytes.length; off += CHUNK) {
+        if (this.error) return; // the server gave up on this COPY: stop sending.
+        const ok = connection.sendCopyFromChunk(bytes.subarray(off, off + CHUNK));
+        // Respect socket back-pressure so a large batch does not pile up in memory twice.
+        if (ok === false) await new Promise((r) => connection.stream.once('drain', r));
+      }
     }
     connection.endCopyFrom();
   }
@@ -79,9 +83,19 @@ class CopyFromSubmittable {
   handleCopyData(): void {}
 }
 
-/** Run `COPY <target> FROM STDIN (FORMAT binary)` with an already encoded stream; resolves to the row count. */
-export async function copyBinaryFrom(client: pg.ClientBase, target: string, data: Buffer): Promise<number> {
-  const sub = new CopyFromSubmittable(`COPY ${target} FROM STDIN (FORMAT binary)`, data);
+/**
+ * Run `COPY <target> FROM STDIN (FORMAT binary)` with an already encoded stream, given whole or as the
+ * pieces it is made of, in order; resolves to the row count.
+ */
+export async function copyBinaryFrom(
+  client: pg.ClientBase,
+  target: string,
+  data: Uint8Array | readonly Uint8Array[],
+): Promise<number> {
+  const sub = new CopyFromSubmittable(
+    `COPY ${target} FROM STDIN (FORMAT binary)`,
+    data instanceof Uint8Array ? [data] : data,
+  );
   // biome-ignore lint/suspicious/noExplicitAny: pg's typings do not model Submittable.
   (client as any).query(sub);
   return sub.done;

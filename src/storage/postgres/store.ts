@@ -29,6 +29,7 @@ import {
   type DependencyStatsRow,
   type DependencyTotalsQuery,
   type DependencyTotalsRow,
+  type EncodedRows,
   type FlowStore,
   type HostLabel,
   type HostPair,
@@ -39,6 +40,7 @@ import {
   type RetentionPolicy,
   type RetentionReport,
   type RollupReport,
+  type RowEncoding,
   type StoreCapabilities,
   type StoreOptions,
   StoreSchemaError,
@@ -52,7 +54,7 @@ import { answerFlowSearch } from '../sql/search.js';
 import * as access from './access.js';
 import { AGGREGATE_SQL, DELETE_DAY_SQL, DELETE_WINDOWS_SQL, ROLLUP_SQL } from './aggregate.js';
 import { conversationTotals } from './conversations.js';
-import { CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
+import { COPY_HEADER, COPY_TRAILER, CopyBinaryWriter, jsonbSafe, jsonText } from './copy-binary.js';
 import { copyBinaryFrom } from './copy-from.js';
 import { createPool, inTransaction } from './db.js';
 import { dependencyTotals } from './dep-totals.js';
@@ -81,6 +83,7 @@ import {
 } from './partitions.js';
 import { compileAggregateRows, compileFlows, FLOW_SELECT, postgresDialect } from './query.js';
 import { applyRetention } from './retention.js';
+import { ROW_FORMAT } from './row-encoder.js';
 import { SCHEMA_VERSION } from './schema.js';
 
 /** How far back raw partitions are created on demand (see ensureRawPartitions). */
@@ -123,6 +126,13 @@ export class PostgresFlowStore implements FlowStore {
   private readonly knownHours = new Set<number>();
   private readonly writers: CopyBinaryWriter[] = [];
   lastMigration: MigrateResult | null = null;
+  /** Rows encoded by ingest workers (row-encoder.ts), stored as they are: see insertEncoded. */
+  readonly rowEncoding: RowEncoding = {
+    format: ROW_FORMAT,
+    encoderModule: new URL(`./row-encoder${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
+      .href,
+    insertEncoded: (rows, options) => this.insertEncoded(rows, options),
+  };
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.pool = createPool(options.url, { schema: options.schema, max: options.poolSize });
@@ -196,34 +206,71 @@ export class PostgresFlowStore implements FlowStore {
 
   /**
    * One COPY per COPY_ROWS records (bounded encode buffer); a larger call, or one with a batch id, runs in
-   * one transaction, so a call stores all of its flows or none. With a batch id the transaction first
-   * claims the id in the ledger (ledger.ts): an id already there is a duplicate, rolled back, nothing stored.
+   * one transaction, so a call stores all of its flows or none (storeBatch).
    */
   async insertFlows(records: readonly FlowRecord[], options: InsertOptions = {}): Promise<InsertResult> {
     const batchId = options.batchId === undefined ? undefined : checkBatchId(options.batchId);
     let rows = 0;
     for (const r of records) if (isFlow(r)) rows++;
     if (rows === 0) return { rows: 0, duplicate: false };
-    await this.ensureRawPartitions(records);
+    await this.ensureRawPartitions(records.map((r) => r.flow_start));
     const w = this.writers.pop() ?? new CopyBinaryWriter();
+    try {
+      return await this.storeBatch(
+        { batchId, rows, oneStatement: records.length <= COPY_ROWS },
+        async (client) => {
+          for (let i = 0; i < records.length; i += COPY_ROWS) {
+            w.begin();
+            let n = 0;
+            for (let j = i; j < Math.min(i + COPY_ROWS, records.length); j++) {
+              if (!isFlow(records[j])) continue;
+              writeFlowRow(w, records[j]);
+              n++;
+            }
+            if (n > 0) await copyBinaryFrom(client, 'flow_records', w.finish());
+          }
+        },
+      );
+    } finally {
+      this.writers.push(w);
+    }
+  }
+
+  /**
+   * Rows from row-encoder.ts (COPY BINARY rows, validated by the encoder): one COPY of the header, the
+   * chunks as they are and the trailer, after the raw partitions of the rows' hours exist (`starts`).
+   */
+  async insertEncoded(
+    { chunks, rows, starts }: EncodedRows,
+    options: InsertOptions = {},
+  ): Promise<InsertResult> {
+    const batchId = options.batchId === undefined ? undefined : checkBatchId(options.batchId);
+    if (rows === 0 || chunks.length === 0) return { rows: 0, duplicate: false };
+    await this.ensureRawPartitions(starts);
+    return this.storeBatch({ batchId, rows, oneStatement: true }, async (client) => {
+      await copyBinaryFrom(client, 'flow_records', [COPY_HEADER, ...chunks, COPY_TRAILER]);
+    });
+  }
+
+  /**
+   * Runs an insert's COPYs on one connection, in one transaction when there is a batch id or more than one
+   * statement, so a call stores all of its flows or none. With a batch id the transaction first claims the
+   * id in the ledger (ledger.ts): an id already there is a duplicate, rolled back, nothing stored.
+   */
+  private async storeBatch(
+    batch: { batchId: string | undefined; rows: number; oneStatement: boolean },
+    copy: (client: pg.PoolClient) => Promise<void>,
+  ): Promise<InsertResult> {
+    const { batchId, rows } = batch;
     const client = await this.pool.connect();
-    const tx = batchId !== undefined || records.length > COPY_ROWS;
+    const tx = batchId !== undefined || !batch.oneStatement;
     try {
       if (tx) await client.query('BEGIN');
       if (batchId !== undefined && !(await claimBatch(client, batchId, rows))) {
         await client.query('ROLLBACK');
         return { rows: 0, duplicate: true };
       }
-      for (let i = 0; i < records.length; i += COPY_ROWS) {
-        w.begin();
-        let n = 0;
-        for (let j = i; j < Math.min(i + COPY_ROWS, records.length); j++) {
-          if (!isFlow(records[j])) continue;
-          writeFlowRow(w, records[j]);
-          n++;
-        }
-        if (n > 0) await copyBinaryFrom(client, 'flow_records', w.finish());
-      }
+      await copy(client);
       if (tx) await client.query('COMMIT');
       return { rows, duplicate: false };
     } catch (err) {
@@ -231,12 +278,11 @@ export class PostgresFlowStore implements FlowStore {
       throw err;
     } finally {
       client.release();
-      this.writers.push(w);
     }
   }
 
-  /** Create the raw partitions of the batch's hours inside the managed window; others go to DEFAULT. */
-  private async ensureRawPartitions(records: readonly FlowRecord[]): Promise<void> {
+  /** Create the raw partitions of the flow starts' hours inside the managed window; others go to DEFAULT. */
+  private async ensureRawPartitions(starts: readonly number[]): Promise<void> {
     const now = Date.now();
     // A very long (or FOREVER) retention still creates partitions on demand only for the last year: older
     // hours (historic imports, bad exporter clocks) go to the default partition.
@@ -245,8 +291,8 @@ export class PostgresFlowStore implements FlowStore {
     const hi = now + ((this.options.premake ?? DEFAULT_PREMAKE).ahead.raw + 1) * HOUR_MS;
     let last = Number.NaN;
     let missing: Set<number> | null = null;
-    for (const r of records) {
-      const hour = Math.floor(r.flow_start / HOUR_MS) * HOUR_MS;
+    for (const start of starts) {
+      const hour = Math.floor(start / HOUR_MS) * HOUR_MS;
       if (hour === last) continue;
       last = hour;
       if (hour < lo || hour >= hi || this.knownHours.has(hour)) continue;
