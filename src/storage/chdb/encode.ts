@@ -12,6 +12,7 @@
 import { parseIp, toIpv6Bytes } from '../../core/ip.js';
 import type { Counter, FlowRecord } from '../../core/record.js';
 import { StoreInputError } from '../port.js';
+import { type RowBuffer, RowStream } from '../row-stream.js';
 
 export { StoreInputError };
 
@@ -192,11 +193,20 @@ function extendedJson(w: Writer, v: unknown): void {
   }
 }
 
-class Writer {
+class Writer implements RowBuffer {
   buf: Buffer;
   pos = 0;
   constructor(size: number, scratch?: Buffer) {
     this.buf = scratch && scratch.length >= size ? scratch : Buffer.allocUnsafe(size);
+  }
+  get length(): number {
+    return this.pos;
+  }
+  rewind(length: number): void {
+    this.pos = Math.min(this.pos, length);
+  }
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -459,55 +469,9 @@ export function encodeRowBinary(
   return w.buf.subarray(0, w.pos);
 }
 
-/**
- * The worker-side encoder (see row-encoder.ts): the flow records the table takes, appended row by row to one
- * payload in a buffer of its own (transferable). A record refused as invalid is left out (the buffer is
- * rolled back to before it) and returned, so one bad record costs nothing to the others; non-flow records
- * (counter samples, options data) are skipped as insertFlows skips them.
- */
-export class RowBinaryStream {
-  private w: Writer | null = null;
-  private rows = 0;
-  /** Bytes of the last payload: the next buffer is sized from it (no regrowth copies in steady state). */
-  private lastBytes = 1 << 20;
-  /** A buffer given back by recycle(), written again by the next payload. */
-  private spare: Buffer | undefined;
-
-  add(records: readonly FlowRecord[]): FlowRecord[] {
-    if (this.w === null) {
-      this.w = new Writer(this.lastBytes, this.spare);
-      this.spare = undefined;
-    }
-    const w = this.w;
-    let refused: FlowRecord[] | null = null;
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      if (r.record_type !== undefined && r.record_type !== 'flow') continue;
-      const at = w.pos;
-      try {
-        encodeRecord(w, r);
-        this.rows++;
-      } catch (err) {
-        w.pos = at; // never a partial row in the payload
-        if (!(err instanceof StoreInputError)) throw err;
-        if (refused === null) refused = [];
-        refused.push(r);
-      }
-    }
-    return refused ?? [];
-  }
-
-  take(): { data: Uint8Array; rows: number } {
-    const w = this.w;
-    if (w === null) return { data: new Uint8Array(0), rows: 0 };
-    const out = { data: w.buf.subarray(0, w.pos), rows: this.rows };
-    this.lastBytes = Math.max(65_536, Math.ceil(w.pos * 1.25));
-    this.w = null;
-    this.rows = 0;
-    return out;
-  }
-
-  recycle(data: Uint8Array): void {
-    if (data.buffer instanceof ArrayBuffer) this.spare = Buffer.from(data.buffer, 0, data.buffer.byteLength);
+/** The worker-side encoder (see row-encoder.ts and storage/row-stream.ts) writing RowBinary rows. */
+export class RowBinaryStream extends RowStream<Writer> {
+  constructor() {
+    super({ open: (size, spare) => new Writer(size, spare), write: encodeRecord });
   }
 }
