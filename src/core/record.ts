@@ -26,6 +26,11 @@ export type SamplingSource =
  */
 export type RecordType = 'flow' | 'sflow_counters' | 'options' | 'sflow_drop';
 
+/** Only flow records are flows: counter samples and options data are never stored or counted as flows. */
+export function isFlow(r: { record_type?: RecordType }): boolean {
+  return r.record_type === undefined || r.record_type === 'flow';
+}
+
 export interface FlowRecord {
   received_at: number;
   flow_start: number;

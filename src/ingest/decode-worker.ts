@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeError } from '../core/errors.js';
-import type { FlowRecord } from '../core/record.js';
+import { type FlowRecord, isFlow } from '../core/record.js';
 import type { Datagram } from '../decode/types.js';
 import { type FlowDecodeResult, FlowDecoder } from '../normalize/flow-decoder.js';
-import type { RowEncoder } from '../storage/port.js';
+import { loadRowEncoder, type RowEncoder } from '../storage/port.js';
 import type { DecodedBatch, FromWorker, ToWorker, WorkerInit } from './messages.js';
 import { packRecords } from './record-codec.js';
 import { RingWriter } from './row-ring.js';
@@ -30,9 +30,7 @@ const WINDOW_MS = 300_000;
  * objects die young (collecting a whole message first promoted them: measured 2-4x the worker's GC time).
  * Messages posted before this import resolves are queued.
  */
-const encoder: RowEncoder | null = init.encoderModule
-  ? ((await import(init.encoderModule)) as { createRowEncoder: () => RowEncoder }).createRowEncoder()
-  : null;
+const encoder: RowEncoder | null = init.encoderModule ? await loadRowEncoder(init.encoderModule) : null;
 
 const ring = init.ring ? new RingWriter(init.ring) : null;
 
@@ -42,7 +40,7 @@ const windowMins: number[] = [];
 
 function noteWindows(records: readonly FlowRecord[], refused: readonly FlowRecord[]): void {
   for (const r of records) {
-    if (r.record_type !== undefined && r.record_type !== 'flow') continue;
+    if (!isFlow(r)) continue;
     if (refused.length && refused.includes(r)) continue;
     const s = r.flow_start;
     const w = Math.floor(s / WINDOW_MS);

@@ -5,7 +5,7 @@
  * each came from, last seen). Computed in the worker that owns the exporter; GET /api/v1/exporters.
  */
 import type { ExporterHealth } from '../core/exporter-health.js';
-import type { FlowRecord, ProtocolType } from '../core/record.js';
+import { type FlowRecord, isFlow, type ProtocolType } from '../core/record.js';
 
 export type { ExporterHealth };
 
@@ -46,7 +46,7 @@ export class HealthTracker {
     let rate = Number.NaN;
     let source: unknown;
     for (const r of records) {
-      if (r.record_type !== undefined && r.record_type !== 'flow') continue;
+      if (!isFlow(r)) continue;
       if (
         !t ||
         r.exporter_ip !== of!.exporter_ip ||

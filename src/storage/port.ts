@@ -218,6 +218,11 @@ export interface RowEncoder {
   recycle?(data: Uint8Array): void;
 }
 
+/** A store's worker-side encoder from its RowEncoding.encoderModule (what a decode worker runs). */
+export async function loadRowEncoder(encoderModule: string): Promise<RowEncoder> {
+  return ((await import(encoderModule)) as { createRowEncoder(): RowEncoder }).createRowEncoder();
+}
+
 /** What each tier holds, as recorded in the store (see query/plan.ts for how a range is split by it). */
 export interface TierState {
   /** Every 5-minute window that starts before this instant is aggregated; null: nothing yet. */

@@ -6,7 +6,7 @@
  * insertFlows skips them. The next payload's buffer is sized from the last one (no regrowth copies in
  * steady state), or is the one recycle() gave back.
  */
-import type { FlowRecord } from '../core/record.js';
+import { type FlowRecord, isFlow } from '../core/record.js';
 import { type RowEncoder, StoreInputError } from './port.js';
 
 /** A growable buffer rows are written to. */
@@ -44,7 +44,7 @@ export class RowStream<B extends RowBuffer> implements RowEncoder {
     let refused: FlowRecord[] | null = null;
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
-      if (r.record_type !== undefined && r.record_type !== 'flow') continue;
+      if (!isFlow(r)) continue;
       const at = b.length;
       try {
         this.format.write(b, r);

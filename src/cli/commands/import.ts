@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { FlowRecord } from '../../core/record.js';
+import { type FlowRecord, isFlow } from '../../core/record.js';
 import { DAY_MS } from '../../core/rules.js';
 import { parseUserServicePorts } from '../../core/services/services.js';
 import { discoverRange } from '../../deps/discover.js';
@@ -109,7 +109,7 @@ export async function runImport({ files, opts, io, ctx = {} }: ImportRun): Promi
           const res = decoder.decodeCaptured(p, file);
           s.decode_errors += res.errors.length;
           for (const r of res.records) {
-            if (r.record_type !== undefined && r.record_type !== 'flow') continue;
+            if (!isFlow(r)) continue;
             batch.push(r);
             touched.push({ flow_start: r.flow_start });
             if (r.flow_start < rawCutoff) s.flows_older_than_raw_retention++;

@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { FlowRecord } from '../../core/record.js';
+import { type FlowRecord, isFlow } from '../../core/record.js';
 import {
   dayStart,
   HOUR_MS,
@@ -302,9 +302,7 @@ export class ChdbStore implements FlowStore {
    * caller can split the batch and retry without duplicates. Then one INSERT (insertPayload).
    */
   async insertFlows(records: readonly FlowRecord[], options: InsertOptions = {}): Promise<InsertResult> {
-    const flows = records.some((r) => r.record_type !== undefined && r.record_type !== 'flow')
-      ? records.filter((r) => r.record_type === undefined || r.record_type === 'flow')
-      : records;
+    const flows = records.every(isFlow) ? records : records.filter(isFlow);
     if (flows.length === 0) return { rows: 0, duplicate: false };
     return this.insertPayload(flows.length, options.batchId, async (file) => {
       const fh = await open(file, 'w');

@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIFLOW_FIELD_NAMES } from '../../core/biflow-fields.js';
-import type { FlowRecord } from '../../core/record.js';
+import { type FlowRecord, isFlow } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { GroupField, Metric, QueryResult, TopQuery } from '../../query/ast.js';
 import { type ConversationTotalsRow, type DependencyEdge, type FlowStore, normalizeEdge } from '../port.js';
@@ -130,12 +130,7 @@ export function runConformance(
     beforeAll(async () => {
       store = await open();
       const corpus = options.corpus ? await options.corpus() : [];
-      all = [
-        ...generated,
-        ...corpus
-          .filter((f) => f.record_type === undefined || f.record_type === 'flow')
-          .map((f) => moveIntoDay(f, day)),
-      ];
+      all = [...generated, ...corpus.filter(isFlow).map((f) => moveIntoDay(f, day))];
     });
     afterAll(async () => {
       await store?.close();

@@ -18,11 +18,6 @@ const FIELDS = RAW_COPY_COLUMNS.length;
 
 export { StoreInputError };
 
-/** Only flow records are flows: counter samples and options data are never stored by accident. */
-export function isFlow(r: FlowRecord): boolean {
-  return r.record_type === undefined || r.record_type === 'flow';
-}
-
 const MAPPED = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
 
 function addr(w: CopyBinaryWriter, ip: string | null, field: string, required: boolean): void {

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyRecord, type FlowRecord } from '../../core/record.js';
 import { HOUR_MS } from '../../core/rules.js';
-import { encodeRows, loadRowEncoder } from '../testing/encoded.js';
+import { loadRowEncoder } from '../port.js';
+import { encodeRows } from '../testing/encoded.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { PostgresFlowStore } from './store.js';
 
@@ -93,7 +94,7 @@ describe('PostgreSQL rows encoded in the decode workers', () => {
     const [a, b, c] = flows(3);
     const bad = { ...b, src_ip: 'not-an-ip' };
     const options: FlowRecord = { ...c, record_type: 'options' };
-    const enc = await loadRowEncoder(store.rowEncoding);
+    const enc = await loadRowEncoder(store.rowEncoding.encoderModule);
     expect(enc.add([a])).toEqual([]);
     const first = enc.take();
     expect(enc.add([bad, options, c])).toEqual([bad]);

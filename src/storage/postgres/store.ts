@@ -11,7 +11,7 @@
  * the retention job prunes the ledger.
  */
 import type pg from 'pg';
-import { CANONICAL_COLUMNS, type FlowRecord } from '../../core/record.js';
+import { CANONICAL_COLUMNS, type FlowRecord, isFlow } from '../../core/record.js';
 import { DAY_MS, dayStart, HOUR_MS, internalRanges, WINDOW_MS } from '../../core/rules.js';
 import type { Query, QueryResult } from '../../query/ast.js';
 import { QueryTimeoutError } from '../../query/errors.js';
@@ -69,7 +69,7 @@ import {
   writeDependencies,
 } from './dependencies.js';
 import type { IndexProfile } from './indexes.js';
-import { isFlow, writeFlowRow } from './insert.js';
+import { writeFlowRow } from './insert.js';
 import * as labels from './labels.js';
 import { claimBatch, pruneLedger } from './ledger.js';
 import { type MigrateResult, migrate, type PartitionManagerChoice } from './migrate.js';

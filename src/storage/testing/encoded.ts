@@ -4,12 +4,7 @@
  */
 import type { FlowRecord } from '../../core/record.js';
 import { touchedWindows } from '../../jobs/windows.js';
-import type { EncodedRows, RowEncoder, RowEncoding } from '../port.js';
-
-export async function loadRowEncoder(encoding: RowEncoding): Promise<RowEncoder> {
-  const mod = (await import(encoding.encoderModule)) as { createRowEncoder(): RowEncoder };
-  return mod.createRowEncoder();
-}
+import { type EncodedRows, loadRowEncoder, type RowEncoding } from '../port.js';
 
 /** Every record encoded (throws if the encoder refuses one), chunked into `parts` takes. */
 export async function encodeRows(
@@ -17,7 +12,7 @@ export async function encodeRows(
   records: readonly FlowRecord[],
   parts = 1,
 ): Promise<EncodedRows> {
-  const enc = await loadRowEncoder(encoding);
+  const enc = await loadRowEncoder(encoding.encoderModule);
   const chunks: Uint8Array[] = [];
   let rows = 0;
   const per = Math.max(1, Math.ceil(records.length / parts));
