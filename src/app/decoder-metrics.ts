@@ -21,7 +21,7 @@ export function registerDecoderMetrics(registry: Registry, pool: WorkerPool): vo
     return p;
   };
   const labelNames = ['exporter', 'protocol', 'domain'] as const;
-  const perDomain = (name: string, help: string, pick: (d: PoolStats[number]['domains'][number]) => number) =>
+  const perDomain = (name: string, help: string, pick: (d: PoolStats['domains'][number]) => number) =>
     new Gauge({
       name,
       help,
@@ -31,10 +31,8 @@ export function registerDecoderMetrics(registry: Registry, pool: WorkerPool): vo
         const stats = await refresh();
         if (!stats) return;
         this.reset();
-        for (const w of stats) {
-          for (const d of w.domains) {
-            this.set({ exporter: d.exporter, protocol: d.protocol, domain: String(d.domain) }, pick(d));
-          }
+        for (const d of stats.domains) {
+          this.set({ exporter: d.exporter, protocol: d.protocol, domain: String(d.domain) }, pick(d));
         }
       },
     });
@@ -58,7 +56,7 @@ export function registerDecoderMetrics(registry: Registry, pool: WorkerPool): vo
     registers: [registry],
     async collect() {
       const stats = await refresh();
-      if (stats) this.set(stats.reduce((a, w) => a + w.pending, 0));
+      if (stats) this.set(stats.pending);
     },
   });
 }

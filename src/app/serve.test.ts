@@ -228,6 +228,39 @@ describe('flowlens serve', () => {
     expect(await storedTotals(serve.store)).toEqual({ netflow_v9: { flows: sent.flows, bytes: sent.bytes } });
   });
 
+  it('spreads one exporter over both workers: every flow stored, its sequence loss counted as one decoder would', async () => {
+    const exp = createExporter({ protocol: 'ipfix', seed: 11, exporterId: 9, templateRefresh: 50 });
+    const t0 = Date.now();
+    const packets = Array.from({ length: 600 }, (_, i) => exp.next(t0 + i));
+    // Lost on the way: every ninth datagram (templates too, now and then).
+    const kept = packets.filter((_, i) => i % 9 !== 4);
+    const reference = new FlowDecoder();
+    let flows = 0;
+    for (const p of kept)
+      flows += reference.decode({ bytes: p.bytes, exporter: '127.0.0.9', exporterPort: 1, receivedAt: t0 })
+        .records.length;
+    const [expected] = reference.exporterHealth();
+    expect(expected.sequence.lost).toBeGreaterThan(0);
+
+    const serve = await start(tempDir(), { 'ingest.workers': 2 });
+    expect(serve.pool.spreading).toBe(true);
+    const sender = await udpSender('127.0.0.9');
+    await sendAll(
+      sender,
+      portOf(serve, 'ipfix'),
+      kept.map((p) => p.bytes),
+    );
+    await sender.close();
+    await waitFor(
+      async () => (await metricValue(serve.registry, 'flowlens_datagrams_received_total')) >= kept.length,
+    );
+    await serve.settle();
+    expect((await storedTotals(serve.store)).ipfix.flows).toBe(flows);
+    const [health] = await serve.pool.exporterHealth();
+    expect(health.flows).toBe(flows);
+    expect(health.sequence).toEqual(expected.sequence);
+  });
+
   it('accepts an IPv6 exporter on the dual-stack listener and keeps its address', async () => {
     const serve = await start(tempDir());
     const exp = createExporter({ protocol: 'v9', seed: 5, exporterId: 3 });

@@ -7,7 +7,6 @@ import { type Config, configLabels, spoolDir } from '../config/load.js';
 import { parseHostPort } from '../config/schema.js';
 import { parseUserServicePorts } from '../core/services/services.js';
 import { DiscoveryJob } from '../deps/job.js';
-import { shardOf } from '../ingest/address.js';
 import { Batcher } from '../ingest/batcher.js';
 import type { BoundInfo, ListenSpec } from '../ingest/listeners.js';
 import { LogLimiter } from '../ingest/log-limit.js';
@@ -61,25 +60,6 @@ export function listenSpecs(config: Config): ListenSpec[] {
   add('ipfix', 'udp', config.listen.ipfix);
   add('ipfix_tcp', 'tcp', config.listen.ipfixTcp);
   add('sflow', 'udp', config.listen.sflow);
-  return out;
-}
-
-/** Decoder state of all workers as one SessionSnapshot-shaped object, keyed by exporter (worker-count free). */
-function mergeSnapshots(snaps: unknown[]): { version: 1; exporters: Record<string, unknown> } {
-  const exporters: Record<string, unknown> = {};
-  for (const s of snaps)
-    Object.assign(exporters, (s as { exporters?: Record<string, unknown> })?.exporters ?? {});
-  return { version: 1, exporters };
-}
-
-function splitSnapshot(snap: unknown, workers: number): unknown[] {
-  const exporters = (snap as { exporters?: Record<string, unknown> })?.exporters;
-  if (!exporters || typeof exporters !== 'object') return [];
-  const out = Array.from({ length: workers }, () => ({
-    version: 1,
-    exporters: {} as Record<string, unknown>,
-  }));
-  for (const [addr, v] of Object.entries(exporters)) out[shardOf(addr, workers)].exporters[addr] = v;
   return out;
 }
 
@@ -184,6 +164,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     const queueMaxBytes = Math.max(config.ingest.queueCapacity * 2048, 64 * 1024 * 1024);
     const pool = new WorkerPool({
       workers,
+      spread: config.ingest.spread,
       queueCapacity: config.ingest.queueCapacity,
       queueMaxBytes,
       init: {
@@ -227,7 +208,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
     await pool.start();
     const saved = await store.loadDecoderState(config.collector);
     if (saved) {
-      await pool.restore(splitSnapshot(saved, pool.size));
+      await pool.restore(saved);
       log.info(
         { exporters: Object.keys((saved as { exporters?: object }).exporters ?? {}).length },
         'decoder state restored',
@@ -238,7 +219,7 @@ export async function startServe(config: Config, opts: ServeOptions = {}): Promi
       stop: async () => {
         await pool.drain();
         batcher.flush();
-        const snap = mergeSnapshots(await pool.snapshot());
+        const snap = await pool.snapshot();
         try {
           await store.saveDecoderState(config.collector, snap);
         } catch (err) {

@@ -21,6 +21,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   FLOWLENS_LISTEN_SFLOW: 'listen.sflow',
   FLOWLENS_RECV_BUFFER_SIZE: 'ingest.recvBufferSize',
   FLOWLENS_WORKERS: 'ingest.workers',
+  FLOWLENS_SPREAD: 'ingest.spread',
   FLOWLENS_QUEUE_CAPACITY: 'ingest.queueCapacity',
   FLOWLENS_ALLOW: 'ingest.allow',
   FLOWLENS_RATE_LIMIT: 'ingest.rateLimit',

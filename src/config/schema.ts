@@ -168,8 +168,14 @@ const configTree = z.strictObject({
     .strictObject({
       /** SO_RCVBUF asked for every UDP socket; the kernel caps it at net.core.rmem_max. */
       recvBufferSize: posInt.default(4 * 1024 * 1024),
-      /** Decode worker threads (sharded by exporter). 0 = one less than the CPU count, at least 1. */
+      /** Decode worker threads. 0 = one less than the CPU count, at least 1. */
       workers: nonNegInt.default(0),
+      /**
+       * Every exporter's UDP datagrams spread over all the workers (templates and options data reach every
+       * worker first, sequence numbers are checked in arrival order): one busy router uses every worker.
+       * false: each exporter is decoded by one worker (sharded by address).
+       */
+      spread: bool.default(true),
       /**
        * Datagrams waiting for (or inside) the workers before new ones are dropped (queue_full); the same
        * bound holds for datagrams the UDP socket thread has read and the main thread not yet taken.

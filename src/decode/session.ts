@@ -148,12 +148,15 @@ export class DecodeSession {
     return { version: 1, exporters };
   }
 
-  /** Adds the state of a snapshot (corrupt or unknown entries are skipped, never thrown on). */
-  restore(snap: SessionSnapshot): void {
+  /**
+   * Adds the state of a snapshot (corrupt or unknown entries are skipped, never thrown on). `copy`: another
+   * decoder restores the same snapshot and decodes the data it held; this one learns from it only.
+   */
+  restore(snap: SessionSnapshot, copy = false): void {
     if (snap?.version !== 1 || typeof snap.exporters !== 'object' || snap.exporters === null) return;
     for (const [addr, entry] of Object.entries(snap.exporters)) {
       const template = (entry as { template?: unknown } | null)?.template;
-      if (template !== undefined) restoreTemplateState(this.state(addr), template);
+      if (template !== undefined) restoreTemplateState(this.state(addr), template, copy);
     }
   }
 }

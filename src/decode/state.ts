@@ -1,5 +1,5 @@
 import type { ProtocolType } from '../core/record.js';
-import { type DomainStats, newDomainStats } from './types.js';
+import { type Datagram, type DomainStats, newDomainStats } from './types.js';
 
 /**
  * Everything the decoders remember about one exporter address. Each protocol keeps its private state
@@ -54,4 +54,25 @@ export function trackSequence(
     }
   }
   s.lastSequence = (sequence + advance) >>> 0;
+}
+
+/**
+ * A datagram's sequence number: checked now (trackSequence), noted for a merged check when the datagram
+ * asks for it (dg.sequences), ignored on a copy (another worker notes it). `forget`: the datagram hid how
+ * many units it carried, so the next one is not checked against it.
+ */
+export function noteSequence(
+  dg: Datagram,
+  s: DomainStats,
+  note: { sequence: number; advance: number; forget?: boolean },
+): void {
+  if (dg.copy) return;
+  const forget = note.forget ?? false;
+  if (dg.sequences) {
+    const { exporter, protocol, domain } = s;
+    dg.sequences.push({ exporter, protocol, domain, sequence: note.sequence, advance: note.advance, forget });
+    return;
+  }
+  trackSequence(s, note.sequence, note.advance);
+  if (forget) s.lastSequence = null;
 }

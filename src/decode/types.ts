@@ -12,6 +12,27 @@ export interface Datagram {
   exporterPort: number;
   /** Epoch milliseconds. */
   receivedAt: number;
+  /**
+   * A copy of a datagram another decode worker decodes (ingest spreads one exporter over the workers): this
+   * worker only learns its templates and options data (sampling); none of its records, errors or counts.
+   */
+  copy?: boolean;
+  /**
+   * Where sequence numbers are noted instead of checked here: with one exporter spread over the workers,
+   * each sees only some of its datagrams, so the checks run on the notes merged back in arrival order.
+   */
+  sequences?: SequenceNote[];
+}
+
+/** One datagram's sequence number, as trackSequence (decode/state.ts) takes it. */
+export interface SequenceNote {
+  exporter: string;
+  protocol: ProtocolType;
+  domain: number;
+  sequence: number;
+  advance: number;
+  /** The datagram hid how far it advanced (held sets): the next one is not checked against it. */
+  forget: boolean;
 }
 
 /** The result of decoding one datagram (or one IPFIX message): protocol records plus typed errors. */

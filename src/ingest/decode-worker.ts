@@ -4,7 +4,14 @@ import { type FlowRecord, isFlow } from '../core/record.js';
 import type { Datagram } from '../decode/types.js';
 import { type FlowDecodeResult, FlowDecoder } from '../normalize/flow-decoder.js';
 import { loadRowEncoder, type RowEncoder } from '../storage/port.js';
-import type { DecodedBatch, FromWorker, ToWorker, WorkerInit } from './messages.js';
+import {
+  COPY,
+  type DecodedBatch,
+  type FromWorker,
+  SPREAD,
+  type ToWorker,
+  type WorkerInit,
+} from './messages.js';
 import { packRecords } from './record-codec.js';
 import { RingWriter } from './row-ring.js';
 
@@ -137,6 +144,7 @@ port.on('message', (m: ToWorker) => {
       const n = m.exporters.length;
       const out = emptyOut(n);
       const data = new Uint8Array(m.data);
+      if (m.roles) out.sequences = [];
       for (let i = 0; i < n; i++) {
         const dg: Datagram = {
           bytes: data.subarray(m.offsets[i], m.offsets[i + 1]),
@@ -144,7 +152,11 @@ port.on('message', (m: ToWorker) => {
           exporterPort: m.ports[i],
           receivedAt: m.times[i],
         };
+        const role = m.roles?.[i];
+        if (role === COPY) dg.copy = true;
+        else if (role === SPREAD) dg.sequences = [];
         safely(out, () => decoder.decode(dg), dg.exporter);
+        out.sequences?.push(dg.sequences ?? []);
       }
       postOut(out);
       break;
@@ -163,9 +175,15 @@ port.on('message', (m: ToWorker) => {
       try {
         let value: unknown;
         if (m.op === 'snapshot') value = decoder.snapshot();
-        else if (m.op === 'restore') decoder.restore(m.arg as ReturnType<FlowDecoder['snapshot']>);
-        else if (m.op === 'stats') value = { domains: decoder.stats(), pending: decoder.pendingCount() };
-        else if (m.op === 'health') value = decoder.exporterHealth();
+        else if (m.op === 'restore') {
+          const { snapshot, copy } = m.arg as {
+            snapshot: ReturnType<FlowDecoder['snapshot']>;
+            copy: boolean;
+          };
+          decoder.restore(snapshot, copy);
+        } else if (m.op === 'stats') value = { domains: decoder.stats(), pending: decoder.pendingCount() };
+        else if (m.op === 'health')
+          value = { health: decoder.exporterHealth(), unmatched: decoder.unmatchedHealth() };
         post({ t: 'reply', id: m.id, value });
       } catch (err) {
         post({ t: 'reply', id: m.id, error: err instanceof Error ? err.message : String(err) });

@@ -1,5 +1,5 @@
 import type { FlowRecord, ProtocolType } from '../core/record.js';
-import type { DomainStats } from '../decode/types.js';
+import type { DomainStats, SequenceNote } from '../decode/types.js';
 import type { PackedRecords } from './record-codec.js';
 import type { RegionLease, RingMemory, RingRegion } from './row-ring.js';
 
@@ -17,7 +17,15 @@ export interface DatagramBatch {
   /** offsets[i]..offsets[i+1] is datagram i inside `data`. */
   offsets: Uint32Array;
   data: ArrayBuffer;
+  /**
+   * When the pool spreads exporters over the workers, per datagram: SPREAD (decode it, note its sequence
+   * number instead of checking it) or COPY (another worker decodes it; learn its templates and options).
+   */
+  roles?: Uint8Array;
 }
+
+export const SPREAD = 1;
+export const COPY = 2;
 
 export interface StreamChunk {
   t: 'stream';
@@ -63,6 +71,8 @@ export interface DecodedBatch {
   errors: Record<string, number>;
   /** A few examples for the (rate-limited) log. */
   samples: { code: string; message: string; context: unknown }[];
+  /** With roles: the sequence numbers each datagram noted (none for a copy), in the message's order. */
+  sequences?: SequenceNote[][];
 }
 
 /**

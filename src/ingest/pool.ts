@@ -1,10 +1,23 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../core/worker.js';
+import { StateCarriers } from '../decode/state-carriers.js';
+import type { DecoderSnapshot } from '../normalize/flow-decoder.js';
 import type { ExporterHealth } from '../normalize/health.js';
 import { shardOf } from './address.js';
-import type { DecodedBatch, DomainStats, FromWorker, Request, ToWorker, WorkerInit } from './messages.js';
+import {
+  COPY,
+  type DatagramBatch,
+  type DecodedBatch,
+  type DomainStats,
+  type FromWorker,
+  type Request,
+  SPREAD,
+  type ToWorker,
+  type WorkerInit,
+} from './messages.js';
 import { unpackRecords } from './record-codec.js';
 import { createRing, RegionLease, RingReader, ringBytesPerWorker } from './row-ring.js';
+import { mergeDomains, mergeHealth, SequenceMerge, type WorkerHealth } from './spread.js';
 
 export interface PoolOptions {
   workers: number;
@@ -29,6 +42,13 @@ export interface PoolOptions {
   gatherMs?: number;
   /** Bytes of each worker's ring of encoded rows (default: row-ring.ts ringBytesPerWorker). */
   ringBytes?: number;
+  /**
+   * Spread every exporter's UDP datagrams over all the workers (with more than one), instead of one worker
+   * per exporter: one busy router can then use every worker. TCP streams stay with one worker each.
+   */
+  spread?: boolean;
+  /** Spreading: datagrams one worker takes in a row before the least loaded is chosen again (default 64). */
+  spreadRun?: number;
 }
 
 interface Shard {
@@ -37,9 +57,12 @@ interface Shard {
   exporters: string[];
   ports: number[];
   times: number[];
+  /** Spreading: each datagram's role (messages.ts SPREAD, COPY) and SequenceMerge ticket (-1: a copy). */
+  roles: number[];
+  tickets: number[];
   pendingBytes: number;
-  /** Messages posted and not yet answered, with the inputs and bytes each stands for. */
-  inflight: { inputs: number; bytes: number; dgram: boolean }[];
+  /** Messages posted and not yet answered, with the inputs, bytes and tickets each stands for. */
+  inflight: { inputs: number; bytes: number; dgram: boolean; tickets?: number[] }[];
   scheduled: boolean;
   replies: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
   stopping: boolean;
@@ -48,9 +71,13 @@ interface Shard {
 }
 
 /**
- * Decode workers sharded by exporter address (one worker owns an exporter's templates) behind one bounded
- * queue. The receive path calls push* which only appends to the shard's pending list; packing and posting
- * happen in a setImmediate so all datagrams of one event-loop turn go out as one message per worker.
+ * Decode workers behind one bounded queue. Without spreading, workers are sharded by exporter address (one
+ * worker owns an exporter's templates). Spreading, an exporter's datagrams go to whichever worker is least
+ * loaded, a run at a time; a datagram that changes decoding state (decode/state-carriers.ts: templates,
+ * options data) goes to every worker at the same place in each one's queue, so each learns it before any
+ * later datagram, and sequence numbers are checked on this thread in arrival order (spread.ts).
+ * The receive path calls push* which only appends to a shard's pending list; packing and posting happen
+ * after a short gather so a burst goes out as one message per worker.
  */
 export class WorkerPool {
   private shards: Shard[] = [];
@@ -62,6 +89,11 @@ export class WorkerPool {
   private readonly maxPerMessage: number;
   private readonly maxInflight: number;
   private readonly gatherMs: number;
+  private readonly carriers = new StateCarriers();
+  private readonly sequences = new SequenceMerge();
+  /** Spreading: the worker taking datagrams now, and how many more it takes before the next choice. */
+  private current = 0;
+  private runLeft = 0;
 
   constructor(private readonly opts: PoolOptions) {
     this.maxPerMessage = opts.maxPerMessage ?? 512;
@@ -89,22 +121,51 @@ export class WorkerPool {
     await Promise.all(this.shards.map((s) => new Promise((r) => s.worker.once('online', r))));
   }
 
+  /** Spreading datagrams over the workers (asked for, and more than one worker). */
+  get spreading(): boolean {
+    return this.opts.spread === true && this.shards.length > 1;
+  }
+
   /** false: the queue is full, the datagram was not taken (the caller counts queue_full). */
   pushDatagram(exporter: string, port: number, receivedAt: number, bytes: Uint8Array): boolean {
+    const copies = this.spreading && this.carriers.carriesState(exporter, bytes);
+    const inputs = copies ? this.shards.length : 1;
     if (
-      this.depthCount >= this.opts.queueCapacity ||
-      this.depthBytes + bytes.length > this.opts.queueMaxBytes
+      this.depthCount + inputs > this.opts.queueCapacity ||
+      this.depthBytes + inputs * bytes.length > this.opts.queueMaxBytes
     ) {
       return false;
     }
-    const s = this.shards[shardOf(exporter, this.shards.length)];
-    s.bufs.push(bytes);
-    s.exporters.push(exporter);
-    s.ports.push(port);
-    s.times.push(receivedAt);
-    s.pendingBytes += bytes.length;
+    const d = { exporter, port, receivedAt, bytes };
+    if (!this.spreading) {
+      this.enqueue(this.shards[shardOf(exporter, this.shards.length)], d);
+      return true;
+    }
+    const owner = this.nextSpreadShard();
+    const ticket = this.sequences.ticket();
+    for (const s of this.shards) {
+      if (s === owner) this.enqueue(s, d, { role: SPREAD, ticket });
+      else if (copies) this.enqueue(s, d, { role: COPY, ticket: -1 });
+    }
+    return true;
+  }
+
+  private enqueue(
+    s: Shard,
+    d: { exporter: string; port: number; receivedAt: number; bytes: Uint8Array },
+    spread?: { role: number; ticket: number },
+  ): void {
+    s.bufs.push(d.bytes);
+    s.exporters.push(d.exporter);
+    s.ports.push(d.port);
+    s.times.push(d.receivedAt);
+    if (spread) {
+      s.roles.push(spread.role);
+      s.tickets.push(spread.ticket);
+    }
+    s.pendingBytes += d.bytes.length;
     this.depthCount++;
-    this.depthBytes += bytes.length;
+    this.depthBytes += d.bytes.length;
     if (!s.scheduled) {
       s.scheduled = true;
       // A short wait gathers a whole burst into one message: every postMessage costs tens of µs on both
@@ -113,7 +174,25 @@ export class WorkerPool {
     } else if (s.exporters.length === this.maxPerMessage) {
       setImmediate(() => this.dispatch(s));
     }
-    return true;
+  }
+
+  /** The worker for the next spread datagram: the current one for a run, then the least loaded. */
+  private nextSpreadShard(): Shard {
+    if (this.runLeft === 0) {
+      let best = Number.POSITIVE_INFINITY;
+      this.shards.forEach((s, i) => {
+        let load = s.exporters.length;
+        for (const f of s.inflight) load += f.inputs;
+        if (load < best) {
+          best = load;
+          this.current = i;
+        }
+      });
+      // A run at a time keeps the messages to each worker full.
+      this.runLeft = this.opts.spreadRun ?? 64;
+    }
+    this.runLeft--;
+    return this.shards[this.current];
   }
 
   /** A TCP chunk: never refused (TCP pushes back instead, see isFull / whenBelow). */
@@ -146,29 +225,58 @@ export class WorkerPool {
     await Promise.all(this.shards.map((s) => this.request(s, 'drain')));
   }
 
-  async snapshot(): Promise<unknown[]> {
-    return Promise.all(this.shards.map((s) => this.request(s, 'snapshot')));
+  /**
+   * Decoder state of all workers as one SessionSnapshot-shaped object keyed by exporter (so a restart with
+   * another worker count restores it). Spreading, every worker knows every exporter's templates: one
+   * worker's entry stands for all (data held for a missing template is kept from that worker only).
+   */
+  async snapshot(): Promise<DecoderSnapshot> {
+    const snaps = (await Promise.all(
+      this.shards.map((s) => this.request(s, 'snapshot')),
+    )) as DecoderSnapshot[];
+    const exporters: Record<string, unknown> = {};
+    for (const s of snaps) Object.assign(exporters, s?.exporters ?? {});
+    return { version: 1, exporters };
   }
 
-  async restore(snapshots: readonly unknown[]): Promise<void> {
+  /**
+   * Restore what snapshot() saved: each exporter to the worker it is sharded to; spreading, to every
+   * worker, the data it held decoded by the first one only (the others learn from it).
+   */
+  async restore(saved: unknown): Promise<void> {
+    const exporters = (saved as { exporters?: Record<string, unknown> })?.exporters;
+    if (!exporters || typeof exporters !== 'object') return;
+    if (this.spreading) {
+      const snapshot = { version: 1, exporters };
+      await Promise.all(this.shards.map((s, i) => this.request(s, 'restore', { snapshot, copy: i > 0 })));
+      return;
+    }
+    const parts = this.shards.map(() => ({ version: 1, exporters: {} as Record<string, unknown> }));
+    for (const [addr, v] of Object.entries(exporters)) parts[shardOf(addr, parts.length)].exporters[addr] = v;
     await Promise.all(
-      this.shards.map((s, i) => (snapshots[i] ? this.request(s, 'restore', snapshots[i]) : null)),
+      this.shards.map((s, i) => this.request(s, 'restore', { snapshot: parts[i], copy: false })),
     );
   }
 
-  async stats(): Promise<{ domains: DomainStats[]; pending: number }[]> {
-    return (await Promise.all(this.shards.map((s) => this.request(s, 'stats')))) as {
+  /** Per (exporter, protocol, domain), every worker's stats as one; data sets waiting for templates. */
+  async stats(): Promise<{ domains: DomainStats[]; pending: number }> {
+    const parts = (await Promise.all(this.shards.map((s) => this.request(s, 'stats')))) as {
       domains: DomainStats[];
       pending: number;
     }[];
+    return {
+      domains: mergeDomains(
+        parts.map((p) => p.domains),
+        this.sequences,
+      ),
+      pending: parts.reduce((n, p) => n + p.pending, 0),
+    };
   }
 
-  /** Exporter health from every worker (an exporter belongs to one worker, so no merging). */
+  /** Exporter health, every worker's as one per (exporter, protocol, domain). */
   async exporterHealth(): Promise<ExporterHealth[]> {
-    const parts = (await Promise.all(
-      this.shards.map((s) => this.request(s, 'health')),
-    )) as ExporterHealth[][];
-    return parts.flat();
+    const parts = (await Promise.all(this.shards.map((s) => this.request(s, 'health')))) as WorkerHealth[];
+    return mergeHealth(parts, this.sequences);
   }
 
   async stop(): Promise<void> {
@@ -196,6 +304,8 @@ export class WorkerPool {
       exporters: [],
       ports: [],
       times: [],
+      roles: [],
+      tickets: [],
       pendingBytes: 0,
       inflight: [],
       scheduled: false,
@@ -219,6 +329,9 @@ export class WorkerPool {
     let lostBytes = shard.pendingBytes;
     for (const f of shard.inflight) lostBytes += f.bytes;
     this.settle(lost, lostBytes);
+    // Lost datagrams are not waited for by the sequence check (their loss is counted as decode-side).
+    this.sequences.settle(shard.tickets);
+    for (const f of shard.inflight) if (f.tickets) this.sequences.settle(f.tickets);
     for (const r of shard.replies.values()) r.reject(new Error('decode worker died'));
     this.opts.onWorkerExit?.(index, lost, err);
     void shard.worker.terminate();
@@ -235,6 +348,7 @@ export class WorkerPool {
       return;
     }
     const f = shard.inflight.shift();
+    if (f?.tickets) this.sequences.settle(f.tickets, m.sequences);
     if (m.packed) {
       m.records = unpackRecords(m.packed);
       m.packed = undefined;
@@ -296,8 +410,14 @@ export class WorkerPool {
       s.ports.splice(0, n);
       s.times.splice(0, n);
       s.pendingBytes -= total;
-      s.inflight.push({ inputs: n, bytes: total, dgram: true });
-      this.post(s, { t: 'dgrams', exporters, ports, times, offsets, data }, [data]);
+      const batch: DatagramBatch = { t: 'dgrams', exporters, ports, times, offsets, data };
+      let tickets: number[] | undefined;
+      if (s.roles.length) {
+        batch.roles = Uint8Array.from(s.roles.splice(0, n));
+        tickets = s.tickets.splice(0, n);
+      }
+      s.inflight.push({ inputs: n, bytes: total, dgram: true, tickets });
+      this.post(s, batch, [data]);
     }
   }
 

@@ -108,6 +108,11 @@ export class FlowDecoder {
     return this.health.report(this.session.stats(), this.session, now);
   }
 
+  /** Health of flows whose (exporter, protocol, domain) has no stats here (see HealthTracker.unmatched). */
+  unmatchedHealth(now = Date.now()): ExporterHealth[] {
+    return this.health.unmatched(this.session.stats(), this.session, now);
+  }
+
   pendingCount(): number {
     return this.session.pendingCount();
   }
@@ -116,8 +121,9 @@ export class FlowDecoder {
     return this.session.snapshot();
   }
 
-  restore(s: DecoderSnapshot): void {
-    this.session.restore(s);
+  /** `copy`: see DecodeSession.restore. */
+  restore(s: DecoderSnapshot, copy = false): void {
+    this.session.restore(s, copy);
   }
 
   private normalize(out: SessionOutput, dg: Datagram): FlowDecodeResult {

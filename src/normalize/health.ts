@@ -11,7 +11,7 @@ export type { ExporterHealth };
 
 import type { DecodeSession } from '../decode/session.js';
 import { type TemplateSlot, templateKey } from '../decode/template/state.js';
-import type { DomainStats } from '../decode/types.js';
+import { type DomainStats, newDomainStats } from '../decode/types.js';
 
 const WINDOW_S = 60;
 
@@ -94,6 +94,21 @@ export class HealthTracker {
     const steps = Math.min(second - t.ringSecond, WINDOW_S);
     for (let i = 1; i <= steps; i++) t.ring[(t.ringSecond + i) % WINDOW_S] = 0;
     t.ringSecond = second;
+  }
+
+  /**
+   * Flows seen under a (exporter, protocol, domain) this decoder has no stats for (an sFlow agent address
+   * that is not the datagram's source): when several workers share an exporter, another may have them.
+   */
+  unmatched(stats: readonly DomainStats[], session: DecodeSession, now: number): ExporterHealth[] {
+    const known = new Set(stats.map((d) => keyOf(d.exporter, d.protocol, d.domain)));
+    const rest: DomainStats[] = [];
+    for (const key of this.tracks.keys()) {
+      if (known.has(key)) continue;
+      const [exporter, protocol, domain] = key.split('|');
+      rest.push(newDomainStats(exporter, protocol as ProtocolType, Number(domain)));
+    }
+    return this.report(rest, session, now);
   }
 
   report(stats: readonly DomainStats[], session: DecodeSession, now: number): ExporterHealth[] {

@@ -3,7 +3,7 @@
  * IpfixStreamFramer cuts the stream into messages). Pure: bytes + the exporter's template state in,
  * records + typed errors out; nothing throws to the caller.
  */
-import { type ExporterState, trackSequence } from '../state.js';
+import { type ExporterState, noteSequence } from '../state.js';
 import {
   caught,
   errorAt,
@@ -44,6 +44,7 @@ export function decodeIpfix(dg: Datagram, state: ExporterState): DecodeOutput<Te
     exportTime: u32(4),
     sysUptime: null,
     sequence: u32(8),
+    copy: dg.copy === true,
   };
   const out = newOutput(state, hdr);
   const length = (b[2] << 8) | b[3];
@@ -61,9 +62,8 @@ export function decodeIpfix(dg: Datagram, state: ExporterState): DecodeOutput<Te
   }
   walkSets(state, hdr, b, end, out);
   // RFC 7011 section 3.1: the sequence number counts data records (options data included) of the domain.
-  trackSequence(out.stats, hdr.sequence, out.ownDataRecords);
   // Held sets hide how many records this message carried: do not count the next message's start as loss.
-  if (out.held > 0) out.stats.lastSequence = null;
+  noteSequence(dg, out.stats, { sequence: hdr.sequence, advance: out.ownDataRecords, forget: out.held > 0 });
   return finishOutput(out);
 }
 

@@ -1,7 +1,7 @@
 import { asDecodeError, DecodeError } from '../../core/errors.js';
 import { ipv4ToString } from '../../core/ip.js';
 import { ByteReader } from '../../wire/reader.js';
-import { type ExporterState, trackSequence } from '../state.js';
+import { type ExporterState, noteSequence } from '../state.js';
 import type { Datagram, DecodeOutput } from '../types.js';
 import { V5_HEADER_LEN, V5_RECORD_LEN, type V5Header, type V5Record } from './types.js';
 
@@ -96,7 +96,7 @@ export function decodeNetflowV5(dg: Datagram, state: ExporterState): DecodeOutpu
   for (let i = 0; i < n; i++) records.push(parseRecord(b, dv, V5_HEADER_LEN + i * V5_RECORD_LEN, header));
   stats.records += n;
   // The v5 sequence counts flows: the next datagram should start at sequence + count (Cisco v5 format).
-  trackSequence(stats, header.sequence, header.count > present ? n : header.count);
+  noteSequence(dg, stats, { sequence: header.sequence, advance: header.count > present ? n : header.count });
   for (const e of errors) stats.errors[e.code] = (stats.errors[e.code] ?? 0) + 1;
   return { records, errors };
 }

@@ -3,7 +3,7 @@
  * options templates id 1, data >= 256) until the end of the datagram. Trailing zero-fill (Palo Alto pads
  * datagrams) ends the walk silently. Pure: bytes + the exporter's template state in, records + errors out.
  */
-import { type ExporterState, trackSequence } from '../state.js';
+import { type ExporterState, noteSequence } from '../state.js';
 import {
   caught,
   errorAt,
@@ -41,10 +41,11 @@ export function decodeNetflowV9(dg: Datagram, state: ExporterState): DecodeOutpu
     exportTime: u32(8),
     sysUptime: u32(4),
     sequence: u32(12),
+    copy: dg.copy === true,
   };
   const out = newOutput(state, hdr);
   // RFC 3954 section 5.1: the sequence number counts export packets of this source id.
-  trackSequence(out.stats, hdr.sequence, 1);
+  noteSequence(dg, out.stats, { sequence: hdr.sequence, advance: 1 });
   walkFlowSets(state, hdr, b, out);
   return finishOutput(out);
 }

@@ -3,7 +3,7 @@
  * length. Pure: bytes + ExporterState in, samples + typed errors out; never throws.
  *
  * Accounting, per (exporter, sub-agent id) in `state.domain('sflow_v5', subAgentId)`:
- * - the datagram sequence number (one per datagram: trackSequence advance 1);
+ * - the datagram sequence number (one per datagram: advance 1);
  * - unknown sample types, unknown flow/counter records: skipped by their length and counted under
  *   `stats.errors.unsupported` (they are not DecodeErrors: the datagram is well-formed). Unknown records
  *   are also kept raw in the sample (kind 'unknown' / name null) so nothing is lost;
@@ -12,7 +12,7 @@
 import { asDecodeError, DecodeError } from '../../core/errors.js';
 import { ipv4ToString, ipv6ToString } from '../../core/ip.js';
 import { ByteReader } from '../../wire/reader.js';
-import { type ExporterState, trackSequence } from '../state.js';
+import { type ExporterState, noteSequence } from '../state.js';
 import type { Datagram, DecodeOutput } from '../types.js';
 import { fail, parseSample, type SampleSink } from './samples.js';
 import type { SflowDatagramHeader, SflowSample } from './types.js';
@@ -56,7 +56,7 @@ export function decodeSflow(dg: Datagram, state: ExporterState): DecodeOutput<Sf
   }
   const stats = state.domain('sflow_v5', header.subAgentId);
   stats.datagrams++;
-  trackSequence(stats, header.sequence, 1);
+  noteSequence(dg, stats, { sequence: header.sequence, advance: 1 });
   const sink: SampleSink = {
     errors,
     ctx: { exporter: dg.exporter, version: 5, domain: header.subAgentId, agent: header.agent },

@@ -12,6 +12,8 @@ export interface MessageHeader {
   /** v9 only, ms. */
   sysUptime: number | null;
   sequence: number;
+  /** A copy for state only (Datagram.copy): templates and options data are learned, nothing is emitted. */
+  copy?: boolean;
 }
 
 /** Accumulates one message's output. */
@@ -23,4 +25,6 @@ export interface MessageOutput {
   /** Sets of this message held for a missing template. */
   held: number;
   stats: DomainStats;
+  /** The message is a copy (MessageHeader.copy). */
+  copy: boolean;
 }

@@ -13,8 +13,8 @@ import type { TemplateRecord } from './types.js';
 
 export function newOutput(state: ExporterState, hdr: MessageHeader): MessageOutput {
   const stats = state.domain(protocolOf(hdr.version), hdr.domain);
-  stats.datagrams++;
-  return { records: [], errors: [], ownDataRecords: 0, held: 0, stats };
+  if (!hdr.copy) stats.datagrams++;
+  return { records: [], errors: [], ownDataRecords: 0, held: 0, stats, copy: hdr.copy === true };
 }
 
 export function errorAt(
@@ -41,9 +41,13 @@ export function caught(
   return asDecodeError(err, { exporter: hdr.exporter, version: hdr.version, domain: hdr.domain, ...extra });
 }
 
-/** Close a message: count records and errors into the domain stats. */
+/**
+ * Close a message: count records and errors into the domain stats. A copy's errors are its owner's to
+ * report; its records are those its template released from this worker's own held sets.
+ */
 export function finishOutput(out: MessageOutput): DecodeOutput<TemplateRecord> {
   out.stats.records += out.records.length;
+  if (out.copy) return { records: out.records, errors: [] };
   for (const e of out.errors) out.stats.errors[e.code] = (out.stats.errors[e.code] ?? 0) + 1;
   return { records: out.records, errors: out.errors };
 }

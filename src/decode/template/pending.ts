@@ -36,9 +36,12 @@ export function holdSet(q: PendingQueue, set: PendingSet): DecodeError[] {
   q.sets.push(set);
   q.bytes += set.body.length;
   while (q.sets.length > PENDING_MAX_SETS || q.bytes > PENDING_MAX_BYTES) {
-    const old = q.sets.shift()!;
+    // Copies (MessageHeader.copy) go first, silently: the worker that owns each holds the set itself.
+    const copy = q.sets.findIndex((s) => s.header.copy);
+    const old = q.sets.splice(copy >= 0 ? copy : 0, 1)[0];
     q.bytes -= old.body.length;
-    evicted.push(evictionError(old, 'data set waiting for its template evicted (pending budget full)'));
+    if (!old.header.copy)
+      evicted.push(evictionError(old, 'data set waiting for its template evicted (pending budget full)'));
   }
   return evicted;
 }

@@ -3,11 +3,12 @@
  * for it), decoding or holding a data set. Version-specific template parsing lives in netflow9/ and ipfix/.
  */
 import type { ExporterState } from '../state.js';
+import { newDomainStats } from '../types.js';
 import type { MessageHeader, MessageOutput } from './context.js';
 import { holdSet, takePending } from './pending.js';
 import { compileTemplate, type RawField, sameDefinition, type TemplateHead } from './plan.js';
 import { decodeDataSet } from './records.js';
-import { putTemplate, type TemplateSlot, templateKey, templateSlot } from './state.js';
+import { protocolOf, putTemplate, type TemplateSlot, templateKey, templateSlot } from './state.js';
 import type { Template } from './types.js';
 
 /**
@@ -32,8 +33,26 @@ export function installTemplate(
 function flushPending(slot: TemplateSlot, t: Template, out: MessageOutput): void {
   if (slot.pending.sets.length === 0) return;
   for (const p of takePending(slot.pending, t.version, t.domain, t.id)) {
-    decodeDataSet(slot.sampling, t, p.header, p.body, 0, p.body.length, out, true);
+    if (p.header.copy) learnOnly(slot, t, p.header, p.body);
+    else decodeDataSet(slot.sampling, t, p.header, p.body, 0, p.body.length, out, true);
   }
+}
+
+/**
+ * A copy's data set (Datagram.copy): options data teaches this worker the sampling it carries; its records
+ * and errors are the owner's, and flow data is the owner's alone.
+ */
+function learnOnly(slot: TemplateSlot, t: Template, hdr: MessageHeader, body: Uint8Array): void {
+  if (t.kind !== 'options') return;
+  const scratch: MessageOutput = {
+    records: [],
+    errors: [],
+    ownDataRecords: 0,
+    held: 0,
+    stats: newDomainStats(hdr.exporter, protocolOf(hdr.version), hdr.domain),
+    copy: true,
+  };
+  decodeDataSet(slot.sampling, t, hdr, body, 0, body.length, scratch);
 }
 
 /**
@@ -72,8 +91,13 @@ export function handleDataSet(
   const slot = templateSlot(state);
   const t = slot.templates.get(templateKey(hdr.version, hdr.domain, setId));
   if (end <= start) return 0;
+  if (t && hdr.copy) {
+    learnOnly(slot, t, hdr, buf.subarray(start, end));
+    return 0;
+  }
   if (t) return decodeDataSet(slot.sampling, t, hdr, buf, start, end, out);
-  out.held++;
+  // A copy holds the set too: if an options template comes for it, this worker learns its sampling.
+  if (!hdr.copy) out.held++;
   for (const e of holdSet(slot.pending, { header: hdr, setId, body: buf.slice(start, end) }))
     out.errors.push(e);
   return 0;

@@ -82,8 +82,11 @@ function restorePairs(into: Map<string, number>, pairs: unknown): void {
   }
 }
 
-/** Replace nothing, add everything valid from `snap` (unknown or corrupt entries are skipped). */
-export function restoreTemplateState(state: ExporterState, snap: unknown): void {
+/**
+ * Replace nothing, add everything valid from `snap` (unknown or corrupt entries are skipped). `copy`: the
+ * held data sets are another worker's to decode (their header marked as a copy's: this one only learns).
+ */
+export function restoreTemplateState(state: ExporterState, snap: unknown, copy = false): void {
   const s = snap as Partial<SlotSnap> | null;
   if (!s || typeof s !== 'object' || s.format !== 'flowlens.template.v1') return;
   const slot = templateSlot(state);
@@ -99,13 +102,15 @@ export function restoreTemplateState(state: ExporterState, snap: unknown): void 
       continue;
     const body = new Uint8Array(Buffer.from(p.b, 'base64'));
     if (slot.pending.sets.length >= 256 || slot.pending.bytes + body.length > 1 << 20) break;
-    slot.pending.sets.push({ header: p.h, setId: p.s, body });
+    slot.pending.sets.push({ header: copy ? { ...p.h, copy } : p.h, setId: p.s, body });
     slot.pending.bytes += body.length;
   }
 }
 
-/** Data sets held for a template that has not arrived yet. */
+/** Data sets held for a template that has not arrived yet (not counting copies: their owner holds them). */
 export function pendingCount(state: ExporterState): number {
-  const slot = state.slots.get('template') as { pending?: { sets: unknown[] } } | undefined;
-  return slot?.pending?.sets.length ?? 0;
+  const slot = state.slots.get('template') as { pending?: { sets: { header: MessageHeader }[] } } | undefined;
+  let n = 0;
+  for (const s of slot?.pending?.sets ?? []) if (!s.header.copy) n++;
+  return n;
 }
