@@ -12,7 +12,7 @@ import { type Benchmark, type BenchResult, type Measured, measure, median } from
 const START = 1_700_000_000_000;
 const EXPORTER = '192.0.2.10';
 
-interface Prebuilt {
+export interface Prebuilt {
   packets: Uint8Array[];
   times: number[];
   /** Exporter address per datagram (one exporter unless mixed). */
@@ -22,7 +22,7 @@ interface Prebuilt {
 }
 
 /** Datagrams holding at least `records` flow records (sFlow: flow samples), 1 ms apart. */
-function prebuild(opts: ExporterOptions, records: number): Prebuilt {
+export function prebuild(opts: ExporterOptions, records: number): Prebuilt {
   const exp = createExporter({ seed: 1, bootTime: START - 3_600_000, ...opts });
   const packets: Uint8Array[] = [];
   const times: number[] = [];
@@ -87,7 +87,7 @@ function workerPath(pb: Prebuilt, encode: boolean): number {
 }
 
 /** Datagrams from several exporters in turn (a collector's real input), at least `records` records. */
-function prebuildMixed(exporters: ExporterOptions[], records: number): Prebuilt {
+export function prebuildMixed(exporters: ExporterOptions[], records: number): Prebuilt {
   const src = new PacketSource({
     start: START,
     packetsPerSecond: 1000,

@@ -19,6 +19,7 @@ import { depsBenchmarks } from './deps-map.js';
 import { e2eBenchmarks } from './e2e.js';
 import { e2eQueryBenchmarks } from './e2e-queries.js';
 import { type Benchmark, type BenchResult, fmt, missedTargets, targetText } from './harness.js';
+import { poolBenchmarks } from './pool.js';
 import { queryBenchmarks } from './queries.js';
 import { storageChdbBenchmarks } from './storage-chdb.js';
 import { storagePostgresBenchmarks } from './storage-postgres.js';
@@ -27,6 +28,7 @@ import { uiBenchmarks } from './ui.js';
 
 const ALL: Benchmark[] = [
   ...decodeBenchmarks,
+  ...poolBenchmarks,
   ...storagePostgresBenchmarks,
   ...storageChdbBenchmarks,
   ...e2eBenchmarks,

@@ -5,7 +5,8 @@ import { type Datagram, type DomainStats, newDomainStats } from './types.js';
  * Everything the decoders remember about one exporter address. Each protocol keeps its private state
  * (templates, sampling tables, pending data) in a named slot it creates on first use, so decoders stay
  * independent of each other; the session snapshots and restores the slots (decode/session.ts).
- * One exporter's state is owned by one worker at a time (ingest shards by exporter).
+ * Each decode worker keeps its own (ingest spreads an exporter over the workers and sends every one of
+ * them the datagrams that change this state: decode/state-carriers.ts).
  */
 export class ExporterState {
   readonly stats = new Map<string, DomainStats>();

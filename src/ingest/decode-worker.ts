@@ -16,7 +16,7 @@ import { packRecords } from './record-codec.js';
 import { RingWriter } from './row-ring.js';
 
 /**
- * Decode worker: owns the template/sampling state of the exporters sharded to it (one FlowDecoder), decodes
+ * Decode worker: the template/sampling state of the exporters it is sent (one FlowDecoder), decodes
  * what the receive thread sends and returns the records of each input message as one message.
  */
 const init = (workerData?.init ?? {}) as WorkerInit;

@@ -2,7 +2,8 @@
  * Exporter health as the collector sees it, per (exporter, protocol, observation domain): what the decode
  * session counts (datagrams, records, sequence loss, decode errors, templates) plus what only the
  * normalized records tell (flows per second over the last minute, the sampling rates applied and where
- * each came from, last seen). Computed in the worker that owns the exporter; GET /api/v1/exporters.
+ * each came from, last seen). Computed in each decode worker, merged by the pool
+ * (ingest/spread.ts); GET /api/v1/exporters.
  */
 import type { ExporterHealth } from '../core/exporter-health.js';
 import { type FlowRecord, isFlow, type ProtocolType } from '../core/record.js';
