@@ -66,6 +66,8 @@ interface Shard {
   scheduled: boolean;
   replies: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
   stopping: boolean;
+  /** A replacement worker learning its siblings' decoder state: nothing is posted to it meanwhile. */
+  warming: boolean;
   /** The worker's ring of encoded rows (when the store encodes rows in the workers). */
   ring: RingReader | null;
 }
@@ -178,9 +180,10 @@ export class WorkerPool {
 
   /** The worker for the next spread datagram: the current one for a run, then the least loaded. */
   private nextSpreadShard(): Shard {
-    if (this.runLeft === 0) {
+    if (this.runLeft === 0 || this.shards[this.current].warming) {
       let best = Number.POSITIVE_INFINITY;
       this.shards.forEach((s, i) => {
+        if (s.warming) return;
         let load = s.exporters.length;
         for (const f of s.inflight) load += f.inputs;
         if (load < best) {
@@ -311,6 +314,7 @@ export class WorkerPool {
       scheduled: false,
       replies: new Map(),
       stopping: false,
+      warming: false,
       ring: ringMemory ? new RingReader(ringMemory) : null,
     };
     worker.on('message', (m: FromWorker) => this.onMessage(shard, index, m));
@@ -335,8 +339,30 @@ export class WorkerPool {
     for (const r of shard.replies.values()) r.reject(new Error('decode worker died'));
     this.opts.onWorkerExit?.(index, lost, err);
     void shard.worker.terminate();
-    // A fresh worker takes over the shard; the dead one's templates are relearned from the exporters.
+    // A fresh worker takes over the shard; it relearns templates from the exporters (spreading: from a sibling).
     this.shards[index] = this.spawn(index);
+    if (this.spreading) void this.warm(index);
+  }
+
+  /**
+   * Spreading, a replacement worker starts from a sibling's decoder state (templates, options) instead of
+   * holding every data set until each exporter's next template refresh. It takes no spread datagrams until
+   * then; the copies queued for it meanwhile are posted after the snapshot, so replaying them leaves it
+   * where its siblings are.
+   */
+  private async warm(index: number): Promise<void> {
+    const shard = this.shards[index];
+    shard.warming = true;
+    try {
+      const sibling = this.shards.find((s) => s !== shard && !s.stopping);
+      const snapshot = sibling ? await this.request(sibling, 'snapshot') : null;
+      if (snapshot && this.shards[index] === shard)
+        void this.request(shard, 'restore', { snapshot, copy: true });
+    } catch {
+      // The sibling died too: the exporters' next template refreshes teach it.
+    }
+    shard.warming = false;
+    this.dispatch(shard);
   }
 
   private onMessage(shard: Shard, index: number, m: FromWorker): void {
@@ -386,6 +412,7 @@ export class WorkerPool {
 
   private dispatch(s: Shard): void {
     s.scheduled = false;
+    if (s.warming) return;
     while (s.exporters.length && this.countDatagramMessages(s) < this.maxInflight) {
       const n = Math.min(s.exporters.length, this.maxPerMessage);
       let total = 0;

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../core/record.js';
 import { listCaptures } from '../decode/testing/corpus.js';
 import type { Datagram } from '../decode/types.js';
+import { createExporter } from '../gen/index.js';
 import { FlowDecoder } from '../normalize/flow-decoder.js';
 import { readCapture } from '../wire/pcap.js';
 import { WorkerPool } from './pool.js';
@@ -102,5 +104,44 @@ describe('one exporter spread over the decode workers', () => {
     const lossy = all.filter((_, i) => i % 5 !== 2);
     const { health } = await compareWithOneDecoder(lossy, 2);
     expect(health.reduce((n, h) => n + h.sequence.lost, 0)).toBeGreaterThan(0);
+  });
+
+  it('a worker that dies is replaced by one that knows what its siblings know', async () => {
+    // Templates in the first datagram only: a replacement that had to relearn them would hold the rest.
+    const exp = createExporter({ protocol: 'ipfix', seed: 4, exporterId: 2, templateRefresh: 1_000_000 });
+    const packets = Array.from({ length: 200 }, (_, i) => exp.next(1_700_000_000_000 + i));
+    let records = 0;
+    let died = 0;
+    const pool = new WorkerPool({
+      workers: 2,
+      spread: true,
+      spreadRun: 1,
+      queueCapacity: 10_000,
+      queueMaxBytes: 64 << 20,
+      init: {},
+      onBatch: (out) => {
+        records += out.records.length;
+      },
+      onWorkerExit: () => {
+        died++;
+      },
+    });
+    await pool.start();
+    const push = (ps: typeof packets) => {
+      for (const p of ps) expect(pool.pushDatagram('192.0.2.7', 1, 1_700_000_000_000, p.bytes)).toBe(true);
+    };
+    try {
+      push(packets.slice(0, 20));
+      await pool.drain();
+      // A worker thread that really ends (as after a bug or running out of memory).
+      await (pool as unknown as { shards: { worker: Worker }[] }).shards[1].worker.terminate();
+      await expect.poll(() => died).toBe(1);
+      push(packets.slice(20));
+      await pool.drain();
+      expect(records).toBe(exp.totals().flows);
+      expect((await pool.stats()).pending).toBe(0);
+    } finally {
+      await pool.stop();
+    }
   });
 });
