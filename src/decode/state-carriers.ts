@@ -30,11 +30,8 @@ export class StateCarriers {
   private scan(exporter: string, b: Uint8Array, version: 9 | 10): boolean {
     const domain = version === 9 ? u32(b, 16) : u32(b, 12);
     const key = `${exporter}|${version}|${domain}`;
+    // Created by a template set only: data from domains never defined (spoofed ones too) adds nothing.
     let kinds = this.kinds.get(key);
-    if (!kinds) {
-      kinds = new Map();
-      this.kinds.set(key, kinds);
-    }
     const end = version === 9 ? b.length : Math.min(b.length, u16(b, 2));
     const templateSet = version === 9 ? 0 : 2;
     const optionsSet = version === 9 ? 1 : 3;
@@ -46,8 +43,12 @@ export class StateCarriers {
       if (len < 4 || len > end - p) break; // zero-fill or corrupt: the decoder reports it
       if (id === templateSet || id === optionsSet) {
         state = true;
+        if (!kinds) {
+          kinds = new Map();
+          this.kinds.set(key, kinds);
+        }
         learn(kinds, { b, start: p + 4, end: p + len, version, options: id === optionsSet });
-      } else if (id >= 256 && kinds.get(id) !== 'data') state = true;
+      } else if (id >= 256 && kinds?.get(id) !== 'data') state = true;
       p += len;
     }
     return state;
