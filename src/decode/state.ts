@@ -74,6 +74,14 @@ export function noteSequence(
     dg.sequences.push({ exporter, protocol, domain, sequence: note.sequence, advance: note.advance, forget });
     return;
   }
+  checkSequence(s, { sequence: note.sequence, advance: note.advance, forget });
+}
+
+/** trackSequence of one noted datagram, here or where the notes of several workers are merged. */
+export function checkSequence(
+  s: DomainStats,
+  note: { sequence: number; advance: number; forget: boolean },
+): void {
   trackSequence(s, note.sequence, note.advance);
-  if (forget) s.lastSequence = null;
+  if (note.forget) s.lastSequence = null;
 }

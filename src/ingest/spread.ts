@@ -3,7 +3,7 @@
  * check in arrival order, and one view of the exporters' stats and health merged from every worker.
  */
 import type { ExporterHealth } from '../core/exporter-health.js';
-import { trackSequence } from '../decode/state.js';
+import { checkSequence } from '../decode/state.js';
 import { type DomainStats, newDomainStats, type SequenceNote } from '../decode/types.js';
 
 const keyOf = (exporter: string, protocol: string, domain: number) => `${exporter}|${protocol}|${domain}`;
@@ -11,7 +11,7 @@ const keyOf = (exporter: string, protocol: string, domain: number) => `${exporte
 /**
  * Each worker sees only some of an exporter's datagrams, so the workers note sequence numbers
  * (Datagram.sequences) and this checks them in the order the datagrams arrived, as one worker would have
- * (trackSequence). Every spread datagram takes a ticket on arrival and is settled once decoded (or lost).
+ * (checkSequence). Every spread datagram takes a ticket on arrival and is settled once decoded (or lost).
  */
 export class SequenceMerge {
   private issued = 0;
@@ -40,11 +40,6 @@ export class SequenceMerge {
     }
   }
 
-  /** Datagrams that took a ticket and are not checked yet (decoding, or waiting for an earlier one). */
-  get unsettled(): number {
-    return this.issued - this.next;
-  }
-
   /**
    * The sequence figures checked here for (exporter, protocol, domain), if any. The workers' own figures
    * for it are of datagrams not spread (TCP streams) and add up with these.
@@ -60,8 +55,7 @@ export class SequenceMerge {
       s = newDomainStats(note.exporter, note.protocol, note.domain);
       this.domains.set(key, s);
     }
-    trackSequence(s, note.sequence, note.advance);
-    if (note.forget) s.lastSequence = null;
+    checkSequence(s, note);
   }
 }
 
