@@ -6,8 +6,11 @@
  * - first-page JavaScript: the scripts the browser loads for `/`, gzip-compressed (what a server sending
  *   gzip would send; serve itself sends them uncompressed).
  * - graph: a generated 5,000-node / 20,000-edge graph (/dependencies?generate=5000x20000): ForceAtlas2 time
- *   in the worker, and frames per second while the camera pans and zooms every animation frame, zoomed in
- *   (hosts) and zoomed out (one node per group: src/graph/cluster.ts).
+ *   in the worker, what one full draw costs (the longest frame after it, as the view measures it), and frames
+ *   per second while the camera pans and zooms every animation frame, zoomed in (hosts) and zoomed out (one
+ *   node per group: src/graph/cluster.ts), then by mouse drags and wheel zooms (with the longest frame and
+ *   the full draws in that time). Where a draw is slower than a frame at 30 fps, camera moves show the last
+ *   frame moved by the compositor (ui/src/graph/motion.ts), drawn again once the camera rests.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,21 +73,58 @@ function cameraFps(page: Page, ratio: string): Promise<number> {
   })`) as Promise<number>;
 }
 
+/** Until ten frames in a row came within 50 ms of each other: the draws a view change asked for are done. */
+function untilQuiet(page: Page): Promise<unknown> {
+  return page.evaluate(`new Promise((resolve) => {
+    let prev = performance.now();
+    let calm = 0;
+    const frame = (t) => {
+      calm = t - prev < 50 ? calm + 1 : 0;
+      prev = t;
+      if (calm >= 10) resolve(true);
+      else requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  })`);
+}
+
 async function graph(page: Page, url: string, nodes: number, edges: number) {
   const t0 = Date.now();
   await page.goto(`${url}/dependencies?generate=${nodes}x${edges}`);
   await page.waitForFunction('window.__flowlensBench !== undefined', undefined, { timeout: 120_000 });
   const shown = Date.now() - t0;
   const layoutMs = (await page.evaluate('window.__flowlensBench.layoutMs')) as number;
+  // The view times its draws (ui/src/graph/motion.ts) before it knows how to show a camera move: by drawing
+  // every frame, or by moving a copy of the last one when a draw takes longer than a frame at 30 fps.
+  await page.waitForFunction(
+    `(() => { const g = document.querySelector('[data-testid=graph]');
+      return g.dataset.frameMs && (g.dataset.motion === 'copy' || Number(g.dataset.frameMs) <= 1000 / 30); })()`,
+    undefined,
+    { timeout: 60_000 },
+  );
+  const motionKnown = Date.now() - t0;
+  const graphData = (k: string) => page.getByTestId('graph').getAttribute(`data-${k}`);
+  const drawMs = Number(await graphData('frame-ms'));
+  const motion = await graphData('motion');
+  await untilQuiet(page);
   const fps = await cameraFps(page, '0.6 + 0.4 * Math.sin(s)');
   // Zoomed out past the cluster threshold (CLUSTER_RATIO 1.5): one node per group of 50 hosts is drawn.
+  await untilQuiet(page);
   const clusteredFps = await cameraFps(page, '2.2 + 0.5 * Math.sin(s)');
-  // The same by mouse: drags and wheel turns, as a person would (sigma hides edges while the camera moves).
+  // The same by mouse: drags and wheel turns, as a person would.
   const box = (await page.getByTestId('graph').boundingBox())!;
   const cx = box.x + box.width / 2;
   const cy = box.y + box.height / 2;
+  // From the whole graph (ratio 1): the wheel steps (1 -> 0.59 -> 1) stay below the cluster threshold.
   await page.evaluate(
-    `window.__frames = 0; (function f() { window.__frames++; requestAnimationFrame(f); })()`,
+    `window.__flowlensBench.sigma.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 })`,
+  );
+  await untilQuiet(page);
+  // Every animation frame's time while the mouse moves; fps and the longest gap from them.
+  await page.evaluate(
+    `window.__frameTimes = []; window.__recording = true;
+     (function f() { window.__frameTimes.push(performance.now()); if (window.__recording) requestAnimationFrame(f); })();
+     window.__draws = 0; window.__flowlensBench.sigma.on('afterRender', () => window.__draws++);`,
   );
   const t1 = Date.now();
   for (let i = 0; Date.now() - t1 < 4000; i++) {
@@ -94,8 +134,25 @@ async function graph(page: Page, url: string, nodes: number, edges: number) {
     await page.mouse.up();
     await page.mouse.wheel(0, i % 2 ? 240 : -240);
   }
-  const mouseFps = ((await page.evaluate('window.__frames')) as number) / ((Date.now() - t1) / 1000);
-  return { shown, layoutMs, fps, clusteredFps, mouseFps };
+  const mouse = (await page.evaluate(`(() => {
+    window.__recording = false;
+    const t = window.__frameTimes;
+    let longest = 0;
+    for (let i = 1; i < t.length; i++) longest = Math.max(longest, t[i] - t[i - 1]);
+    return { fps: (t.length - 1) / ((t[t.length - 1] - t[0]) / 1000), longest, draws: window.__draws };
+  })()`)) as { fps: number; longest: number; draws: number };
+  return {
+    shown,
+    layoutMs,
+    motionKnown,
+    drawMs,
+    motion,
+    fps,
+    clusteredFps,
+    mouseFps: mouse.fps,
+    mouseDraws: mouse.draws,
+    mouseLongest: mouse.longest,
+  };
 }
 
 async function run(opts: { scale: number; repeats: number }): Promise<BenchResult> {
@@ -125,6 +182,16 @@ async function run(opts: { scale: number; repeats: number }): Promise<BenchResul
     figures.push(
       { label: `graph ${nodes}/${edges}: layout (worker)`, value: g.layoutMs, unit: 'ms' },
       { label: `graph ${nodes}/${edges}: navigation to drawn`, value: g.shown, unit: 'ms' },
+      {
+        label: `graph ${nodes}/${edges}: one full draw (longest frame after it)`,
+        value: g.drawMs,
+        unit: 'ms',
+      },
+      {
+        label: `graph ${nodes}/${edges}: navigation to camera moves shown (${g.motion})`,
+        value: g.motionKnown,
+        unit: 'ms',
+      },
       { label: `graph ${nodes}/${edges}: camera every frame`, value: g.fps, unit: 'fps' },
       {
         label: `graph ${nodes}/${edges}: camera every frame, zoomed out (clusters)`,
@@ -132,12 +199,15 @@ async function run(opts: { scale: number; repeats: number }): Promise<BenchResul
         unit: 'fps',
       },
       { label: `graph ${nodes}/${edges}: mouse pan/zoom`, value: g.mouseFps, unit: 'fps' },
+      { label: `graph ${nodes}/${edges}: full draws during those 4 s`, value: g.mouseDraws, unit: '' },
+      { label: `graph ${nodes}/${edges}: longest frame during those 4 s`, value: g.mouseLongest, unit: 'ms' },
     );
     return {
       figures,
       notes: [
         'headless Debian Chromium with SwiftShader (software WebGL) on a shared 2-core machine',
         'layout: ForceAtlas2, 60 iterations with Barnes-Hut (graphology inferSettings), in a Web Worker',
+        'camera moves: the last frame moved by the compositor when a draw is slower than 1/30 s (graph/motion.ts)',
       ],
     };
   } finally {

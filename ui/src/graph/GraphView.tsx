@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 import Sigma from 'sigma';
 import { extremityArrow, pathLine } from 'sigma/rendering';
 import { CLUSTER_RATIO } from './cluster';
+import { moveDrawnFrameWhenSlow } from './motion';
 
 export type Selection = { node: string } | { edge: string } | null;
 
@@ -28,12 +29,11 @@ export function GraphView({ graph, clusters, onSelect, onReady }: GraphViewProps
       settings: {
         renderEdgeLabels: !big,
         enableEdgeEvents: !big,
-        hideEdgesOnMove: big,
-        hideLabelsOnMove: big,
         labelRenderedSizeThreshold: big ? 12 : 4,
       },
       primitives: { edges: { paths: [pathLine()], extremities: [extremityArrow()], defaultHead: 'arrow' } },
     } as ConstructorParameters<typeof Sigma>[2]);
+    const detach = moveDrawnFrameWhenSlow(s, el);
     s.on('clickNode', ({ node }) => select.current({ node }));
     s.on('clickEdge', ({ edge }) => select.current({ edge }));
     s.on('clickStage', () => select.current(null));
@@ -52,7 +52,10 @@ export function GraphView({ graph, clusters, onSelect, onReady }: GraphViewProps
     });
     mark();
     onReady?.(s);
-    return () => s.kill();
+    return () => {
+      detach();
+      s.kill();
+    };
   }, [graph, clusters]);
   return (
     <div className="graph" data-testid="graph" data-nodes={graph.order} data-edges={graph.size} ref={host} />
