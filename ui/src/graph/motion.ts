@@ -95,6 +95,9 @@ export function moveDrawnFrameWhenSlow(s: Sigma, el: HTMLElement): () => void {
     stage.style.visibility = 'visible';
   };
   const afterRender = () => {
+    // This draw applied everything asked for until now (data, state, camera): nothing waits any more.
+    deferred = false;
+    clearTimeout(rest);
     drawn = null;
     if (slow) {
       // Same task as the draw: the WebGL drawing buffer is still there to copy.
