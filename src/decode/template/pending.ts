@@ -38,7 +38,7 @@ export function holdSet(q: PendingQueue, set: PendingSet): DecodeError[] {
   while (q.sets.length > PENDING_MAX_SETS || q.bytes > PENDING_MAX_BYTES) {
     // Copies (MessageHeader.copy) go first, silently: the worker that owns each holds the set itself.
     const copy = q.sets.findIndex((s) => s.header.copy);
-    const old = q.sets.splice(copy >= 0 ? copy : 0, 1)[0];
+    const old = q.sets.splice(Math.max(copy, 0), 1)[0];
     q.bytes -= old.body.length;
     if (!old.header.copy)
       evicted.push(evictionError(old, 'data set waiting for its template evicted (pending budget full)'));

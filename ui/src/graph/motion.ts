@@ -1,20 +1,20 @@
 /**
  * Moving the drawn frame while the camera moves, where drawing a frame is slow.
  *
- * Without a GPU (software WebGL), sigma draws 5,000 nodes and 20,000 edges in one to two seconds, and a
+ * Without a GPU (software WebGL), sigma draws 5,000 nodes and 20,000 edges in about two seconds, and a
  * viewport a quarter the size draws about as slowly (the cost is in the primitives, not the pixels): hiding
- * edges and labels while moving still left ~6 fps. When
- * the frames after a draw show it took longer than SLOW_FRAME_MS, a camera move no longer redraws the graph:
- * a 2D copy of the last frame is shown instead, CSS-transformed to where the camera now is (the compositor
- * moves it at screen rate), and the graph is drawn again once the camera has rested REST_MS. Where drawing is
- * fast (a GPU), sigma keeps drawing every frame as it does by itself.
+ * edges and labels while moving still left ~6 fps. When the frames after a draw show it took longer than
+ * SLOW_FRAME_MS, a camera move no longer redraws the graph: a 2D copy of the last frame is shown instead,
+ * CSS-transformed to where the camera now is (the compositor moves it at screen rate), and the graph is drawn
+ * again once the camera has rested REST_MS. Where drawing is fast (a GPU), sigma keeps drawing every frame as
+ * it does by itself.
  *
  * What the copy cannot show while moving: parts of the graph that were outside the last frame (blank until
  * the rest), and nodes and labels keep their drawn pixel size while zooming (sigma redraws them at screen size).
  */
 import type Sigma from 'sigma';
 
-export const SLOW_FRAME_MS = 1000 / 30;
+const SLOW_FRAME_MS = 1000 / 30;
 const REST_MS = 150;
 /** Frames watched after a draw: the GPU work of a draw shows as a long interval in the first few. */
 const FRAMES_WATCHED = 5;
@@ -29,6 +29,9 @@ export function moveDrawnFrameWhenSlow(s: Sigma, el: HTMLElement): () => void {
   const camera = s.getCamera();
   const stage = s.getContainer().querySelector('canvas');
   if (!stage) return () => {};
+  let drawn: CameraState | null = null; // the camera of the frame in the copy
+  let slow = false;
+  let watch = 0;
   // With a copy, every draw sigma schedules (its camera listener's, a hover's, the start and end of a pan or
   // zoom changing the graph state, which comes just before the camera moves) waits until nothing has asked
   // for one and the camera has not moved for REST_MS: one draw then applies them all. sigma's camera
@@ -52,9 +55,6 @@ export function moveDrawnFrameWhenSlow(s: Sigma, el: HTMLElement): () => void {
   copy.setAttribute('aria-hidden', 'true');
   stage.after(copy);
   const ctx = copy.getContext('2d')!;
-  let drawn: CameraState | null = null; // the camera of the frame in the copy
-  let slow = false;
-  let watch = 0;
 
   const mark = () => {
     el.dataset.motion = drawn ? 'copy' : 'live';
@@ -140,7 +140,7 @@ export function moveDrawnFrameWhenSlow(s: Sigma, el: HTMLElement): () => void {
 }
 
 /** The CSS transform taking what was drawn under camera `from` to where camera `to` shows it. */
-export function transformBetween(s: Sigma, from: CameraState, to: CameraState): string {
+function transformBetween(s: Sigma, from: CameraState, to: CameraState): string {
   const a0 = s.framedGraphToViewport({ x: 0, y: 0 }, { cameraState: from });
   const a1 = s.framedGraphToViewport({ x: 1, y: 1 }, { cameraState: from });
   const b0 = s.framedGraphToViewport({ x: 0, y: 0 }, { cameraState: to });
