@@ -91,6 +91,21 @@ function untilQuiet(page: Page): Promise<unknown> {
   })`);
 }
 
+/** Records every animation frame's time in the page; the function returned stops and answers them. */
+async function recordFrames(page: Page): Promise<() => Promise<number[]>> {
+  await page.evaluate(
+    `window.__frameTimes = []; window.__recording = true;
+     (function f() { window.__frameTimes.push(performance.now()); if (window.__recording) requestAnimationFrame(f); })();`,
+  );
+  return async () => (await page.evaluate('window.__recording = false, window.__frameTimes')) as number[];
+}
+
+function longestGap(times: readonly number[]): number {
+  let longest = 0;
+  for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
+  return longest;
+}
+
 async function graph(page: Page, url: string, nodes: number, edges: number) {
   const t0 = Date.now();
   await page.goto(`${url}/dependencies?generate=${nodes}x${edges}`);
@@ -121,26 +136,18 @@ async function graph(page: Page, url: string, nodes: number, edges: number) {
   // Back to the whole graph (ratio 1; the wheel steps below, 1 -> 0.59 -> 1, stay under the cluster
   // threshold): the hosts replace the clusters, a full processing and draw of the big graph. Its cost shows
   // in the frames of the next seconds (software WebGL runs it late), so its longest frame is its own figure.
-  const swap = (await page.evaluate(`new Promise((resolve) => {
-    window.__flowlensBench.sigma.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
-    let prev = performance.now();
-    let longest = 0;
-    const t0 = prev;
-    const frame = (t) => {
-      longest = Math.max(longest, t - prev);
-      prev = t;
-      if (t - t0 < 12000) requestAnimationFrame(frame);
-      else resolve(longest);
-    };
-    requestAnimationFrame(frame);
-  })`)) as number;
+  const swapFrames = await recordFrames(page);
+  await page.evaluate(
+    `window.__flowlensBench.sigma.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 })`,
+  );
+  await page.waitForTimeout(12_000);
+  const swap = longestGap(await swapFrames());
   await untilQuiet(page);
   // Every animation frame's time while the mouse moves; fps and the longest gap from them.
   await page.evaluate(
-    `window.__frameTimes = []; window.__recording = true;
-     (function f() { window.__frameTimes.push(performance.now()); if (window.__recording) requestAnimationFrame(f); })();
-     window.__draws = 0; window.__flowlensBench.sigma.on('afterRender', () => window.__draws++);`,
+    `window.__draws = 0; window.__flowlensBench.sigma.on('afterRender', () => window.__draws++);`,
   );
+  const mouseFrames = await recordFrames(page);
   const t1 = Date.now();
   for (let i = 0; Date.now() - t1 < 4000; i++) {
     await page.mouse.move(cx, cy);
@@ -149,13 +156,12 @@ async function graph(page: Page, url: string, nodes: number, edges: number) {
     await page.mouse.up();
     await page.mouse.wheel(0, i % 2 ? 240 : -240);
   }
-  const mouse = (await page.evaluate(`(() => {
-    window.__recording = false;
-    const t = window.__frameTimes;
-    let longest = 0;
-    for (let i = 1; i < t.length; i++) longest = Math.max(longest, t[i] - t[i - 1]);
-    return { fps: (t.length - 1) / ((t[t.length - 1] - t[0]) / 1000), longest, draws: window.__draws };
-  })()`)) as { fps: number; longest: number; draws: number };
+  const times = await mouseFrames();
+  const mouse = {
+    fps: (times.length - 1) / ((times[times.length - 1] - times[0]) / 1000),
+    longest: longestGap(times),
+    draws: (await page.evaluate('window.__draws')) as number,
+  };
   return {
     shown,
     layoutMs,
